@@ -1,0 +1,145 @@
+// Package config owns listd's configuration: one typed struct read from TOML, with
+// the built-in defaults of a fresh install and validation of every value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is everything listd reads from its config file.
+type Config struct {
+	Domain   string `toml:"domain"`
+	DataDir  string `toml:"data_dir"`
+	BaseURL  string `toml:"base_url"`
+	Language string `toml:"language"`
+
+	SMTP     SMTP     `toml:"smtp"`
+	LMTP     Listener `toml:"lmtp"`
+	IMAP     Listener `toml:"imap"`
+	HTTP     Listener `toml:"http"`
+	Relay    Relay    `toml:"relay"`
+	Delivery Delivery `toml:"delivery"`
+}
+
+// Listener is a service's listen address; "" turns it off.
+type Listener struct {
+	Listen string `toml:"listen"`
+}
+
+// SMTP is the inbound SMTP server.
+type SMTP struct {
+	Listen         string `toml:"listen"`
+	MaxMessageSize int64  `toml:"max_message_size"` // bytes
+	MaxRecipients  int    `toml:"max_recipients"`
+}
+
+// Relay is the outbound smarthost.
+type Relay struct {
+	Address string `toml:"address"` // "" keeps mail in the outbox
+}
+
+// Delivery tunes the outbound queue.
+type Delivery struct {
+	Connections int `toml:"connections"`
+}
+
+// Default returns the built-in configuration: listd runs with it and no file at all.
+func Default() Config {
+	return Config{
+		Domain:   "lists.example.org",
+		DataDir:  "./data",
+		BaseURL:  "http://127.0.0.1:8080",
+		Language: "de",
+		SMTP:     SMTP{Listen: "127.0.0.1:2525", MaxMessageSize: 10 << 20, MaxRecipients: 50},
+		LMTP:     Listener{Listen: ""},
+		IMAP:     Listener{Listen: "127.0.0.1:1143"},
+		HTTP:     Listener{Listen: "127.0.0.1:8080"},
+		Delivery: Delivery{Connections: 8},
+	}
+}
+
+// Load reads path over the defaults. An empty path means ./listd.toml if it exists,
+// else the defaults alone.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path == "" {
+		if _, err := os.Stat("listd.toml"); err != nil {
+			return c, c.Validate()
+		}
+		path = "listd.toml"
+	}
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return c, fmt.Errorf("%s:%d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	if un := md.Undecoded(); len(un) > 0 {
+		keys := make([]string, len(un))
+		for i, k := range un {
+			keys[i] = k.String()
+		}
+		return c, fmt.Errorf("%s: unknown setting %s", path, strings.Join(keys, ", "))
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+var domainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// Validate reports the first setting that cannot work, naming it.
+func (c *Config) Validate() error {
+	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
+	if !domainRE.MatchString(c.Domain) {
+		return fmt.Errorf("domain %q is not a domain name", c.Domain)
+	}
+	if c.DataDir == "" {
+		return errors.New("data_dir must not be empty")
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base_url %q must be an http or https URL", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.Language != "de" && c.Language != "en" {
+		return fmt.Errorf("language %q must be de or en", c.Language)
+	}
+	for _, l := range []struct{ name, addr string }{
+		{"smtp.listen", c.SMTP.Listen}, {"imap.listen", c.IMAP.Listen}, {"http.listen", c.HTTP.Listen},
+		{"relay.address", c.Relay.Address},
+	} {
+		if l.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(l.addr); err != nil {
+			return fmt.Errorf("%s %q must be host:port", l.name, l.addr)
+		}
+	}
+	if c.LMTP.Listen != "" && !strings.HasPrefix(c.LMTP.Listen, "unix:") {
+		if _, _, err := net.SplitHostPort(c.LMTP.Listen); err != nil {
+			return fmt.Errorf("lmtp.listen %q must be host:port or unix:PATH", c.LMTP.Listen)
+		}
+	}
+	if c.SMTP.MaxMessageSize <= 0 {
+		return errors.New("smtp.max_message_size must be positive")
+	}
+	if c.SMTP.MaxRecipients <= 0 {
+		return errors.New("smtp.max_recipients must be positive")
+	}
+	if c.Delivery.Connections <= 0 || c.Delivery.Connections > 100 {
+		return errors.New("delivery.connections must be between 1 and 100")
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsValidate(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		wantErr string
+		check   func(t *testing.T, c Config)
+	}{
+		{name: "override", file: "domain = \"Lists.Test\"\n[relay]\naddress = \"127.0.0.1:25\"\n", check: func(t *testing.T, c Config) {
+			if c.Domain != "lists.test" || c.Relay.Address != "127.0.0.1:25" || c.SMTP.Listen != "127.0.0.1:2525" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "lmtp unix", file: "[lmtp]\nlisten = \"unix:/tmp/x.sock\"\n"},
+		{name: "syntax", file: "domain = \n", wantErr: "listd.toml:1"},
+		{name: "unknown key", file: "domian = \"x\"\n", wantErr: "unknown setting domian"},
+		{name: "bad language", file: "language = \"fr\"\n", wantErr: "language"},
+		{name: "bad url", file: "base_url = \"ftp://x\"\n", wantErr: "base_url"},
+		{name: "bad listen", file: "[smtp]\nlisten = \"2525\"\n", wantErr: "smtp.listen"},
+		{name: "bad domain", file: "domain = \"a b\"\n", wantErr: "domain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "listd.toml")
+			if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// List is one mailing list's settings.
+type List struct {
+	ID          int64
+	Name        string
+	Title       string
+	Description string
+	Archive     string // public, members, private
+	Moderation  string // none, first-post, all
+	Topics      []string
+	Anonymous   bool
+	Members     int // filled by Lists
+	CreatedAt   time.Time
+}
+
+// Member is one address on one list.
+type Member struct {
+	ID        int64
+	ListID    int64
+	Address   string
+	Name      string
+	Mode      string // each, digest, nomail
+	Role      string // member, moderator, owner
+	Postal    string
+	CreatedAt time.Time
+}
+
+// CreateList adds a list; ErrExists if the name is taken.
+func (s *DB) CreateList(ctx context.Context, l *List) error {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (name, title, description, archive, moderation, topics, anonymous, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.Name, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous, unixMilli(now))
+	if err != nil {
+		return fmt.Errorf("create list %s: %w", l.Name, classify(err))
+	}
+	l.ID, _ = res.LastInsertId()
+	l.CreatedAt = now
+	return nil
+}
+
+const listColumns = `l.id, l.name, l.title, l.description, l.archive, l.moderation, l.topics, l.anonymous, l.created_at`
+
+func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) {
+	var l List
+	var topics string
+	var created int64
+	dest := append([]any{&l.ID, &l.Name, &l.Title, &l.Description, &l.Archive, &l.Moderation, &topics, &l.Anonymous, &created}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if topics != "" {
+		l.Topics = strings.Split(topics, ",")
+	}
+	l.CreatedAt = fromMilli(created)
+	return &l, nil
+}
+
+// ListByName returns the named list or ErrNotFound.
+func (s *DB) ListByName(ctx context.Context, name string) (*List, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+listColumns+` FROM lists l WHERE l.name = ?`, name)
+	l, err := scanList(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", name, err)
+	}
+	return l, nil
+}
+
+// Lists returns every list by name, with its member count.
+func (s *DB) Lists(ctx context.Context) ([]*List, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+listColumns+`,
+		(SELECT COUNT(*) FROM members m WHERE m.list_id = l.id) FROM lists l ORDER BY l.name`)
+	if err != nil {
+		return nil, fmt.Errorf("lists: %w", err)
+	}
+	defer rows.Close()
+	var out []*List
+	for rows.Next() {
+		var n int
+		l, err := scanList(rows, &n)
+		if err != nil {
+			return nil, fmt.Errorf("lists: %w", err)
+		}
+		l.Members = n
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// AddMember adds m to its list; ErrExists if the address is already there.
+func (s *DB) AddMember(ctx context.Context, m *Member) error {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO members (list_id, address, name, mode, role, postal, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, unixMilli(now))
+	if err != nil {
+		return fmt.Errorf("add member: %w", classify(err))
+	}
+	m.ID, _ = res.LastInsertId()
+	m.CreatedAt = now
+	return nil
+}
+
+// ImportMembers adds many members in one transaction and returns how many were new;
+// addresses already on the list are left as they are.
+func (s *DB) ImportMembers(ctx context.Context, ms []*Member) (int, error) {
+	added := 0
+	now := unixMilli(s.now())
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO members (list_id, address, name, mode, role, postal, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (list_id, address) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, m := range ms {
+			res, err := st.ExecContext(ctx, m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, now)
+			if err != nil {
+				return fmt.Errorf("%s: %w", m.Address, err)
+			}
+			n, _ := res.RowsAffected()
+			added += int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("import members: %w", err)
+	}
+	return added, nil
+}
+
+// RemoveMember removes address from the list; ErrNotFound if it was not there.
+func (s *DB) RemoveMember(ctx context.Context, listID int64, address string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM members WHERE list_id = ? AND address = ?`, listID, address)
+	if err != nil {
+		return fmt.Errorf("remove member: %w", classify(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("remove member %s: %w", address, ErrNotFound)
+	}
+	return nil
+}
+
+const memberColumns = `id, list_id, address, name, mode, role, postal, created_at`
+
+func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
+	var m Member
+	var created int64
+	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Mode, &m.Role, &m.Postal, &created); err != nil {
+		return nil, err
+	}
+	m.CreatedAt = fromMilli(created)
+	return &m, nil
+}
+
+// Member returns the member with that address on the list, or ErrNotFound.
+func (s *DB) Member(ctx context.Context, listID int64, address string) (*Member, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+memberColumns+` FROM members WHERE list_id = ? AND address = ?`, listID, address)
+	m, err := scanMember(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("member %s: %w", address, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("member %s: %w", address, err)
+	}
+	return m, nil
+}
+
+// MemberByID returns a member by id, or ErrNotFound.
+func (s *DB) MemberByID(ctx context.Context, id int64) (*Member, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+memberColumns+` FROM members WHERE id = ?`, id)
+	m, err := scanMember(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("member %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("member %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// Members returns the list's members ordered by address.
+func (s *DB) Members(ctx context.Context, listID int64) ([]*Member, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE list_id = ? ORDER BY address`, listID)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	defer rows.Close()
+	var out []*Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ListByID returns the list with that id or ErrNotFound.
+func (s *DB) ListByID(ctx context.Context, id int64) (*List, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+listColumns+` FROM lists l WHERE l.id = ?`, id)
+	l, err := scanList(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %d: %w", id, err)
+	}
+	return l, nil
+}
