@@ -1,0 +1,311 @@
+// Package lists owns the domain of listd: lists, members and their roles, the
+// addresses a list answers to, and the one place that decides what happens to a post.
+// It knows nothing of SMTP servers, HTTP or IMAP; those adapt to it.
+package lists
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"listd/internal/store"
+	"listd/internal/token"
+)
+
+// Store is the part of the database the domain uses (implemented by *store.DB).
+type Store interface {
+	CreateList(ctx context.Context, l *store.List) error
+	ListByName(ctx context.Context, name string) (*store.List, error)
+	ListByID(ctx context.Context, id int64) (*store.List, error)
+	Lists(ctx context.Context) ([]*store.List, error)
+	AddMember(ctx context.Context, m *store.Member) error
+	ImportMembers(ctx context.Context, ms []*store.Member) (int, error)
+	RemoveMember(ctx context.Context, listID int64, address string) error
+	Member(ctx context.Context, listID int64, address string) (*store.Member, error)
+	MemberByID(ctx context.Context, id int64) (*store.Member, error)
+	Members(ctx context.Context, listID int64) ([]*store.Member, error)
+	AcceptPost(ctx context.Context, p *store.Post) (*store.Accepted, error)
+	Raw(ctx context.Context, id int64) ([]byte, error)
+	Message(ctx context.Context, listID, id int64) (*store.Message, error)
+}
+
+// Config is the site settings the domain needs.
+type Config struct {
+	Domain   string
+	BaseURL  string
+	Language string
+	Now      func() time.Time // nil for time.Now
+	Logger   *slog.Logger
+	// Kick is called after posts were queued (the delivery queue's Kick); may be nil.
+	Kick       func()
+	Registerer prometheus.Registerer // may be nil
+}
+
+// Service is the list domain.
+type Service struct {
+	st     Store
+	signer *token.Signer
+	cfg    Config
+	log    *slog.Logger
+
+	posts *prometheus.CounterVec
+
+	mu       sync.Mutex
+	prepared map[int64]*preparedEntry // rendering cache, see render.go
+	clock    uint64
+}
+
+// New returns the list domain over st, signing tokens with signer.
+func New(st Store, signer *token.Signer, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}}
+	s.posts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "listd_posts_total",
+		Help: "Posts received, by what was decided.",
+	}, []string{"result"})
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(s.posts)
+	}
+	return s
+}
+
+// Domain is the site's mail domain.
+func (s *Service) Domain() string { return s.cfg.Domain }
+
+// Errors for the command line and the web to show.
+var (
+	ErrNoSuchList   = errors.New("no such list")
+	ErrNoSuchMember = errors.New("not a member")
+	ErrExists       = errors.New("already exists")
+)
+
+// InputError is bad input from an operator or user, with a sentence saying what.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErr(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{0,62}[a-z0-9]$|^[a-z0-9]$`)
+
+// reservedNames are site addresses that no list may take.
+var reservedNames = map[string]bool{"beratung": true, "postmaster": true, "abuse": true, "mailer-daemon": true, "root": true, "api": true, "static": true, "outbox": true, "u": true}
+
+// ListOptions are the settings of a new list.
+type ListOptions struct {
+	Title       string
+	Description string
+	Archive     string // public, members, private; "" for public
+	Moderation  string // none, first-post, all; "" for none
+	Topics      []string
+	Anonymous   string // yes, no; "" for yes
+}
+
+// CreateList validates and creates a list.
+func (s *Service) CreateList(ctx context.Context, name string, o ListOptions) (*store.List, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if !nameRE.MatchString(name) || reservedNames[name] {
+		return nil, inputErr("list name %q: use lower-case letters, digits, '.' and '_' (no '-': it separates the list's own addresses), and not a reserved name", name)
+	}
+	l := &store.List{Name: name, Title: o.Title, Description: o.Description,
+		Archive: or(o.Archive, "public"), Moderation: or(o.Moderation, "none"), Topics: cleanTopics(o.Topics)}
+	if !oneOf(l.Archive, "public", "members", "private") {
+		return nil, inputErr("-archive %q: must be public, members or private", o.Archive)
+	}
+	if !oneOf(l.Moderation, "none", "first-post", "all") {
+		return nil, inputErr("-moderation %q: must be none, first-post or all", o.Moderation)
+	}
+	switch or(o.Anonymous, "yes") {
+	case "yes":
+		l.Anonymous = true
+	case "no":
+	default:
+		return nil, inputErr("-anonymous %q: must be yes or no", o.Anonymous)
+	}
+	if err := s.st.CreateList(ctx, l); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, fmt.Errorf("list %s: %w", name, ErrExists)
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+// Lists returns every list.
+func (s *Service) Lists(ctx context.Context) ([]*store.List, error) { return s.st.Lists(ctx) }
+
+// List returns the named list or ErrNoSuchList.
+func (s *Service) List(ctx context.Context, name string) (*store.List, error) {
+	l, err := s.st.ListByName(ctx, strings.ToLower(name))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoSuchList)
+	}
+	return l, err
+}
+
+// MemberOptions are the settings of a member.
+type MemberOptions struct {
+	Name   string
+	Mode   string // each, digest, nomail; "" for each
+	Role   string // member, moderator, owner; "" for member
+	Postal string
+}
+
+func (o MemberOptions) validate() (MemberOptions, error) {
+	o.Mode, o.Role = or(o.Mode, "each"), or(o.Role, "member")
+	if !oneOf(o.Mode, "each", "digest", "nomail") {
+		return o, inputErr("-mode %q: must be each, digest or nomail", o.Mode)
+	}
+	if !oneOf(o.Role, "member", "moderator", "owner") {
+		return o, inputErr("-role %q: must be member, moderator or owner", o.Role)
+	}
+	o.Postal = strings.TrimSpace(o.Postal)
+	if o.Postal != "" && !postalRE.MatchString(o.Postal) {
+		return o, inputErr("-postal %q: not a postal code", o.Postal)
+	}
+	return o, nil
+}
+
+var postalRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z -]{1,9}$`)
+
+// NormalizeAddress parses "addr" or "Name <addr>" and returns the lower-cased address
+// and the name.
+func NormalizeAddress(s string) (addr, name string, err error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", "", inputErr("%q is not a mail address", s)
+	}
+	if !strings.Contains(a.Address, "@") || strings.ContainsAny(a.Address, " \t\r\n") {
+		return "", "", inputErr("%q is not a mail address", s)
+	}
+	return strings.ToLower(a.Address), a.Name, nil
+}
+
+// AddMember adds address to the list as the operator asked: no confirmation.
+func (s *Service) AddMember(ctx context.Context, list, address string, o MemberOptions) (*store.Member, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	addr, name, err := NormalizeAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	if o, err = o.validate(); err != nil {
+		return nil, err
+	}
+	m := &store.Member{ListID: l.ID, Address: addr, Name: or(o.Name, name), Mode: o.Mode, Role: o.Role, Postal: o.Postal}
+	if err := s.st.AddMember(ctx, m); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, fmt.Errorf("%s on %s: %w", addr, l.Name, ErrExists)
+		}
+		return nil, err
+	}
+	return m, nil
+}
+
+// RemoveMember takes address off the list.
+func (s *Service) RemoveMember(ctx context.Context, list, address string) error {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return err
+	}
+	addr, _, err := NormalizeAddress(address)
+	if err != nil {
+		return err
+	}
+	if err := s.st.RemoveMember(ctx, l.ID, addr); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%s on %s: %w", addr, l.Name, ErrNoSuchMember)
+		}
+		return err
+	}
+	return nil
+}
+
+// Members returns the list's members.
+func (s *Service) Members(ctx context.Context, list string) ([]*store.Member, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.Members(ctx, l.ID)
+}
+
+// LineError names the line of an input file that is wrong.
+type LineError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ImportMembers adds the addresses in lines (one "addr" or "Name <addr>" a line; blank
+// lines and lines starting with # are skipped). Nothing is imported if any line is
+// bad. It returns how many were new.
+func (s *Service) ImportMembers(ctx context.Context, list, file string, lines []string, o MemberOptions) (int, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return 0, err
+	}
+	if o, err = o.validate(); err != nil {
+		return 0, err
+	}
+	var ms []*store.Member
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		addr, name, err := NormalizeAddress(line)
+		if err != nil {
+			return 0, &LineError{File: file, Line: i + 1, Err: err}
+		}
+		ms = append(ms, &store.Member{ListID: l.ID, Address: addr, Name: name, Mode: o.Mode, Role: o.Role})
+	}
+	return s.st.ImportMembers(ctx, ms)
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func oneOf(s string, set ...string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func cleanTopics(ts []string) []string {
+	var out []string
+	for _, t := range ts {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package lists
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"listd/internal/store"
+	"listd/internal/token"
+)
+
+func newService(t testing.TB) (*Service, *store.DB, *token.Signer) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
+	s := New(db, signer, Config{Domain: "lists.example.org", BaseURL: "https://lists.example.org", Language: "de",
+		Logger: slog.New(slog.DiscardHandler)})
+	if _, err := s.CreateList(ctx, "kita", ListOptions{Title: "Kita"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"anna@example.net", "Ben <BEN@example.net>"} {
+		if _, err := s.AddMember(ctx, "kita", a, MemberOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, db, signer
+}
+
+func deliver(t testing.TB, s *Service, from, rcpt, raw string) error {
+	t.Helper()
+	ctx := context.Background()
+	txn, err := s.Begin(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.AddRcpt(ctx, rcpt); err != nil {
+		return err
+	}
+	return txn.Deliver(ctx, strings.NewReader(raw))[0]
+}
+
+func TestPolicy(t *testing.T) {
+	s, db, _ := newService(t)
+	tests := []struct {
+		name     string
+		envFrom  string
+		rcpt     string
+		raw      string
+		wantCode int // 0: accepted
+		archived bool
+	}{
+		{"member by From", "bounce@elsewhere.example", "kita@lists.example.org", "From: Anna <Anna@Example.net>\r\nMessage-ID: <1@x>\r\n\r\nHallo\r\n", 0, true},
+		{"member by envelope", "ben@example.net", "KITA@lists.example.org", "From: Ben <ben@other.example>\r\nMessage-ID: <2@x>\r\n\r\nHallo\r\n", 0, true},
+		{"stranger", "eve@example.com", "kita@lists.example.org", "From: eve@example.com\r\nMessage-ID: <3@x>\r\n\r\nHallo\r\n", 550, false},
+		{"null sender, no From", "", "kita@lists.example.org", "Subject: x\r\nMessage-ID: <4@x>\r\n\r\nbounce\r\n", 550, false},
+		{"loop by List-Id", "anna@example.net", "kita@lists.example.org", "From: anna@example.net\r\nList-Id: Kita <kita.lists.example.org>\r\nMessage-ID: <5@x>\r\n\r\nx\r\n", 0, false},
+		{"loop by X-Loop", "anna@example.net", "kita@lists.example.org", "From: anna@example.net\r\nX-Loop: kita@lists.example.org\r\nMessage-ID: <6@x>\r\n\r\nx\r\n", 0, false},
+		{"other list's List-Id is fine", "anna@example.net", "kita@lists.example.org", "From: anna@example.net\r\nList-Id: <job.lists.example.org>\r\nMessage-ID: <7@x>\r\n\r\nx\r\n", 0, true},
+		{"unparseable", "anna@example.net", "kita@lists.example.org", "garbage without a header\r\n", 554, false},
+		{"unknown list", "anna@example.net", "nosuch@lists.example.org", "", 550, false},
+		{"foreign domain", "anna@example.net", "kita@example.com", "", 550, false},
+		{"list address suffix is not the list", "anna@example.net", "kita-foo@lists.example.org", "", 550, false},
+	}
+	ctx := context.Background()
+	l, _ := s.List(ctx, "kita")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := db.Messages(ctx, l.ID, 100, 0)
+			err := deliver(t, s, tt.envFrom, tt.rcpt, tt.raw)
+			var rej *Rejection
+			switch {
+			case tt.wantCode == 0 && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.wantCode != 0 && (!errors.As(err, &rej) || rej.Code != tt.wantCode):
+				t.Fatalf("err = %v, want code %d", err, tt.wantCode)
+			}
+			after, _ := db.Messages(ctx, l.ID, 100, 0)
+			if got := len(after) > len(before); got != tt.archived {
+				t.Errorf("archived = %v, want %v", got, tt.archived)
+			}
+		})
+	}
+}
+
+func TestMissingMessageIDIsAdded(t *testing.T) {
+	s, db, _ := newService(t)
+	if err := deliver(t, s, "anna@example.net", "kita@lists.example.org", "From: anna@example.net\r\nSubject: x\r\n\r\nHallo\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	raw, err := db.Raw(ctx, 1)
+	if err != nil || !bytes.HasPrefix(raw, []byte("Message-ID: <")) {
+		t.Fatalf("raw = %q, %v", raw, err)
+	}
+}
+
+func TestRender(t *testing.T) {
+	s, db, signer := newService(t)
+	ctx := context.Background()
+	if err := deliver(t, s, "anna@example.net", "kita@lists.example.org", "From: anna@example.net\r\nSubject: Hallo\r\nMessage-ID: <r@x>\r\n\r\nHallo\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := db.ClaimDue(ctx, s.cfg.Now().Add(1e9), 10)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("queued: %d %v", len(ds), err)
+	}
+	for _, d := range ds {
+		from, msg, err := s.Render(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "kita-bounces+" + strings.Replace(d.Rcpt, "@", "=", 1) + "@lists.example.org"; from != want {
+			t.Errorf("from = %q, want %q", from, want)
+		}
+		var buf bytes.Buffer
+		msg.WriteTo(&buf)
+		out := buf.String()
+		i := strings.Index(out, "https://lists.example.org/u/")
+		if i < 0 {
+			t.Fatalf("no unsubscribe URL:\n%s", out)
+		}
+		tok := out[i+len("https://lists.example.org/u/"):]
+		tok = tok[:strings.IndexByte(tok, '>')]
+		fields, _, err := signer.Verify("unsubscribe", tok)
+		if err != nil || fields[0] != "kita" {
+			t.Errorf("unsubscribe token: %v %q", err, fields)
+		}
+		if !strings.Contains(out, "Subject: [kita] Hallo") {
+			t.Errorf("subject not tagged:\n%s", out)
+		}
+	}
+}
+
+func TestCreateListValidation(t *testing.T) {
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		o    ListOptions
+		want string
+	}{
+		{"kita", ListOptions{}, "already exists"},
+		{"kita-neu", ListOptions{}, "list name"},
+		{"beratung", ListOptions{}, "list name"},
+		{"", ListOptions{}, "list name"},
+		{"neu", ListOptions{Archive: "secret"}, "-archive"},
+		{"neu", ListOptions{Moderation: "some"}, "-moderation"},
+		{"neu", ListOptions{Anonymous: "maybe"}, "-anonymous"},
+	}
+	for _, tt := range tests {
+		_, err := s.CreateList(ctx, tt.name, tt.o)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CreateList(%q, %+v) = %v, want %q", tt.name, tt.o, err, tt.want)
+		}
+	}
+	l, err := s.CreateList(ctx, "Unterhalt", ListOptions{Topics: []string{" Unterhalt ", ""}})
+	if err != nil || l.Name != "unterhalt" || !l.Anonymous || len(l.Topics) != 1 || l.Topics[0] != "unterhalt" {
+		t.Errorf("created %+v, %v", l, err)
+	}
+}
+
+func FuzzDeliver(f *testing.F) {
+	f.Add("From: anna@example.net\r\nSubject: x\r\n\r\nHallo\r\n")
+	f.Add("Content-Type: multipart/mixed; boundary=b\r\nFrom: anna@example.net\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n")
+	f.Add("garbage")
+	s, _, _ := newService(f)
+	f.Fuzz(func(t *testing.T, raw string) {
+		err := deliver(t, s, "anna@example.net", "kita@lists.example.org", raw)
+		var rej *Rejection
+		if err != nil && !errors.As(err, &rej) {
+			t.Fatalf("not a clear refusal: %v", err)
+		}
+	})
+}

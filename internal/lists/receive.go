@@ -1,0 +1,228 @@
+package lists
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"listd/internal/archive"
+	"listd/internal/store"
+)
+
+// Rejection is a refusal the sender is told about, with an SMTP reply code, an
+// enhanced status code (RFC 3463) and a sentence.
+type Rejection struct {
+	Code     int
+	Enhanced [3]int
+	Msg      string
+}
+
+func (r *Rejection) Error() string {
+	return fmt.Sprintf("%d %d.%d.%d %s", r.Code, r.Enhanced[0], r.Enhanced[1], r.Enhanced[2], r.Msg)
+}
+
+// Temporary reports whether the sender should try again later.
+func (r *Rejection) Temporary() bool { return r.Code >= 400 && r.Code < 500 }
+
+func reject(code int, enh [3]int, format string, args ...any) *Rejection {
+	return &Rejection{Code: code, Enhanced: enh, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Kind is what an address of a list is for.
+type Kind int
+
+// The kinds of list address.
+const (
+	KindPost Kind = iota + 1
+)
+
+// Recipient is a parsed address of ours.
+type Recipient struct {
+	List *store.List
+	Kind Kind
+}
+
+// resolve maps an envelope recipient to one of our list addresses.
+func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) {
+	local, domain, ok := strings.Cut(strings.ToLower(strings.TrimSpace(rcpt)), "@")
+	if !ok || domain != s.cfg.Domain {
+		return nil, reject(550, [3]int{5, 1, 1}, "%s is not a list address here; this server relays no mail", rcpt)
+	}
+	l, err := s.st.ListByName(ctx, local)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, reject(550, [3]int{5, 1, 1}, "there is no list %s@%s", local, domain)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Recipient{List: l, Kind: KindPost}, nil
+}
+
+// Txn is one mail transaction: an envelope sender, its recipients, the message.
+type Txn struct {
+	s     *Service
+	from  string
+	rcpts []*Recipient
+}
+
+// Begin starts a transaction for the envelope sender from ("" for the null sender).
+func (s *Service) Begin(ctx context.Context, from string) (*Txn, error) {
+	return &Txn{s: s, from: strings.ToLower(strings.TrimSpace(from))}, nil
+}
+
+// AddRcpt accepts a recipient, or returns a *Rejection saying why not.
+func (t *Txn) AddRcpt(ctx context.Context, to string) error {
+	r, err := t.s.resolve(ctx, to)
+	if err != nil {
+		return err
+	}
+	t.rcpts = append(t.rcpts, r)
+	return nil
+}
+
+// Recipients is how many recipients were accepted.
+func (t *Txn) Recipients() int { return len(t.rcpts) }
+
+// Deliver reads the message and acts on it for every accepted recipient, returning
+// one result per recipient in the order they were added (nil: accepted and on disk).
+func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
+	results := make([]error, len(t.rcpts))
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		for i := range results {
+			results[i] = fmt.Errorf("read message: %w", err)
+		}
+		return results
+	}
+	p, err := archive.Parse(raw)
+	if err != nil {
+		rej := reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
+		for i := range results {
+			results[i] = rej
+		}
+		return results
+	}
+	if p.MessageID == "" {
+		p.MessageID = newMessageID(t.s.cfg.Domain)
+		raw = append([]byte("Message-ID: <"+p.MessageID+">\r\n"), raw...)
+	}
+	for i, rc := range t.rcpts {
+		results[i] = t.s.post(ctx, rc.List, t.from, p, raw)
+	}
+	return results
+}
+
+// Action is what the policy decided for a post.
+type Action int
+
+// The decisions on a post.
+const (
+	Accept Action = iota + 1
+	Reject
+	Drop // accepted from the sender but not distributed (loops)
+)
+
+// Decision is the policy's verdict, with the reason recorded in the log.
+type Decision struct {
+	Action    Action
+	Reason    string
+	Rejection *Rejection // for Reject
+}
+
+// decide is the one place that says what happens to a post.
+func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed) (Decision, error) {
+	listID := l.Name + "." + s.cfg.Domain
+	listAddr := l.Name + "@" + s.cfg.Domain
+	if strings.Contains(strings.ToLower(p.ListID), "<"+listID+">") {
+		return Decision{Action: Drop, Reason: "loop: carries our List-Id"}, nil
+	}
+	for _, v := range p.XLoop {
+		if strings.EqualFold(strings.TrimSpace(v), listAddr) {
+			return Decision{Action: Drop, Reason: "loop: carries our X-Loop"}, nil
+		}
+	}
+	for _, addr := range []string{p.FromAddr, envFrom} {
+		if addr == "" {
+			continue
+		}
+		_, err := s.st.Member(ctx, l.ID, addr)
+		if err == nil {
+			return Decision{Action: Accept, Reason: "member"}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return Decision{}, err
+		}
+	}
+	return Decision{Action: Reject, Reason: "not a member",
+		Rejection: reject(550, [3]int{5, 7, 1}, "only members of %s may post to it; to join, write to %s-subscribe@%s",
+			listAddr, l.Name, s.cfg.Domain)}, nil
+}
+
+func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte) error {
+	d, err := s.decide(ctx, l, envFrom, p)
+	if err != nil {
+		return fmt.Errorf("decide on post to %s: %w", l.Name, err)
+	}
+	log := s.log.With("list", l.Name, "message_id", p.MessageID)
+	switch d.Action {
+	case Reject:
+		s.posts.WithLabelValues("rejected").Inc()
+		log.Info("post refused", "reason", d.Reason)
+		return d.Rejection
+	case Drop:
+		s.posts.WithLabelValues("dropped").Inc()
+		log.Warn("post dropped", "reason", d.Reason)
+		return nil
+	}
+	key, isReply := archive.SubjectKey(p.Subject)
+	date := p.Date
+	if date.IsZero() || date.After(s.cfg.Now().Add(24*time.Hour)) {
+		date = s.cfg.Now()
+	}
+	a, err := s.st.AcceptPost(ctx, &store.Post{
+		ListID: l.ID, MessageID: p.MessageID, Subject: p.Subject, SubjectKey: key,
+		FromName: p.FromName, FromAddr: p.FromAddr, Date: date, Text: p.Text, Raw: raw,
+		ParseErrors: strings.Join(p.Errors, "\n"), ParentCandidates: p.ParentCandidates(), SubjectFallback: isReply,
+	})
+	if errors.Is(err, store.ErrFull) {
+		return reject(452, [3]int{4, 3, 1}, "the list server's storage is full; please try again later")
+	}
+	if err != nil {
+		return fmt.Errorf("accept post to %s: %w", l.Name, err)
+	}
+	if a.Duplicate {
+		s.posts.WithLabelValues("duplicate").Inc()
+		log.Info("post already archived; not sent again", "id", a.ID)
+		return nil
+	}
+	s.posts.WithLabelValues("accepted").Inc()
+	log.Info("post accepted", "id", a.ID, "thread", a.ThreadID, "copies", a.Queued)
+	if s.cfg.Kick != nil && a.Queued > 0 {
+		s.cfg.Kick()
+	}
+	return nil
+}
+
+func newMessageID(domain string) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b) + "@" + domain
+}
+
+// shortErr keeps a parser's message to one short line for the sender.
+func shortErr(err error) string {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return string(bytes.ToValidUTF8([]byte(msg), []byte("?")))
+}

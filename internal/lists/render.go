@@ -1,0 +1,104 @@
+package lists
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"listd/internal/compose"
+	"listd/internal/store"
+)
+
+// ErrGone means a queued copy's post is no longer in the archive.
+var ErrGone = errors.New("post no longer archived")
+
+// UnsubscribeTTL is how long the one-click link in a list mail works.
+const UnsubscribeTTL = 60 * 24 * time.Hour
+
+// cacheSize bounds the prepared posts kept for rendering; a fan-out touches one post
+// at a time, so a few suffice.
+const cacheSize = 16
+
+type preparedEntry struct {
+	p    *compose.Prepared
+	list *store.List
+	used uint64
+}
+
+// Render returns one member's copy of a queued post: the envelope sender (a VERP
+// return path that names the member) and the message.
+func (s *Service) Render(ctx context.Context, d *store.Delivery) (from string, msg io.WriterTo, err error) {
+	e, err := s.prepare(ctx, d)
+	if err != nil {
+		return "", nil, err
+	}
+	unsub := s.cfg.BaseURL + "/u/" + s.signer.Sign("unsubscribe", []string{e.list.Name, strconv.FormatInt(d.MemberID, 10)}, UnsubscribeTTL)
+	return VERP(e.list.Name, d.Rcpt, s.cfg.Domain), copyWriter{p: e.p, unsub: unsub}, nil
+}
+
+// VERP is the return path that attributes a bounce to rcpt:
+// NAME-bounces+local=domain@DOMAIN.
+func VERP(list, rcpt, domain string) string {
+	return list + "-bounces+" + strings.Replace(rcpt, "@", "=", 1) + "@" + domain
+}
+
+type copyWriter struct {
+	p     *compose.Prepared
+	unsub string
+}
+
+func (c copyWriter) WriteTo(w io.Writer) (int64, error) { return c.p.WriteTo(w, c.unsub) }
+
+func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntry, error) {
+	s.mu.Lock()
+	s.clock++
+	if e, ok := s.prepared[d.MessageID]; ok {
+		e.used = s.clock
+		s.mu.Unlock()
+		return e, nil
+	}
+	s.mu.Unlock()
+
+	m, err := s.st.Message(ctx, d.ListID, d.MessageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("render delivery %d: %w", d.ID, ErrGone)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
+	}
+	raw, err := s.st.Raw(ctx, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
+	}
+	l, err := s.st.ListByID(ctx, m.ListID)
+	if err != nil {
+		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
+	}
+	p, err := compose.Prepare(raw, compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain,
+		BaseURL: s.cfg.BaseURL, Language: s.cfg.Language}, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
+	}
+	e := &preparedEntry{p: p, list: l}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock++
+	e.used = s.clock
+	if len(s.prepared) >= cacheSize {
+		var oldest int64
+		var min uint64 = ^uint64(0)
+		for id, x := range s.prepared {
+			if x.used < min {
+				oldest, min = id, x.used
+			}
+		}
+		delete(s.prepared, oldest)
+	}
+	s.prepared[d.MessageID] = e
+	return e, nil
+}

@@ -1,0 +1,201 @@
+// Package smtp is the thin edge between go-smtp (SMTP and LMTP) and the list domain:
+// it turns sessions into lists transactions and domain errors into SMTP replies.
+// Internal errors never reach a stranger: they become a generic 451 with an id that
+// the log shows next to the details.
+package smtp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"listd/internal/lists"
+)
+
+// Txn is a mail transaction of the domain (implemented by *lists.Txn).
+type Txn interface {
+	AddRcpt(ctx context.Context, to string) error
+	Recipients() int
+	Deliver(ctx context.Context, r io.Reader) []error
+}
+
+// Receiver starts transactions (implemented through ReceiverFunc over *lists.Service).
+type Receiver interface {
+	Begin(ctx context.Context, from string) (Txn, error)
+}
+
+// ReceiverFunc adapts a function to Receiver.
+type ReceiverFunc func(ctx context.Context, from string) (Txn, error)
+
+// Begin calls f.
+func (f ReceiverFunc) Begin(ctx context.Context, from string) (Txn, error) { return f(ctx, from) }
+
+// Config is the server's settings.
+type Config struct {
+	Domain          string // announced in the greeting
+	MaxMessageBytes int64
+	MaxRecipients   int
+	LMTP            bool
+	Logger          *slog.Logger
+}
+
+// Server is one SMTP or LMTP listener.
+type Server struct {
+	srv *gosmtp.Server
+	log *slog.Logger
+}
+
+// New returns a server handing mail to rcv.
+func New(rcv Receiver, cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	proto := "smtp"
+	if cfg.LMTP {
+		proto = "lmtp"
+	}
+	log = log.With("proto", proto)
+	be := &backend{rcv: rcv, log: log, lmtp: cfg.LMTP}
+	srv := gosmtp.NewServer(be)
+	srv.Domain = cfg.Domain
+	srv.LMTP = cfg.LMTP
+	srv.MaxMessageBytes = cfg.MaxMessageBytes
+	srv.MaxRecipients = cfg.MaxRecipients
+	srv.ReadTimeout = 5 * time.Minute
+	srv.WriteTimeout = time.Minute
+	srv.EnableSMTPUTF8 = true
+	srv.ErrorLog = slogPrinter{log}
+	return &Server{srv: srv, log: log}
+}
+
+// Serve accepts connections on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	err := s.srv.Serve(l)
+	if errors.Is(err, gosmtp.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting and waits for open sessions until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+type slogPrinter struct{ log *slog.Logger }
+
+func (p slogPrinter) Printf(format string, v ...any) {
+	p.log.Warn("smtp server", "msg", fmt.Sprintf(format, v...))
+}
+func (p slogPrinter) Println(v ...any) { p.log.Warn("smtp server", "msg", fmt.Sprint(v...)) }
+
+type backend struct {
+	rcv  Receiver
+	log  *slog.Logger
+	lmtp bool
+}
+
+func (b *backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
+	return &session{b: b, remote: c.Conn().RemoteAddr().String()}, nil
+}
+
+type session struct {
+	b      *backend
+	remote string
+	txn    Txn
+	rcpts  []string
+}
+
+// ctx bounds each command; go-smtp gives no per-session context.
+func (s *session) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 2*time.Minute)
+}
+
+func (s *session) Reset() { s.txn, s.rcpts = nil, nil }
+
+func (s *session) Logout() error { return nil }
+
+func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	txn, err := s.b.rcv.Begin(ctx, from)
+	if err != nil {
+		return s.reply(err)
+	}
+	s.txn, s.rcpts = txn, nil
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	if s.txn == nil {
+		return &gosmtp.SMTPError{Code: 503, EnhancedCode: gosmtp.EnhancedCode{5, 5, 1}, Message: "MAIL FROM comes first"}
+	}
+	// Over SMTP one DATA reply answers for every recipient, so each list gets its own
+	// transaction and its own honest reply; the client sends the rest again (RFC 5321 4.5.3.1.10).
+	if !s.b.lmtp && s.txn.Recipients() > 0 {
+		return &gosmtp.SMTPError{Code: 452, EnhancedCode: gosmtp.EnhancedCode{4, 5, 3}, Message: "One list per message, please send the rest separately"}
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	if err := s.txn.AddRcpt(ctx, to); err != nil {
+		return s.reply(err)
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	if s.txn == nil || s.txn.Recipients() == 0 {
+		return &gosmtp.SMTPError{Code: 503, EnhancedCode: gosmtp.EnhancedCode{5, 5, 1}, Message: "RCPT TO comes first"}
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	results := s.txn.Deliver(ctx, r)
+	return s.reply(results[0])
+}
+
+func (s *session) LMTPData(r io.Reader, status gosmtp.StatusCollector) error {
+	if s.txn == nil || s.txn.Recipients() == 0 {
+		return &gosmtp.SMTPError{Code: 503, EnhancedCode: gosmtp.EnhancedCode{5, 5, 1}, Message: "RCPT TO comes first"}
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	results := s.txn.Deliver(ctx, r)
+	for i, err := range results {
+		status.SetStatus(s.rcpts[i], s.reply(err))
+	}
+	return nil
+}
+
+// reply turns a domain error into the SMTP error go-smtp sends. go-smtp finds the
+// code by type assertion, so the *SMTPError is returned as it is, never wrapped.
+func (s *session) reply(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *gosmtp.SMTPError
+	if errors.As(err, &se) {
+		return se
+	}
+	var rej *lists.Rejection
+	if errors.As(err, &rej) {
+		return &gosmtp.SMTPError{Code: rej.Code, EnhancedCode: gosmtp.EnhancedCode(rej.Enhanced), Message: rej.Msg}
+	}
+	id := errorID()
+	s.b.log.Error("internal error", "error_id", id, "remote", s.remote, "err", err)
+	return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0},
+		Message: "Temporary local problem, please try again later (error " + id + ")"}
+}
+
+func errorID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
