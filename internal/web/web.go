@@ -1,0 +1,268 @@
+// Package web owns listd's HTTP side: the human pages, the JSON API of CONTRACT.md,
+// the outbox view, health and metrics. It reads through the list domain and the store
+// and never shows a member's address to the public.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"listd/internal/store"
+)
+
+// Store is the part of the database the web reads.
+type Store interface {
+	Lists(ctx context.Context) ([]*store.List, error)
+	ListByName(ctx context.Context, name string) (*store.List, error)
+	Messages(ctx context.Context, listID int64, limit int, beforeID int64) ([]*store.Message, error)
+	Message(ctx context.Context, listID, id int64) (*store.Message, error)
+	Thread(ctx context.Context, listID, threadID int64) ([]*store.Message, error)
+	Search(ctx context.Context, listID int64, query string, limit int) ([]store.Hit, error)
+	DeliveryCounts(ctx context.Context) (map[string]int, error)
+	Deliveries(ctx context.Context, states []string, limit, offset int) ([]*store.Delivery, error)
+	DeliveryByID(ctx context.Context, id int64) (*store.Delivery, error)
+}
+
+// Renderer renders a queued copy, for the outbox.
+type Renderer interface {
+	Render(ctx context.Context, d *store.Delivery) (from string, msg io.WriterTo, err error)
+}
+
+// Config is what the web needs to know.
+type Config struct {
+	Domain   string
+	Language string // default language
+	// Outbox shows queued copies at /outbox (only when no relay is configured, and
+	// only to loopback clients: it names recipients).
+	Outbox  bool
+	Metrics http.Handler // nil: no /metrics
+	Logger  *slog.Logger
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	st      Store
+	render  Renderer
+	cfg     Config
+	log     *slog.Logger
+	pages   map[string]*template.Template
+	static  fs.FS
+	mux     *http.ServeMux
+	matcher language.Matcher
+}
+
+// New builds the handler, parsing the page templates from tmpl.
+func New(st Store, r Renderer, tmpl fs.FS, cfg Config) (*Server, error) {
+	s := &Server{st: st, render: r, cfg: cfg, log: cfg.Logger, pages: map[string]*template.Template{},
+		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	funcs := template.FuncMap{"t": translate, "author": author}
+	for _, name := range []string{"index", "list", "message", "outbox", "error"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(tmpl, "pages/layout.html", "pages/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	static, err := fs.Sub(tmpl, "static")
+	if err != nil {
+		return nil, fmt.Errorf("static files: %w", err)
+	}
+	s.static = static
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	if s.cfg.Metrics != nil {
+		m.Handle("GET /metrics", s.cfg.Metrics)
+	}
+	m.Handle("GET /static/{file}", http.StripPrefix("/static/", http.FileServerFS(s.static)))
+	m.HandleFunc("GET /api/v1/lists", s.apiLists)
+	m.HandleFunc("GET /api/v1/lists/{name}/messages", s.apiMessages)
+	m.HandleFunc("GET /api/v1/lists/{name}/messages/{id}", s.apiMessage)
+	m.HandleFunc("GET /api/v1/lists/{name}/threads/{id}", s.apiThread)
+	m.HandleFunc("GET /api/v1/lists/{name}/search", s.apiSearch)
+	m.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusNotFound, "no such API endpoint")
+	})
+	m.HandleFunc("GET /outbox", s.outbox)
+	m.HandleFunc("GET /outbox/{id}", s.outboxCopy)
+	m.HandleFunc("GET /{$}", s.index)
+	m.HandleFunc("GET /{name}/{rest...}", s.listRoutes)
+	m.HandleFunc("GET /{name}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/"+r.PathValue("name")+"/", http.StatusMovedPermanently)
+	})
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusNotFound, "not_found")
+	})
+	s.mux = m
+}
+
+// listRoutes serves the pages below /NAME/. One pattern dispatches them because
+// ServeMux cannot order /{name}/... against fixed prefixes such as /static/.
+func (s *Server) listRoutes(w http.ResponseWriter, r *http.Request) {
+	rest := r.PathValue("rest")
+	switch {
+	case rest == "" || rest == "search":
+		s.listPage(w, r)
+	case strings.HasPrefix(rest, "m/") && !strings.Contains(rest[2:], "/"):
+		r.SetPathValue("id", rest[2:])
+		s.messagePage(w, r)
+	default:
+		s.errorPage(w, r, http.StatusNotFound, "not_found")
+	}
+}
+
+// ServeHTTP sets the security headers every response carries and serves the request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v))
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// lang picks the page language: ?lang=, then Accept-Language, then the site default.
+func (s *Server) lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "de" || l == "en" {
+		return l
+	}
+	if al := r.Header.Get("Accept-Language"); al != "" {
+		tags, _, err := language.ParseAcceptLanguage(al)
+		if err == nil && len(tags) > 0 {
+			_, idx, conf := s.matcher.Match(tags...)
+			if conf != language.No {
+				return []string{"de", "en"}[idx]
+			}
+		}
+	}
+	return s.cfg.Language
+}
+
+type page struct {
+	Lang   string
+	Title  string
+	Domain string
+	Data   any
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	lang := s.lang(r)
+	if title == "" {
+		title = translate(lang, "site_name")
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", lang)
+	w.WriteHeader(status)
+	if err := s.pages[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, Data: data}); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+	}
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, key string) {
+	lang := s.lang(r)
+	s.renderPage(w, r, status, "error", translate(lang, key), struct {
+		Status  string
+		Message string
+	}{fmt.Sprintf("%d %s", status, http.StatusText(status)), translate(lang, key)})
+}
+
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("serving request", "path", r.URL.Path, "err", err)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		apiError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.errorPage(w, r, http.StatusInternalServerError, "internal_error")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+func apiError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// readable reports whether the archive of l may be read by this request. Login comes
+// with the full archive; until then only public archives are open.
+func readable(l *store.List) bool { return l.Archive == "public" }
+
+// listFor loads the list of the request and checks access, writing the error itself.
+func (s *Server) listFor(w http.ResponseWriter, r *http.Request, api bool) (*store.List, bool) {
+	l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name")))
+	if errors.Is(err, store.ErrNotFound) {
+		if api {
+			apiError(w, http.StatusNotFound, "no such list")
+		} else {
+			s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+		}
+		return nil, false
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil, false
+	}
+	if !readable(l) {
+		if api {
+			apiError(w, http.StatusForbidden, "this archive is for members only")
+		} else {
+			s.errorPage(w, r, http.StatusForbidden, "members_only")
+		}
+		return nil, false
+	}
+	return l, true
+}
+
+var addrRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+
+// maskAddresses hides mail addresses inside a body: nobody's address reaches the public.
+func maskAddresses(s string) string {
+	return addrRE.ReplaceAllStringFunc(s, func(a string) string {
+		return a[:1] + "…@…"
+	})
+}
+
+// isLoopback reports whether the request comes from this machine.
+func isLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
