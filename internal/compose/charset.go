@@ -1,0 +1,144 @@
+package compose
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
+)
+
+// isUTF8Label reports whether a charset label needs no conversion to UTF-8
+// (us-ascii text is valid UTF-8).
+func isUTF8Label(cs string) bool {
+	switch cs {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return true
+	}
+	return false
+}
+
+func isASCIILabel(cs string) bool {
+	return cs == "" || cs == "us-ascii" || cs == "ascii"
+}
+
+// lookupEncoding finds the decoder for a charset label, or nil. The WHATWG
+// (HTML) names are tried first because they map the labels mailers get
+// wrong in practice to the supersets they really mean (iso-8859-1 to
+// windows-1252 and so on).
+func lookupEncoding(label string) encoding.Encoding {
+	label = strings.ToLower(strings.TrimSpace(label))
+	if enc, err := htmlindex.Get(label); err == nil && enc != nil && enc != encoding.Replacement {
+		return enc
+	}
+	if enc, err := ianaindex.MIME.Encoding(label); err == nil && enc != nil {
+		return enc
+	}
+	return nil
+}
+
+// charsetReader is the mime.WordDecoder hook for charsets other than
+// utf-8, us-ascii and iso-8859-1.
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	enc := lookupEncoding(label)
+	if enc == nil {
+		return nil, fmt.Errorf("unknown charset %q", label)
+	}
+	return enc.NewDecoder().Reader(input), nil
+}
+
+// toUTF8 converts text in charset cs to UTF-8. ok is false for unknown
+// charsets and for us-ascii text that is not even UTF-8 (so we cannot tell
+// what it is).
+func toUTF8(b []byte, cs string) (out []byte, ok bool) {
+	if isUTF8Label(cs) {
+		return b, !isASCIILabel(cs) || utf8.Valid(b)
+	}
+	enc := lookupEncoding(cs)
+	if enc == nil {
+		return nil, false
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// asciiCompatible reports whether ASCII bytes mean the same in charset cs,
+// checked by encoding the probe (which must be ASCII).
+func asciiCompatible(cs string, probe []byte) bool {
+	if isUTF8Label(cs) {
+		return true
+	}
+	enc := lookupEncoding(cs)
+	if enc == nil {
+		return false
+	}
+	out, err := enc.NewEncoder().Bytes(probe)
+	return err == nil && bytes.Equal(out, probe)
+}
+
+// isIdentityCTE reports whether a transfer encoding leaves the bytes as they
+// are.
+func isIdentityCTE(cte string) bool {
+	return cte == "7bit" || cte == "8bit" || cte == "binary"
+}
+
+// decodeTransfer undoes a Content-Transfer-Encoding. ok is false for unknown
+// encodings and for bodies that do not decode.
+func decodeTransfer(body []byte, cte string) (out []byte, ok bool) {
+	switch cte {
+	case "7bit", "8bit", "binary":
+		return body, true
+	case "quoted-printable":
+		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		return out, err == nil
+	case "base64":
+		return decodeBase64(body)
+	}
+	return nil, false
+}
+
+// decodeBase64 decodes base64 that may be split over lines, indented or
+// missing its padding, as found in real mail.
+func decodeBase64(body []byte) ([]byte, bool) {
+	clean := make([]byte, 0, len(body))
+	for _, c := range body {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			clean = append(clean, c)
+		}
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+	n, err := base64.StdEncoding.Decode(out, clean)
+	if err == nil {
+		return out[:n], true
+	}
+	clean = bytes.TrimRight(clean, "=")
+	// Unpadded input can decode to more than StdEncoding.DecodedLen says.
+	out = make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
+	n, err = base64.RawStdEncoding.Decode(out, clean)
+	if err != nil {
+		return nil, false
+	}
+	return out[:n], true
+}
+
+// encodeQP quoted-printable encodes text; CRLF stays a hard line break.
+func encodeQP(text []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(text) + len(text)/8)
+	w := quotedprintable.NewWriter(&b)
+	// Writes to a bytes.Buffer cannot fail.
+	_, _ = w.Write(text)
+	_ = w.Close()
+	return b.Bytes()
+}

@@ -1,0 +1,67 @@
+package compose
+
+import (
+	"html"
+	"strconv"
+	"strings"
+)
+
+// footer is the text added to every post. It is the same for every member,
+// so it never names the member or carries a personal unsubscribe link.
+type footer struct {
+	text []byte // UTF-8, CRLF line endings, starts with the "-- " separator
+	// html is pure ASCII (non-ASCII as character references) so it can be
+	// inserted into HTML of any ASCII-compatible charset without converting
+	// the part.
+	html []byte
+}
+
+func newFooter(l List) footer {
+	write, archive, leave := "Write to the list", "Archive", "Leave the list"
+	if l.Language == "de" || strings.HasPrefix(l.Language, "de-") {
+		write, archive, leave = "Schreiben an die Liste", "Archiv", "Abmelden"
+	}
+	head := l.Name
+	if l.Title != "" {
+		head += " \u2013 " + l.Title
+	}
+	post := l.Name + "@" + l.Domain
+	arch := l.BaseURL + "/" + l.Name + "/"
+	unsub := "mailto:" + l.Name + "-unsubscribe@" + l.Domain
+
+	var t strings.Builder
+	t.WriteString("-- \r\n")
+	t.WriteString(head + "\r\n")
+	t.WriteString(write + ": " + post + "\r\n")
+	t.WriteString(archive + ": " + arch + "\r\n")
+	t.WriteString(leave + ": " + unsub + "\r\n")
+
+	var h strings.Builder
+	h.WriteString("<div class=\"list-footer\">\r\n<hr>\r\n")
+	h.WriteString(htmlText(head) + "<br>\r\n")
+	h.WriteString(htmlText(write) + ": " + htmlLink("mailto:"+post, post) + "<br>\r\n")
+	h.WriteString(htmlText(archive) + ": " + htmlLink(arch, arch) + "<br>\r\n")
+	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "\r\n")
+	h.WriteString("</div>\r\n")
+
+	return footer{text: []byte(t.String()), html: []byte(h.String())}
+}
+
+func htmlLink(href, text string) string {
+	return "<a href=\"" + htmlText(href) + "\">" + htmlText(text) + "</a>"
+}
+
+// htmlText escapes s for HTML and writes non-ASCII as numeric character
+// references.
+func htmlText(s string) string {
+	s = html.EscapeString(s)
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 {
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
+	}
+	return b.String()
+}

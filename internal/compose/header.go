@@ -1,0 +1,227 @@
+package compose
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// toCRLF returns b with every bare LF turned into CRLF. Output must use CRLF
+// whatever the input used (local delivery often hands us LF-only mail), and
+// doing it once up front lets the rest of the package assume CRLF. b is
+// returned unchanged when it has no bare LF.
+func toCRLF(b []byte) []byte {
+	n := 0
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			n++
+		}
+	}
+	if n == 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+n)
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// splitHeader splits a CRLF message or MIME part into its header block
+// (complete field lines) and body. Like MTAs do, a line that is neither a
+// header field nor a continuation line ends the header and becomes the
+// first body line, so a missing blank line is recovered from. A message
+// without a blank line is all header. The rules match what
+// textproto.ReadHeader accepts, so parsing the block cannot fail.
+func splitHeader(msg []byte) (hdr, body []byte) {
+	pos := 0
+	for pos < len(msg) {
+		next := len(msg)
+		line := msg[pos:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+			next = pos + i + 1
+			// Strip the CR of CRLF, as bufio.Reader.ReadLine does.
+			line = bytes.TrimSuffix(line, []byte("\r"))
+		}
+		switch {
+		case len(line) == 0:
+			return msg[:pos], msg[next:]
+		case line[0] == ' ' || line[0] == '\t':
+			if pos == 0 {
+				// A continuation without a field: there is no header.
+				return nil, msg
+			}
+		case !isFieldLine(line):
+			return msg[:pos], msg[pos:]
+		}
+		pos = next
+	}
+	return msg, nil
+}
+
+// isFieldLine reports whether line starts a header field: a name of
+// printable ASCII except ':', optional blanks, then ':'. The name may be
+// empty because textproto.ReadHeader reads (and skips) such lines too.
+func isFieldLine(line []byte) bool {
+	i := 0
+	for i < len(line) && line[i] >= 33 && line[i] <= 126 && line[i] != ':' {
+		i++
+	}
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	return i < len(line) && line[i] == ':'
+}
+
+func parseHeader(block []byte) (textproto.Header, error) {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(block)))
+	if err != nil {
+		return h, fmt.Errorf("read header: %w", err)
+	}
+	return h, nil
+}
+
+// formatField returns "Key: value\r\n", folded by go-message's header
+// writer (at whitespace, lines up to 76 characters where possible, never
+// over 998).
+func formatField(k, v string) ([]byte, error) {
+	var h textproto.Header
+	h.Add(k, v)
+	var b bytes.Buffer
+	if err := textproto.WriteHeader(&b, h); err != nil {
+		return nil, fmt.Errorf("format %s: %w", k, err)
+	}
+	// WriteHeader ends the header with an empty line; we only want the field.
+	return bytes.TrimSuffix(b.Bytes(), []byte("\r\n")), nil
+}
+
+// isDropped reports whether an incoming header field must not go out: the
+// list sets these itself, and stale copies would confuse clients and loop
+// detection.
+func isDropped(key string) bool {
+	if hasPrefixFold(key, "List-") {
+		return true
+	}
+	switch strings.ToLower(key) {
+	case "archived-at", "precedence", "x-loop", "return-path", "delivered-to":
+		return true
+	}
+	return false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// subjectField returns the Subject field to send. An already tagged subject
+// keeps its original bytes; otherwise the decoded subject is tagged and
+// re-encoded.
+func subjectField(h *textproto.Header, name string) ([]byte, error) {
+	if !h.Has("Subject") {
+		return formatField("Subject", SubjectTag("", name))
+	}
+	v := h.Get("Subject")
+	dec, err := decodeHeader(v)
+	if err != nil {
+		// Unknown charset in an encoded word: keep the words as they are,
+		// the tag in front of them is plain ASCII and stays valid.
+		dec = v
+	}
+	if SubjectTag(dec, name) == dec {
+		raw, err := h.Raw("Subject")
+		if err != nil {
+			return nil, fmt.Errorf("subject: %w", err)
+		}
+		return raw, nil
+	}
+	rest := sanitizeText(dec)
+	if err == nil && !isASCII([]byte(rest)) {
+		rest = mime.QEncoding.Encode("utf-8", rest)
+	}
+	// The tag stays outside the encoded word so filters on "[name]" keep
+	// matching the raw header.
+	return formatField("Subject", "["+name+"] "+rest)
+}
+
+func decodeHeader(v string) (string, error) {
+	d := mime.WordDecoder{CharsetReader: charsetReader}
+	s, err := d.DecodeHeader(v)
+	if err != nil {
+		return "", fmt.Errorf("decode %q: %w", v, err)
+	}
+	return s, nil
+}
+
+// sanitizeText replaces control characters (other than tab) by spaces:
+// decoded encoded words may contain CR or LF, which must not end up raw in a
+// header field.
+func sanitizeText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < ' ' && r != '\t') || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// listFields returns the list header fields that follow the kept fields.
+func listFields(l List, archiveID int64) ([]byte, error) {
+	base := l.BaseURL + "/" + l.Name
+	id := "<" + l.Name + "." + l.Domain + ">"
+	if l.Title != "" {
+		id = phrase(l.Title) + " " + id
+	}
+	fields := []struct{ k, v string }{
+		{"List-Id", id},
+		{"List-Post", "<mailto:" + l.Name + "@" + l.Domain + ">"},
+		{"List-Help", "<mailto:" + l.Name + "-request@" + l.Domain + "?subject=help>"},
+		{"List-Subscribe", "<" + base + "/subscribe>, <mailto:" + l.Name + "-subscribe@" + l.Domain + ">"},
+		{"List-Archive", "<" + base + "/>"},
+		{"Archived-At", "<" + base + "/m/" + strconv.FormatInt(archiveID, 10) + ">"},
+		{"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
+		{"Precedence", "list"},
+		{"X-Loop", l.Name + "@" + l.Domain},
+	}
+	var out []byte
+	for _, f := range fields {
+		b, err := formatField(f.k, f.v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// phrase formats s as an RFC 5322 display phrase: a quoted string when it is
+// ASCII, otherwise an RFC 2047 encoded word. Q encoding leaves characters
+// such as ',' or '(' unencoded, which is not allowed in a phrase, so B is
+// used when s has any of them.
+func phrase(s string) string {
+	if isASCII([]byte(s)) {
+		r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+		return `"` + r.Replace(s) + `"`
+	}
+	if strings.ContainsAny(s, `()<>[]:;@\,."=?_`) {
+		return mime.BEncoding.Encode("utf-8", s)
+	}
+	return mime.QEncoding.Encode("utf-8", s)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,10 @@
+package compose
+
+import (
+	"bufio"
+	"bytes"
+)
+
+func bufioReader(b []byte) *bufio.Reader {
+	return bufio.NewReader(bytes.NewReader(b))
+}
