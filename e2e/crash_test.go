@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCrashDuringFanout kills listd (SIGKILL) in the middle of a 2,000-member fan-out
+// and restarts it: every member still gets the post. Copies that reached the relay
+// but whose outcome was not yet written go out again; their number is reported.
+func TestCrashDuringFanout(t *testing.T) {
+	const n = 2000
+	sk := newSink(t)
+	sk.delay = 2 * time.Millisecond // slow enough to stop it half way
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "umgang", "-title", "Umgang")
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "member%04d@example.net\n", i)
+	}
+	file := filepath.Join(d.dir, "members.txt")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := d.mustCLI("member", "import", "umgang", file); !strings.Contains(out, "2000") {
+		t.Fatalf("import: %s", out)
+	}
+	d.start()
+	raw := strings.Replace(post("member0001@example.net", "Umgangsrecht", "Frage zum Umgang.\r\n"), "kita@", "umgang@", 1)
+	if err := send(d.addrs["smtp"], "member0001@example.net", []string{"umgang@" + domain}, raw); err != nil {
+		t.Fatal(err)
+	}
+	before := sk.waitFor(t, n/4, 60*time.Second)
+	d.kill()
+	atKill := len(sk.snapshot())
+	if atKill >= n {
+		t.Fatalf("fan-out finished before the kill (%d copies); the test proves nothing", atKill)
+	}
+	_ = before
+
+	d.start()
+	end := time.Now().Add(90 * time.Second)
+	for {
+		per := map[string]int{}
+		for _, m := range sk.snapshot() {
+			per[m.To]++
+		}
+		if len(per) == n {
+			dups := 0
+			for _, c := range per {
+				dups += c - 1
+			}
+			t.Logf("crash at %d of %d copies: after restart every member got the post; duplicates: %d", atKill, n, dups)
+			fmt.Printf("crash-fanout: killed after %d of %d copies, duplicates after restart: %d\n", atKill, n, dups)
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("after restart only %d of %d members got the post", len(per), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestGracefulStop: SIGTERM during a fan-out lets the transactions in flight finish,
+// exits 0, and the rest goes out after the next start.
+func TestGracefulStop(t *testing.T) {
+	const n = 300
+	sk := newSink(t)
+	sk.delay = 5 * time.Millisecond
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "job")
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "m%03d@example.net\n", i)
+	}
+	file := filepath.Join(d.dir, "m.txt")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+	d.mustCLI("member", "import", "job", file)
+	d.start()
+	raw := strings.Replace(post("m001@example.net", "Teilzeit", "Teilzeit?\r\n"), "kita@", "job@", 1)
+	if err := send(d.addrs["smtp"], "m001@example.net", []string{"job@" + domain}, raw); err != nil {
+		t.Fatal(err)
+	}
+	sk.waitFor(t, 20, 30*time.Second)
+	if code := d.stop(40 * time.Second); code != 0 {
+		t.Fatalf("exit code after SIGTERM = %d", code)
+	}
+	atStop := len(sk.snapshot())
+	d.start()
+	got := sk.waitFor(t, n, 60*time.Second)
+	per := map[string]int{}
+	for _, m := range got {
+		per[m.To]++
+	}
+	dups := len(got) - len(per)
+	if len(per) != n || dups != 0 {
+		t.Errorf("after a clean stop at %d copies: %d members, %d duplicates (want %d, 0)", atStop, len(per), dups, n)
+	}
+}
