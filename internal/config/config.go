@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -48,8 +49,26 @@ type Relay struct {
 
 // Delivery tunes the outbound queue.
 type Delivery struct {
-	Connections int `toml:"connections"`
+	Connections  int      `toml:"connections"`
+	RetryInitial Duration `toml:"retry_initial"` // the first retry's wait; it doubles up to 4 h
+	MaxAge       Duration `toml:"max_age"`       // give up on a copy after this long
 }
+
+// Duration is a time.Duration written as "90s", "5m" or "120h" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like \"90s\" or \"5m\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
 
 // Default returns the built-in configuration: listd runs with it and no file at all.
 func Default() Config {
@@ -62,7 +81,7 @@ func Default() Config {
 		LMTP:     Listener{Listen: ""},
 		IMAP:     Listener{Listen: "127.0.0.1:1143"},
 		HTTP:     Listener{Listen: "127.0.0.1:8080"},
-		Delivery: Delivery{Connections: 8},
+		Delivery: Delivery{Connections: 8, RetryInitial: Duration{time.Minute}, MaxAge: Duration{5 * 24 * time.Hour}},
 	}
 }
 
@@ -140,6 +159,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Delivery.Connections <= 0 || c.Delivery.Connections > 100 {
 		return errors.New("delivery.connections must be between 1 and 100")
+	}
+	if c.Delivery.RetryInitial.Duration <= 0 || c.Delivery.MaxAge.Duration <= 0 {
+		return errors.New("delivery.retry_initial and delivery.max_age must be positive")
 	}
 	return nil
 }

@@ -26,6 +26,12 @@ func TestLoad(t *testing.T) {
 				t.Errorf("got %+v", c)
 			}
 		}},
+		{name: "durations", file: "[delivery]\nretry_initial = \"2s\"\nmax_age = \"48h\"\n", check: func(t *testing.T, c Config) {
+			if c.Delivery.RetryInitial.Seconds() != 2 || c.Delivery.MaxAge.Hours() != 48 {
+				t.Errorf("got %+v", c.Delivery)
+			}
+		}},
+		{name: "bad duration", file: "[delivery]\nretry_initial = \"soon\"\n", wantErr: "duration"},
 		{name: "lmtp unix", file: "[lmtp]\nlisten = \"unix:/tmp/x.sock\"\n"},
 		{name: "syntax", file: "domain = \n", wantErr: "listd.toml:1"},
 		{name: "unknown key", file: "domian = \"x\"\n", wantErr: "unknown setting domian"},

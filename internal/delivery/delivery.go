@@ -57,6 +57,7 @@ type Config struct {
 	HeloName    string        // our name for EHLO (default: the host name)
 	Connections int           // parallel connections to the relay (default 8)
 	MaxAge      time.Duration // give up after this long since the row was created (default 5 days)
+	RetryBase   time.Duration // the first retry's wait, doubling after (default 1 minute)
 	BatchSize   int           // rows claimed at a time (default 256)
 	MaxRcpts    int           // recipients per transaction for Shared copies (default 50)
 	Now         func() time.Time
@@ -108,6 +109,9 @@ func New(q Queue, r Renderer, cfg Config) *Deliverer {
 	}
 	if cfg.Connections <= 0 {
 		cfg.Connections = 8
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = defaultRetryBase
 	}
 	if cfg.MaxAge <= 0 {
 		cfg.MaxAge = 5 * 24 * time.Hour
@@ -396,7 +400,7 @@ func (d *Deliverer) temporary(row *store.Delivery, msg string) store.Outcome {
 	return store.Outcome{
 		ID:    row.ID,
 		State: "queued",
-		Retry: now.Add(backoff(row.Attempts, d.cfg.Rand)),
+		Retry: now.Add(backoff(row.Attempts, d.cfg.RetryBase, d.cfg.Rand)),
 		Error: cleanError(msg),
 	}
 }

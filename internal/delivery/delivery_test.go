@@ -856,7 +856,7 @@ func TestBackoff(t *testing.T) {
 	for _, rnd := range []float64{0, 0.5, 1} {
 		prev := time.Duration(0)
 		for attempt := 1; attempt <= 20; attempt++ {
-			got := backoff(attempt, func() float64 { return rnd })
+			got := backoff(attempt, time.Minute, func() float64 { return rnd })
 			base := min(time.Minute<<(attempt-1), ceiling)
 			lo, hi := time.Duration(float64(base)*0.9), time.Duration(float64(base)*1.1)
 			if got < lo || got > hi {
@@ -886,7 +886,7 @@ func TestBackoff(t *testing.T) {
 		{1 << 30, 1, ceiling + ceiling/10},
 	}
 	for _, tt := range tests {
-		if got := backoff(tt.attempt, func() float64 { return tt.rnd }); got != tt.want {
+		if got := backoff(tt.attempt, time.Minute, func() float64 { return tt.rnd }); got != tt.want {
 			t.Errorf("backoff(%d, %v) = %v, want %v", tt.attempt, tt.rnd, got, tt.want)
 		}
 	}

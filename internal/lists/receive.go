@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"listd/internal/archive"
+	"listd/internal/compose"
 	"listd/internal/store"
 )
 
@@ -179,6 +180,13 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		s.posts.WithLabelValues("dropped").Inc()
 		log.Warn("post dropped", "reason", d.Reason)
 		return nil
+	}
+	// A post that cannot be turned into members' copies is refused now, while the
+	// sender still hears about it, rather than failing for every member later.
+	if _, err := compose.Prepare(raw, s.composeList(l), 0); err != nil {
+		s.posts.WithLabelValues("unreadable").Inc()
+		log.Info("post refused", "reason", "cannot be composed", "err", err)
+		return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
 	}
 	key, isReply := archive.SubjectKey(p.Subject)
 	date := p.Date

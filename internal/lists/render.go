@@ -78,8 +78,7 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
 	}
-	p, err := compose.Prepare(raw, compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain,
-		BaseURL: s.cfg.BaseURL, Language: s.cfg.Language}, m.ID)
+	p, err := compose.Prepare(raw, s.composeList(l), m.ID)
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
 	}
@@ -101,4 +100,8 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	}
 	s.prepared[d.MessageID] = e
 	return e, nil
+}
+
+func (s *Service) composeList(l *store.List) compose.List {
+	return compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain, BaseURL: s.cfg.BaseURL, Language: s.cfg.Language}
 }

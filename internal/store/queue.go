@@ -41,7 +41,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (*Delivery, error) {
 // ResetInFlight makes the rows that were in flight when the process stopped due now,
 // so delivery resumes where it stopped. Call it once at start, before any worker runs.
 func (s *DB) ResetInFlight(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET in_flight = 0, next_attempt = ? WHERE in_flight = 1`, unixMilli(now))
+	res, err := s.qdb.ExecContext(ctx, `UPDATE deliveries SET in_flight = 0, next_attempt = ? WHERE in_flight = 1`, unixMilli(now))
 	if err != nil {
 		return 0, fmt.Errorf("reset in-flight deliveries: %w", classify(err))
 	}
@@ -54,7 +54,7 @@ func (s *DB) ResetInFlight(ctx context.Context, now time.Time) (int, error) {
 // Finish or ResetInFlight releases it.
 func (s *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]*Delivery, error) {
 	var out []*Delivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := inTx(ctx, s.qdb, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET in_flight = 1, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM deliveries WHERE state = 'queued' AND in_flight = 0 AND next_attempt <= ?
 				ORDER BY next_attempt, id LIMIT ?)
@@ -93,7 +93,7 @@ func (s *DB) Finish(ctx context.Context, now time.Time, outcomes []Outcome) erro
 	if len(outcomes) == 0 {
 		return nil
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := inTx(ctx, s.qdb, func(tx *sql.Tx) error {
 		sent, err := tx.PrepareContext(ctx, `UPDATE deliveries SET state = 'sent', in_flight = 0, done_at = ?, last_error = '' WHERE id = ?`)
 		if err != nil {
 			return err
@@ -147,7 +147,7 @@ func (s *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 
 // RetireDeliveries deletes rows that were finished before cutoff.
 func (s *DB) RetireDeliveries(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM deliveries WHERE state <> 'queued' AND done_at < ?`, unixMilli(cutoff))
+	res, err := s.qdb.ExecContext(ctx, `DELETE FROM deliveries WHERE state <> 'queued' AND done_at < ?`, unixMilli(cutoff))
 	if err != nil {
 		return 0, fmt.Errorf("retire deliveries: %w", classify(err))
 	}

@@ -34,14 +34,19 @@ var (
 
 // DB is the listd database.
 type DB struct {
-	db   *sql.DB
+	db *sql.DB
+	// qdb serves the queue's bookkeeping (claims and outcomes) with synchronous=NORMAL:
+	// WAL keeps those commits safe from a process crash, and losing the last of them to
+	// a power cut only sends a copy twice. Everything else, the archive and the queue
+	// rows written with a post among it, commits with a full sync before SMTP says 250.
+	qdb  *sql.DB
 	path string
 	now  func() time.Time
 }
 
 // dsn sets the pragmas in the connection string so every pooled connection has them.
-func dsn(path string) string {
-	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=FULL"
+func dsn(path, synchronous string) string {
+	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_synchronous=" + synchronous
 }
 
 // Open opens (creating if needed) the database in dataDir and applies pending migrations.
@@ -50,7 +55,7 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dataDir, "listd.db")
-	db, err := sql.Open("sqlite3", dsn(path))
+	db, err := sql.Open("sqlite3", dsn(path, "FULL"))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -61,11 +66,19 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if s.qdb, err = sql.Open("sqlite3", dsn(path, "NORMAL")); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.qdb.SetMaxOpenConns(4)
+	s.qdb.SetMaxIdleConns(4)
 	return s, nil
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	return errors.Join(s.qdb.Close(), s.db.Close())
+}
 
 // Path is the database file.
 func (s *DB) Path() string { return s.path }
@@ -133,7 +146,11 @@ func (s *DB) migrate(ctx context.Context) error {
 
 // tx runs fn in a transaction and commits it, or rolls back on error.
 func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	return inTx(ctx, s.db, fn)
+}
+
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err)
 	}
