@@ -1,0 +1,292 @@
+// Command bench runs listd's benchmarks against a real listd binary over loopback and
+// prints one line per figure:
+//
+//	go run -tags sqlite_fts5 ./bench [-only NAME] [-listd PATH]
+//
+// Each benchmark is one entry in the benchmarks table: a function that gets a context
+// and the shared env (the listd binary, options, a progress logger) and returns its
+// figures. The driver prefixes each figure with the benchmark's name ("fanout.members").
+// Progress and errors go to stderr; stdout carries only the figures.
+//
+// All traffic stays on 127.0.0.1: listd, the SMTP sink and the driver's own client
+// talk to each other over loopback and nowhere else.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// A benchmark is one named entry of the table. run sets up whatever it needs (temp
+// dir, listd, sink), measures, tears everything down and returns its figures.
+type benchmark struct {
+	name string
+	doc  string
+	run  func(ctx context.Context, e *env) ([]figure, error)
+}
+
+// benchmarks is the table; adding a benchmark is adding an entry.
+var benchmarks = []benchmark{
+	{"fanout", "one 4 KiB post to a list of N members, delivered to a loopback SMTP sink", runFanout},
+}
+
+// figure is one measured (or descriptive) value.
+type figure struct {
+	Name  string
+	Value string
+}
+
+func fig(name, format string, args ...any) figure {
+	return figure{Name: name, Value: fmt.Sprintf(format, args...)}
+}
+
+// env is what every benchmark gets.
+type env struct {
+	listd   string        // path of the listd binary
+	modRoot string        // the module's root directory
+	keep    bool          // keep temp dirs (for debugging)
+	members int           // fanout: list size
+	sink    string        // fanout: auto, smtp-sink or go
+	timeout time.Duration // fanout: bound on waiting for the last delivery
+	poll    time.Duration // fanout: /metrics poll interval
+	repeat  int           // fanout: runs; the median is reported
+	stderr  io.Writer
+}
+
+// logf prints a progress line to stderr.
+func (e *env) logf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "bench: "+format+"\n", args...)
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	only := fs.String("only", "", "run only the benchmark(s) named, comma-separated")
+	listdPath := fs.String("listd", "", "use this prebuilt listd binary (default: build one into a temp dir)")
+	keep := fs.Bool("keep", false, "keep the temp dirs (config, data, logs) for inspection")
+	members := fs.Int("members", 10000, "fanout: number of list members")
+	sink := fs.String("sink", "auto", "fanout: SMTP sink: auto (smtp-sink if installed, else go), smtp-sink or go")
+	timeout := fs.Duration("timeout", 120*time.Second, "fanout: how long to wait for the last delivery")
+	poll := fs.Duration("poll", 100*time.Millisecond, "fanout: interval of polling listd's /metrics for completion (the clock is the sink's; faster polling costs listd CPU and RSS)")
+	repeat := fs.Int("repeat", 1, "fanout: run this many times (fresh listd each time) and report the median run")
+	list := fs.Bool("list", false, "list the benchmarks and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run -tags sqlite_fts5 ./bench [-only NAME] [-listd PATH] [options]\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *list {
+		for _, b := range benchmarks {
+			fmt.Fprintf(stdout, "%-10s %s\n", b.name, b.doc)
+		}
+		return 0
+	}
+	if *repeat < 1 {
+		fmt.Fprintln(stderr, "bench: -repeat must be at least 1")
+		return 2
+	}
+	if *members < 1 {
+		fmt.Fprintln(stderr, "bench: -members must be at least 1")
+		return 2
+	}
+	switch *sink {
+	case "auto", "smtp-sink", "go":
+	default:
+		fmt.Fprintf(stderr, "bench: -sink %q: must be auto, smtp-sink or go\n", *sink)
+		return 2
+	}
+
+	selected, err := selectBenchmarks(*only)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// A closed stdout or stderr (`| head`) must not kill the driver before it has
+	// stopped listd and the sink: let such writes fail instead.
+	signal.Ignore(syscall.SIGPIPE)
+
+	e := &env{keep: *keep, members: *members, sink: *sink, timeout: *timeout, poll: *poll, repeat: *repeat, stderr: stderr}
+	e.modRoot, err = moduleRoot(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	if *listdPath != "" {
+		p, err := filepath.Abs(*listdPath)
+		if err == nil {
+			_, err = os.Stat(p)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: -listd %s: %v\n", *listdPath, err)
+			return 1
+		}
+		e.listd = p
+	} else {
+		dir, err := os.MkdirTemp("", "listd-bench-bin-")
+		if err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		e.listd = filepath.Join(dir, "listd")
+		if err := buildListd(ctx, e, e.listd); err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+	}
+
+	warnIfBusy(e)
+	status := 0
+	for _, b := range selected {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "bench: interrupted")
+			return 1
+		}
+		e.logf("%s: start", b.name)
+		start := time.Now()
+		figs, err := b.run(ctx, e)
+		for _, f := range figs {
+			fmt.Fprintf(stdout, "%-29s %s\n", b.name+"."+f.Name, f.Value)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %s: FAILED: %v\n", b.name, err)
+			status = 1
+			continue
+		}
+		e.logf("%s: done in %s", b.name, time.Since(start).Round(time.Millisecond))
+	}
+	return status
+}
+
+// selectBenchmarks returns the table entries named in only (all when empty).
+func selectBenchmarks(only string) ([]benchmark, error) {
+	if strings.TrimSpace(only) == "" {
+		return benchmarks, nil
+	}
+	var out []benchmark
+	for _, name := range strings.Split(only, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for _, b := range benchmarks {
+			if b.name == name {
+				out = append(out, b)
+				found = true
+				break
+			}
+		}
+		if !found {
+			var names []string
+			for _, b := range benchmarks {
+				names = append(names, b.name)
+			}
+			return nil, fmt.Errorf("-only %q: no such benchmark (have: %s)", name, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
+
+// moduleRoot finds the directory of the go.mod that governs the current directory.
+func moduleRoot(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside the listd module: run from the repository (go run -tags sqlite_fts5 ./bench)")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// buildListd builds ./cmd/listd into out.
+func buildListd(ctx context.Context, e *env, out string) error {
+	e.logf("building listd (go build -tags sqlite_fts5 ./cmd/listd)")
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "sqlite_fts5", "-o", out, "./cmd/listd")
+	cmd.Dir = e.modRoot
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("building listd failed: %v\n%s", err, tail(string(b), 40))
+	}
+	return nil
+}
+
+// warnIfBusy warns when the machine is already busy: the figures are timings, and
+// other work on the same cores (tests, builds) makes them slower and noisy. It looks
+// at how busy the CPUs are over half a second (the load average would still count
+// the driver's own previous runs).
+func warnIfBusy(e *env) {
+	busy0, total0, err := cpuTimes()
+	if err != nil {
+		return
+	}
+	time.Sleep(500 * time.Millisecond)
+	busy1, total1, err := cpuTimes()
+	if err != nil || total1 <= total0 {
+		return
+	}
+	if frac := float64(busy1-busy0) / float64(total1-total0); frac > 0.2 {
+		e.logf("warning: the %d CPUs are already %.0f%% busy: other work competes with listd, figures will be slow and noisy",
+			runtime.NumCPU(), 100*frac)
+	}
+}
+
+// cpuTimes returns the busy and total jiffies of all CPUs from /proc/stat.
+func cpuTimes() (busy, total uint64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseCPUTimes(string(b))
+}
+
+func parseCPUTimes(stat string) (busy, total uint64, err error) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, errors.New("/proc/stat: no cpu line")
+	}
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %q: %w", v, err)
+		}
+		total += n
+		if i != 3 && i != 4 { // idle and iowait
+			busy += n
+		}
+	}
+	return busy, total, nil
+}
