@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"listd/internal/config"
+	"listd/internal/lists"
+	"listd/internal/store"
+	"listd/internal/token"
+)
+
+// app is the parts a command line command works with.
+type app struct {
+	cfg  config.Config
+	db   *store.DB
+	svc  *lists.Service
+	sign *token.Signer
+}
+
+func (a *app) Close() { a.db.Close() }
+
+// open loads the config and opens the database and the list domain.
+func open(e *env, configPath string, logger *slog.Logger, kick func(), reg prometheus.Registerer) (*app, error) {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(e.ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	key, err := token.LoadOrCreateKey(cfg.DataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	sign := token.NewSigner(key, nil)
+	svc := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
+		Logger: logger, Kick: kick, Registerer: reg})
+	return &app{cfg: cfg, db: db, svc: svc, sign: sign}, nil
+}
+
+func cmdListCreate(e *env) error {
+	f := newFlags(e, "list create")
+	var o lists.ListOptions
+	var topics string
+	f.StringVar(&o.Title, "title", "", "title shown on pages and in List-Id")
+	f.StringVar(&o.Description, "description", "", "what the list is about")
+	f.StringVar(&o.Archive, "archive", "public", "who may read the archive: public, members or private")
+	f.StringVar(&o.Moderation, "moderation", "none", "none, first-post or all")
+	f.StringVar(&topics, "topics", "", "counselling topics, comma separated")
+	f.StringVar(&o.Anonymous, "anonymous", "yes", "yes or no: hide posters' addresses")
+	pos, err := f.parse(1, 1, "NAME")
+	if err != nil {
+		return err
+	}
+	if topics != "" {
+		o.Topics = strings.Split(topics, ",")
+	}
+	a, err := open(e, *f.config, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	l, err := a.svc.CreateList(e.ctx, pos[0], o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "created %s@%s\n", l.Name, a.cfg.Domain)
+	return nil
+}
+
+func cmdListLs(e *env) error {
+	f := newFlags(e, "list ls")
+	if _, err := f.parse(0, 0, "no arguments"); err != nil {
+		return err
+	}
+	a, err := open(e, *f.config, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ls, err := a.svc.Lists(e.ctx)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(e.stdout)
+	for _, l := range ls {
+		fmt.Fprintf(w, "%s\t%d\t%s\n", l.Name, l.Members, oneLine(l.Title))
+	}
+	return w.Flush()
+}
+
+func memberFlags(f *flags, o *lists.MemberOptions) {
+	f.StringVar(&o.Name, "name", "", "display name or pseudonym")
+	f.StringVar(&o.Mode, "mode", "each", "each, digest or nomail")
+	f.StringVar(&o.Role, "role", "member", "member, moderator or owner")
+	f.StringVar(&o.Postal, "postal", "", "postal code, for counselling suggestions")
+}
+
+func cmdMemberAdd(e *env) error {
+	f := newFlags(e, "member add")
+	var o lists.MemberOptions
+	memberFlags(f, &o)
+	pos, err := f.parse(2, 2, "LIST ADDRESS")
+	if err != nil {
+		return err
+	}
+	a, err := open(e, *f.config, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	m, err := a.svc.AddMember(e.ctx, pos[0], pos[1], o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added %s to %s\n", m.Address, pos[0])
+	return nil
+}
+
+func cmdMemberRm(e *env) error {
+	f := newFlags(e, "member rm")
+	pos, err := f.parse(2, 2, "LIST ADDRESS")
+	if err != nil {
+		return err
+	}
+	a, err := open(e, *f.config, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.svc.RemoveMember(e.ctx, pos[0], pos[1]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "removed %s from %s\n", strings.ToLower(pos[1]), pos[0])
+	return nil
+}
+
+func cmdMemberLs(e *env) error {
+	f := newFlags(e, "member ls")
+	pos, err := f.parse(1, 1, "LIST")
+	if err != nil {
+		return err
+	}
+	a, err := open(e, *f.config, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ms, err := a.svc.Members(e.ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(e.stdout)
+	for _, m := range ms {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", m.Address, m.Mode, m.Role)
+	}
+	return w.Flush()
+}
+
+func cmdMemberImport(e *env) error {
+	f := newFlags(e, "member import")
+	var o lists.MemberOptions
+	f.StringVar(&o.Mode, "mode", "each", "each, digest or nomail")
+	pos, err := f.parse(2, 2, "LIST FILE")
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(pos[1])
+	if err != nil {
+		return err
+	}
+	a, err := open(e, *f.config, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.svc.ImportMembers(e.ctx, pos[0], pos[1], strings.Split(string(data), "\n"), o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "imported %d new members into %s\n", n, pos[0])
+	return nil
+}
+
+func cmdBackup(e *env) error {
+	f := newFlags(e, "backup")
+	pos, err := f.parse(1, 1, "FILE")
+	if err != nil {
+		return err
+	}
+	a, err := open(e, *f.config, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.db.Backup(e.ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", pos[0])
+	return nil
+}
+
+// oneLine keeps tab-separated output one record a line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+}

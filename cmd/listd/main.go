@@ -1,0 +1,163 @@
+// Command listd is the mailing-list daemon and its command line: `listd serve` runs
+// every service; the other commands work on the same database, also while it serves.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: listd [-config FILE] COMMAND [ARGS]
+
+commands:
+  serve                               run SMTP, LMTP, HTTP and the delivery queue
+  list create NAME [-title T] [-description D] [-archive public|members|private]
+                   [-moderation none|first-post|all] [-topics t1,t2] [-anonymous yes|no]
+  list ls                             NAME<TAB>members<TAB>title
+  member add LIST ADDRESS [-name N] [-mode each|digest|nomail] [-role member|moderator|owner] [-postal CODE]
+  member rm LIST ADDRESS
+  member ls LIST                      ADDRESS<TAB>mode<TAB>role
+  member import LIST FILE [-mode M]   one address a line ("Name <addr>" too)
+  backup FILE                         a consistent copy of the database
+`
+
+// env is what a command gets: its arguments, output streams and the global options.
+type env struct {
+	ctx    context.Context
+	args   []string
+	stdout io.Writer
+	stderr io.Writer
+	config string // -config given before the command
+}
+
+type command struct {
+	path string // "list create"
+	run  func(e *env) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", cmdServe},
+		{"list create", cmdListCreate},
+		{"list ls", cmdListLs},
+		{"member add", cmdMemberAdd},
+		{"member rm", cmdMemberRm},
+		{"member ls", cmdMemberLs},
+		{"member import", cmdMemberImport},
+		{"backup", cmdBackup},
+	}
+}
+
+// errUsage asks run to print the usage text.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr}
+	// Global options stand before the command.
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		switch name {
+		case "config":
+			if !hasVal {
+				if len(args) < 2 {
+					fmt.Fprintln(stderr, "listd: -config needs a file")
+					return 2
+				}
+				val, args = args[1], args[1:]
+			}
+			e.config = val
+			args = args[1:]
+		case "h", "help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		default:
+			fmt.Fprintf(stderr, "listd: unknown option %s\n%s", args[0], usage)
+			return 2
+		}
+	}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	for _, c := range commands() {
+		words := strings.Fields(c.path)
+		if len(args) < len(words) || strings.Join(args[:len(words)], " ") != c.path {
+			continue
+		}
+		e.args = args[len(words):]
+		err := c.run(e)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "listd %s: %v\n", c.path, err)
+			return 2
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "listd %s: %v\n", c.path, err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "listd: unknown command %q\n%s", strings.Join(args, " "), usage)
+	return 2
+}
+
+// flags is a command's option set; every command also takes -config.
+type flags struct {
+	*flag.FlagSet
+	e      *env
+	config *string
+}
+
+func newFlags(e *env, name string) *flags {
+	fs := flag.NewFlagSet("listd "+name, flag.ContinueOnError)
+	// Errors are reported by run in one line; -h prints the options to stdout.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, e: e, config: fs.String("config", "", "config file (default ./listd.toml if it exists)")}
+}
+
+// parse reads options wherever they stand among the positional arguments (Go's flag
+// package stops at the first positional one) and checks their count.
+func (f *flags) parse(minArgs, maxArgs int, names string) ([]string, error) {
+	var pos []string
+	args := f.e.args
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(f.e.stdout, "usage: %s\n", f.Name())
+				f.SetOutput(f.e.stdout)
+				f.PrintDefaults()
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) < minArgs || len(pos) > maxArgs {
+		return nil, fmt.Errorf("%w: expected %s", errUsage, names)
+	}
+	if *f.config == "" {
+		*f.config = f.e.config
+	}
+	return pos, nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"listd/internal/delivery"
+	"listd/internal/lists"
+	"listd/internal/smtp"
+	"listd/internal/store"
+	"listd/internal/web"
+	"listd/templates"
+)
+
+func cmdServe(e *env) error {
+	f := newFlags(e, "serve")
+	templateDir := f.String("templates", "", "serve templates from this folder instead of the embedded ones (development)")
+	if _, err := f.parse(0, 0, "no arguments"); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// The deliverer needs the domain to render copies and the domain kicks the
+	// deliverer; kick closes over the variable set just below.
+	var dl *delivery.Deliverer
+	kick := func() {
+		if dl != nil {
+			dl.Kick()
+		}
+	}
+	a, err := open(e, *f.config, logger, kick, reg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	cfg := a.cfg
+	reg.MustRegister(queueCollector{db: a.db})
+
+	if cfg.Relay.Address != "" {
+		dl = delivery.New(a.db, renderer{a.svc}, delivery.Config{
+			Relay: cfg.Relay.Address, HeloName: cfg.Domain, Connections: cfg.Delivery.Connections,
+			RetryBase: cfg.Delivery.RetryInitial.Duration, MaxAge: cfg.Delivery.MaxAge.Duration,
+			Logger: logger.With("part", "delivery"), Registerer: reg,
+		})
+	}
+
+	// Listen on everything first, so a port in use fails the start, not a goroutine.
+	var listeners []net.Listener
+	closeAll := func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}
+	listen := func(name, addr string) (net.Listener, error) {
+		network := "tcp"
+		if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+			network, addr = "unix", path
+			os.Remove(path)
+		}
+		l, err := net.Listen(network, addr)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("%s listen: %w", name, err)
+		}
+		listeners = append(listeners, l)
+		return l, nil
+	}
+	rcv := smtp.ReceiverFunc(func(ctx context.Context, from string) (smtp.Txn, error) { return a.svc.Begin(ctx, from) })
+	type mailServer struct {
+		srv *smtp.Server
+		l   net.Listener
+	}
+	var mailServers []mailServer
+	for _, m := range []struct {
+		name, addr string
+		lmtp       bool
+	}{{"smtp", cfg.SMTP.Listen, false}, {"lmtp", cfg.LMTP.Listen, true}} {
+		if m.addr == "" {
+			continue
+		}
+		l, err := listen(m.name, m.addr)
+		if err != nil {
+			return err
+		}
+		srv := smtp.New(rcv, smtp.Config{Domain: cfg.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageSize,
+			MaxRecipients: cfg.SMTP.MaxRecipients, LMTP: m.lmtp, Logger: logger})
+		mailServers = append(mailServers, mailServer{srv, l})
+		logger.Info("listening", "proto", m.name, "addr", l.Addr().String())
+	}
+	var httpSrv *http.Server
+	var httpL net.Listener
+	if cfg.HTTP.Listen != "" {
+		h, err := web.New(a.db, a.svc, templates.FS(*templateDir), web.Config{Domain: cfg.Domain, Language: cfg.Language,
+			Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+			Logger: logger.With("part", "web")})
+		if err != nil {
+			closeAll()
+			return err
+		}
+		if httpL, err = listen("http", cfg.HTTP.Listen); err != nil {
+			return err
+		}
+		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		logger.Info("listening", "proto", "http", "addr", httpL.Addr().String())
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for _, m := range mailServers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.srv.Serve(m.l); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	if httpSrv != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := httpSrv.Serve(httpL); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- err
+			}
+		}()
+	}
+	dlDone := make(chan error, 1)
+	if dl != nil {
+		go func() { dlDone <- dl.Run(ctx) }()
+		logger.Info("delivering", "relay", cfg.Relay.Address)
+	} else {
+		close(dlDone)
+		logger.Info("no relay configured: outgoing mail stays in the outbox", "url", cfg.BaseURL+"/outbox")
+	}
+	logger.Info("listd serving", "domain", cfg.Domain, "data_dir", cfg.DataDir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errs:
+		stop()
+	}
+	logger.Info("shutting down")
+	// Stop taking mail first, then let the queue finish what is in flight.
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, m := range mailServers {
+		m.srv.Shutdown(shutCtx)
+	}
+	if httpSrv != nil {
+		httpSrv.Shutdown(shutCtx)
+	}
+	if err := <-dlDone; err != nil && runErr == nil {
+		runErr = err
+	}
+	wg.Wait()
+	logger.Info("stopped")
+	return runErr
+}
+
+// renderer adapts the domain's rendering to the deliverer.
+type renderer struct{ svc *lists.Service }
+
+func (r renderer) Render(ctx context.Context, d *store.Delivery) (delivery.Copy, error) {
+	from, msg, err := r.svc.Render(ctx, d)
+	if errors.Is(err, lists.ErrGone) {
+		return delivery.Copy{}, fmt.Errorf("%w: %w", delivery.ErrPermanent, err)
+	}
+	if err != nil {
+		return delivery.Copy{}, err
+	}
+	return delivery.Copy{From: from, Message: msg}, nil
+}
+
+// queueCollector exports the queue's row counts on /metrics.
+type queueCollector struct{ db *store.DB }
+
+var queueDesc = prometheus.NewDesc("listd_queue_rows", "Rows in the outbound queue by state.", []string{"state"}, nil)
+
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDesc }
+
+func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.db.DeliveryCounts(ctx)
+	if err != nil {
+		return
+	}
+	for state, n := range counts {
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), state)
+	}
+}
