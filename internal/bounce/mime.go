@@ -1,0 +1,362 @@
+package bounce
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"html"
+	"io"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	gomessage "github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
+)
+
+// Limits that keep the work per message bounded whatever arrives.
+const (
+	maxInput = 1 << 20   // raw bytes looked at; the report parts come before any large original
+	maxText  = 256 << 10 // decoded text kept from all parts together
+	maxParts = 64        // MIME parts visited
+	maxDepth = 16        // multipart nesting followed
+)
+
+var errNotMail = errors.New("not a mail message: no mail header fields")
+
+// mailFields are header fields of which at least one must be present for the
+// input to count as a mail message rather than arbitrary text.
+var mailFields = []string{
+	"From", "To", "Subject", "Date", "Message-Id", "Received", "Return-Path",
+	"Content-Type", "Mime-Version", "Delivered-To", "Sender", "Reply-To",
+	"X-Failed-Recipients", "Auto-Submitted",
+}
+
+// textPart is the decoded text of one MIME part.
+type textPart struct {
+	body       string
+	html       bool
+	attachment bool
+}
+
+// message is the part of a mail that the classifier looks at.
+type message struct {
+	header  textproto.Header
+	subject string // decoded
+	from    string // decoded, lower case
+	dsn     []string
+	texts   []textPart
+	mdn     bool // has a message disposition notification (read receipt)
+}
+
+func readMessage(raw []byte) (*message, error) {
+	if len(raw) > maxInput {
+		raw = raw[:maxInput]
+	}
+	raw = skipEnvelopeLine(raw)
+	h, body := splitHeader(raw)
+	known := false
+	for _, k := range mailFields {
+		if h.Has(k) {
+			known = true
+			break
+		}
+	}
+	if !known {
+		return nil, errNotMail
+	}
+	m := &message{
+		header:  h,
+		subject: decodeHeader(h.Get("Subject")),
+		from:    strings.ToLower(decodeHeader(h.Get("From"))),
+	}
+	w := walker{budget: maxText}
+	w.walk(h, body, 0)
+	m.dsn, m.texts, m.mdn = w.dsn, w.texts, w.mdn
+	return m, nil
+}
+
+// skipEnvelopeLine drops leading blank lines and an mbox "From " line, both
+// of which make the header unreadable.
+func skipEnvelopeLine(b []byte) []byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if bytes.HasPrefix(b, []byte("From ")) {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			return b[i+1:]
+		}
+		return nil
+	}
+	return b
+}
+
+// splitHeader parses the header at the start of b and returns it with the
+// body. A malformed header line ends the header but keeps the fields before
+// it: bounces quoting broken mail are common, and the fields read so far are
+// still useful.
+func splitHeader(b []byte) (textproto.Header, []byte) {
+	end, start := headerEnd(b)
+	hb := b[:end]
+	if len(hb) > 0 && hb[len(hb)-1] != '\n' {
+		// go-message drops a last line without a line break
+		hb = append(hb[:len(hb):len(hb)], '\n')
+	}
+	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(hb)))
+	return h, b[start:]
+}
+
+// headerEnd returns where the header ends and where the body starts.
+func headerEnd(b []byte) (end, body int) {
+	switch {
+	case bytes.HasPrefix(b, []byte("\n")):
+		return 0, 1
+	case bytes.HasPrefix(b, []byte("\r\n")):
+		return 0, 2
+	}
+	lf := bytes.Index(b, []byte("\n\n"))
+	crlf := bytes.Index(b, []byte("\n\r\n"))
+	switch {
+	case lf >= 0 && (crlf < 0 || lf < crlf):
+		return lf + 1, lf + 2
+	case crlf >= 0:
+		return crlf + 1, crlf + 3
+	}
+	return len(b), len(b)
+}
+
+// walker collects the delivery-status and text parts of a message, within the
+// limits above.
+type walker struct {
+	parts  int
+	budget int
+	dsn    []string
+	texts  []textPart
+	mdn    bool
+}
+
+func (w *walker) walk(h textproto.Header, body []byte, depth int) {
+	if depth > maxDepth || w.parts >= maxParts || w.budget <= 0 {
+		return
+	}
+	w.parts++
+	mt, params := contentType(h)
+	switch {
+	case strings.HasPrefix(mt, "multipart/"):
+		parts := splitMultipart(body, params["boundary"])
+		if len(parts) == 0 {
+			// No usable boundary: the raw text may still hold the report.
+			w.addText(textPart{body: strings.ToValidUTF8(string(body[:min(len(body), w.budget)]), "\uFFFD")})
+			return
+		}
+		for _, p := range parts {
+			ph, pb := splitHeader(p)
+			w.walk(ph, pb, depth+1)
+		}
+	case mt == "message/delivery-status" || mt == "message/global-delivery-status":
+		if s := w.decode(h, body, params); s != "" {
+			w.budget -= len(s)
+			w.dsn = append(w.dsn, s)
+		}
+	case mt == "message/disposition-notification" || mt == "message/global-disposition-notification":
+		w.mdn = true
+	case strings.HasPrefix(mt, "message/") || mt == "text/rfc822-headers":
+		// The returned original: what it says is not about the failure.
+	case strings.HasPrefix(mt, "text/"):
+		disp := strings.ToLower(strings.TrimSpace(h.Get("Content-Disposition")))
+		w.addText(textPart{
+			body:       w.decode(h, body, params),
+			html:       mt == "text/html",
+			attachment: strings.HasPrefix(disp, "attachment"),
+		})
+	}
+}
+
+func (w *walker) addText(p textPart) {
+	if p.body == "" {
+		return
+	}
+	p.body = clip(p.body, w.budget)
+	w.budget -= len(p.body)
+	w.texts = append(w.texts, p)
+}
+
+// decode undoes the transfer encoding and, where it can, the charset of a
+// leaf part, reading at most the remaining text budget.
+func (w *walker) decode(h textproto.Header, body []byte, params map[string]string) string {
+	e, err := gomessage.New(gomessage.Header{Header: h}, bytes.NewReader(body))
+	if e == nil {
+		return ""
+	}
+	// A broken encoding still yields what decoded before the damage.
+	b, _ := io.ReadAll(io.LimitReader(e.Body, int64(w.budget)))
+	if gomessage.IsUnknownCharset(err) {
+		// go-message converts only what a registered CharsetReader knows;
+		// this package must not register one for the whole program.
+		if r, cerr := charsetReader(params["charset"], bytes.NewReader(b)); cerr == nil {
+			if conv, rerr := io.ReadAll(r); rerr == nil {
+				b = conv
+			}
+		}
+	}
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	if len(s) > w.budget {
+		s = clip(s, w.budget)
+	}
+	return s
+}
+
+// charsetReader converts the Latin-1 family, the only non-UTF-8 charsets
+// common in bounces (German ones especially). Windows-1252 and ISO-8859-15
+// differ from Latin-1 only in characters no marker here uses.
+func charsetReader(charset string, input io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(charset)) {
+	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819",
+		"windows-1252", "cp1252", "x-cp1252", "iso-8859-15", "iso8859-15", "latin9":
+		b, err := io.ReadAll(io.LimitReader(input, maxText))
+		if err != nil {
+			return nil, err
+		}
+		var sb strings.Builder
+		sb.Grow(len(b) + len(b)/8)
+		for _, c := range b {
+			sb.WriteRune(rune(c))
+		}
+		return strings.NewReader(sb.String()), nil
+	}
+	return nil, errors.New("unsupported charset " + charset)
+}
+
+// decodeHeader decodes RFC 2047 encoded words, keeping the raw value when it cannot.
+func decodeHeader(v string) string {
+	d := mime.WordDecoder{CharsetReader: charsetReader}
+	s, err := d.DecodeHeader(v)
+	if err != nil {
+		s = v
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+var reParam = regexp.MustCompile(`(?i)\b(boundary|charset|report-type)\s*=\s*(?:"([^"]*)"|([^\s;"]+))`)
+
+// contentType returns the media type and parameters of a part. Broken
+// parameters are common in bounces, so when the standard parser gives up it
+// salvages the type and the few parameters used here.
+func contentType(h textproto.Header) (string, map[string]string) {
+	v := h.Get("Content-Type")
+	if strings.TrimSpace(v) == "" {
+		return "text/plain", map[string]string{}
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || mt == "" {
+		mt, _, _ = strings.Cut(v, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+		params = map[string]string{}
+		for _, m := range reParam.FindAllStringSubmatch(v, -1) {
+			k := strings.ToLower(m[1])
+			if _, ok := params[k]; !ok {
+				params[k] = m[2] + m[3]
+			}
+		}
+	}
+	if !strings.Contains(mt, "/") {
+		mt = "text/plain"
+	}
+	return mt, params
+}
+
+// splitMultipart splits a multipart body at its boundary lines. Unlike a
+// strict reader it keeps a last part that was cut off and ignores junk
+// around the parts.
+func splitMultipart(body []byte, boundary string) [][]byte {
+	if boundary == "" {
+		return nil
+	}
+	delim := []byte("--" + boundary)
+	var parts [][]byte
+	start := -1
+	for i := 0; i < len(body); {
+		next := len(body)
+		line := body[i:]
+		if j := bytes.IndexByte(line, '\n'); j >= 0 {
+			line, next = line[:j], i+j+1
+		}
+		l := bytes.TrimRight(line, " \t\r")
+		if bytes.HasPrefix(l, delim) {
+			rest := l[len(delim):]
+			closing := bytes.Equal(rest, []byte("--"))
+			if len(rest) == 0 || closing {
+				if start >= 0 {
+					parts = append(parts, trimLineEnd(body[start:i]))
+				}
+				if closing || len(parts) >= maxParts {
+					return parts
+				}
+				start = next
+			}
+		}
+		i = next
+	}
+	if start >= 0 && start < len(body) {
+		parts = append(parts, body[start:])
+	}
+	return parts
+}
+
+// trimLineEnd removes the line break that belongs to the following boundary.
+func trimLineEnd(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}
+
+// bodyText returns the human-readable text of the report: inline plain text,
+// else attached plain text, else HTML turned into text.
+func (m *message) bodyText() string {
+	pick := func(keep func(textPart) bool) string {
+		var parts []string
+		for _, p := range m.texts {
+			if keep(p) {
+				parts = append(parts, p.body)
+			}
+		}
+		return strings.Join(parts, "\n")
+	}
+	if s := pick(func(p textPart) bool { return !p.html && !p.attachment }); strings.TrimSpace(s) != "" {
+		return s
+	}
+	if s := pick(func(p textPart) bool { return !p.html }); strings.TrimSpace(s) != "" {
+		return s
+	}
+	return htmlText(pick(func(p textPart) bool { return p.html }))
+}
+
+var (
+	reHTMLDrop  = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)\s*>`)
+	reHTMLBreak = regexp.MustCompile(`(?i)<br\s*/?>|</(p|div|tr|li|h\d|table)\s*>`)
+	reHTMLTag   = regexp.MustCompile(`<[^>]*>`)
+)
+
+// htmlText is a rough HTML-to-text conversion, enough to find addresses and
+// SMTP replies in HTML-only reports.
+func htmlText(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = reHTMLDrop.ReplaceAllString(s, "")
+	s = reHTMLBreak.ReplaceAllString(s, "\n")
+	s = reHTMLTag.ReplaceAllString(s, "")
+	return html.UnescapeString(s)
+}
+
+// clip shortens s to at most n bytes without splitting a UTF-8 sequence.
+func clip(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
