@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -300,6 +301,7 @@ func newSinkAt(t *testing.T, addr string) *sink {
 		return &sinkSession{s: s}, nil
 	}))
 	s.srv.Domain = "sink.example.net"
+	s.srv.ErrorLog = log.New(io.Discard, "", 0) // a killed listd resets connections; that is expected
 	s.srv.MaxRecipients = 1000
 	l, err := net.Listen("tcp", addr)
 	if err != nil {

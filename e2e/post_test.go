@@ -73,9 +73,9 @@ func TestPostReachesEveryMember(t *testing.T) {
 	unsubURLs := map[string]bool{}
 	for _, m := range got {
 		seenRcpt[m.To] = true
-		wantFrom := "kita-bounces+" + strings.Replace(m.To, "@", "=", 1) + "@" + domain
-		if m.From != wantFrom {
-			t.Errorf("envelope from = %q, want %q", m.From, wantFrom)
+		// VERP: NAME-bounces+local=domain.MAC@DOMAIN
+		if !regexp.MustCompile(`^kita-bounces\+` + regexp.QuoteMeta(strings.Replace(m.To, "@", "=", 1)) + `\.[a-z2-7]{13}@` + regexp.QuoteMeta(domain) + `$`).MatchString(m.From) {
+			t.Errorf("envelope from = %q, want a signed VERP for %s", m.From, m.To)
 		}
 		env, err := enmime.ReadEnvelope(bytes.NewReader(m.Data))
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"listd/internal/lists"
 	"listd/internal/store"
 	"listd/internal/token"
+	"listd/templates"
 )
 
 // app is the parts a command line command works with.
@@ -21,12 +23,16 @@ type app struct {
 	db   *store.DB
 	svc  *lists.Service
 	sign *token.Signer
+	tmpl fs.FS
 }
 
 func (a *app) Close() { a.db.Close() }
 
 // open loads the config and opens the database and the list domain.
-func open(e *env, configPath string, logger *slog.Logger, kick func(), reg prometheus.Registerer) (*app, error) {
+func open(e *env, configPath string, logger *slog.Logger, kick func(), reg prometheus.Registerer, tmpl fs.FS) (*app, error) {
+	if tmpl == nil {
+		tmpl = templates.FS("")
+	}
 	cfg, err := config.Load(configPath)
 	if err != nil {
 		return nil, err
@@ -44,9 +50,13 @@ func open(e *env, configPath string, logger *slog.Logger, kick func(), reg prome
 		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	sign := token.NewSigner(key, nil)
-	svc := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
-		Logger: logger, Kick: kick, Registerer: reg})
-	return &app{cfg: cfg, db: db, svc: svc, sign: sign}, nil
+	svc, err := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
+		Logger: logger, Kick: kick, Registerer: reg, Templates: tmpl})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, db: db, svc: svc, sign: sign, tmpl: tmpl}, nil
 }
 
 func cmdListCreate(e *env) error {
@@ -66,7 +76,7 @@ func cmdListCreate(e *env) error {
 	if topics != "" {
 		o.Topics = strings.Split(topics, ",")
 	}
-	a, err := open(e, *f.config, nil, nil, nil)
+	a, err := open(e, *f.config, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -84,7 +94,7 @@ func cmdListLs(e *env) error {
 	if _, err := f.parse(0, 0, "no arguments"); err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil)
+	a, err := open(e, *f.config, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -115,7 +125,7 @@ func cmdMemberAdd(e *env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil)
+	a, err := open(e, *f.config, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -134,7 +144,7 @@ func cmdMemberRm(e *env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil)
+	a, err := open(e, *f.config, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -152,7 +162,7 @@ func cmdMemberLs(e *env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil)
+	a, err := open(e, *f.config, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -180,7 +190,7 @@ func cmdMemberImport(e *env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil)
+	a, err := open(e, *f.config, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -199,7 +209,7 @@ func cmdBackup(e *env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil)
+	a, err := open(e, *f.config, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}

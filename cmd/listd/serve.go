@@ -47,7 +47,7 @@ func cmdServe(e *env) error {
 			dl.Kick()
 		}
 	}
-	a, err := open(e, *f.config, logger, kick, reg)
+	a, err := open(e, *f.config, logger, kick, reg, templates.FS(*templateDir))
 	if err != nil {
 		return err
 	}
@@ -109,9 +109,9 @@ func cmdServe(e *env) error {
 	var httpSrv *http.Server
 	var httpL net.Listener
 	if cfg.HTTP.Listen != "" {
-		h, err := web.New(a.db, a.svc, templates.FS(*templateDir), web.Config{Domain: cfg.Domain, Language: cfg.Language,
+		h, err := web.New(a.db, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, Language: cfg.Language,
 			Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			Logger: logger.With("part", "web")})
+			Logger: logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:")})
 		if err != nil {
 			closeAll()
 			return err
@@ -152,6 +152,11 @@ func cmdServe(e *env) error {
 		close(dlDone)
 		logger.Info("no relay configured: outgoing mail stays in the outbox", "url", cfg.BaseURL+"/outbox")
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		maintain(ctx, a.svc, logger)
+	}()
 	logger.Info("listd serving", "domain", cfg.Domain, "data_dir", cfg.DataDir)
 
 	var runErr error
@@ -182,14 +187,14 @@ func cmdServe(e *env) error {
 type renderer struct{ svc *lists.Service }
 
 func (r renderer) Render(ctx context.Context, d *store.Delivery) (delivery.Copy, error) {
-	from, msg, err := r.svc.Render(ctx, d)
+	c, err := r.svc.Render(ctx, d)
 	if errors.Is(err, lists.ErrGone) {
 		return delivery.Copy{}, fmt.Errorf("%w: %w", delivery.ErrPermanent, err)
 	}
 	if err != nil {
 		return delivery.Copy{}, err
 	}
-	return delivery.Copy{From: from, Message: msg}, nil
+	return delivery.Copy{From: c.From, Message: c.Message, Shared: c.Shared}, nil
 }
 
 // queueCollector exports the queue's row counts on /metrics.
@@ -208,5 +213,22 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for state, n := range counts {
 		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), state)
+	}
+}
+
+// maintain runs the domain's periodic work (expiry, removal of long-disabled members)
+// at start and then hourly, until ctx is done.
+func maintain(ctx context.Context, svc *lists.Service, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := svc.Maintain(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("maintenance", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }

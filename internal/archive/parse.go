@@ -30,6 +30,9 @@ type Parsed struct {
 	XLoop         []string
 	AutoSubmitted string
 	Precedence    string
+	// AutoReply is set by the vendor headers that autoresponders add
+	// (X-Autoreply, X-Autorespond, X-Auto-Response-Suppress, X-Vacation).
+	AutoReply bool
 }
 
 // Parse reads a message as received. It fails only when the message has no readable
@@ -46,6 +49,11 @@ func Parse(raw []byte) (*Parsed, error) {
 		XLoop:         env.GetHeaderValues("X-Loop"),
 		AutoSubmitted: strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))),
 		Precedence:    strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence"))),
+	}
+	for _, h := range []string{"X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "X-Vacation"} {
+		if env.GetHeader(h) != "" {
+			p.AutoReply = true
+		}
 	}
 	if ids := msgIDs(env.GetHeader("Message-Id")); len(ids) > 0 {
 		p.MessageID = ids[0]

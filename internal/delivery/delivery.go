@@ -38,7 +38,7 @@ type Copy struct {
 	// at once, so it must not consume its source. If it also has a Size() int64
 	// method, the size is declared to the relay (RFC 1870).
 	Message io.WriterTo
-	// Shared means the copy is byte-identical for every row with the same MessageID and
+	// Shared means the copy is byte-identical for every row with the same MessageID, MailID and
 	// From, so such rows may go to the relay as one transaction with several RCPTs.
 	Shared bool
 }
@@ -300,6 +300,7 @@ func (d *Deliverer) schedule(ctx context.Context, jobs chan<- *job, out chan<- s
 
 type groupKey struct {
 	messageID int64
+	mailID    int64
 	from      string
 }
 
@@ -324,7 +325,7 @@ func (d *Deliverer) prepare(ctx context.Context, rows []*store.Delivery, out cha
 			jobs = append(jobs, &job{rows: []*store.Delivery{row}, copy: cp})
 			continue
 		}
-		k := groupKey{row.MessageID, cp.From}
+		k := groupKey{row.MessageID, row.MailID, cp.From}
 		if j := open[k]; j != nil && len(j.rows) < d.cfg.MaxRcpts {
 			j.rows = append(j.rows, row)
 			continue

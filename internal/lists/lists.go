@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/mail"
 	"regexp"
@@ -35,6 +36,13 @@ type Store interface {
 	AcceptPost(ctx context.Context, p *store.Post) (*store.Accepted, error)
 	Raw(ctx context.Context, id int64) ([]byte, error)
 	Message(ctx context.Context, listID, id int64) (*store.Message, error)
+	Mail(ctx context.Context, id int64) (*store.Mail, error)
+	Update(ctx context.Context, fn func(*store.Tx) error) error
+	PendingByNonce(ctx context.Context, nonce string) (*store.Pending, error)
+	Memberships(ctx context.Context, address string) ([]*store.Member, error)
+	DisabledSince(ctx context.Context, cutoff time.Time) ([]*store.Member, error)
+	Expire(ctx context.Context, now time.Time) error
+	TakeLogin(ctx context.Context, nonceHash string, now time.Time) (string, error)
 }
 
 // Config is the site settings the domain needs.
@@ -47,6 +55,7 @@ type Config struct {
 	// Kick is called after posts were queued (the delivery queue's Kick); may be nil.
 	Kick       func()
 	Registerer prometheus.Registerer // may be nil
+	Templates  fs.FS                 // holds mail/de/*.txt and mail/en/*.txt
 }
 
 // Service is the list domain.
@@ -56,7 +65,9 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 
-	posts *prometheus.CounterVec
+	posts   *prometheus.CounterVec
+	bounces *prometheus.CounterVec
+	mails   mailTemplates
 
 	mu       sync.Mutex
 	prepared map[int64]*preparedEntry // rendering cache, see render.go
@@ -64,22 +75,30 @@ type Service struct {
 }
 
 // New returns the list domain over st, signing tokens with signer.
-func New(st Store, signer *token.Signer, cfg Config) *Service {
+func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}}
+	mails, err := parseMailTemplates(cfg.Templates)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}, mails: mails}
 	s.posts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "listd_posts_total",
 		Help: "Posts received, by what was decided.",
 	}, []string{"result"})
+	s.bounces = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "listd_bounces_total",
+		Help: "Mail to the bounce addresses, by class (hard, soft, dmarc, notabounce, forged).",
+	}, []string{"class"})
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(s.posts)
+		cfg.Registerer.MustRegister(s.posts, s.bounces)
 	}
-	return s
+	return s, nil
 }
 
 // Domain is the site's mail domain.

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
+	"listd/internal/archive"
 	"listd/internal/store"
 	"listd/internal/token"
+	"listd/templates"
 )
 
 func newService(t testing.TB) (*Service, *store.DB, *token.Signer) {
@@ -21,8 +24,11 @@ func newService(t testing.TB) (*Service, *store.DB, *token.Signer) {
 	}
 	t.Cleanup(func() { db.Close() })
 	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
-	s := New(db, signer, Config{Domain: "lists.example.org", BaseURL: "https://lists.example.org", Language: "de",
-		Logger: slog.New(slog.DiscardHandler)})
+	s, err := New(db, signer, Config{Domain: "lists.example.org", BaseURL: "https://lists.example.org", Language: "de",
+		Logger: slog.New(slog.DiscardHandler), Templates: templates.FS("")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.CreateList(ctx, "kita", ListOptions{Title: "Kita"}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,15 +119,18 @@ func TestRender(t *testing.T) {
 		t.Fatalf("queued: %d %v", len(ds), err)
 	}
 	for _, d := range ds {
-		from, msg, err := s.Render(ctx, d)
+		c, err := s.Render(ctx, d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := "kita-bounces+" + strings.Replace(d.Rcpt, "@", "=", 1) + "@lists.example.org"; from != want {
-			t.Errorf("from = %q, want %q", from, want)
+		if want := "kita-bounces+" + strings.Replace(d.Rcpt, "@", "=", 1) + "."; !strings.HasPrefix(c.From, want) || !strings.HasSuffix(c.From, "@lists.example.org") {
+			t.Errorf("from = %q, want %q...", c.From, want)
+		}
+		if addr, ok := s.verpAddress("kita", strings.TrimSuffix(strings.TrimPrefix(c.From, "kita-bounces+"), "@lists.example.org")); !ok || addr != d.Rcpt {
+			t.Errorf("VERP %q does not verify: %q %v", c.From, addr, ok)
 		}
 		var buf bytes.Buffer
-		msg.WriteTo(&buf)
+		c.Message.WriteTo(&buf)
 		out := buf.String()
 		i := strings.Index(out, "https://lists.example.org/u/")
 		if i < 0 {
@@ -180,3 +189,9 @@ func FuzzDeliver(f *testing.F) {
 		}
 	})
 }
+
+func newSignerWithClock(now func() time.Time) *token.Signer {
+	return token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), now)
+}
+
+func archiveParse(raw string) (*archive.Parsed, error) { return archive.Parse([]byte(raw)) }

@@ -38,31 +38,62 @@ func reject(code int, enh [3]int, format string, args ...any) *Rejection {
 // Kind is what an address of a list is for.
 type Kind int
 
-// The kinds of list address.
+// The kinds of list address (CONTRACT.md).
 const (
-	KindPost Kind = iota + 1
+	KindPost        Kind = iota + 1 // NAME@
+	KindSubscribe                   // NAME-subscribe@, NAME-join@
+	KindUnsubscribe                 // NAME-unsubscribe@, NAME-leave@
+	KindRequest                     // NAME-request@
+	KindOwner                       // NAME-owner@
+	KindConfirm                     // NAME-confirm+NONCE.MAC@
+	KindBounce                      // NAME-bounces+local=domain.MAC@ (VERP) and NAME-bounces@
 )
+
+func (k Kind) String() string {
+	return [...]string{"", "post", "subscribe", "unsubscribe", "request", "owner", "confirm", "bounce"}[k]
+}
+
+var suffixKinds = map[string]Kind{
+	"subscribe": KindSubscribe, "join": KindSubscribe, "unsubscribe": KindUnsubscribe, "leave": KindUnsubscribe,
+	"request": KindRequest, "owner": KindOwner, "confirm": KindConfirm, "bounces": KindBounce,
+}
 
 // Recipient is a parsed address of ours.
 type Recipient struct {
-	List *store.List
-	Kind Kind
+	List  *store.List
+	Kind  Kind
+	Token string // what follows "+" in confirm and bounce addresses
 }
 
 // resolve maps an envelope recipient to one of our list addresses.
 func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) {
-	local, domain, ok := strings.Cut(strings.ToLower(strings.TrimSpace(rcpt)), "@")
-	if !ok || domain != s.cfg.Domain {
+	addr := strings.TrimSpace(rcpt)
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || !strings.EqualFold(addr[at+1:], s.cfg.Domain) {
 		return nil, reject(550, [3]int{5, 1, 1}, "%s is not a list address here; this server relays no mail", rcpt)
 	}
-	l, err := s.st.ListByName(ctx, local)
+	local, tok, hasTok := strings.Cut(addr[:at], "+")
+	local = strings.ToLower(local)
+	name, suffix, _ := strings.Cut(local, "-")
+	kind := KindPost
+	if suffix != "" {
+		var ok bool
+		if kind, ok = suffixKinds[suffix]; !ok {
+			return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", local, s.cfg.Domain)
+		}
+	}
+	// Only confirmations and bounces carry a +TOKEN; and a confirmation needs one.
+	if (hasTok && kind != KindConfirm && kind != KindBounce) || (kind == KindConfirm && tok == "") {
+		return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", addr[:at], s.cfg.Domain)
+	}
+	l, err := s.st.ListByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, reject(550, [3]int{5, 1, 1}, "there is no list %s@%s", local, domain)
+		return nil, reject(550, [3]int{5, 1, 1}, "there is no list %s@%s", name, s.cfg.Domain)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &Recipient{List: l, Kind: KindPost}, nil
+	return &Recipient{List: l, Kind: kind, Token: tok}, nil
 }
 
 // Txn is one mail transaction: an envelope sender, its recipients, the message.
@@ -114,7 +145,14 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 		raw = append([]byte("Message-ID: <"+p.MessageID+">\r\n"), raw...)
 	}
 	for i, rc := range t.rcpts {
-		results[i] = t.s.post(ctx, rc.List, t.from, p, raw)
+		switch rc.Kind {
+		case KindPost:
+			results[i] = t.s.post(ctx, rc.List, t.from, p, raw)
+		case KindBounce:
+			results[i] = t.s.bounce(ctx, rc, raw)
+		default:
+			results[i] = t.s.request(ctx, rc, t.from, p, raw)
+		}
 	}
 	return results
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"listd/internal/compose"
@@ -29,21 +28,40 @@ type preparedEntry struct {
 	used uint64
 }
 
-// Render returns one member's copy of a queued post: the envelope sender (a VERP
-// return path that names the member) and the message.
-func (s *Service) Render(ctx context.Context, d *store.Delivery) (from string, msg io.WriterTo, err error) {
-	e, err := s.prepare(ctx, d)
-	if err != nil {
-		return "", nil, err
-	}
-	unsub := s.cfg.BaseURL + "/u/" + s.signer.Sign("unsubscribe", []string{e.list.Name, strconv.FormatInt(d.MemberID, 10)}, UnsubscribeTTL)
-	return VERP(e.list.Name, d.Rcpt, s.cfg.Domain), copyWriter{p: e.p, unsub: unsub}, nil
+// Copy is one queued copy, ready for the relay.
+type Copy struct {
+	From    string      // envelope sender
+	Message io.WriterTo // may be written more than once
+	Shared  bool        // the same bytes for every recipient of this mail
 }
 
-// VERP is the return path that attributes a bounce to rcpt:
-// NAME-bounces+local=domain@DOMAIN.
-func VERP(list, rcpt, domain string) string {
-	return list + "-bounces+" + strings.Replace(rcpt, "@", "=", 1) + "@" + domain
+// Render returns one recipient's copy: for a post, a personalized copy with a VERP
+// return path that names the member; for a notice, the stored mail.
+func (s *Service) Render(ctx context.Context, d *store.Delivery) (Copy, error) {
+	if d.MailID != 0 {
+		m, err := s.st.Mail(ctx, d.MailID)
+		if errors.Is(err, store.ErrNotFound) {
+			return Copy{}, fmt.Errorf("render delivery %d: %w", d.ID, ErrGone)
+		}
+		if err != nil {
+			return Copy{}, fmt.Errorf("render delivery %d: %w", d.ID, err)
+		}
+		return Copy{From: m.MailFrom, Message: rawMessage(m.Raw), Shared: true}, nil
+	}
+	e, err := s.prepare(ctx, d)
+	if err != nil {
+		return Copy{}, err
+	}
+	unsub := s.cfg.BaseURL + "/u/" + s.signer.Sign("unsubscribe", []string{e.list.Name, strconv.FormatInt(d.MemberID, 10)}, UnsubscribeTTL)
+	return Copy{From: s.VERP(e.list.Name, d.Rcpt), Message: copyWriter{p: e.p, unsub: unsub}}, nil
+}
+
+// rawMessage writes stored bytes; unlike a bytes.Reader it can be written again.
+type rawMessage []byte
+
+func (r rawMessage) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(r)
+	return int64(n), err
 }
 
 type copyWriter struct {

@@ -3,6 +3,7 @@ package smtp
 import (
 	"bufio"
 	"context"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"listd/internal/lists"
 	"listd/internal/store"
 	"listd/internal/token"
+	"listd/templates"
 )
 
 // newServer starts an SMTP (or LMTP) server on 127.0.0.1 over a real store with one
@@ -23,8 +25,12 @@ func newServer(t *testing.T, lmtp bool) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := lists.New(db, token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil),
-		lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de"})
+	svc, err := lists.New(db, token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil),
+		lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
+			Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.CreateList(ctx, "kita", lists.ListOptions{}); err != nil {
 		t.Fatal(err)
 	}

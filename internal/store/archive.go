@@ -78,7 +78,8 @@ func (s *DB) AcceptPost(ctx context.Context, p *Post) (*Accepted, error) {
 			return fmt.Errorf("archive raw: %w", err)
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (message_id, list_id, member_id, rcpt, next_attempt, created_at)
-			SELECT ?, list_id, id, address, ?, ? FROM members WHERE list_id = ? AND mode = 'each' ORDER BY id`,
+			SELECT ?, list_id, id, address, ?, ? FROM members
+			WHERE list_id = ? AND mode = 'each' AND disabled_at IS NULL ORDER BY id`,
 			id, unixMilli(now), unixMilli(now), p.ListID)
 		if err != nil {
 			return fmt.Errorf("queue: %w", err)

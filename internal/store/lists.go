@@ -25,14 +25,21 @@ type List struct {
 
 // Member is one address on one list.
 type Member struct {
-	ID        int64
-	ListID    int64
-	Address   string
-	Name      string
-	Mode      string // each, digest, nomail
-	Role      string // member, moderator, owner
-	Postal    string
-	CreatedAt time.Time
+	ID           int64
+	ListID       int64
+	Address      string
+	Name         string
+	Mode         string // each, digest, nomail
+	Role         string // member, moderator, owner
+	Postal       string
+	Language     string // de, en: for mails to this member
+	ConsentText  string // what they agreed to on the web form, if they joined there
+	ConsentAt    time.Time
+	DisabledAt   time.Time // delivery stopped by bounces; zero when active
+	BounceScore  float64
+	BounceLast   time.Time
+	DMARCBounces int
+	CreatedAt    time.Time
 }
 
 // CreateList adds a list; ErrExists if the name is taken.
@@ -103,10 +110,22 @@ func (s *DB) Lists(ctx context.Context) ([]*List, error) {
 // AddMember adds m to its list; ErrExists if the address is already there.
 func (s *DB) AddMember(ctx context.Context, m *Member) error {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO members (list_id, address, name, mode, role, postal, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, unixMilli(now))
+	err := s.tx(ctx, func(tx *sql.Tx) error { return insertMember(ctx, tx, m, now) })
 	if err != nil {
-		return fmt.Errorf("add member: %w", classify(err))
+		return fmt.Errorf("add member: %w", err)
+	}
+	return nil
+}
+
+func insertMember(ctx context.Context, tx *sql.Tx, m *Member, now time.Time) error {
+	if m.Language == "" {
+		m.Language = "de"
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO members (list_id, address, name, mode, role, postal, language,
+		consent_text, consent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, m.Language, m.ConsentText, nullMilli(m.ConsentAt), unixMilli(now))
+	if err != nil {
+		return err
 	}
 	m.ID, _ = res.LastInsertId()
 	m.CreatedAt = now
@@ -153,16 +172,34 @@ func (s *DB) RemoveMember(ctx context.Context, listID int64, address string) err
 	return nil
 }
 
-const memberColumns = `id, list_id, address, name, mode, role, postal, created_at`
+const memberColumns = `id, list_id, address, name, mode, role, postal, language, consent_text, consent_at,
+	disabled_at, bounce_score, bounce_last, dmarc_bounces, created_at`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created int64
-	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Mode, &m.Role, &m.Postal, &created); err != nil {
+	var consent, disabled, bounced sql.NullInt64
+	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Mode, &m.Role, &m.Postal, &m.Language, &m.ConsentText,
+		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &created); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = fromMilli(created)
+	m.ConsentAt, m.DisabledAt, m.BounceLast = fromNull(consent), fromNull(disabled), fromNull(bounced)
 	return &m, nil
+}
+
+func nullMilli(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: unixMilli(t), Valid: true}
+}
+
+func fromNull(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromMilli(n.Int64)
 }
 
 // Member returns the member with that address on the list, or ErrNotFound.

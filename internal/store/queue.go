@@ -14,7 +14,8 @@ import (
 // Delivery is one queued copy of a post for one recipient.
 type Delivery struct {
 	ID          int64
-	MessageID   int64 // archive id of the post
+	MessageID   int64 // archive id of the post; 0 for a standalone mail
+	MailID      int64 // id of a standalone mail; 0 for a post
 	ListID      int64
 	MemberID    int64 // 0 when the member is gone
 	Rcpt        string
@@ -25,12 +26,12 @@ type Delivery struct {
 	CreatedAt   time.Time
 }
 
-const deliveryColumns = `id, message_id, list_id, COALESCE(member_id, 0), rcpt, state, attempts, next_attempt, last_error, created_at`
+const deliveryColumns = `id, COALESCE(message_id, 0), COALESCE(mail_id, 0), list_id, COALESCE(member_id, 0), rcpt, state, attempts, next_attempt, last_error, created_at`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*Delivery, error) {
 	var d Delivery
 	var next, created int64
-	if err := row.Scan(&d.ID, &d.MessageID, &d.ListID, &d.MemberID, &d.Rcpt, &d.State, &d.Attempts, &next, &d.LastError, &created); err != nil {
+	if err := row.Scan(&d.ID, &d.MessageID, &d.MailID, &d.ListID, &d.MemberID, &d.Rcpt, &d.State, &d.Attempts, &next, &d.LastError, &created); err != nil {
 		return nil, err
 	}
 	d.NextAttempt = fromMilli(next)
@@ -147,11 +148,21 @@ func (s *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 
 // RetireDeliveries deletes rows that were finished before cutoff.
 func (s *DB) RetireDeliveries(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := s.qdb.ExecContext(ctx, `DELETE FROM deliveries WHERE state <> 'queued' AND done_at < ?`, unixMilli(cutoff))
+	var n int64
+	err := inTx(ctx, s.qdb, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE state <> 'queued' AND done_at < ?`, unixMilli(cutoff))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		// A standalone mail goes when its last copy is retired.
+		_, err = tx.ExecContext(ctx, `DELETE FROM mails WHERE created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.mail_id = mails.id)`, unixMilli(cutoff))
+		return err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("retire deliveries: %w", classify(err))
+		return 0, fmt.Errorf("retire deliveries: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 

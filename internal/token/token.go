@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -123,4 +124,41 @@ func LoadOrCreateKey(dataDir string) ([]byte, error) {
 		return nil, fmt.Errorf("write secret: %w", err)
 	}
 	return key, f.Close()
+}
+
+// Peek returns a token's fields without checking them, so that a caller can look up
+// what else the token is bound to (say, the address of a pending request) and then
+// Verify with a purpose that includes it. Never act on Peek's result alone.
+func Peek(tok string) []string {
+	p, _, ok := strings.Cut(tok, ".")
+	if !ok {
+		return nil
+	}
+	payload, err := enc.DecodeString(p)
+	if err != nil {
+		return nil
+	}
+	parts := strings.Split(string(payload), "|")
+	return parts[1:]
+}
+
+// Bound makes a purpose that also binds values the token does not carry (they must be
+// known again to verify it): the token is useless for any other value.
+func Bound(purpose string, values ...string) string {
+	return purpose + "\x00" + strings.Join(values, "\x00")
+}
+
+var short = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// Short is a 13-character MAC for purpose and fields, in lower-case letters and digits
+// so that it survives in the local part of a mail address (which some systems fold to
+// lower case, and which must stay short). It carries no expiry: use it where the
+// fields name a stored record that expires.
+func (s *Signer) Short(purpose string, fields ...string) string {
+	return short.EncodeToString(s.mac(purpose, strings.Join(fields, "|"))[:8])
+}
+
+// CheckShort reports whether mac is Short(purpose, fields...), ignoring case.
+func (s *Signer) CheckShort(mac, purpose string, fields ...string) bool {
+	return hmac.Equal([]byte(strings.ToLower(mac)), []byte(s.Short(purpose, fields...)))
 }

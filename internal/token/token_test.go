@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,4 +67,45 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tok string) {
 		s.Verify("p", tok)
 	})
+}
+
+func TestBoundAndPeek(t *testing.T) {
+	s := NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
+	tok := s.Sign(Bound("confirm", "anna@example.net"), []string{"kita", "n1"}, time.Hour)
+	if got := Peek(tok); len(got) != 2 || got[1] != "n1" {
+		t.Fatalf("Peek = %q", got)
+	}
+	if _, _, err := s.Verify(Bound("confirm", "anna@example.net"), tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Verify(Bound("confirm", "eve@example.net"), tok); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("other address: %v", err)
+	}
+	if Peek("garbage") != nil || Peek("!!.x") != nil {
+		t.Fatal("Peek of garbage")
+	}
+}
+
+func TestShort(t *testing.T) {
+	s := NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
+	mac := s.Short("verp", "kita", "anna@example.net")
+	if len(mac) != 13 || strings.ToLower(mac) != mac {
+		t.Fatalf("mac %q", mac)
+	}
+	tests := []struct {
+		mac    string
+		fields []string
+		ok     bool
+	}{
+		{mac, []string{"kita", "anna@example.net"}, true},
+		{strings.ToUpper(mac), []string{"kita", "anna@example.net"}, true},
+		{mac, []string{"kita", "eve@example.net"}, false},
+		{mac, []string{"job", "anna@example.net"}, false},
+		{"", []string{"kita", "anna@example.net"}, false},
+	}
+	for _, tt := range tests {
+		if got := s.CheckShort(tt.mac, "verp", tt.fields...); got != tt.ok {
+			t.Errorf("CheckShort(%q, %q) = %v", tt.mac, tt.fields, got)
+		}
+	}
 }

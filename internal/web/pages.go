@@ -171,14 +171,14 @@ func (s *Server) outboxCopy(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	from, msg, err := s.render.Render(r.Context(), d)
+	c, err := s.render.Render(r.Context(), d)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
-	buf.WriteString("X-Envelope-From: <" + from + ">\r\nX-Envelope-To: <" + d.Rcpt + ">\r\n")
-	if _, err := msg.WriteTo(&buf); err != nil {
+	buf.WriteString("X-Envelope-From: <" + c.From + ">\r\nX-Envelope-To: <" + d.Rcpt + ">\r\n")
+	if _, err := c.Message.WriteTo(&buf); err != nil {
 		s.internalError(w, r, err)
 		return
 	}

@@ -20,7 +20,9 @@ import (
 
 	"golang.org/x/text/language"
 
+	"listd/internal/lists"
 	"listd/internal/store"
+	"listd/internal/token"
 )
 
 // Store is the part of the database the web reads.
@@ -38,7 +40,7 @@ type Store interface {
 
 // Renderer renders a queued copy, for the outbox.
 type Renderer interface {
-	Render(ctx context.Context, d *store.Delivery) (from string, msg io.WriterTo, err error)
+	Render(ctx context.Context, d *store.Delivery) (lists.Copy, error)
 }
 
 // Config is what the web needs to know.
@@ -50,29 +52,37 @@ type Config struct {
 	Outbox  bool
 	Metrics http.Handler // nil: no /metrics
 	Logger  *slog.Logger
+	// Signer signs the forms' CSRF tokens.
+	Signer *token.Signer
+	// SecureCookies marks cookies Secure (when base_url is https).
+	SecureCookies bool
 }
 
 // Server is the HTTP handler.
 type Server struct {
-	st      Store
-	render  Renderer
-	cfg     Config
-	log     *slog.Logger
-	pages   map[string]*template.Template
-	static  fs.FS
-	mux     *http.ServeMux
-	matcher language.Matcher
+	st       Store
+	members  Membership
+	sessions Sessions
+	limit    *limiter
+	render   Renderer
+	cfg      Config
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	static   fs.FS
+	mux      *http.ServeMux
+	matcher  language.Matcher
 }
 
 // New builds the handler, parsing the page templates from tmpl.
-func New(st Store, r Renderer, tmpl fs.FS, cfg Config) (*Server, error) {
-	s := &Server{st: st, render: r, cfg: cfg, log: cfg.Logger, pages: map[string]*template.Template{},
+func New(st Store, r Renderer, members Membership, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
+	s := &Server{st: st, render: r, members: members, sessions: sessions, limit: &limiter{limit: 30},
+		cfg: cfg, log: cfg.Logger, pages: map[string]*template.Template{},
 		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	funcs := template.FuncMap{"t": translate, "author": author}
-	for _, name := range []string{"index", "list", "message", "outbox", "error"} {
+	for _, name := range []string{"index", "list", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(tmpl, "pages/layout.html", "pages/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -107,6 +117,16 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /outbox/{id}", s.outboxCopy)
 	m.HandleFunc("GET /{$}", s.index)
 	m.HandleFunc("GET /{name}/{rest...}", s.listRoutes)
+	m.HandleFunc("POST /{name}/{rest...}", s.listRoutes)
+	for _, p := range []struct {
+		path string
+		h    http.HandlerFunc
+	}{{"/confirm/{token}", s.confirmPage}, {"/u/{token}", s.unsubscribePage}, {"/reenable/{token}", s.reenablePage},
+		{"/login", s.loginPage}, {"/login/{token}", s.loginToken}, {"/prefs", s.prefsPage}} {
+		m.HandleFunc("GET "+p.path, p.h)
+		m.HandleFunc("POST "+p.path, p.h)
+	}
+	m.HandleFunc("POST /logout", s.logout)
 	m.HandleFunc("GET /{name}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/"+r.PathValue("name")+"/", http.StatusMovedPermanently)
 	})
@@ -120,6 +140,14 @@ func (s *Server) routes() {
 // ServeMux cannot order /{name}/... against fixed prefixes such as /static/.
 func (s *Server) listRoutes(w http.ResponseWriter, r *http.Request) {
 	rest := r.PathValue("rest")
+	if rest == "subscribe" {
+		s.subscribePage(w, r)
+		return
+	}
+	if r.Method != http.MethodGet {
+		s.errorPage(w, r, http.StatusMethodNotAllowed, "bad_request")
+		return
+	}
 	switch {
 	case rest == "" || rest == "search":
 		s.listPage(w, r)
@@ -171,10 +199,20 @@ type page struct {
 	Lang   string
 	Title  string
 	Domain string
+	CSRF   string
 	Data   any
 }
 
+// renderForm renders a page with forms, giving it this browser's CSRF token.
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	s.render1(w, r, status, name, title, s.csrfToken(w, r), data)
+}
+
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	s.render1(w, r, status, name, title, "", data)
+}
+
+func (s *Server) render1(w http.ResponseWriter, r *http.Request, status int, name, title, csrf string, data any) {
 	lang := s.lang(r)
 	if title == "" {
 		title = translate(lang, "site_name")
@@ -182,7 +220,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
-	if err := s.pages[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, Data: data}); err != nil {
+	if err := s.pages[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data}); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
 }

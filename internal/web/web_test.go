@@ -11,14 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"listd/internal/lists"
 	"listd/internal/store"
+	"listd/internal/token"
 	"listd/templates"
 )
 
 type noRender struct{}
 
-func (noRender) Render(ctx context.Context, d *store.Delivery) (string, io.WriterTo, error) {
-	return "", strings.NewReader("Subject: x\r\n\r\nx\r\n"), nil
+func (noRender) Render(ctx context.Context, d *store.Delivery) (lists.Copy, error) {
+	return lists.Copy{Message: strings.NewReader("Subject: x\r\n\r\nx\r\n")}, nil
 }
 
 func newTestServer(t *testing.T) string {
@@ -46,8 +48,14 @@ func newTestServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(db, noRender{}, templates.FS(""), Config{Domain: "lists.example.org", Language: "de", Outbox: true,
-		Metrics: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler)})
+	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
+	svc, err := lists.New(db, signer, lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
+		Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(db, noRender{}, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de", Outbox: true,
+		Metrics: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler), Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,152 @@
+package lists
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+
+	"listd/internal/store"
+)
+
+// mailData is what the mail templates see.
+type mailData struct {
+	ListTitle, Description                                      string
+	ListAddr, RequestAddr, SubscribeAddr, UnsubscribeAddr       string
+	ArchiveURL, PrefsURL, SubscribeURL, ConfirmURL, ReenableURL string
+	LoginURL, Address, Name, Mode                               string
+	Lines                                                       []string
+}
+
+// mailTemplates are the parsed mails, by language and kind.
+type mailTemplates map[string]*template.Template
+
+func parseMailTemplates(fsys fs.FS) (mailTemplates, error) {
+	out := mailTemplates{}
+	for _, lang := range []string{"de", "en"} {
+		t, err := template.ParseFS(fsys, "mail/"+lang+"/*.txt")
+		if err != nil {
+			return nil, fmt.Errorf("mail templates %s: %w", lang, err)
+		}
+		out[lang] = t
+	}
+	return out, nil
+}
+
+// data fills the template fields that every mail of list l may use.
+func (s *Service) data(l *store.List) mailData {
+	d := mailData{PrefsURL: s.cfg.BaseURL + "/prefs"}
+	if l != nil {
+		d.ListTitle = l.Title
+		if d.ListTitle == "" {
+			d.ListTitle = l.Name
+		}
+		d.Description = l.Description
+		d.ListAddr = l.Name + "@" + s.cfg.Domain
+		d.RequestAddr = l.Name + "-request@" + s.cfg.Domain
+		d.SubscribeAddr = l.Name + "-subscribe@" + s.cfg.Domain
+		d.UnsubscribeAddr = l.Name + "-unsubscribe@" + s.cfg.Domain
+		d.ArchiveURL = s.cfg.BaseURL + "/" + l.Name + "/"
+		d.SubscribeURL = s.cfg.BaseURL + "/" + l.Name + "/subscribe"
+	}
+	return d
+}
+
+// outMail is a notice to be built from a template.
+type outMail struct {
+	kind     string // template name without .txt
+	lang     string
+	list     *store.List
+	to       string
+	memberID int64
+	data     mailData
+	replyTo  string // "" for none
+	// inReplyTo links a reply to the mail it answers; auto marks it per RFC 3834.
+	inReplyTo string
+	auto      string // Auto-Submitted value: auto-replied or auto-generated
+}
+
+// build renders a notice as a complete RFC 5322 message.
+func (s *Service) build(m outMail) (*store.Mail, error) {
+	lang := m.lang
+	if _, ok := s.mails[lang]; !ok {
+		lang = s.cfg.Language
+	}
+	var text bytes.Buffer
+	if err := s.mails[lang].ExecuteTemplate(&text, m.kind+".txt", m.data); err != nil {
+		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
+	}
+	first, body, _ := strings.Cut(text.String(), "\n")
+	subject := strings.TrimSpace(strings.TrimPrefix(first, "Subject:"))
+	body = strings.TrimLeft(body, "\n")
+
+	from := "postmaster@" + s.cfg.Domain
+	fromName := ""
+	envFrom := ""
+	if m.list != nil {
+		from = m.list.Name + "-request@" + s.cfg.Domain
+		fromName = m.data.ListTitle
+		envFrom = m.list.Name + "-bounces@" + s.cfg.Domain
+	}
+	var h mail.Header
+	h.SetDate(s.cfg.Now())
+	h.SetAddressList("From", []*mail.Address{{Name: fromName, Address: from}})
+	h.SetAddressList("To", []*mail.Address{{Address: m.to}})
+	h.SetSubject(subject)
+	h.SetMessageID(newMessageID(s.cfg.Domain))
+	if m.replyTo != "" {
+		h.SetAddressList("Reply-To", []*mail.Address{{Address: m.replyTo}})
+	}
+	if m.inReplyTo != "" {
+		h.Set("In-Reply-To", "<"+m.inReplyTo+">")
+		h.Set("References", "<"+m.inReplyTo+">")
+	}
+	h.Set("Auto-Submitted", or(m.auto, "auto-generated"))
+	h.Set("Precedence", "bulk")
+	if m.list != nil {
+		h.Set("X-Loop", m.list.Name+"-request@"+s.cfg.Domain)
+	}
+	h.SetContentType("text/plain", map[string]string{"charset": "utf-8", "format": "flowed"})
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+	h.Set("Content-Language", lang)
+	var buf bytes.Buffer
+	w, err := mail.CreateSingleInlineWriter(&buf, h)
+	if err != nil {
+		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
+	}
+	if _, err := w.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n"))); err != nil {
+		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
+	}
+	return &store.Mail{Kind: m.kind, MailFrom: envFrom, Raw: buf.Bytes()}, nil
+}
+
+// queue builds m and queues it in tx.
+func (s *Service) queue(tx *store.Tx, m outMail) error {
+	built, err := s.build(m)
+	if err != nil {
+		return err
+	}
+	var listID int64
+	if m.list != nil {
+		listID = m.list.ID
+	}
+	return tx.QueueMail(built, []store.MailRcpt{{Address: m.to, ListID: listID, MemberID: m.memberID}})
+}
+
+func nonce() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// confirmTTL is how long a confirmation link works.
+const confirmTTL = 7 * 24 * time.Hour

@@ -1,0 +1,147 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"listd/internal/lists"
+	"listd/internal/store"
+)
+
+// Membership is what the web asks of the list domain for joining, leaving and a
+// member's own settings (implemented by *lists.Service).
+type Membership interface {
+	List(ctx context.Context, name string) (*store.List, error)
+	RequestJoin(ctx context.Context, r lists.JoinRequest) error
+	CheckConfirm(ctx context.Context, tok string) (*lists.Confirmed, error)
+	Confirm(ctx context.Context, tok string) (*lists.Confirmed, error)
+	CheckUnsubscribe(ctx context.Context, tok string) (string, error)
+	Unsubscribe(ctx context.Context, tok string) (string, error)
+	CheckReenable(ctx context.Context, tok string) (string, error)
+	Reenable(ctx context.Context, tok string) (string, error)
+	RequestLogin(ctx context.Context, address, lang string) error
+	CheckLogin(tok string) error
+	Login(ctx context.Context, tok string) (string, error)
+	Memberships(ctx context.Context, address string) ([]lists.Membership, error)
+	UpdateMembership(ctx context.Context, address, list string, o lists.MemberOptions) error
+	Leave(ctx context.Context, address, list string) error
+}
+
+// Sessions keeps web logins (implemented by *store.DB).
+type Sessions interface {
+	CreateSession(ctx context.Context, idHash, address string, expires time.Time) error
+	SessionAddress(ctx context.Context, idHash string, now time.Time) (string, error)
+	DeleteSession(ctx context.Context, idHash string) error
+}
+
+const (
+	csrfCookie    = "listd_csrf"
+	sessionCookie = "listd_session"
+	csrfTTL       = 12 * time.Hour
+	sessionTTL    = 30 * 24 * time.Hour
+)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func hashHex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
+}
+
+// csrfToken returns the token for this browser's forms, setting the browser's CSRF
+// cookie first if it has none: a form token is a signature over the cookie's value,
+// so a page elsewhere can neither read nor forge it (double submit, signed).
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(csrfCookie)
+	val := ""
+	if err == nil && len(c.Value) == 32 {
+		val = c.Value
+	} else {
+		val = randomHex(16)
+		s.setCookie(w, csrfCookie, val, 0)
+	}
+	return s.cfg.Signer.Sign("csrf", []string{val}, csrfTTL)
+}
+
+// checkCSRF verifies a form's token against the browser's cookie.
+func (s *Server) checkCSRF(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil {
+		return false
+	}
+	f, _, err := s.cfg.Signer.Verify("csrf", r.PostFormValue("csrf"))
+	return err == nil && len(f) == 1 && f[0] == c.Value
+}
+
+// sessionAddress returns the logged-in address, or "".
+func (s *Server) sessionAddress(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	addr, err := s.sessions.SessionAddress(r.Context(), hashHex(c.Value), time.Now())
+	if err != nil {
+		return ""
+	}
+	return addr
+}
+
+// limiter bounds form posts per client address, in memory only: client IP addresses
+// are never stored.
+type limiter struct {
+	mu     sync.Mutex
+	window time.Time
+	counts map[string]int
+	limit  int
+}
+
+func (l *limiter) allow(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	now := time.Now().Truncate(time.Minute)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !now.Equal(l.window) {
+		l.window, l.counts = now, map[string]int{}
+	}
+	l.counts[host]++
+	return l.counts[host] <= l.limit
+}
+
+// formGuard checks what every form post needs: the rate limit and the CSRF token.
+func (s *Server) formGuard(w http.ResponseWriter, r *http.Request) bool {
+	if !s.limit.allow(r) {
+		s.errorPage(w, r, http.StatusTooManyRequests, "too_many")
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, "bad_request")
+		return false
+	}
+	if !s.checkCSRF(r) {
+		s.errorPage(w, r, http.StatusForbidden, "csrf")
+		return false
+	}
+	return true
+}
+
+func isBadToken(err error) bool { return errors.Is(err, lists.ErrBadToken) }

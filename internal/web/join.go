@@ -1,0 +1,295 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"listd/internal/lists"
+)
+
+// notice is the data of a page that just says what happened.
+type notice struct {
+	Heading, Text, Link, LinkText string
+}
+
+// action is the data of a page with one button: a GET shows it, only the POST acts,
+// because mail scanners follow links.
+type action struct {
+	Heading, Text, Action, Button string
+}
+
+func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, status int, heading, text string) {
+	lang := s.lang(r)
+	s.renderPage(w, r, status, "notice", translate(lang, heading), notice{Heading: translate(lang, heading), Text: translate(lang, text),
+		Link: "/", LinkText: translate(lang, "back_home")})
+}
+
+type subscribeForm struct {
+	List                        any
+	Address, Mode, Name, Postal string
+	Error                       string
+}
+
+func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
+	l, err := s.members.List(r.Context(), r.PathValue("name"))
+	if errors.Is(err, lists.ErrNoSuchList) {
+		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	form := subscribeForm{List: l, Mode: "each"}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		lang := s.lang(r)
+		form.Address, form.Mode = strings.TrimSpace(r.PostFormValue("address")), r.PostFormValue("mode")
+		form.Name, form.Postal = r.PostFormValue("name"), r.PostFormValue("postal")
+		if r.PostFormValue("consent") != "yes" {
+			form.Error, status = translate(lang, "consent_needed"), http.StatusBadRequest
+		} else {
+			err := s.members.RequestJoin(r.Context(), lists.JoinRequest{List: l.Name, Address: form.Address, Mode: form.Mode,
+				Name: form.Name, Postal: form.Postal, Language: lang, ConsentText: translate(lang, "consent")})
+			var ie *lists.InputError
+			switch {
+			case errors.As(err, &ie):
+				form.Error, status = ie.Msg, http.StatusBadRequest
+			case err != nil && !errors.Is(err, lists.ErrRateLimited):
+				s.internalError(w, r, err)
+				return
+			default:
+				// The same answer whether or not the address is a member already.
+				s.showNotice(w, r, http.StatusOK, "check_mail", "check_mail_join")
+				return
+			}
+		}
+	}
+	title := translate(s.lang(r), "subscribe_heading") + " " + l.Name
+	s.renderForm(w, r, status, "subscribe", title, form)
+}
+
+func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	lang := s.lang(r)
+	c, err := s.members.CheckConfirm(r.Context(), tok)
+	if isBadToken(err) {
+		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		c, err = s.members.Confirm(r.Context(), tok)
+		if isBadToken(err) {
+			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+			return
+		}
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		if c.Action == "subscribe" {
+			s.showNotice(w, r, http.StatusOK, "joined", "joined_text")
+		} else {
+			s.showNotice(w, r, http.StatusOK, "left", "left_text")
+		}
+		return
+	}
+	key := "confirm_join"
+	if c.Action == "unsubscribe" {
+		key = "confirm_leave"
+	}
+	s.renderForm(w, r, http.StatusOK, "action", translate(lang, key), action{Heading: translate(lang, key),
+		Text: c.List + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, "confirm_button")})
+}
+
+// unsubscribePage serves the List-Unsubscribe URL. A POST with the RFC 8058 body
+// unsubscribes at once: mail providers send it without cookies, and the signed token
+// in the URL is the proof. A GET shows a button.
+func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	lang := s.lang(r)
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		if err := r.ParseForm(); err != nil {
+			s.errorPage(w, r, http.StatusBadRequest, "bad_request")
+			return
+		}
+		oneClick := r.PostFormValue("List-Unsubscribe") == "One-Click"
+		if !oneClick && !s.formGuard(w, r) {
+			return
+		}
+		_, err := s.members.Unsubscribe(r.Context(), tok)
+		if isBadToken(err) {
+			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+			return
+		}
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		s.showNotice(w, r, http.StatusOK, "left", "left_text")
+		return
+	}
+	list, err := s.members.CheckUnsubscribe(r.Context(), tok)
+	if isBadToken(err) {
+		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.renderForm(w, r, http.StatusOK, "action", translate(lang, "confirm_leave"), action{Heading: translate(lang, "confirm_leave"),
+		Text: list + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, "leave_button")})
+}
+
+func (s *Server) reenablePage(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	lang := s.lang(r)
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		if _, err := s.members.Reenable(r.Context(), tok); isBadToken(err) {
+			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+			return
+		} else if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		s.showNotice(w, r, http.StatusOK, "reenabled", "reenabled_text")
+		return
+	}
+	list, err := s.members.CheckReenable(r.Context(), tok)
+	if isBadToken(err) {
+		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.renderForm(w, r, http.StatusOK, "action", translate(lang, "reenable"), action{Heading: translate(lang, "reenable"),
+		Text: list + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, "reenable_button")})
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		err := s.members.RequestLogin(r.Context(), r.PostFormValue("address"), s.lang(r))
+		var ie *lists.InputError
+		if err != nil && !errors.As(err, &ie) {
+			s.internalError(w, r, err)
+			return
+		}
+		// The same answer for members, strangers and typos: nothing is revealed.
+		s.showNotice(w, r, http.StatusOK, "check_mail", "check_mail_login")
+		return
+	}
+	s.renderForm(w, r, http.StatusOK, "login", translate(s.lang(r), "login_heading"), nil)
+}
+
+func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	lang := s.lang(r)
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		addr, err := s.members.Login(r.Context(), tok)
+		if isBadToken(err) {
+			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+			return
+		}
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		id := randomHex(32)
+		if err := s.sessions.CreateSession(r.Context(), hashHex(id), addr, time.Now().Add(sessionTTL)); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		s.setCookie(w, sessionCookie, id, sessionTTL)
+		http.Redirect(w, r, "/prefs?lang="+lang, http.StatusSeeOther)
+		return
+	}
+	if err := s.members.CheckLogin(tok); err != nil {
+		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+		return
+	}
+	s.renderForm(w, r, http.StatusOK, "action", translate(lang, "login_heading"), action{Heading: translate(lang, "login_heading"),
+		Text: translate(lang, "login_confirm"), Action: r.URL.Path, Button: translate(lang, "login_now")})
+}
+
+func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
+	addr := s.sessionAddress(r)
+	if addr == "" {
+		http.Redirect(w, r, "/login?lang="+s.lang(r), http.StatusSeeOther)
+		return
+	}
+	lang := s.lang(r)
+	data := struct {
+		Memberships []lists.Membership
+		Saved       bool
+		Error       string
+	}{}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		list := r.PostFormValue("list")
+		var err error
+		if r.PostFormValue("do") == "leave" {
+			err = s.members.Leave(r.Context(), addr, list)
+		} else {
+			err = s.members.UpdateMembership(r.Context(), addr, list, lists.MemberOptions{Mode: r.PostFormValue("mode"),
+				Name: r.PostFormValue("name"), Postal: r.PostFormValue("postal")})
+		}
+		var ie *lists.InputError
+		switch {
+		case errors.As(err, &ie):
+			data.Error, status = ie.Msg, http.StatusBadRequest
+		case errors.Is(err, lists.ErrNoSuchList), errors.Is(err, lists.ErrNoSuchMember):
+			data.Error, status = translate(lang, "not_found"), http.StatusBadRequest
+		case err != nil:
+			s.internalError(w, r, err)
+			return
+		default:
+			data.Saved = true
+		}
+	}
+	ms, err := s.members.Memberships(r.Context(), addr)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	data.Memberships = ms
+	s.renderForm(w, r, status, "prefs", translate(lang, "prefs_heading"), data)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if !s.formGuard(w, r) {
+		return
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessions.DeleteSession(r.Context(), hashHex(c.Value))
+	}
+	s.setCookie(w, sessionCookie, "", -time.Second)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
