@@ -43,6 +43,7 @@ type Store interface {
 	DisabledSince(ctx context.Context, cutoff time.Time) ([]*store.Member, error)
 	Expire(ctx context.Context, now time.Time) error
 	TakeLogin(ctx context.Context, nonceHash string, now time.Time) (string, error)
+	LoginWaiting(ctx context.Context, nonceHash string, now time.Time) (bool, error)
 }
 
 // Config is the site settings the domain needs.

@@ -49,9 +49,17 @@ func (s *Service) RequestLogin(ctx context.Context, address, lang string) error 
 	return nil
 }
 
-// CheckLogin tells whether a login token is well-formed and unexpired, without using it.
-func (s *Service) CheckLogin(tok string) error {
-	if _, _, err := s.signer.Verify("login", tok); err != nil {
+// CheckLogin tells whether a login token is valid and unused, without using it.
+func (s *Service) CheckLogin(ctx context.Context, tok string) error {
+	f, _, err := s.signer.Verify("login", tok)
+	if err != nil || len(f) != 1 {
+		return ErrBadToken
+	}
+	ok, err := s.st.LoginWaiting(ctx, token.Digest(f[0]), s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return ErrBadToken
 	}
 	return nil

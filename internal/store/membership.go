@@ -336,3 +336,13 @@ func (s *DB) PendingByNonce(ctx context.Context, nonce string) (*Pending, error)
 	p.ExpiresAt = fromMilli(expires)
 	return &p, nil
 }
+
+// LoginWaiting reports whether a login link is unused and unexpired.
+func (s *DB) LoginWaiting(ctx context.Context, nonceHash string, now time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM logins WHERE nonce_hash = ? AND expires_at > ?`, nonceHash, unixMilli(now)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("login link: %w", err)
+	}
+	return n > 0, nil
+}

@@ -27,7 +27,7 @@ type Membership interface {
 	CheckReenable(ctx context.Context, tok string) (string, error)
 	Reenable(ctx context.Context, tok string) (string, error)
 	RequestLogin(ctx context.Context, address, lang string) error
-	CheckLogin(tok string) error
+	CheckLogin(ctx context.Context, tok string) error
 	Login(ctx context.Context, tok string) (string, error)
 	Memberships(ctx context.Context, address string) ([]lists.Membership, error)
 	UpdateMembership(ctx context.Context, address, list string, o lists.MemberOptions) error

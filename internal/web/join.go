@@ -228,8 +228,11 @@ func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/prefs?lang="+lang, http.StatusSeeOther)
 		return
 	}
-	if err := s.members.CheckLogin(tok); err != nil {
+	if err := s.members.CheckLogin(r.Context(), tok); isBadToken(err) {
 		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+		return
+	} else if err != nil {
+		s.internalError(w, r, err)
 		return
 	}
 	s.renderForm(w, r, http.StatusOK, "action", translate(lang, "login_heading"), action{Heading: translate(lang, "login_heading"),
