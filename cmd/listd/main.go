@@ -27,6 +27,11 @@ commands:
   member rm LIST ADDRESS
   member ls LIST                      ADDRESS<TAB>mode<TAB>role
   member import LIST FILE [-mode M]   one address a line ("Name <addr>" too)
+  list set NAME [-moderation M] [-nonmember hold|reject|discard] [-first-posts N] [-max-size BYTES]
+               [-attachments TYPES] [-keywords WORDS] [-emergency on|off] [-title T] ...
+  mod ls                              held posts: ID<TAB>list<TAB>held at<TAB>from<TAB>reason<TAB>subject
+  mod approve|discard ID              decide on a held post
+  mod reject ID [-reason R]           the reason goes to the poster
   backup FILE                         a consistent copy of the database
 `
 
@@ -54,6 +59,11 @@ func commands() []command {
 		{"member ls", cmdMemberLs},
 		{"member import", cmdMemberImport},
 		{"backup", cmdBackup},
+		{"list set", cmdListSet},
+		{"mod ls", cmdModLs},
+		{"mod approve", modAction("approve")},
+		{"mod reject", modAction("reject")},
+		{"mod discard", modAction("discard")},
 	}
 }
 

@@ -30,6 +30,8 @@ type Parsed struct {
 	XLoop         []string
 	AutoSubmitted string
 	Precedence    string
+	// Attachments are the content types of the parts that are not the body text.
+	Attachments []string
 	// AutoReply is set by the vendor headers that autoresponders add
 	// (X-Autoreply, X-Autorespond, X-Auto-Response-Suppress, X-Vacation).
 	AutoReply bool
@@ -68,6 +70,11 @@ func Parse(raw []byte) (*Parsed, error) {
 	}
 	if d, err := mail.ParseDate(env.GetHeader("Date")); err == nil {
 		p.Date = d.UTC()
+	}
+	for _, parts := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
+		for _, part := range parts {
+			p.Attachments = append(p.Attachments, strings.ToLower(part.ContentType))
+		}
 	}
 	for _, e := range env.Errors {
 		p.Errors = append(p.Errors, e.Error())

@@ -196,5 +196,8 @@ func (s *Service) Maintain(ctx context.Context) error {
 		}
 		s.log.Info("member removed after 30 days without delivery", "list_id", m.ListID)
 	}
+	if err := s.maintainModeration(ctx); err != nil {
+		return err
+	}
 	return s.st.Expire(ctx, now)
 }

@@ -44,6 +44,11 @@ type Store interface {
 	Expire(ctx context.Context, now time.Time) error
 	TakeLogin(ctx context.Context, nonceHash string, now time.Time) (string, error)
 	LoginWaiting(ctx context.Context, nonceHash string, now time.Time) (bool, error)
+	Moderators(ctx context.Context, listID int64) ([]*store.Member, error)
+	Trusted(ctx context.Context, listID int64, address string) (bool, error)
+	HeldPosts(ctx context.Context, listID int64, state string) ([]*store.Held, error)
+	HeldByID(ctx context.Context, id int64) (*store.Held, error)
+	SaveList(ctx context.Context, l *store.List) error
 }
 
 // Config is the site settings the domain needs.
@@ -328,4 +333,82 @@ func cleanTopics(ts []string) []string {
 		}
 	}
 	return out
+}
+
+// ListSettings are changes to a list; nil fields stay as they are.
+type ListSettings struct {
+	Title, Description, Archive, Moderation, Topics, Anonymous *string
+	Nonmember, AttachmentTypes, HoldKeywords, Emergency        *string
+	FirstPosts                                                 *int
+	MaxSize                                                    *int64
+}
+
+// UpdateList validates and saves changes to a list's settings.
+func (s *Service) UpdateList(ctx context.Context, name string, o ListSettings) (*store.List, error) {
+	l, err := s.List(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&l.Title, o.Title)
+	set(&l.Description, o.Description)
+	set(&l.Archive, o.Archive)
+	set(&l.Moderation, o.Moderation)
+	set(&l.Nonmember, o.Nonmember)
+	if !oneOf(l.Archive, "public", "members", "private") {
+		return nil, inputErr("-archive %q: must be public, members or private", l.Archive)
+	}
+	if !oneOf(l.Moderation, "none", "first-post", "all") {
+		return nil, inputErr("-moderation %q: must be none, first-post or all", l.Moderation)
+	}
+	if !oneOf(l.Nonmember, "hold", "reject", "discard") {
+		return nil, inputErr("-nonmember %q: must be hold, reject or discard", l.Nonmember)
+	}
+	if o.Topics != nil {
+		l.Topics = cleanTopics(strings.Split(*o.Topics, ","))
+	}
+	if o.Anonymous != nil {
+		if !oneOf(*o.Anonymous, "yes", "no") {
+			return nil, inputErr("-anonymous %q: must be yes or no", *o.Anonymous)
+		}
+		l.Anonymous = *o.Anonymous == "yes"
+	}
+	if o.Emergency != nil {
+		if !oneOf(*o.Emergency, "on", "off") {
+			return nil, inputErr("-emergency %q: must be on or off", *o.Emergency)
+		}
+		l.Emergency = *o.Emergency == "on"
+	}
+	if o.FirstPosts != nil {
+		if *o.FirstPosts < 1 || *o.FirstPosts > 100 {
+			return nil, inputErr("-first-posts %d: must be between 1 and 100", *o.FirstPosts)
+		}
+		l.FirstPosts = *o.FirstPosts
+	}
+	if o.MaxSize != nil {
+		if *o.MaxSize < 0 {
+			return nil, inputErr("-max-size %d: must not be negative", *o.MaxSize)
+		}
+		l.MaxSize = *o.MaxSize
+	}
+	if o.AttachmentTypes != nil {
+		l.AttachmentTypes = nil
+		for _, t := range cleanTopics(strings.Split(*o.AttachmentTypes, ",")) {
+			if !strings.Contains(t, "/") {
+				return nil, inputErr("-attachments %q: %q is not a content type like image/png or image/*", *o.AttachmentTypes, t)
+			}
+			l.AttachmentTypes = append(l.AttachmentTypes, t)
+		}
+	}
+	if o.HoldKeywords != nil {
+		l.HoldKeywords = cleanTopics(strings.Split(*o.HoldKeywords, ","))
+	}
+	if err := s.st.SaveList(ctx, l); err != nil {
+		return nil, err
+	}
+	return l, nil
 }

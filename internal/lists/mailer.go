@@ -22,6 +22,9 @@ type mailData struct {
 	ArchiveURL, PrefsURL, SubscribeURL, ConfirmURL, ReenableURL string
 	LoginURL, Address, Name, Mode                               string
 	Lines                                                       []string
+	// Moderation.
+	ListName, OwnerAddr, ModURL                      string
+	HeldSubject, HeldFrom, HeldText, Reason, Expires string
 }
 
 // mailTemplates are the parsed mails, by language and kind.
@@ -48,6 +51,9 @@ func (s *Service) data(l *store.List) mailData {
 			d.ListTitle = l.Name
 		}
 		d.Description = l.Description
+		d.ListName = l.Name
+		d.OwnerAddr = l.Name + "-owner@" + s.cfg.Domain
+		d.ModURL = s.cfg.BaseURL + "/mod"
 		d.ListAddr = l.Name + "@" + s.cfg.Domain
 		d.RequestAddr = l.Name + "-request@" + s.cfg.Domain
 		d.SubscribeAddr = l.Name + "-subscribe@" + s.cfg.Domain
@@ -70,6 +76,8 @@ type outMail struct {
 	// inReplyTo links a reply to the mail it answers; auto marks it per RFC 3834.
 	inReplyTo string
 	auto      string // Auto-Submitted value: auto-replied or auto-generated
+	attach    []byte // a message attached as message/rfc822 (the held post)
+	fromAddr  string // "" for NAME-request@
 }
 
 // build renders a notice as a complete RFC 5322 message.
@@ -78,11 +86,11 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 	if _, ok := s.mails[lang]; !ok {
 		lang = s.cfg.Language
 	}
-	var text bytes.Buffer
-	if err := s.mails[lang].ExecuteTemplate(&text, m.kind+".txt", m.data); err != nil {
+	var out bytes.Buffer
+	if err := s.mails[lang].ExecuteTemplate(&out, m.kind+".txt", m.data); err != nil {
 		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
 	}
-	first, body, _ := strings.Cut(text.String(), "\n")
+	first, body, _ := strings.Cut(out.String(), "\n")
 	subject := strings.TrimSpace(strings.TrimPrefix(first, "Subject:"))
 	body = strings.TrimLeft(body, "\n")
 
@@ -93,6 +101,9 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 		from = m.list.Name + "-request@" + s.cfg.Domain
 		fromName = m.data.ListTitle
 		envFrom = m.list.Name + "-bounces@" + s.cfg.Domain
+	}
+	if m.fromAddr != "" {
+		from = m.fromAddr
 	}
 	var h mail.Header
 	h.SetDate(s.cfg.Now())
@@ -112,21 +123,71 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 	if m.list != nil {
 		h.Set("X-Loop", m.list.Name+"-request@"+s.cfg.Domain)
 	}
-	h.SetContentType("text/plain", map[string]string{"charset": "utf-8", "format": "flowed"})
-	h.Set("Content-Transfer-Encoding", "quoted-printable")
 	h.Set("Content-Language", lang)
+	text := []byte(strings.ReplaceAll(body, "\n", "\r\n"))
 	var buf bytes.Buffer
-	w, err := mail.CreateSingleInlineWriter(&buf, h)
+	var err error
+	if m.attach == nil {
+		err = writeSingle(&buf, h, text)
+	} else {
+		err = writeWithMessage(&buf, h, text, m.attach)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
 	}
-	if _, err := w.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n"))); err != nil {
-		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
-	}
 	return &store.Mail{Kind: m.kind, MailFrom: envFrom, Raw: buf.Bytes()}, nil
+}
+
+func textHeader() map[string]string { return map[string]string{"charset": "utf-8", "format": "flowed"} }
+
+func writeSingle(buf *bytes.Buffer, h mail.Header, text []byte) error {
+	h.SetContentType("text/plain", textHeader())
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+	w, err := mail.CreateSingleInlineWriter(buf, h)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(text); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// writeWithMessage writes text followed by a message attached whole (RFC 2046
+// message/rfc822, which must not be base64-encoded).
+func writeWithMessage(buf *bytes.Buffer, h mail.Header, text, msg []byte) error {
+	mw, err := mail.CreateWriter(buf, h)
+	if err != nil {
+		return err
+	}
+	var th mail.InlineHeader
+	th.SetContentType("text/plain", textHeader())
+	th.Set("Content-Transfer-Encoding", "quoted-printable")
+	tw, err := mw.CreateSingleInline(th)
+	if err != nil {
+		return err
+	}
+	if _, err := tw.Write(text); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	var ah mail.AttachmentHeader
+	ah.SetContentType("message/rfc822", nil)
+	ah.Set("Content-Disposition", "attachment; filename=post.eml")
+	ah.Set("Content-Transfer-Encoding", "8bit")
+	aw, err := mw.CreateAttachment(ah)
+	if err != nil {
+		return err
+	}
+	if _, err := aw.Write(bytes.ReplaceAll(bytes.ReplaceAll(msg, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))); err != nil {
+		return err
+	}
+	if err := aw.Close(); err != nil {
+		return err
+	}
+	return mw.Close()
 }
 
 // queue builds m and queues it in tx.

@@ -47,15 +47,16 @@ const (
 	KindOwner                       // NAME-owner@
 	KindConfirm                     // NAME-confirm+NONCE.MAC@
 	KindBounce                      // NAME-bounces+local=domain.MAC@ (VERP) and NAME-bounces@
+	KindModerate                    // NAME-moderate+ID.MAC@: a moderator's reply to a notice
 )
 
 func (k Kind) String() string {
-	return [...]string{"", "post", "subscribe", "unsubscribe", "request", "owner", "confirm", "bounce"}[k]
+	return [...]string{"", "post", "subscribe", "unsubscribe", "request", "owner", "confirm", "bounce", "moderate"}[k]
 }
 
 var suffixKinds = map[string]Kind{
 	"subscribe": KindSubscribe, "join": KindSubscribe, "unsubscribe": KindUnsubscribe, "leave": KindUnsubscribe,
-	"request": KindRequest, "owner": KindOwner, "confirm": KindConfirm, "bounces": KindBounce,
+	"request": KindRequest, "owner": KindOwner, "confirm": KindConfirm, "bounces": KindBounce, "moderate": KindModerate,
 }
 
 // Recipient is a parsed address of ours.
@@ -82,8 +83,10 @@ func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) 
 			return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", local, s.cfg.Domain)
 		}
 	}
-	// Only confirmations and bounces carry a +TOKEN; and a confirmation needs one.
-	if (hasTok && kind != KindConfirm && kind != KindBounce) || (kind == KindConfirm && tok == "") {
+	// Only confirmations, bounces and moderation replies carry a +TOKEN; the first and
+	// last need one.
+	needsTok := kind == KindConfirm || kind == KindModerate
+	if (hasTok && !needsTok && kind != KindBounce) || (needsTok && tok == "") {
 		return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", addr[:at], s.cfg.Domain)
 	}
 	l, err := s.st.ListByName(ctx, name)
@@ -150,6 +153,8 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 			results[i] = t.s.post(ctx, rc.List, t.from, p, raw)
 		case KindBounce:
 			results[i] = t.s.bounce(ctx, rc, raw)
+		case KindModerate:
+			results[i] = t.s.moderatorReply(ctx, rc, t.from, p)
 		default:
 			results[i] = t.s.request(ctx, rc, t.from, p, raw)
 		}
@@ -164,7 +169,8 @@ type Action int
 const (
 	Accept Action = iota + 1
 	Reject
-	Drop // accepted from the sender but not distributed (loops)
+	Hold
+	Drop // accepted from the sender but not distributed (loops, discarded non-members)
 )
 
 // Decision is the policy's verdict, with the reason recorded in the log.
@@ -172,10 +178,13 @@ type Decision struct {
 	Action    Action
 	Reason    string
 	Rejection *Rejection // for Reject
+	Member    *store.Member
 }
 
-// decide is the one place that says what happens to a post.
-func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed) (Decision, error) {
+// decide is the one place that says what happens to a post: loops are dropped,
+// non-members are held, refused or dropped as the list says, and members' posts go
+// through the list's hold rules.
+func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, size int) (Decision, error) {
 	listID := l.Name + "." + s.cfg.Domain
 	listAddr := l.Name + "@" + s.cfg.Domain
 	if strings.Contains(strings.ToLower(p.ListID), "<"+listID+">") {
@@ -186,29 +195,70 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 			return Decision{Action: Drop, Reason: "loop: carries our X-Loop"}, nil
 		}
 	}
+	var member *store.Member
+	trusted := false
 	for _, addr := range []string{p.FromAddr, envFrom} {
-		if addr == "" {
+		if addr == "" || member != nil {
 			continue
 		}
-		_, err := s.st.Member(ctx, l.ID, addr)
+		m, err := s.st.Member(ctx, l.ID, addr)
 		if err == nil {
-			return Decision{Action: Accept, Reason: "member"}, nil
+			member = m
+			continue
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return Decision{}, err
 		}
+		if ok, err := s.st.Trusted(ctx, l.ID, addr); err != nil {
+			return Decision{}, err
+		} else if ok {
+			trusted = true
+		}
 	}
-	return Decision{Action: Reject, Reason: "not a member",
-		Rejection: reject(550, [3]int{5, 7, 1}, "only members of %s may post to it; to join, write to %s-subscribe@%s",
-			listAddr, l.Name, s.cfg.Domain)}, nil
+	if member == nil && !trusted {
+		switch l.Nonmember {
+		case "discard":
+			return Decision{Action: Drop, Reason: "not a member (the list discards such posts)"}, nil
+		case "reject":
+			return Decision{Action: Reject, Reason: "not a member",
+				Rejection: reject(550, [3]int{5, 7, 1}, "only members of %s may post to it; to join, write to %s-subscribe@%s",
+					listAddr, l.Name, s.cfg.Domain)}, nil
+		}
+		return Decision{Action: Hold, Reason: "the sender is not a member"}, nil
+	}
+	if reason := s.holdReason(l, member, trusted, p, size); reason != "" {
+		return Decision{Action: Hold, Reason: reason, Member: member}, nil
+	}
+	return Decision{Action: Accept, Reason: "member", Member: member}, nil
+}
+
+// storePost is what the archive keeps of a parsed post.
+func (s *Service) storePost(l *store.List, p *archive.Parsed, raw []byte) *store.Post {
+	key, isReply := archive.SubjectKey(p.Subject)
+	date := p.Date
+	if date.IsZero() || date.After(s.cfg.Now().Add(24*time.Hour)) {
+		date = s.cfg.Now()
+	}
+	return &store.Post{
+		ListID: l.ID, MessageID: p.MessageID, Subject: p.Subject, SubjectKey: key,
+		FromName: p.FromName, FromAddr: p.FromAddr, Date: date, Text: p.Text, Raw: raw,
+		ParseErrors: strings.Join(p.Errors, "\n"), ParentCandidates: p.ParentCandidates(), SubjectFallback: isReply,
+	}
 }
 
 func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte) error {
-	d, err := s.decide(ctx, l, envFrom, p)
+	log := s.log.With("list", l.Name, "message_id", p.MessageID)
+	// A post that cannot be turned into members' copies is refused now, while the
+	// sender still hears about it, rather than failing for every member later.
+	if _, err := compose.Prepare(raw, s.composeList(l), 0); err != nil {
+		s.posts.WithLabelValues("unreadable").Inc()
+		log.Info("post refused", "reason", "cannot be composed", "err", err)
+		return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
+	}
+	d, err := s.decide(ctx, l, envFrom, p, len(raw))
 	if err != nil {
 		return fmt.Errorf("decide on post to %s: %w", l.Name, err)
 	}
-	log := s.log.With("list", l.Name, "message_id", p.MessageID)
 	switch d.Action {
 	case Reject:
 		s.posts.WithLabelValues("rejected").Inc()
@@ -218,23 +268,17 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		s.posts.WithLabelValues("dropped").Inc()
 		log.Warn("post dropped", "reason", d.Reason)
 		return nil
+	case Hold:
+		return s.hold(ctx, l, envFrom, p, raw, d.Reason)
 	}
-	// A post that cannot be turned into members' copies is refused now, while the
-	// sender still hears about it, rather than failing for every member later.
-	if _, err := compose.Prepare(raw, s.composeList(l), 0); err != nil {
-		s.posts.WithLabelValues("unreadable").Inc()
-		log.Info("post refused", "reason", "cannot be composed", "err", err)
-		return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
-	}
-	key, isReply := archive.SubjectKey(p.Subject)
-	date := p.Date
-	if date.IsZero() || date.After(s.cfg.Now().Add(24*time.Hour)) {
-		date = s.cfg.Now()
-	}
-	a, err := s.st.AcceptPost(ctx, &store.Post{
-		ListID: l.ID, MessageID: p.MessageID, Subject: p.Subject, SubjectKey: key,
-		FromName: p.FromName, FromAddr: p.FromAddr, Date: date, Text: p.Text, Raw: raw,
-		ParseErrors: strings.Join(p.Errors, "\n"), ParentCandidates: p.ParentCandidates(), SubjectFallback: isReply,
+	var a *store.Accepted
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = tx.AcceptPost(s.storePost(l, p, raw)); err != nil || a.Duplicate || d.Member == nil {
+			return err
+		}
+		d.Member.Posts++
+		return tx.SaveMember(d.Member)
 	})
 	if errors.Is(err, store.ErrFull) {
 		return reject(452, [3]int{4, 3, 1}, "the list server's storage is full; please try again later")
@@ -249,8 +293,8 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 	}
 	s.posts.WithLabelValues("accepted").Inc()
 	log.Info("post accepted", "id", a.ID, "thread", a.ThreadID, "copies", a.Queued)
-	if s.cfg.Kick != nil && a.Queued > 0 {
-		s.cfg.Kick()
+	if a.Queued > 0 {
+		s.kick()
 	}
 	return nil
 }

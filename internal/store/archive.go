@@ -43,9 +43,20 @@ const subjectWindow = 30 * 24 * time.Hour
 // AcceptPost archives p and queues one copy for every member of its list who gets
 // each post, in one transaction: when it returns nil, both are on disk.
 func (s *DB) AcceptPost(ctx context.Context, p *Post) (*Accepted, error) {
+	var a *Accepted
+	err := s.Update(ctx, func(t *Tx) error {
+		var err error
+		a, err = t.AcceptPost(p)
+		return err
+	})
+	return a, err
+}
+
+// AcceptPost archives p and queues its copies within the transaction.
+func (t *Tx) AcceptPost(p *Post) (*Accepted, error) {
 	var a Accepted
-	now := s.now()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	ctx, now := t.ctx, t.now
+	err := func(tx *sql.Tx) error {
 		var existing int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE list_id = ? AND message_id = ?`, p.ListID, p.MessageID).Scan(&existing)
 		if err == nil {
@@ -87,9 +98,9 @@ func (s *DB) AcceptPost(ctx context.Context, p *Post) (*Accepted, error) {
 		n, _ := res.RowsAffected()
 		a = Accepted{ID: id, ThreadID: thread, Queued: int(n)}
 		return nil
-	})
+	}(t.tx)
 	if err != nil {
-		return nil, fmt.Errorf("accept post %s: %w", p.MessageID, err)
+		return nil, fmt.Errorf("accept post %s: %w", p.MessageID, classify(err))
 	}
 	return &a, nil
 }

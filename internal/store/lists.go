@@ -21,6 +21,14 @@ type List struct {
 	Anonymous   bool
 	Members     int // filled by Lists
 	CreatedAt   time.Time
+
+	// Hold rules.
+	Nonmember       string   // hold, reject, discard: what happens to posts from non-members
+	FirstPosts      int      // with Moderation first-post: how many posts of a new member are held
+	MaxSize         int64    // bytes; 0 for the site's limit only
+	AttachmentTypes []string // allowed content types ("image/*" works); empty for the default set
+	HoldKeywords    []string // words that hold a post
+	Emergency       bool     // hold every post
 }
 
 // Member is one address on one list.
@@ -39,15 +47,25 @@ type Member struct {
 	BounceScore  float64
 	BounceLast   time.Time
 	DMARCBounces int
+	Posts        int  // posts that reached the list
+	Trusted      bool // never held by first-post rules
 	CreatedAt    time.Time
 }
 
 // CreateList adds a list; ErrExists if the name is taken.
 func (s *DB) CreateList(ctx context.Context, l *List) error {
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (name, title, description, archive, moderation, topics, anonymous, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.Name, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous, unixMilli(now))
+	if l.Nonmember == "" {
+		l.Nonmember = "hold"
+	}
+	if l.FirstPosts == 0 {
+		l.FirstPosts = 1
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (name, title, description, archive, moderation, topics, anonymous, created_at,
+		nonmember, first_posts, max_size, attachment_types, hold_keywords, emergency)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.Name, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous, unixMilli(now),
+		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency)
 	if err != nil {
 		return fmt.Errorf("create list %s: %w", l.Name, classify(err))
 	}
@@ -56,19 +74,19 @@ func (s *DB) CreateList(ctx context.Context, l *List) error {
 	return nil
 }
 
-const listColumns = `l.id, l.name, l.title, l.description, l.archive, l.moderation, l.topics, l.anonymous, l.created_at`
+const listColumns = `l.id, l.name, l.title, l.description, l.archive, l.moderation, l.topics, l.anonymous, l.created_at,
+	l.nonmember, l.first_posts, l.max_size, l.attachment_types, l.hold_keywords, l.emergency`
 
 func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) {
 	var l List
-	var topics string
+	var topics, types, keywords string
 	var created int64
-	dest := append([]any{&l.ID, &l.Name, &l.Title, &l.Description, &l.Archive, &l.Moderation, &topics, &l.Anonymous, &created}, extra...)
+	dest := append([]any{&l.ID, &l.Name, &l.Title, &l.Description, &l.Archive, &l.Moderation, &topics, &l.Anonymous, &created,
+		&l.Nonmember, &l.FirstPosts, &l.MaxSize, &types, &keywords, &l.Emergency}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	if topics != "" {
-		l.Topics = strings.Split(topics, ",")
-	}
+	l.Topics, l.AttachmentTypes, l.HoldKeywords = splitList(topics), splitList(types), splitList(keywords)
 	l.CreatedAt = fromMilli(created)
 	return &l, nil
 }
@@ -173,14 +191,14 @@ func (s *DB) RemoveMember(ctx context.Context, listID int64, address string) err
 }
 
 const memberColumns = `id, list_id, address, name, mode, role, postal, language, consent_text, consent_at,
-	disabled_at, bounce_score, bounce_last, dmarc_bounces, created_at`
+	disabled_at, bounce_score, bounce_last, dmarc_bounces, posts, trusted, created_at`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created int64
 	var consent, disabled, bounced sql.NullInt64
 	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Mode, &m.Role, &m.Postal, &m.Language, &m.ConsentText,
-		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &created); err != nil {
+		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &m.Posts, &m.Trusted, &created); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = fromMilli(created)
@@ -257,4 +275,23 @@ func (s *DB) ListByID(ctx context.Context, id int64) (*List, error) {
 		return nil, fmt.Errorf("list %d: %w", id, err)
 	}
 	return l, nil
+}
+
+// SaveList writes a list's settings (not its name).
+func (s *DB) SaveList(ctx context.Context, l *List) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, archive = ?, moderation = ?, topics = ?,
+		anonymous = ?, nonmember = ?, first_posts = ?, max_size = ?, attachment_types = ?, hold_keywords = ?, emergency = ?
+		WHERE id = ?`, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous,
+		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency, l.ID)
+	if err != nil {
+		return fmt.Errorf("save list %s: %w", l.Name, classify(err))
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }

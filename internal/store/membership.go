@@ -100,9 +100,10 @@ func (t *Tx) AddMember(m *Member) error {
 // SaveMember writes a member's settings, delivery state and bounce record.
 func (t *Tx) SaveMember(m *Member) error {
 	_, err := t.tx.ExecContext(t.ctx, `UPDATE members SET name = ?, mode = ?, role = ?, postal = ?, language = ?,
-		consent_text = ?, consent_at = ?, disabled_at = ?, bounce_score = ?, bounce_last = ?, dmarc_bounces = ? WHERE id = ?`,
+		consent_text = ?, consent_at = ?, disabled_at = ?, bounce_score = ?, bounce_last = ?, dmarc_bounces = ?,
+		posts = ?, trusted = ? WHERE id = ?`,
 		m.Name, m.Mode, m.Role, m.Postal, m.Language, m.ConsentText, nullMilli(m.ConsentAt), nullMilli(m.DisabledAt),
-		m.BounceScore, nullMilli(m.BounceLast), m.DMARCBounces, m.ID)
+		m.BounceScore, nullMilli(m.BounceLast), m.DMARCBounces, m.Posts, m.Trusted, m.ID)
 	if err != nil {
 		return fmt.Errorf("save member: %w", classify(err))
 	}
@@ -122,7 +123,13 @@ func (t *Tx) RemoveMember(id int64) error {
 
 // Owners returns the list's owners and moderators.
 func (t *Tx) Owners(listID int64) ([]*Member, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+memberColumns+` FROM members WHERE list_id = ? AND role IN ('owner', 'moderator') ORDER BY id`, listID)
+	return owners(t.ctx, t.tx, listID)
+}
+
+func owners(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, listID int64) ([]*Member, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE list_id = ? AND role IN ('owner', 'moderator') ORDER BY id`, listID)
 	if err != nil {
 		return nil, fmt.Errorf("owners: %w", err)
 	}

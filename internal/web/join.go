@@ -250,6 +250,7 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		Memberships []lists.Membership
 		Saved       bool
 		Error       string
+		Moderator   bool
 	}{}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
@@ -283,6 +284,9 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Memberships = ms
+	for _, m := range ms {
+		data.Moderator = data.Moderator || m.Member.Role == "moderator" || m.Member.Role == "owner"
+	}
 	s.renderForm(w, r, status, "prefs", translate(lang, "prefs_heading"), data)
 }
 

@@ -60,29 +60,30 @@ type Config struct {
 
 // Server is the HTTP handler.
 type Server struct {
-	st       Store
-	members  Membership
-	sessions Sessions
-	limit    *limiter
-	render   Renderer
-	cfg      Config
-	log      *slog.Logger
-	pages    map[string]*template.Template
-	static   fs.FS
-	mux      *http.ServeMux
-	matcher  language.Matcher
+	st         Store
+	members    Membership
+	moderation Moderation
+	sessions   Sessions
+	limit      *limiter
+	render     Renderer
+	cfg        Config
+	log        *slog.Logger
+	pages      map[string]*template.Template
+	static     fs.FS
+	mux        *http.ServeMux
+	matcher    language.Matcher
 }
 
 // New builds the handler, parsing the page templates from tmpl.
-func New(st Store, r Renderer, members Membership, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
-	s := &Server{st: st, render: r, members: members, sessions: sessions, limit: &limiter{limit: 30},
+func New(st Store, r Renderer, members Membership, moderation Moderation, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
+	s := &Server{st: st, render: r, members: members, moderation: moderation, sessions: sessions, limit: &limiter{limit: 30},
 		cfg: cfg, log: cfg.Logger, pages: map[string]*template.Template{},
 		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	funcs := template.FuncMap{"t": translate, "author": author}
-	for _, name := range []string{"index", "list", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs"} {
+	for _, name := range []string{"index", "list", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(tmpl, "pages/layout.html", "pages/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -122,7 +123,7 @@ func (s *Server) routes() {
 		path string
 		h    http.HandlerFunc
 	}{{"/confirm/{token}", s.confirmPage}, {"/u/{token}", s.unsubscribePage}, {"/reenable/{token}", s.reenablePage},
-		{"/login", s.loginPage}, {"/login/{token}", s.loginToken}, {"/prefs", s.prefsPage}} {
+		{"/login", s.loginPage}, {"/login/{token}", s.loginToken}, {"/prefs", s.prefsPage}, {"/mod", s.modPage}} {
 		m.HandleFunc("GET "+p.path, p.h)
 		m.HandleFunc("POST "+p.path, p.h)
 	}

@@ -1,0 +1,545 @@
+package lists
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"listd/internal/archive"
+	"listd/internal/modreply"
+	"listd/internal/store"
+)
+
+// Moderation: posts that a hold rule catches wait in the store until a moderator
+// decides, by replying to the notice (NAME-moderate+ID.MAC@, only from that
+// moderator's own address), on the web, on the command line, or over IMAP. The first
+// decision wins and every step is logged with who, when and what.
+
+const (
+	heldTTL        = 14 * 24 * time.Hour
+	summaryAfter   = 24 * time.Hour
+	summaryEvery   = 24 * time.Hour
+	posterNotices  = 5 // held notices per poster address and hour
+	moderatorRetry = 10
+)
+
+// defaultAttachmentTypes are allowed when a list names none.
+var defaultAttachmentTypes = []string{"text/*", "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic",
+	"application/pdf", "message/rfc822", "application/pgp-signature", "application/pkcs7-signature",
+	"application/pgp-keys", "multipart/*"}
+
+// holdReason applies a list's hold rules to a post and returns why it must wait, or
+// "" when it may go out. m is the poster's membership (nil for a non-member).
+func (s *Service) holdReason(l *store.List, m *store.Member, trusted bool, p *archive.Parsed, size int) string {
+	if l.Emergency {
+		return "emergency: the list holds every post"
+	}
+	if l.Moderation == "all" {
+		return "the list moderates every post"
+	}
+	if l.Moderation == "first-post" && m != nil && !m.Trusted && !trusted && m.Posts < l.FirstPosts {
+		return "first post of a new member"
+	}
+	if l.MaxSize > 0 && int64(size) > l.MaxSize {
+		return fmt.Sprintf("size %d bytes is over the list's limit of %d", size, l.MaxSize)
+	}
+	allowed := l.AttachmentTypes
+	if len(allowed) == 0 {
+		allowed = defaultAttachmentTypes
+	}
+	for _, ct := range p.Attachments {
+		if !typeAllowed(ct, allowed) {
+			return "attachment of type " + ct + " is not allowed"
+		}
+	}
+	text := strings.ToLower(p.Subject + "\n" + p.Text)
+	for _, kw := range l.HoldKeywords {
+		if kw = strings.ToLower(strings.TrimSpace(kw)); kw != "" && strings.Contains(text, kw) {
+			return "contains the word „" + kw + "“"
+		}
+	}
+	return ""
+}
+
+func typeAllowed(ct string, allowed []string) bool {
+	for _, a := range allowed {
+		if ok, _ := path.Match(strings.ToLower(strings.TrimSpace(a)), ct); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// hold keeps a post for the moderators and sends the notices.
+func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte, reason string) error {
+	mods, err := s.st.Moderators(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	if len(mods) == 0 {
+		// Nobody could ever decide: say no now rather than let it expire unseen.
+		return reject(550, [3]int{5, 7, 1}, "%s@%s cannot take this post (%s) and has no moderators", l.Name, s.cfg.Domain, reason)
+	}
+	h := &store.Held{ListID: l.ID, MessageID: p.MessageID, EnvFrom: envFrom, FromAddr: p.FromAddr, FromName: p.FromName,
+		Subject: p.Subject, Reason: reason, Raw: raw, ExpiresAt: s.cfg.Now().Add(heldTTL)}
+	auto, _ := Automatic(p, envFrom)
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.Hold(h); err != nil {
+			return err
+		}
+		if err := tx.LogModeration(h.ID, l.ID, "system", "held", reason); err != nil {
+			return err
+		}
+		for _, m := range mods {
+			if err := s.queue(tx, s.moderatorNotice(l, m, h, p.Text)); err != nil {
+				return err
+			}
+		}
+		poster := p.FromAddr
+		if auto || poster == "" {
+			return nil
+		}
+		if ok, err := tx.Allow("held:"+poster, hour, posterNotices); err != nil || !ok {
+			return err
+		}
+		d := s.data(l)
+		d.HeldSubject = p.Subject
+		return s.queue(tx, outMail{kind: "held", lang: s.posterLang(ctx, l, poster), list: l, to: poster, data: d,
+			inReplyTo: p.MessageID, auto: "auto-replied"})
+	})
+	if errors.Is(err, store.ErrExists) {
+		s.log.Info("post already held", "list", l.Name)
+		return nil
+	}
+	if errors.Is(err, store.ErrFull) {
+		return reject(452, [3]int{4, 3, 1}, "the list server's storage is full; please try again later")
+	}
+	if err != nil {
+		return fmt.Errorf("hold post for %s: %w", l.Name, err)
+	}
+	s.posts.WithLabelValues("held").Inc()
+	s.log.Info("post held", "list", l.Name, "held_id", h.ID, "reason", reason)
+	s.kick()
+	return nil
+}
+
+func (s *Service) posterLang(ctx context.Context, l *store.List, addr string) string {
+	if m, err := s.st.Member(ctx, l.ID, addr); err == nil {
+		return m.Language
+	}
+	return s.cfg.Language
+}
+
+// moderatorAddress is the Reply-To of a notice: it names the post and, through the
+// MAC, the one moderator it was sent to.
+func (s *Service) moderatorAddress(l *store.List, heldID int64, moderator string) string {
+	id := strconv.FormatInt(heldID, 10)
+	return l.Name + "-moderate+" + id + "." + s.signer.Short("moderate", l.Name, id, moderator) + "@" + s.cfg.Domain
+}
+
+func (s *Service) moderatorNotice(l *store.List, m *store.Member, h *store.Held, text string) outMail {
+	d := s.data(l)
+	d.Reason, d.HeldSubject = h.Reason, h.Subject
+	d.HeldFrom = strings.TrimSpace(h.FromName + " <" + h.FromAddr + ">")
+	d.Expires = h.ExpiresAt.Format("02.01.2006")
+	if len(text) > 20000 {
+		text = text[:20000] + "\n[…]"
+	}
+	d.HeldText = text
+	return outMail{kind: "moderate", lang: m.Language, list: l, to: m.Address, memberID: m.ID, data: d,
+		replyTo: s.moderatorAddress(l, h.ID, m.Address), attach: h.Raw, fromAddr: l.Name + "-owner@" + s.cfg.Domain}
+}
+
+// ErrDecided means the held post was decided already (the first decision wins).
+type ErrDecided struct {
+	By, State string
+}
+
+func (e *ErrDecided) Error() string { return "already handled by " + e.By + " (" + e.State + ")" }
+
+// ErrNoSuchHeld means no post with that id waits.
+var ErrNoSuchHeld = errors.New("no such held post")
+
+// Decision actions, the same for every way a moderator decides.
+const (
+	ModApprove = "approve"
+	ModReject  = "reject"
+	ModDiscard = "discard"
+	ModAlways  = "always"
+	ModClaim   = "claim"
+)
+
+// reasonTemplates are short words a moderator may write after "ablehnen" instead of a
+// sentence.
+var reasonTemplates = map[string]map[string]string{
+	"de": {
+		"namen":   "Bitte nennen Sie keine vollen Namen, Adressen oder andere Angaben, an denen man Personen erkennen kann.",
+		"thema":   "Der Beitrag passt nicht zum Thema dieser Liste.",
+		"ton":     "Bitte achten Sie auf einen freundlichen und respektvollen Ton.",
+		"werbung": "Werbung ist auf dieser Liste nicht erlaubt.",
+		"doppelt": "Dieser Beitrag ist schon auf der Liste erschienen.",
+	},
+	"en": {
+		"namen":   "Please do not give full names, addresses or other details by which people can be recognised.",
+		"thema":   "The post does not fit this list's topic.",
+		"ton":     "Please keep a friendly and respectful tone.",
+		"werbung": "Advertising is not allowed on this list.",
+		"doppelt": "This post has appeared on the list already.",
+	},
+}
+
+var reasonAliases = map[string]string{"name": "namen", "names": "namen", "topic": "thema", "offtopic": "thema",
+	"tone": "ton", "ads": "werbung", "spam": "werbung", "duplicate": "doppelt"}
+
+func (s *Service) expandReason(lang, reason string) string {
+	key := strings.ToLower(strings.Trim(strings.TrimSpace(reason), ".!"))
+	if a, ok := reasonAliases[key]; ok {
+		key = a
+	}
+	if t, ok := reasonTemplates[s.lang(lang)][key]; ok {
+		return t
+	}
+	return reason
+}
+
+// Moderate carries out a decision on a held post by actor (a moderator's address, or
+// "cli"). It is the one path for mail replies, the web, the command line and IMAP.
+func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, actor string) error {
+	h, err := s.st.HeldByID(ctx, heldID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNoSuchHeld
+	}
+	if err != nil {
+		return err
+	}
+	l, err := s.st.ListByID(ctx, h.ListID)
+	if err != nil {
+		return err
+	}
+	var p *archive.Parsed
+	if action == ModApprove || action == ModAlways {
+		if p, err = archive.Parse(h.Raw); err != nil {
+			return fmt.Errorf("held post %d: %w", h.ID, err)
+		}
+	}
+	posterLang := s.posterLang(ctx, l, h.FromAddr)
+	if action == ModReject {
+		reason = s.expandReason(posterLang, reason)
+	}
+	state := map[string]string{ModApprove: "approved", ModAlways: "approved", ModReject: "rejected", ModDiscard: "discarded"}[action]
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		if action == ModClaim {
+			cur, err := tx.Held(h.ID)
+			if err != nil {
+				return err
+			}
+			if cur.State != "held" {
+				return &ErrDecided{By: cur.DecidedBy, State: cur.State}
+			}
+			if err := tx.Claim(h.ID, actor); err != nil {
+				return err
+			}
+			return tx.LogModeration(h.ID, l.ID, actor, ModClaim, "")
+		}
+		if state == "" {
+			return fmt.Errorf("unknown moderation action %q", action)
+		}
+		ok, err := tx.Decide(h.ID, state, actor, reason)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			cur, err := tx.Held(h.ID)
+			if err != nil {
+				return err
+			}
+			return &ErrDecided{By: cur.DecidedBy, State: cur.State}
+		}
+		if err := tx.LogModeration(h.ID, l.ID, actor, action, reason); err != nil {
+			return err
+		}
+		switch action {
+		case ModApprove, ModAlways:
+			if action == ModAlways && h.FromAddr != "" {
+				if err := tx.Trust(l.ID, h.FromAddr); err != nil {
+					return err
+				}
+			}
+			return s.publish(tx, l, h.FromAddr, p, h.Raw)
+		case ModReject:
+			if auto, _ := Automatic(mustParse(h.Raw), h.EnvFrom); auto || h.FromAddr == "" {
+				return nil
+			}
+			d := s.data(l)
+			d.HeldSubject = h.Subject
+			if reason != "" {
+				d.Lines = []string{reason}
+			}
+			return s.queue(tx, outMail{kind: "rejected", lang: posterLang, list: l, to: h.FromAddr, data: d,
+				inReplyTo: h.MessageID, auto: "auto-replied"})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("moderation", "list", l.Name, "held_id", h.ID, "action", action, "by", actor)
+	s.kick()
+	return nil
+}
+
+func mustParse(raw []byte) *archive.Parsed {
+	p, err := archive.Parse(raw)
+	if err != nil {
+		return &archive.Parsed{}
+	}
+	return p
+}
+
+// publish archives and queues a post within tx, and counts it for its poster.
+func (s *Service) publish(tx *store.Tx, l *store.List, poster string, p *archive.Parsed, raw []byte) error {
+	a, err := tx.AcceptPost(s.storePost(l, p, raw))
+	if err != nil {
+		return err
+	}
+	if a.Duplicate {
+		return nil
+	}
+	if poster != "" {
+		if m, err := tx.Member(l.ID, poster); err == nil {
+			m.Posts++
+			if err := tx.SaveMember(m); err != nil {
+				return err
+			}
+		}
+	}
+	s.posts.WithLabelValues("accepted").Inc()
+	return nil
+}
+
+// moderatorReply handles mail to NAME-moderate+ID.MAC@.
+func (s *Service) moderatorReply(ctx context.Context, rc *Recipient, envFrom string, p *archive.Parsed) error {
+	l := rc.List
+	log := s.log.With("list", l.Name)
+	idStr, mac, ok := strings.Cut(rc.Token, ".")
+	heldID, err := strconv.ParseInt(idStr, 10, 64)
+	if !ok || err != nil {
+		log.Info("moderation reply refused", "reason", "malformed address")
+		return nil
+	}
+	refuse := func(why string) error {
+		log.Warn("moderation reply refused", "held_id", heldID, "reason", why)
+		return s.st.Update(ctx, func(tx *store.Tx) error {
+			return tx.LogModeration(heldID, l.ID, or(p.FromAddr, envFrom), "refused", why)
+		})
+	}
+	if auto, why := Automatic(p, envFrom); auto {
+		return refuse("automatic mail: " + why)
+	}
+	sender := p.FromAddr
+	// The notice went to one moderator: the reply must come from that address, in the
+	// header and in the envelope, and the address must still moderate the list.
+	if sender == "" || !strings.EqualFold(sender, envFrom) || !s.signer.CheckShort(mac, "moderate", l.Name, idStr, sender) {
+		return refuse("not from the moderator the notice was sent to")
+	}
+	m, err := s.st.Member(ctx, l.ID, sender)
+	if err != nil || (m.Role != "moderator" && m.Role != "owner") {
+		return refuse("sender no longer moderates the list")
+	}
+	h, err := s.st.HeldByID(ctx, heldID)
+	if err != nil || h.ListID != l.ID {
+		return refuse("no such held post")
+	}
+	r := modreply.Parse(p.Text)
+	lang := m.Language
+	answer := func(lines ...string) error {
+		d := s.data(l)
+		d.HeldSubject, d.Lines = h.Subject, lines
+		err := s.st.Update(ctx, func(tx *store.Tx) error {
+			ok, err := tx.Allow("modreply:"+sender, hour, moderatorRetry)
+			if err != nil || !ok {
+				return err
+			}
+			return s.queue(tx, outMail{kind: "mod-result", lang: lang, list: l, to: sender, memberID: m.ID, data: d,
+				inReplyTo: p.MessageID, auto: "auto-replied", fromAddr: l.Name + "-owner@" + s.cfg.Domain})
+		})
+		s.kick()
+		return err
+	}
+	if h.State == "held" && s.cfg.Now().After(h.ExpiresAt) {
+		return answer(s.text(lang, "mod_expired"))
+	}
+	var action string
+	switch r.Action {
+	case modreply.Approve:
+		action = ModApprove
+	case modreply.Always:
+		action = ModAlways
+	case modreply.Reject:
+		action = ModReject
+	case modreply.Discard:
+		action = ModDiscard
+	case modreply.Claim:
+		action = ModClaim
+	default:
+		return answer(s.text(lang, "mod_unknown")+" „"+r.Line+"“", s.text(lang, "mod_help"))
+	}
+	err = s.Moderate(ctx, heldID, action, r.Reason, sender)
+	var dec *ErrDecided
+	if errors.As(err, &dec) {
+		return answer(s.text(lang, "mod_already") + " " + dec.By + " (" + s.text(lang, "state_"+dec.State) + ")")
+	}
+	if err != nil {
+		return err
+	}
+	return answer(s.text(lang, "mod_done_"+action))
+}
+
+// maintainModeration expires posts nobody decided on and sends the daily summaries.
+func (s *Service) maintainModeration(ctx context.Context) error {
+	now := s.cfg.Now()
+	waiting, err := s.st.HeldPosts(ctx, 0, "held")
+	if err != nil {
+		return err
+	}
+	byList := map[int64][]*store.Held{}
+	for _, h := range waiting {
+		if now.After(h.ExpiresAt) {
+			if err := s.expireHeld(ctx, h); err != nil {
+				return err
+			}
+			continue
+		}
+		if now.Sub(h.CreatedAt) > summaryAfter && now.Sub(h.Summarized) > summaryEvery {
+			byList[h.ListID] = append(byList[h.ListID], h)
+		}
+	}
+	for listID, hs := range byList {
+		l, err := s.st.ListByID(ctx, listID)
+		if err != nil {
+			return err
+		}
+		mods, err := s.st.Moderators(ctx, listID)
+		if err != nil {
+			return err
+		}
+		err = s.st.Update(ctx, func(tx *store.Tx) error {
+			var lines []string
+			for _, h := range hs {
+				line := fmt.Sprintf("#%d %s (%s)", h.ID, h.Subject, h.Reason)
+				if h.ClaimedBy != "" {
+					line += " – " + h.ClaimedBy
+				}
+				lines = append(lines, line)
+				if err := tx.MarkSummarized(h.ID); err != nil {
+					return err
+				}
+			}
+			for _, m := range mods {
+				d := s.data(l)
+				d.Lines = lines
+				if err := s.queue(tx, outMail{kind: "mod-summary", lang: m.Language, list: l, to: m.Address, memberID: m.ID,
+					data: d, fromAddr: l.Name + "-owner@" + s.cfg.Domain}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("moderation summary: %w", err)
+		}
+		s.kick()
+	}
+	return nil
+}
+
+func (s *Service) expireHeld(ctx context.Context, h *store.Held) error {
+	l, err := s.st.ListByID(ctx, h.ListID)
+	if err != nil {
+		return err
+	}
+	lang := s.posterLang(ctx, l, h.FromAddr)
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		ok, err := tx.Decide(h.ID, "expired", "system", "")
+		if err != nil || !ok {
+			return err
+		}
+		if err := tx.LogModeration(h.ID, l.ID, "system", "expire", ""); err != nil {
+			return err
+		}
+		if auto, _ := Automatic(mustParse(h.Raw), h.EnvFrom); auto || h.FromAddr == "" {
+			return nil
+		}
+		d := s.data(l)
+		d.HeldSubject = h.Subject
+		return s.queue(tx, outMail{kind: "expired", lang: lang, list: l, to: h.FromAddr, data: d, inReplyTo: h.MessageID, auto: "auto-replied"})
+	})
+	if err != nil {
+		return fmt.Errorf("expire held post %d: %w", h.ID, err)
+	}
+	s.log.Info("held post expired", "list", l.Name, "held_id", h.ID)
+	s.kick()
+	return nil
+}
+
+// HeldPost is a waiting post as the command line and the web show it.
+type HeldPost struct {
+	Held *store.Held
+	List *store.List
+}
+
+// HeldPosts returns the posts waiting for a decision; with moderator set, only those
+// of lists that address moderates.
+func (s *Service) HeldPosts(ctx context.Context, moderator string) ([]HeldPost, error) {
+	hs, err := s.st.HeldPosts(ctx, 0, "held")
+	if err != nil {
+		return nil, err
+	}
+	allowed := map[int64]bool{}
+	if moderator != "" {
+		ms, err := s.st.Memberships(ctx, moderator)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.Role == "moderator" || m.Role == "owner" {
+				allowed[m.ListID] = true
+			}
+		}
+	}
+	var out []HeldPost
+	for _, h := range hs {
+		if moderator != "" && !allowed[h.ListID] {
+			continue
+		}
+		l, err := s.st.ListByID(ctx, h.ListID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, HeldPost{Held: h, List: l})
+	}
+	return out, nil
+}
+
+// MayModerate reports whether address moderates the list of a held post.
+func (s *Service) MayModerate(ctx context.Context, address string, heldID int64) (bool, error) {
+	h, err := s.st.HeldByID(ctx, heldID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	m, err := s.st.Member(ctx, h.ListID, address)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return m.Role == "moderator" || m.Role == "owner", nil
+}

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"listd/internal/lists"
+)
+
+// Moderation is what the web's moderation queue asks of the list domain.
+type Moderation interface {
+	HeldPosts(ctx context.Context, moderator string) ([]lists.HeldPost, error)
+	MayModerate(ctx context.Context, address string, heldID int64) (bool, error)
+	Moderate(ctx context.Context, heldID int64, action, reason, actor string) error
+}
+
+// modPage is the moderation queue of a logged-in moderator: the same decisions as a
+// reply to the notice, through the same code and log.
+func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
+	addr := s.sessionAddress(r)
+	if addr == "" {
+		http.Redirect(w, r, "/login?lang="+s.lang(r), http.StatusSeeOther)
+		return
+	}
+	lang := s.lang(r)
+	data := struct {
+		Held        []lists.HeldPost
+		Done, Error string
+	}{}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+		action := r.PostFormValue("do")
+		ok, err := s.moderation.MayModerate(r.Context(), addr, id)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		if !ok || (action != lists.ModApprove && action != lists.ModReject && action != lists.ModDiscard) {
+			s.errorPage(w, r, http.StatusForbidden, "mod_forbidden")
+			return
+		}
+		err = s.moderation.Moderate(r.Context(), id, action, r.PostFormValue("reason"), addr)
+		var dec *lists.ErrDecided
+		switch {
+		case errors.As(err, &dec):
+			data.Error, status = translate(lang, "mod_already")+" "+dec.By, http.StatusConflict
+		case err != nil:
+			s.internalError(w, r, err)
+			return
+		default:
+			data.Done = translate(lang, "mod_done")
+		}
+	}
+	held, err := s.moderation.HeldPosts(r.Context(), addr)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	data.Held = held
+	s.renderForm(w, r, status, "mod", translate(lang, "mod_heading"), data)
+}
