@@ -23,6 +23,7 @@ const (
 	Postal      Verb = "postal"      // postal CODE, plz CODE, postleitzahl CODE, zip CODE
 	Name        Verb = "name"        // name PSEUDONYM, pseudonym PSEUDONYM, nickname PSEUDONYM
 	Confirm     Verb = "confirm"     // confirm TOKEN, bestätigen TOKEN, bestaetigen TOKEN
+	Counsel     Verb = "counsel"     // beratung CODE: counselling centres near a postal code
 	Unknown     Verb = "unknown"     // a line that looked like a command but is not one
 )
 

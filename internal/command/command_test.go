@@ -204,3 +204,19 @@ func TestStripSubject(t *testing.T) {
 		}
 	}
 }
+
+func TestCounselCommand(t *testing.T) {
+	tests := []struct {
+		body string
+		want []Command
+	}{
+		{"beratung 10115", []Command{{Verb: Counsel, Arg: "10115", Line: "beratung 10115"}}},
+		{"Beratung: 01067 bitte", []Command{{Verb: Counsel, Arg: "01067", Line: "Beratung: 01067 bitte"}}},
+	}
+	for _, tt := range tests {
+		got := Parse("", tt.body)
+		if len(got) != 1 || got[0] != tt.want[0] {
+			t.Errorf("Parse(%q) = %+v, want %+v", tt.body, got, tt.want)
+		}
+	}
+}

@@ -28,7 +28,7 @@ const (
 	argToken                 // one token
 )
 
-var argKinds = map[Verb]argKind{Postal: argPostal, Name: argName, Confirm: argToken}
+var argKinds = map[Verb]argKind{Postal: argPostal, Counsel: argPostal, Name: argName, Confirm: argToken}
 
 // trailingPunct is stripped from the end of a line and of a verb word.
 const trailingPunct = ".!:,;"

@@ -27,6 +27,8 @@ var verbs = map[string]Verb{
 	"name": Name, "pseudonym": Name, "nickname": Name, "nick": Name, "spitzname": Name,
 
 	"confirm": Confirm, "bestaetigen": Confirm, "bestatigen": Confirm,
+
+	"beratung": Counsel, "counselling": Counsel, "counseling": Counsel, "beratungsstellen": Counsel,
 }
 
 // phrases are two-word verbs; they are tried before the single words.
