@@ -27,6 +27,10 @@ commands:
   member rm LIST ADDRESS
   member ls LIST                      ADDRESS<TAB>mode<TAB>role
   member import LIST FILE [-mode M]   one address a line ("Name <addr>" too)
+  centers import FILE.csv [-skip-invalid]  the counselling centres (columns in the README)
+  centers export                      the centres as CSV, to stdout
+  centers ls                          NAME<TAB>postal_code<TAB>city<TAB>topics
+  geo import FILE                     a GeoNames postal-code file (tab-separated, or its .zip)
   list set NAME [-moderation M] [-nonmember hold|reject|discard] [-first-posts N] [-max-size BYTES]
                [-attachments TYPES] [-keywords WORDS] [-emergency on|off] [-title T] ...
   mod ls                              held posts: ID<TAB>list<TAB>held at<TAB>from<TAB>reason<TAB>subject
@@ -58,6 +62,10 @@ func commands() []command {
 		{"member rm", cmdMemberRm},
 		{"member ls", cmdMemberLs},
 		{"member import", cmdMemberImport},
+		{"centers import", cmdCentersImport},
+		{"centers export", cmdCentersExport},
+		{"centers ls", cmdCentersLs},
+		{"geo import", cmdGeoImport},
 		{"backup", cmdBackup},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
