@@ -398,3 +398,24 @@ func TestBounces(t *testing.T) {
 	send(smtpAddr, "owner@example.org", []string{list}, plain("owner@example.org", list, "Dritter", "Und noch mal\r\n"))
 	sk.mailTo(t, "gone@example.net", 2)
 }
+
+// mailWith waits for a mail to rcpt whose Subject contains subject.
+func (s *sink) mailWith(t *testing.T, rcpt, subject string) *enmime.Envelope {
+	t.Helper()
+	end := time.Now().Add(20 * time.Second)
+	for {
+		for _, m := range s.snapshot() {
+			if m.To != rcpt {
+				continue
+			}
+			env, err := enmime.ReadEnvelope(bytes.NewReader(m.Data))
+			if err == nil && strings.Contains(env.GetHeader("Subject"), subject) {
+				return env
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("no mail for %s with subject %q", rcpt, subject)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"listd/internal/config"
+	"listd/internal/counsel"
 	"listd/internal/lists"
 	"listd/internal/store"
 	"listd/internal/token"
@@ -50,8 +51,11 @@ func open(e *env, configPath string, logger *slog.Logger, kick func(), reg prome
 		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	sign := token.NewSigner(key, nil)
+	live := counsel.NewLive(db, counsel.LiveOptions{Logger: logger})
 	svc, err := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
-		Logger: logger, Kick: kick, Registerer: reg, Templates: tmpl})
+		Logger: logger, Kick: kick, Registerer: reg, Templates: tmpl, Counsel: live,
+		CounselSettings: lists.CounselConfig{Results: cfg.Counsel.Results, RadiusKM: cfg.Counsel.RadiusKM,
+			CrisisWords: cfg.Counsel.CrisisWords, CrisisLines: cfg.Counsel.CrisisLines}})
 	if err != nil {
 		db.Close()
 		return nil, err

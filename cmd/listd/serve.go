@@ -109,7 +109,7 @@ func cmdServe(e *env) error {
 	var httpSrv *http.Server
 	var httpL net.Listener
 	if cfg.HTTP.Listen != "" {
-		h, err := web.New(a.db, a.svc, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, Language: cfg.Language,
+		h, err := web.New(a.db, a.svc, a.svc, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, Language: cfg.Language,
 			Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 			Logger: logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:")})
 		if err != nil {

@@ -28,6 +28,36 @@ type Config struct {
 	HTTP     Listener `toml:"http"`
 	Relay    Relay    `toml:"relay"`
 	Delivery Delivery `toml:"delivery"`
+	Counsel  Counsel  `toml:"counsel"`
+}
+
+// Counsel tunes the pointers to counselling centres.
+type Counsel struct {
+	Results  int     `toml:"results"`   // nearby centres in a reply
+	RadiusKM float64 `toml:"radius_km"` // how far a centre may be
+	// CrisisWords in a post answer at once with CrisisLines and flag the post for the
+	// moderators (lower case; a word also matches inside longer words).
+	CrisisWords []string `toml:"crisis_words"`
+	CrisisLines []string `toml:"crisis_lines"`
+}
+
+// defaultCrisisLines are free, anonymous, round-the-clock German helplines, as their
+// operators publish them: TelefonSeelsorge (telefonseelsorge.de), the Elterntelefon of
+// Nummer gegen Kummer (nummergegenkummer.de), the Hilfetelefon Gewalt gegen Frauen
+// (hilfetelefon.de), and the emergency numbers.
+func defaultCrisisLines() []string {
+	return []string{
+		"TelefonSeelsorge: 0800 111 0 111 oder 0800 111 0 222 (kostenlos, anonym, rund um die Uhr; Chat: online.telefonseelsorge.de)",
+		"Elterntelefon der Nummer gegen Kummer: 0800 111 0 550 (kostenlos, anonym)",
+		"Hilfetelefon Gewalt gegen Frauen: 116 016 (kostenlos, rund um die Uhr, in vielen Sprachen)",
+		"In akuter Gefahr: Notruf 112, Polizei 110",
+	}
+}
+
+// defaultCrisisWords are words that suggest a crisis.
+func defaultCrisisWords() []string {
+	return []string{"suizid", "selbstmord", "umbringen", "nicht mehr leben", "leben beenden",
+		"keinen ausweg", "schlägt mich", "schlaegt mich", "bedroht mich", "gewalt", "kill myself", "suicide", "end my life"}
 }
 
 // Listener is a service's listen address; "" turns it off.
@@ -82,6 +112,7 @@ func Default() Config {
 		IMAP:     Listener{Listen: "127.0.0.1:1143"},
 		HTTP:     Listener{Listen: "127.0.0.1:8080"},
 		Delivery: Delivery{Connections: 8, RetryInitial: Duration{time.Minute}, MaxAge: Duration{5 * 24 * time.Hour}},
+		Counsel:  Counsel{Results: 3, RadiusKM: 50, CrisisWords: defaultCrisisWords(), CrisisLines: defaultCrisisLines()},
 	}
 }
 
@@ -159,6 +190,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Delivery.Connections <= 0 || c.Delivery.Connections > 100 {
 		return errors.New("delivery.connections must be between 1 and 100")
+	}
+	if c.Counsel.Results < 1 || c.Counsel.Results > 20 || c.Counsel.RadiusKM <= 0 || c.Counsel.RadiusKM > 1000 {
+		return errors.New("counsel.results must be 1 to 20 and counsel.radius_km 1 to 1000")
 	}
 	if c.Delivery.RetryInitial.Duration <= 0 || c.Delivery.MaxAge.Duration <= 0 {
 		return errors.New("delivery.retry_initial and delivery.max_age must be positive")

@@ -62,6 +62,9 @@ type Config struct {
 	Kick       func()
 	Registerer prometheus.Registerer // may be nil
 	Templates  fs.FS                 // holds mail/de/*.txt and mail/en/*.txt
+	// Counsel is the counselling directory; nil turns counselling replies off.
+	Counsel         Directories
+	CounselSettings CounselConfig
 }
 
 // Service is the list domain.
@@ -87,6 +90,12 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.CounselSettings.Results == 0 {
+		cfg.CounselSettings.Results = 3
+	}
+	if cfg.CounselSettings.RadiusKM == 0 {
+		cfg.CounselSettings.RadiusKM = 50
 	}
 	mails, err := parseMailTemplates(cfg.Templates)
 	if err != nil {
@@ -189,6 +198,9 @@ type MemberOptions struct {
 	Mode   string // each, digest, nomail; "" for each
 	Role   string // member, moderator, owner; "" for member
 	Postal string
+	// AutoReplies is "yes" or "no" to change whether the member gets pointers to
+	// counselling centres; "" leaves it.
+	AutoReplies string
 }
 
 func (o MemberOptions) validate() (MemberOptions, error) {

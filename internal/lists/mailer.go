@@ -78,6 +78,16 @@ type outMail struct {
 	auto      string // Auto-Submitted value: auto-replied or auto-generated
 	attach    []byte // a message attached as message/rfc822 (the held post)
 	fromAddr  string // "" for NAME-request@
+	// nullSender sends from the null reverse-path, as RFC 3834 asks of auto-replies
+	// that must never cause a reply in turn.
+	nullSender bool
+	extra      any // template data in place of data, for kinds that need more
+}
+
+// buildWith builds m with its own template data.
+func (s *Service) buildWith(m outMail, data any) (*store.Mail, error) {
+	m.extra = data
+	return s.build(m)
 }
 
 // build renders a notice as a complete RFC 5322 message.
@@ -87,7 +97,11 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 		lang = s.cfg.Language
 	}
 	var out bytes.Buffer
-	if err := s.mails[lang].ExecuteTemplate(&out, m.kind+".txt", m.data); err != nil {
+	var data any = m.data
+	if m.extra != nil {
+		data = m.extra
+	}
+	if err := s.mails[lang].ExecuteTemplate(&out, m.kind+".txt", data); err != nil {
 		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
 	}
 	first, body, _ := strings.Cut(out.String(), "\n")
@@ -104,6 +118,9 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 	}
 	if m.fromAddr != "" {
 		from = m.fromAddr
+	}
+	if m.nullSender {
+		envFrom = ""
 	}
 	var h mail.Header
 	h.SetDate(s.cfg.Now())

@@ -231,6 +231,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 		reason = s.expandReason(posterLang, reason)
 	}
 	state := map[string]string{ModApprove: "approved", ModAlways: "approved", ModReject: "rejected", ModDiscard: "discarded"}[action]
+	var pub published
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		if action == ModClaim {
 			cur, err := tx.Held(h.ID)
@@ -269,7 +270,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 					return err
 				}
 			}
-			return s.publish(tx, l, h.FromAddr, p, h.Raw)
+			return s.publish(tx, l, h.FromAddr, p, h.Raw, &pub)
 		case ModReject:
 			if auto, _ := Automatic(mustParse(h.Raw), h.EnvFrom); auto || h.FromAddr == "" {
 				return nil
@@ -289,6 +290,9 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 	}
 	s.log.Info("moderation", "list", l.Name, "held_id", h.ID, "action", action, "by", actor)
 	s.kick()
+	if pub.archiveID != 0 {
+		s.autoReplies(ctx, l, pub.member, pub.firstPost, p, pub.archiveID)
+	}
 	return nil
 }
 
@@ -300,8 +304,15 @@ func mustParse(raw []byte) *archive.Parsed {
 	return p
 }
 
+// published is what publish did, for the replies that follow a post.
+type published struct {
+	archiveID int64
+	member    *store.Member
+	firstPost bool
+}
+
 // publish archives and queues a post within tx, and counts it for its poster.
-func (s *Service) publish(tx *store.Tx, l *store.List, poster string, p *archive.Parsed, raw []byte) error {
+func (s *Service) publish(tx *store.Tx, l *store.List, poster string, p *archive.Parsed, raw []byte, out *published) error {
 	a, err := tx.AcceptPost(s.storePost(l, p, raw))
 	if err != nil {
 		return err
@@ -309,8 +320,10 @@ func (s *Service) publish(tx *store.Tx, l *store.List, poster string, p *archive
 	if a.Duplicate {
 		return nil
 	}
+	out.archiveID = a.ID
 	if poster != "" {
 		if m, err := tx.Member(l.ID, poster); err == nil {
+			out.member, out.firstPost = m, m.Posts == 0
 			m.Posts++
 			if err := tx.SaveMember(m); err != nil {
 				return err

@@ -122,6 +122,9 @@ func (s *Service) UpdateMembership(ctx context.Context, address, list string, o 
 			return err
 		}
 		m.Mode, m.Name, m.Postal = o.Mode, o.Name, o.Postal
+		if o.AutoReplies != "" {
+			m.AutoReplies = o.AutoReplies == "yes"
+		}
 		return tx.SaveMember(m)
 	})
 }

@@ -48,10 +48,11 @@ const (
 	KindConfirm                     // NAME-confirm+NONCE.MAC@
 	KindBounce                      // NAME-bounces+local=domain.MAC@ (VERP) and NAME-bounces@
 	KindModerate                    // NAME-moderate+ID.MAC@: a moderator's reply to a notice
+	KindCounsel                     // beratung@: a request for counselling centres
 )
 
 func (k Kind) String() string {
-	return [...]string{"", "post", "subscribe", "unsubscribe", "request", "owner", "confirm", "bounce", "moderate"}[k]
+	return [...]string{"", "post", "subscribe", "unsubscribe", "request", "owner", "confirm", "bounce", "moderate", "counsel"}[k]
 }
 
 var suffixKinds = map[string]Kind{
@@ -75,6 +76,9 @@ func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) 
 	}
 	local, tok, hasTok := strings.Cut(addr[:at], "+")
 	local = strings.ToLower(local)
+	if local == "beratung" && !hasTok {
+		return &Recipient{Kind: KindCounsel}, nil
+	}
 	name, suffix, _ := strings.Cut(local, "-")
 	kind := KindPost
 	if suffix != "" {
@@ -155,6 +159,8 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 			results[i] = t.s.bounce(ctx, rc, raw)
 		case KindModerate:
 			results[i] = t.s.moderatorReply(ctx, rc, t.from, p)
+		case KindCounsel:
+			results[i] = t.s.counselRequest(ctx, t.from, p)
 		default:
 			results[i] = t.s.request(ctx, rc, t.from, p, raw)
 		}
@@ -272,6 +278,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		return s.hold(ctx, l, envFrom, p, raw, d.Reason)
 	}
 	var a *store.Accepted
+	firstPost := d.Member != nil && d.Member.Posts == 0
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if a, err = tx.AcceptPost(s.storePost(l, p, raw)); err != nil || a.Duplicate || d.Member == nil {
@@ -296,6 +303,8 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 	if a.Queued > 0 {
 		s.kick()
 	}
+	// Pointers to help come after the post is safe; they never hold it up.
+	s.autoReplies(ctx, l, d.Member, firstPost, p, a.ID)
 	return nil
 }
 

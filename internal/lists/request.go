@@ -109,6 +109,15 @@ func (s *Service) request(ctx context.Context, rc *Recipient, envFrom string, p 
 			if _, err := s.Confirm(ctx, c.Arg); err != nil {
 				results = append(results, s.failText(lang, err))
 			}
+		case command.Counsel:
+			if err := s.askCounsel(ctx, l, sender, lang, c.Arg, l.Topics, p.MessageID); err != nil {
+				results = append(results, s.failText(lang, err))
+			}
+		case command.Postal:
+			results = append(results, s.setting(ctx, l, sender, lang, c))
+			if err := s.askCounsel(ctx, l, sender, lang, c.Arg, l.Topics, p.MessageID); err != nil {
+				results = append(results, s.failText(lang, err))
+			}
 		default:
 			results = append(results, s.setting(ctx, l, sender, lang, c))
 		}

@@ -49,6 +49,7 @@ type Member struct {
 	DMARCBounces int
 	Posts        int  // posts that reached the list
 	Trusted      bool // never held by first-post rules
+	AutoReplies  bool // gets private pointers to counselling centres
 	CreatedAt    time.Time
 }
 
@@ -191,14 +192,14 @@ func (s *DB) RemoveMember(ctx context.Context, listID int64, address string) err
 }
 
 const memberColumns = `id, list_id, address, name, mode, role, postal, language, consent_text, consent_at,
-	disabled_at, bounce_score, bounce_last, dmarc_bounces, posts, trusted, created_at`
+	disabled_at, bounce_score, bounce_last, dmarc_bounces, posts, trusted, auto_replies, created_at`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created int64
 	var consent, disabled, bounced sql.NullInt64
 	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Mode, &m.Role, &m.Postal, &m.Language, &m.ConsentText,
-		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &m.Posts, &m.Trusted, &created); err != nil {
+		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &m.Posts, &m.Trusted, &m.AutoReplies, &created); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = fromMilli(created)

@@ -262,8 +262,14 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		if r.PostFormValue("do") == "leave" {
 			err = s.members.Leave(r.Context(), addr, list)
 		} else {
-			err = s.members.UpdateMembership(r.Context(), addr, list, lists.MemberOptions{Mode: r.PostFormValue("mode"),
-				Name: r.PostFormValue("name"), Postal: r.PostFormValue("postal")})
+			o := lists.MemberOptions{Mode: r.PostFormValue("mode"), Name: r.PostFormValue("name"), Postal: r.PostFormValue("postal")}
+			if r.PostFormValue("autoreplies_shown") == "1" {
+				o.AutoReplies = "no"
+				if r.PostFormValue("autoreplies") == "yes" {
+					o.AutoReplies = "yes"
+				}
+			}
+			err = s.members.UpdateMembership(r.Context(), addr, list, o)
 		}
 		var ie *lists.InputError
 		switch {

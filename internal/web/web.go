@@ -63,6 +63,7 @@ type Server struct {
 	st         Store
 	members    Membership
 	moderation Moderation
+	counsel    Counselling
 	sessions   Sessions
 	limit      *limiter
 	render     Renderer
@@ -75,15 +76,15 @@ type Server struct {
 }
 
 // New builds the handler, parsing the page templates from tmpl.
-func New(st Store, r Renderer, members Membership, moderation Moderation, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
-	s := &Server{st: st, render: r, members: members, moderation: moderation, sessions: sessions, limit: &limiter{limit: 30},
+func New(st Store, r Renderer, members Membership, moderation Moderation, counselling Counselling, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
+	s := &Server{st: st, render: r, members: members, moderation: moderation, counsel: counselling, sessions: sessions, limit: &limiter{limit: 30},
 		cfg: cfg, log: cfg.Logger, pages: map[string]*template.Template{},
 		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	funcs := template.FuncMap{"t": translate, "author": author}
-	for _, name := range []string{"index", "list", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod"} {
+	for _, name := range []string{"index", "list", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(tmpl, "pages/layout.html", "pages/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
@@ -128,6 +129,7 @@ func (s *Server) routes() {
 		m.HandleFunc("POST "+p.path, p.h)
 	}
 	m.HandleFunc("POST /logout", s.logout)
+	m.HandleFunc("GET /beratung", s.counselPage)
 	m.HandleFunc("GET /{name}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/"+r.PathValue("name")+"/", http.StatusMovedPermanently)
 	})

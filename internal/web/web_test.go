@@ -54,7 +54,7 @@ func newTestServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(db, noRender{}, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de", Outbox: true,
+	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de", Outbox: true,
 		Metrics: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler), Signer: signer})
 	if err != nil {
 		t.Fatal(err)
