@@ -22,6 +22,12 @@ for l in kita unterhalt umgang job; do
   L member add $l "Leserin <leserin@example.com>" -mode nomail
 done
 
+# The counselling directory: example centres, and German postal codes when the shared
+# test data is next to the project (an operator imports the GeoNames file instead).
+L centers import ../examples/centers.example.csv
+[ -f ../../shared/data/geo/DE.txt ] && L geo import ../../shared/data/geo/DE.txt
+L list set umgang -moderation first-post
+
 ../$BIN serve &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null' EXIT INT TERM
@@ -69,7 +75,9 @@ listd is running with demo data (Ctrl-C stops it).
   Web archive     http://127.0.0.1:8080/
   A thread        http://127.0.0.1:8080/kita/
   JSON API        http://127.0.0.1:8080/api/v1/lists
-  Outbox          http://127.0.0.1:8080/outbox   (no relay is set: copies wait here)
+  Join a list     http://127.0.0.1:8080/kita/subscribe
+  Find counselling http://127.0.0.1:8080/beratung?plz=10115
+  Outbox          http://127.0.0.1:8080/outbox   (no relay is set: copies and notices wait here)
   Metrics         http://127.0.0.1:8080/metrics
 
 Post your own message as a member (swaks or curl):

@@ -448,7 +448,7 @@ func (s *Service) maintainModeration(ctx context.Context) error {
 					line += " – " + h.ClaimedBy
 				}
 				lines = append(lines, line)
-				if err := tx.MarkSummarized(h.ID); err != nil {
+				if err := tx.MarkSummarized(h.ID, now); err != nil {
 					return err
 				}
 			}

@@ -100,9 +100,9 @@ func (t *Tx) LogModeration(heldID, listID int64, actor, action, note string) err
 	return nil
 }
 
-// MarkSummarized notes that a daily summary mentioned the held post.
-func (t *Tx) MarkSummarized(id int64) error {
-	_, err := t.tx.ExecContext(t.ctx, `UPDATE held SET summarized_at = ? WHERE id = ?`, unixMilli(t.now), id)
+// MarkSummarized notes that a daily summary mentioned the held post at.
+func (t *Tx) MarkSummarized(id int64, at time.Time) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE held SET summarized_at = ? WHERE id = ?`, unixMilli(at), id)
 	return err
 }
 

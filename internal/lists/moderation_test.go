@@ -1,0 +1,102 @@
+package lists
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"listd/internal/archive"
+	"listd/internal/store"
+)
+
+func TestHoldReason(t *testing.T) {
+	s, _, _ := newService(t)
+	base := store.List{Name: "kita", Moderation: "none", Nonmember: "hold", FirstPosts: 1}
+	member := &store.Member{Posts: 3}
+	newbie := &store.Member{}
+	tests := []struct {
+		name   string
+		list   func(l *store.List)
+		m      *store.Member
+		parsed archive.Parsed
+		size   int
+		want   string
+	}{
+		{"plain", nil, member, archive.Parsed{Subject: "Hallo"}, 100, ""},
+		{"emergency", func(l *store.List) { l.Emergency = true }, member, archive.Parsed{}, 100, "emergency"},
+		{"all", func(l *store.List) { l.Moderation = "all" }, member, archive.Parsed{}, 100, "every post"},
+		{"first post", func(l *store.List) { l.Moderation = "first-post" }, newbie, archive.Parsed{}, 100, "first post"},
+		{"after first posts", func(l *store.List) { l.Moderation = "first-post" }, member, archive.Parsed{}, 100, ""},
+		{"trusted newbie", func(l *store.List) { l.Moderation = "first-post" }, &store.Member{Trusted: true}, archive.Parsed{}, 100, ""},
+		{"size", func(l *store.List) { l.MaxSize = 1000 }, member, archive.Parsed{}, 2000, "size 2000"},
+		{"attachment", nil, member, archive.Parsed{Attachments: []string{"application/x-msdownload"}}, 100, "application/x-msdownload"},
+		{"allowed attachment", nil, member, archive.Parsed{Attachments: []string{"image/jpeg", "application/pdf"}}, 100, ""},
+		{"list attachment types", func(l *store.List) { l.AttachmentTypes = []string{"image/*"} }, member,
+			archive.Parsed{Attachments: []string{"application/pdf"}}, 100, "application/pdf"},
+		{"keyword", func(l *store.List) { l.HoldKeywords = []string{"Anwalt"} }, member,
+			archive.Parsed{Text: "Kennt jemand einen ANWALT?"}, 100, "anwalt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := base
+			if tt.list != nil {
+				tt.list(&l)
+			}
+			got := s.holdReason(&l, tt.m, false, &tt.parsed, tt.size)
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("holdReason = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHeldExpiresAndSummaries(t *testing.T) {
+	s, db, _ := newService(t)
+	c := &clock{t: time.Now()}
+	s.cfg.Now = c.now
+	ctx := context.Background()
+	if _, err := s.AddMember(ctx, "kita", "mod@example.org", MemberOptions{Role: "moderator", Mode: "nomail"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := deliver(t, s, "gast@example.com", "kita@lists.example.org", "From: gast@example.com\r\nSubject: Frage\r\nMessage-ID: <h1@x>\r\n\r\nHallo\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	held, _ := s.HeldPosts(ctx, "mod@example.org")
+	if len(held) != 1 {
+		t.Fatalf("held: %d", len(held))
+	}
+	kinds := func() map[string]int {
+		out := map[string]int{}
+		for _, m := range queuedMails(t, db) {
+			out[m.Kind]++
+		}
+		return out
+	}
+	if k := kinds(); k["moderate"] != 1 || k["held"] != 1 {
+		t.Fatalf("mails after holding: %v", k)
+	}
+	c.t = c.t.Add(25 * time.Hour)
+	s.Maintain(ctx)
+	s.Maintain(ctx) // the summary goes once a day, not once an hour
+	if k := kinds(); k["mod-summary"] != 1 {
+		t.Errorf("summaries: %v", k)
+	}
+	c.t = c.t.Add(14 * 24 * time.Hour)
+	if err := s.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if k := kinds(); k["expired"] != 1 {
+		t.Errorf("expiry notice: %v", k)
+	}
+	err := s.Moderate(ctx, held[0].Held.ID, ModApprove, "", "cli")
+	var dec *ErrDecided
+	if !errors.As(err, &dec) || dec.State != "expired" {
+		t.Errorf("approving an expired post: %v", err)
+	}
+	log, _ := db.ModerationLog(ctx, held[0].Held.ID)
+	if len(log) != 2 || log[0].Action != "held" || log[1].Action != "expire" {
+		t.Errorf("log: %+v", log)
+	}
+}
