@@ -204,6 +204,8 @@ type page struct {
 	Domain string
 	CSRF   string
 	Data   any
+	// Switch is this page in the other language.
+	Switch string
 }
 
 // renderForm renders a page with forms, giving it this browser's CSRF token.
@@ -223,7 +225,7 @@ func (s *Server) render1(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
-	if err := s.pages[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data}); err != nil {
+	if err := s.pages[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data, Switch: switchURL(r, lang)}); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
 }
@@ -307,3 +309,14 @@ func isLoopback(r *http.Request) bool {
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// switchURL is the request's page with the other language chosen.
+func switchURL(r *http.Request, lang string) string {
+	q := r.URL.Query()
+	if lang == "de" {
+		q.Set("lang", "en")
+	} else {
+		q.Set("lang", "de")
+	}
+	return r.URL.Path + "?" + q.Encode()
+}
