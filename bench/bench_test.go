@@ -1,12 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
 	"net/mail"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/emersion/go-smtp"
 )
 
 func TestQueueFromMetrics(t *testing.T) {
@@ -96,7 +106,10 @@ func TestSelectBenchmarks(t *testing.T) {
 	if bs, err := selectBenchmarks("fanout"); err != nil || len(bs) != 1 || bs[0].name != "fanout" {
 		t.Fatal(bs, err)
 	}
-	if _, err := selectBenchmarks("nope"); err == nil || !strings.Contains(err.Error(), "fanout") {
+	if bs, err := selectBenchmarks("subscribe, fanout"); err != nil || len(bs) != 2 || bs[0].name != "subscribe" || bs[1].name != "fanout" {
+		t.Fatal(bs, err)
+	}
+	if _, err := selectBenchmarks("nope"); err == nil || !strings.Contains(err.Error(), "fanout, subscribe") {
 		t.Fatal(err)
 	}
 }
@@ -108,5 +121,149 @@ func TestParseCPUTimes(t *testing.T) {
 	}
 	if _, _, err := parseCPUTimes("intr 1 2 3\n"); err == nil {
 		t.Fatal("no error without a cpu line")
+	}
+}
+
+func TestSubscribeMail(t *testing.T) {
+	from, msg := subscribeMail(42, "bench-request@lists.example.org", time.Unix(1700000000, 0))
+	if from != "sub00042@example.net" {
+		t.Fatalf("from %q", from)
+	}
+	if bytes.Contains(bytes.ReplaceAll(msg, []byte("\r\n"), nil), []byte("\n")) {
+		t.Fatal("bare LF")
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := mail.ParseAddress(m.Header.Get("From")); err != nil || a.Address != from {
+		t.Errorf("From: %v %v", a, err)
+	}
+	if s := m.Header.Get("Subject"); s != "subscribe" {
+		t.Errorf("Subject %q", s)
+	}
+	if m.Header.Get("Message-ID") == "" || m.Header.Get("Date") == "" {
+		t.Error("no Message-ID or Date")
+	}
+	body, _ := io.ReadAll(m.Body)
+	if string(body) != "subscribe\r\n" {
+		t.Errorf("body %q", body)
+	}
+}
+
+// refusingBackend is an SMTP server for the client side of the subscribe benchmark:
+// it refuses the DATA of every address whose number is a multiple of 10 and records
+// the envelope senders it accepted.
+type refusingBackend struct {
+	mu       sync.Mutex
+	accepted map[string]bool
+	resets   int
+}
+
+type refusingSession struct {
+	b    *refusingBackend
+	from string
+}
+
+func (s *refusingSession) Reset() {
+	s.b.mu.Lock()
+	s.b.resets++
+	s.b.mu.Unlock()
+	s.from = ""
+}
+func (*refusingSession) Logout() error { return nil }
+func (s *refusingSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+func (*refusingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *refusingSession) Data(r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	var n int
+	if _, err := fmt.Sscanf(s.from, "sub%05d@example.net", &n); err == nil && n%10 == 0 {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again"}
+	}
+	s.b.mu.Lock()
+	if s.b.accepted[s.from] {
+		s.b.mu.Unlock()
+		return errors.New("sent twice")
+	}
+	s.b.accepted[s.from] = true
+	s.b.mu.Unlock()
+	return nil
+}
+
+func TestSendSubscribes(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &refusingBackend{accepted: map[string]bool{}}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &refusingSession{b: b}, nil }))
+	srv.Domain = "test.localhost"
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	go srv.Serve(l)
+	defer srv.Close()
+
+	st, err := sendSubscribes(context.Background(), l.Addr().String(), "bench-request@lists.example.org", 95, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ok != 86 || st.failures != 9 || len(b.accepted) != 86 {
+		t.Fatalf("ok %d, failures %d, accepted %d; want 86, 9, 86", st.ok, st.failures, len(b.accepted))
+	}
+	if !b.accepted["sub00001@example.net"] || !b.accepted["sub00095@example.net"] || b.accepted["sub00010@example.net"] {
+		t.Errorf("wrong addresses accepted")
+	}
+	if b.resets < 9 {
+		t.Errorf("%d RSETs after 9 refusals", b.resets)
+	}
+	if !st.last.After(st.first) || len(st.dataWait) != 86 {
+		t.Errorf("first %v last %v, %d waits", st.first, st.last, len(st.dataWait))
+	}
+	if s := st.failureSummary(); !strings.Contains(s, `9× "end of DATA: 451 try again"`) {
+		t.Errorf("summary %q", s)
+	}
+}
+
+func TestSendSubscribesBrokenConnection(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// Greets, answers EHLO, then hangs up at MAIL.
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				fmt.Fprintf(c, "220 test\r\n")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(strings.ToUpper(line), "EHLO") {
+						fmt.Fprintf(c, "250 test\r\n")
+						continue
+					}
+					return
+				}
+			}()
+		}
+	}()
+	st, err := sendSubscribes(context.Background(), l.Addr().String(), "bench-request@lists.example.org", 20, 2)
+	if err == nil || !strings.Contains(err.Error(), "MAIL FROM") {
+		t.Fatalf("err %v", err)
+	}
+	if st.ok != 0 || st.failures == 0 {
+		t.Errorf("ok %d failures %d", st.ok, st.failures)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -18,7 +17,6 @@ import (
 )
 
 const (
-	fanoutDomain = "lists.example.org"
 	fanoutList   = "bench"
 	fanoutPoster = "poster@example.net"
 	fanoutSize   = 4096 // bytes of the post as sent
@@ -81,10 +79,6 @@ type fanoutResult struct {
 }
 
 func (r *fanoutResult) figures() []figure {
-	rss := "n/a"
-	if r.rssKB >= 0 {
-		rss = fmt.Sprintf("%.1f", float64(r.rssKB)/1024)
-	}
 	rate := "n/a"
 	if r.secs > 0 {
 		rate = fmt.Sprintf("%.0f", float64(r.copies)/r.secs)
@@ -95,7 +89,7 @@ func (r *fanoutResult) figures() []figure {
 		fig("sink", "%s", r.sink),
 		fig("seconds_250_to_last", "%.2f", r.secs),
 		fig("deliveries_per_second", "%s", rate),
-		fig("peak_rss_mb", "%s", rss),
+		fig("peak_rss_mb", "%s", rssFigure(r.rssKB)),
 	}
 	if r.failed > 0 {
 		figs = append(figs, fig("failed", "%d", r.failed))
@@ -108,128 +102,64 @@ func (r *fanoutResult) figures() []figure {
 
 // fanoutOnce is one run of the fanout benchmark.
 func fanoutOnce(ctx context.Context, e *env) (res *fanoutResult, err error) {
-	dir, err := os.MkdirTemp("", "listd-bench-fanout-")
+	in, err := newInstance(e, "fanout")
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if e.keep {
-			e.logf("fanout: kept %s", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	}()
-
-	ports, err := freePorts(3)
-	if err != nil {
-		return nil, err
-	}
-	smtpAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", ports[1])
-	relayAddr := fmt.Sprintf("127.0.0.1:%d", ports[2])
-	base := "http://" + httpAddr
-
-	cfgPath := filepath.Join(dir, "listd.toml")
-	cfg := fmt.Sprintf(`domain = %q
-data_dir = %q
-base_url = %q
-
-[smtp]
-listen = %q
-
-[http]
-listen = %q
-
-[imap]
-listen = ""
-
-[relay]
-address = %q
-`, fanoutDomain, filepath.Join(dir, "data"), base, smtpAddr, httpAddr, relayAddr)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		return nil, err
-	}
-	listd := func(args ...string) error {
-		_, err := runCmd(ctx, 5*time.Minute, e.listd, append([]string{"-config", cfgPath}, args...)...)
-		return err
-	}
+	defer in.close()
 
 	// The list and its members.
 	e.logf("fanout: creating list %s with %d members", fanoutList, e.members)
-	if err := listd("list", "create", fanoutList, "-title", "Bench"); err != nil {
+	if err := in.listd(ctx, "list", "create", fanoutList, "-title", "Bench"); err != nil {
 		return nil, err
 	}
-	membersPath := filepath.Join(dir, "members.txt")
+	membersPath := filepath.Join(in.dir, "members.txt")
 	if err := writeMembers(membersPath, e.members); err != nil {
 		return nil, err
 	}
 	t := time.Now()
-	if err := listd("member", "import", fanoutList, membersPath); err != nil {
+	if err := in.listd(ctx, "member", "import", fanoutList, membersPath); err != nil {
 		return nil, err
 	}
 	e.logf("fanout: imported %d members in %s", e.members, time.Since(t).Round(time.Millisecond))
-	if err := listd("member", "add", fanoutList, fanoutPoster); err != nil {
+	if err := in.listd(ctx, "member", "add", fanoutList, fanoutPoster); err != nil {
 		return nil, err
 	}
 
-	// The sink.
-	sk, err := startSink(ctx, e.sink, relayAddr, filepath.Join(dir, "sink.log"))
-	if err != nil {
+	// The sink, then listd serve.
+	if err := in.startSink(ctx); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if serr := sk.Stop(); serr != nil {
-			e.logf("fanout: warning: stopping the sink: %v", serr)
-		}
-	}()
-	e.logf("fanout: sink %s on %s", sk.Name(), relayAddr)
-
-	// listd serve.
-	logPath := filepath.Join(dir, "listd.log")
-	serve, err := startProc("listd serve", exec.Command(e.listd, "-config", cfgPath, "serve"), logPath)
-	if err != nil {
+	if err := in.startServe(ctx); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if serr := serve.stop(30 * time.Second); serr != nil {
-			e.logf("fanout: warning: %v; last lines of its log:\n%s", serr, tailFile(logPath, 20))
-		}
-	}()
-	if err := waitHealthy(ctx, base+"/healthz", serve, 30*time.Second); err != nil {
-		return nil, err
-	}
-	e.logf("fanout: listd serving (pid %d): smtp %s, http %s", serve.pid(), smtpAddr, httpAddr)
+	serve, sk := in.serve, in.sink
 
 	// The post. t0 is the 250 reply to DATA.
 	sinkBase, _ := sk.Count()
-	msg := benchPost(fanoutSize, fanoutPoster, fanoutList+"@"+fanoutDomain, time.Now())
-	t0, err := sendPost(ctx, smtpAddr, fanoutPoster, fanoutList+"@"+fanoutDomain, msg)
+	msg := benchPost(fanoutSize, fanoutPoster, fanoutList+"@"+benchDomain, time.Now())
+	t0, err := sendPost(ctx, in.smtpAddr, fanoutPoster, fanoutList+"@"+benchDomain, msg)
 	if err != nil {
 		if serve.exited() {
 			return nil, serve.exitError()
 		}
-		return nil, fmt.Errorf("sending the post to listd on %s: %w; last lines of listd's log:\n%s", smtpAddr, err, tailFile(logPath, 20))
+		return nil, fmt.Errorf("sending the post to listd on %s: %w; last lines of listd's log:\n%s", in.smtpAddr, err, in.logTail())
 	}
 	e.logf("fanout: post of %d bytes accepted; waiting for the copies (at most %s)", len(msg), e.timeout)
 
 	// Wait until the queue has no pending rows left, watching listd and the sink.
-	q, doneAt, err := waitDelivered(ctx, e, base+"/metrics", serve, sk, sinkBase, t0)
+	q, doneAt, err := waitDelivered(ctx, e, in.base+"/metrics", serve, sk, sinkBase, t0, int64(e.members), "the post was accepted")
 	if ctx.Err() != nil {
 		return nil, errors.New("interrupted")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w; last lines of listd's log:\n%s", err, tailFile(logPath, 20))
+		return nil, fmt.Errorf("%w; last lines of listd's log:\n%s", err, in.logTail())
 	}
 	sinkN, sinkLast := sk.Count()
 	got := sinkN - sinkBase
 
 	// Peak RSS, before SIGTERM.
-	res = &fanoutResult{members: e.members, sink: sk.Name(), copies: q.sent, failed: q.failed, deferred: q.deferred, rssKB: -1}
-	if kb, err := procStatusKB(serve.pid(), "VmHWM"); err == nil {
-		res.rssKB = kb
-	} else {
-		e.logf("fanout: warning: no peak RSS: %v", err)
-	}
+	res = &fanoutResult{members: e.members, sink: sk.Name(), copies: q.sent, failed: q.failed, deferred: q.deferred, rssKB: in.peakRSSKB()}
 
 	if gs, ok := sk.(*goSink); ok && got > 0 {
 		e.logf("fanout: the go sink received %d bytes, %d per copy on average", gs.bytes.Load(), gs.bytes.Load()/got)
@@ -411,13 +341,14 @@ func label(series, name, key string) (string, bool) {
 	return "", false
 }
 
-// waitDelivered polls /metrics until every queued copy is sent or failed (and at
-// least e.members copies exist), and returns the final state and when it was seen.
+// waitDelivered polls /metrics until every queued mail is sent or failed (and at
+// least want of them exist), and returns the final state and when it was seen.
 // It polls every e.poll while the copies flow, and every 10 ms once the sink has seen
 // as many copies as the queue holds (listd marks the last rows sent a little after
 // the sink answered them), so that polling does not compete with the deliveries.
-// It fails when listd or the sink dies or e.timeout passes after t0.
-func waitDelivered(ctx context.Context, e *env, url string, serve *proc, sk sink, sinkBase int64, t0 time.Time) (queueState, time.Time, error) {
+// It fails when listd or the sink dies or e.timeout passes after t0 (the moment
+// since names it for the message).
+func waitDelivered(ctx context.Context, e *env, url string, serve *proc, sk sink, sinkBase int64, t0 time.Time, want int64, since string) (queueState, time.Time, error) {
 	const check = 5 * time.Millisecond // liveness and sink checks; they cost listd nothing
 	const tailPoll = 10 * time.Millisecond
 	deadline := t0.Add(e.timeout)
@@ -450,14 +381,14 @@ func waitDelivered(ctx context.Context, e *env, url string, serve *proc, sk sink
 			default:
 				lastErr = nil
 				q = queueFromMetrics(string(body))
-				if q.total >= int64(e.members) && q.pending == 0 {
+				if q.total >= want && q.pending == 0 {
 					return q, now, nil
 				}
 			}
 		}
 		if now.After(deadline) {
 			n, _ := sk.Count()
-			msg := fmt.Sprintf("timed out %s after the post was accepted: queue %s; the sink received %d copies", e.timeout, q, n-sinkBase)
+			msg := fmt.Sprintf("timed out %s after %s: queue %s; the sink received %d mails", e.timeout, since, q, n-sinkBase)
 			if lastErr != nil {
 				msg += "; last /metrics error: " + lastErr.Error()
 			}

@@ -40,6 +40,8 @@ type benchmark struct {
 // benchmarks is the table; adding a benchmark is adding an entry.
 var benchmarks = []benchmark{
 	{"fanout", "one 4 KiB post to a list of N members, delivered to a loopback SMTP sink", runFanout},
+	{"subscribe", "10,000 addresses subscribe through bench-request@ over 8 SMTP connections; confirmations to the sink", runSubscribe},
+	{"proximity", "counselling centres near a postal code: queries per second, geo import", benchProximity},
 }
 
 // figure is one measured (or descriptive) value.
@@ -58,10 +60,11 @@ type env struct {
 	modRoot string        // the module's root directory
 	keep    bool          // keep temp dirs (for debugging)
 	members int           // fanout: list size
-	sink    string        // fanout: auto, smtp-sink or go
-	timeout time.Duration // fanout: bound on waiting for the last delivery
-	poll    time.Duration // fanout: /metrics poll interval
-	repeat  int           // fanout: runs; the median is reported
+	sink    string        // auto, smtp-sink or go
+	timeout time.Duration // bound on waiting for the last delivery
+	poll    time.Duration // /metrics poll interval
+	repeat  int           // runs of each benchmark; the median is reported
+	conns   int           // subscribe: concurrent SMTP connections
 	stderr  io.Writer
 }
 
@@ -81,10 +84,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	listdPath := fs.String("listd", "", "use this prebuilt listd binary (default: build one into a temp dir)")
 	keep := fs.Bool("keep", false, "keep the temp dirs (config, data, logs) for inspection")
 	members := fs.Int("members", 10000, "fanout: number of list members")
-	sink := fs.String("sink", "auto", "fanout: SMTP sink: auto (smtp-sink if installed, else go), smtp-sink or go")
-	timeout := fs.Duration("timeout", 120*time.Second, "fanout: how long to wait for the last delivery")
-	poll := fs.Duration("poll", 100*time.Millisecond, "fanout: interval of polling listd's /metrics for completion (the clock is the sink's; faster polling costs listd CPU and RSS)")
-	repeat := fs.Int("repeat", 1, "fanout: run this many times (fresh listd each time) and report the median run")
+	conns := fs.Int("connections", 8, "subscribe: concurrent SMTP connections to listd")
+	sink := fs.String("sink", "auto", "SMTP sink for listd's outbound mail: auto (smtp-sink if installed, else go), smtp-sink or go")
+	timeout := fs.Duration("timeout", 120*time.Second, "how long to wait for the last delivery (fanout: after the post was accepted; subscribe: after the last command was)")
+	poll := fs.Duration("poll", 100*time.Millisecond, "interval of polling listd's /metrics for completion (the clock is the sink's; faster polling costs listd CPU and RSS)")
+	repeat := fs.Int("repeat", 1, "run each benchmark this many times (fresh listd each time) and report the median run")
 	list := fs.Bool("list", false, "list the benchmarks and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run -tags sqlite_fts5 ./bench [-only NAME] [-listd PATH] [options]\n\n")
@@ -110,6 +114,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench: -repeat must be at least 1")
 		return 2
 	}
+	if *conns < 1 {
+		fmt.Fprintln(stderr, "bench: -connections must be at least 1")
+		return 2
+	}
 	if *members < 1 {
 		fmt.Fprintln(stderr, "bench: -members must be at least 1")
 		return 2
@@ -133,7 +141,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// stopped listd and the sink: let such writes fail instead.
 	signal.Ignore(syscall.SIGPIPE)
 
-	e := &env{keep: *keep, members: *members, sink: *sink, timeout: *timeout, poll: *poll, repeat: *repeat, stderr: stderr}
+	e := &env{keep: *keep, members: *members, sink: *sink, timeout: *timeout, poll: *poll, repeat: *repeat, conns: *conns, stderr: stderr}
 	e.modRoot, err = moduleRoot(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
@@ -173,8 +181,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		e.logf("%s: start", b.name)
 		start := time.Now()
 		figs, err := b.run(ctx, e)
+		// Names padded to one column (at least 29 wide) per benchmark.
+		width := 29
 		for _, f := range figs {
-			fmt.Fprintf(stdout, "%-29s %s\n", b.name+"."+f.Name, f.Value)
+			width = max(width, len(b.name)+1+len(f.Name))
+		}
+		for _, f := range figs {
+			fmt.Fprintf(stdout, "%-*s %s\n", width, b.name+"."+f.Name, f.Value)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "bench: %s: FAILED: %v\n", b.name, err)
