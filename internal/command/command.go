@@ -3,10 +3,10 @@
 package command
 
 import (
+	"listd/internal/mailtext"
 	"regexp"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Verb is what a command asks for.
@@ -54,7 +54,7 @@ const (
 // Unknown commands are deduplicated by their line, so each bad line is reported once.
 func Parse(subject, body string) []Command {
 	p := parser{seen: make(map[string]bool)}
-	if s := trimLine(stripSubject(clip(subject, maxLine))); s != "" {
+	if s := trimLine(stripSubject(mailtext.Clip(subject, maxLine))); s != "" {
 		if c, k := parseLine(s); k == kindCommand {
 			p.add(c)
 		}
@@ -98,7 +98,7 @@ func (p *parser) body(body string) {
 	for n := 0; n < maxLines && body != ""; n++ {
 		var line string
 		line, body, _ = strings.Cut(body, "\n")
-		t := trimLine(clip(line, maxLine))
+		t := trimLine(mailtext.Clip(line, maxLine))
 		if t == "" {
 			continue
 		}
@@ -171,7 +171,7 @@ func isStop(t string) bool {
 	if attributionOpen.MatchString(t) || attributionEnd.MatchString(t) || headerBlock.MatchString(t) {
 		return true
 	}
-	f := fold(t)
+	f := mailtext.Fold(t)
 	for _, p := range stopPrefixes {
 		if strings.HasPrefix(f, p) {
 			return true
@@ -202,27 +202,3 @@ func trimLine(s string) string {
 		return unicode.IsSpace(r) || r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\ufeff' || r == '\u2060'
 	})
 }
-
-// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
-}
-
-// fold lower-cases s and spells umlauts and ß out, so "Kündigen", "kuendigen" and
-// "KÜNDIGEN" compare equal.
-func fold(s string) string {
-	return umlauts.Replace(strings.ToLower(s))
-}
-
-var umlauts = strings.NewReplacer(
-	"ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss",
-	// Decomposed forms, as some phones send them.
-	"a\u0308", "ae", "o\u0308", "oe", "u\u0308", "ue",
-)

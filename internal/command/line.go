@@ -1,6 +1,7 @@
 package command
 
 import (
+	"listd/internal/mailtext"
 	"regexp"
 	"strings"
 	"unicode"
@@ -35,7 +36,7 @@ const trailingPunct = ".!:,;"
 
 // parseLine reads one trimmed, non-empty line. Command.Line is always set.
 func parseLine(line string) (Command, lineKind) {
-	c := Command{Verb: Unknown, Line: clip(line, maxLineOut)}
+	c := Command{Verb: Unknown, Line: mailtext.Clip(line, maxLineOut)}
 	// "*abmelden*" and "* abmelden" are what HTML bold and lists become.
 	t := trimLine(strings.Trim(line, "*_"))
 	if t == "" {
@@ -46,18 +47,18 @@ func parseLine(line string) (Command, lineKind) {
 		return c, kindCommand
 	}
 	t = trimLine(strings.TrimRight(t, trailingPunct))
-	fs := fieldsOf(t)
+	fs := mailtext.Words(t)
 	if len(fs) == 0 {
 		return c, kindBlank
 	}
 
 	i := 0
 	// "Hallo, bitte abmelden": greetings and "bitte" may lead into a command.
-	for i < len(fs) && (leadPolite[key(fs[i].s)] || greetings[key(fs[i].s)]) {
+	for i < len(fs) && (leadPolite[key(fs[i].Text)] || greetings[key(fs[i].Text)]) {
 		i++
 	}
 	set := false
-	if i < len(fs) && setWords[key(fs[i].s)] {
+	if i < len(fs) && setWords[key(fs[i].Text)] {
 		set = true
 		i++
 	}
@@ -73,7 +74,7 @@ func parseLine(line string) (Command, lineKind) {
 		switch {
 		case set:
 			return c, kindUnknown // "set foo"
-		case len(fs) == 1 && !greetings[key(fs[0].s)] && isWord(fs[0].s):
+		case len(fs) == 1 && !greetings[key(fs[0].Text)] && isWord(fs[0].Text):
 			return c, kindWord
 		}
 		return c, kindProse
@@ -96,53 +97,28 @@ func parseLine(line string) (Command, lineKind) {
 	return c, kindCommand
 }
 
-// field is a white-space separated word of a line with its byte offsets.
-type field struct {
-	s          string
-	start, end int
-}
-
-func fieldsOf(t string) []field {
-	var fs []field
-	start := -1
-	for i, r := range t {
-		sp := unicode.IsSpace(r)
-		switch {
-		case sp && start >= 0:
-			fs = append(fs, field{t[start:i], start, i})
-			start = -1
-		case !sp && start < 0:
-			start = i
-		}
-	}
-	if start >= 0 {
-		fs = append(fs, field{t[start:], start, len(t)})
-	}
-	return fs
-}
-
 // key is the form of a word the tables use: folded, without a leading "/" (chat
 // habit) and without trailing punctuation.
 func key(w string) string {
-	return fold(strings.TrimRight(strings.TrimLeft(w, "/"), trailingPunct+"?"))
+	return mailtext.Fold(strings.TrimRight(strings.TrimLeft(w, "/"), trailingPunct+"?"))
 }
 
 // lookupVerb finds the verb at fs[i] and returns the offset in t where its
 // argument starts.
-func lookupVerb(t string, fs []field, i int) (Verb, int, bool) {
-	k := key(fs[i].s)
+func lookupVerb(t string, fs []mailtext.Word, i int) (Verb, int, bool) {
+	k := key(fs[i].Text)
 	if i+1 < len(fs) {
-		if v, ok := phrases[k+" "+key(fs[i+1].s)]; ok {
-			return v, fs[i+1].end, true
+		if v, ok := phrases[k+" "+key(fs[i+1].Text)]; ok {
+			return v, fs[i+1].End, true
 		}
 	}
 	if v, ok := verbs[k]; ok {
-		return v, fs[i].end, true
+		return v, fs[i].End, true
 	}
 	// "PLZ:01067", "name:Anna".
-	if j := strings.IndexByte(fs[i].s, ':'); j > 0 {
-		if v, ok := verbs[key(fs[i].s[:j])]; ok {
-			return v, fs[i].start + j + 1, true
+	if j := strings.IndexByte(fs[i].Text, ':'); j > 0 {
+		if v, ok := verbs[key(fs[i].Text[:j])]; ok {
+			return v, fs[i].Start + j + 1, true
 		}
 	}
 	return "", 0, false

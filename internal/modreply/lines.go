@@ -1,6 +1,7 @@
 package modreply
 
 import (
+	"listd/internal/mailtext"
 	"regexp"
 	"strings"
 	"unicode"
@@ -110,7 +111,7 @@ func isStop(ls []string, i int) bool {
 	if len(t) > maxStopLine {
 		return false
 	}
-	f := fold(t)
+	f := mailtext.Fold(t)
 	if footer.MatchString(f) {
 		return true
 	}
@@ -270,27 +271,3 @@ func clean(s string) string {
 func isBidi(r rune) bool {
 	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' || r == '\u200e' || r == '\u200f' || r == '\u061c'
 }
-
-// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
-}
-
-// fold lower-cases s and spells umlauts and ß out, so "Übernehmen", "uebernehmen"
-// and "ÜBERNEHMEN" compare equal.
-func fold(s string) string {
-	return umlauts.Replace(strings.ToLower(s))
-}
-
-var umlauts = strings.NewReplacer(
-	"ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss",
-	// Decomposed forms, as some phones send them.
-	"a\u0308", "ae", "o\u0308", "oe", "u\u0308", "ue",
-)

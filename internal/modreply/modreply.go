@@ -3,6 +3,7 @@
 package modreply
 
 import (
+	"listd/internal/mailtext"
 	"strings"
 	"unicode"
 )
@@ -58,7 +59,7 @@ func Parse(text string) Reply {
 		return Reply{Action: Approve}
 	}
 	act, rest := decide(ls[i])
-	r := Reply{Action: act, Line: clip(ls[i], maxLine)}
+	r := Reply{Action: act, Line: mailtext.Clip(ls[i], maxLine)}
 	if act == Reject {
 		r.Reason = reason(rest, ls, i+1)
 	}
@@ -137,8 +138,8 @@ func startsWithAction(t string) bool {
 // Reject, the text after the keyword.
 func decide(t string) (Action, string) {
 	// The keyword is near the start and the reason is clipped anyway.
-	s := trimLine(strings.Trim(clip(t, 2*maxReason), "*_"))
-	fs := fieldsOf(s)
+	s := trimLine(strings.Trim(mailtext.Clip(t, 2*maxReason), "*_"))
+	fs := mailtext.Words(s)
 	for _, i := range starts(fs) {
 		a, off, ok := lookup(fs, i)
 		if !ok {
@@ -150,9 +151,9 @@ func decide(t string) (Action, string) {
 			return Unknown, ""
 		}
 		// "Ja, ablehnen", "ok, verwerfen": the yes agrees to what follows.
-		if k := key(fs[i].s); a == Approve && affirmations[k] && off == fs[i].end {
+		if k := key(fs[i].Text); a == Approve && affirmations[k] && off == fs[i].End {
 			j := i + 1
-			for j < len(fs) && polite[key(fs[j].s)] {
+			for j < len(fs) && polite[key(fs[j].Text)] {
 				j++
 			}
 			if b, off2, ok := lookup(fs, j); ok && b != Approve {
@@ -183,20 +184,20 @@ func alwaysRestOK(rest string) bool {
 // starts returns where in the line the keyword may be: after leading greetings and
 // polite words ("Hallo, bitte ablehnen"), or after a greeting's comma ("Hallo Anna,
 // ablehnen").
-func starts(fs []field) []int {
+func starts(fs []mailtext.Word) []int {
 	if len(fs) == 0 {
 		return nil
 	}
 	skip := func(i int) int {
-		for i < len(fs) && (greetings[key(fs[i].s)] || polite[key(fs[i].s)]) {
+		for i < len(fs) && (greetings[key(fs[i].Text)] || polite[key(fs[i].Text)]) {
 			i++
 		}
 		return i
 	}
 	out := []int{skip(0)}
-	if greetings[key(fs[0].s)] {
+	if greetings[key(fs[0].Text)] {
 		for i := 0; i < len(fs) && i < 4; i++ {
-			if strings.HasSuffix(fs[i].s, ",") {
+			if strings.HasSuffix(fs[i].Text, ",") {
 				if j := skip(i + 1); j != out[0] {
 					out = append(out, j)
 				}
@@ -209,7 +210,7 @@ func starts(fs []field) []int {
 
 // lookup finds an action at fs[i] and returns the offset in the line where the text
 // after it starts.
-func lookup(fs []field, i int) (Action, int, bool) {
+func lookup(fs []mailtext.Word, i int) (Action, int, bool) {
 	if i >= len(fs) {
 		return "", 0, false
 	}
@@ -219,15 +220,15 @@ func lookup(fs []field, i int) (Action, int, bool) {
 		}
 		ks := make([]string, n)
 		for j := range ks {
-			ks[j] = key(fs[i+j].s)
+			ks[j] = key(fs[i+j].Text)
 		}
 		if a, ok := phrases[strings.Join(ks, " ")]; ok {
-			return a, fs[i+n-1].end, true
+			return a, fs[i+n-1].End, true
 		}
 	}
-	w := fs[i].s
+	w := fs[i].Text
 	if a, ok := words[key(w)]; ok {
-		return a, fs[i].end, true
+		return a, fs[i].End, true
 	}
 	// "ablehnen:Werbung", "ok👍", "ok:)": a keyword glued to punctuation or emoji.
 	p := strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) })
@@ -240,7 +241,7 @@ func lookup(fs []field, i int) (Action, int, bool) {
 		return "", 0, false
 	}
 	if strings.ContainsRune(":,;", rune(w[p])) || strings.IndexFunc(tail, isAlnum) < 0 {
-		return a, fs[i].start + p, true
+		return a, fs[i].Start + p, true
 	}
 	return "", 0, false
 }
@@ -262,7 +263,7 @@ func key(w string) string {
 		}
 		return r
 	}, w)
-	w = fold(w)
+	w = mailtext.Fold(w)
 	// A repeated emoji or mark: "👍👍👍", "✅✅".
 	if rs := []rune(w); len(rs) > 1 && len(rs) <= 10 && !unicode.IsLetter(rs[0]) {
 		same := true
@@ -307,30 +308,5 @@ func reason(rest string, ls []string, from int) string {
 	for len(parts) > 0 && onlyPolite(parts[len(parts)-1]) {
 		parts = parts[:len(parts)-1]
 	}
-	return trimLine(clip(strings.Join(parts, "\n"), maxReason))
-}
-
-// field is a white-space separated word of a line with its byte offsets.
-type field struct {
-	s          string
-	start, end int
-}
-
-func fieldsOf(t string) []field {
-	var fs []field
-	start := -1
-	for i, r := range t {
-		sp := unicode.IsSpace(r)
-		switch {
-		case sp && start >= 0:
-			fs = append(fs, field{t[start:i], start, i})
-			start = -1
-		case !sp && start < 0:
-			start = i
-		}
-	}
-	if start >= 0 {
-		fs = append(fs, field{t[start:], start, len(t)})
-	}
-	return fs
+	return trimLine(mailtext.Clip(strings.Join(parts, "\n"), maxReason))
 }

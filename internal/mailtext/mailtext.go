@@ -1,0 +1,59 @@
+// Package mailtext holds the small text helpers shared by the parsers of what people
+// write in mail (list commands, moderators' replies): words with their offsets,
+// folding of case and umlauts, and cutting without breaking UTF-8.
+package mailtext
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Word is a white-space separated word of a line with its byte offsets.
+type Word struct {
+	Text       string
+	Start, End int
+}
+
+// Words splits t at white space, keeping where each word stands.
+func Words(t string) []Word {
+	var ws []Word
+	start := -1
+	for i, r := range t {
+		sp := unicode.IsSpace(r)
+		switch {
+		case sp && start >= 0:
+			ws = append(ws, Word{t[start:i], start, i})
+			start = -1
+		case !sp && start < 0:
+			start = i
+		}
+	}
+	if start >= 0 {
+		ws = append(ws, Word{t[start:], start, len(t)})
+	}
+	return ws
+}
+
+// Clip cuts s to at most n bytes without splitting a UTF-8 sequence.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// Fold lower-cases s and spells umlauts and ß out, so "Kündigen", "kuendigen" and
+// "KÜNDIGEN" compare equal; decomposed umlauts, as some phones send them, too.
+func Fold(s string) string {
+	return umlauts.Replace(strings.ToLower(s))
+}
+
+var umlauts = strings.NewReplacer(
+	"ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss",
+	"a\u0308", "ae", "o\u0308", "oe", "u\u0308", "ue",
+)

@@ -1,0 +1,33 @@
+package mailtext
+
+import "testing"
+
+func TestWords(t *testing.T) {
+	ws := Words("  plz\t10115  bitte")
+	want := []Word{{"plz", 2, 5}, {"10115", 6, 11}, {"bitte", 13, 18}}
+	if len(ws) != len(want) {
+		t.Fatalf("Words = %+v", ws)
+	}
+	for i := range ws {
+		if ws[i] != want[i] {
+			t.Errorf("word %d = %+v, want %+v", i, ws[i], want[i])
+		}
+	}
+}
+
+func TestFoldAndClip(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"KÜNDIGEN", "kuendigen"}, {"Straße", "strasse"}, {"u\u0308bernehmen", "uebernehmen"}, {"ok", "ok"},
+	}
+	for _, tt := range tests {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := Clip("äöü", 3); got != "ä" {
+		t.Errorf("Clip = %q", got)
+	}
+	if got := Clip("abc", 10); got != "abc" {
+		t.Errorf("Clip = %q", got)
+	}
+}
