@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -74,115 +75,92 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 	s.renderForm(w, r, status, "subscribe", title, form)
 }
 
-func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
+// linkPage serves a link from a mail: a GET checks the token and shows one button
+// (heading and button are text keys), because mail scanners follow links; the POST
+// acts and shows the notice whose keys act returns. Every POST carries the form's
+// CSRF token, except RFC 8058 one-click posts to a List-Unsubscribe URL.
+func (s *Server) linkPage(w http.ResponseWriter, r *http.Request,
+	check func(ctx context.Context, tok string) (heading, list string, err error),
+	act func(ctx context.Context, tok string) (doneHeading, doneText string, err error), button string) {
 	tok := r.PathValue("token")
 	lang := s.lang(r)
-	c, err := s.members.CheckConfirm(r.Context(), tok)
-	if isBadToken(err) {
-		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	if r.Method == http.MethodPost {
-		if !s.formGuard(w, r) {
-			return
-		}
-		c, err = s.members.Confirm(r.Context(), tok)
+	fail := func(err error) {
 		if isBadToken(err) {
 			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
-			return
-		}
-		if err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-		if c.Action == "subscribe" {
-			s.showNotice(w, r, http.StatusOK, "joined", "joined_text")
 		} else {
-			s.showNotice(w, r, http.StatusOK, "left", "left_text")
+			s.internalError(w, r, err)
 		}
-		return
 	}
-	key := "confirm_join"
-	if c.Action == "unsubscribe" {
-		key = "confirm_leave"
-	}
-	s.renderForm(w, r, http.StatusOK, "action", translate(lang, key), action{Heading: translate(lang, key),
-		Text: c.List + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, "confirm_button")})
-}
-
-// unsubscribePage serves the List-Unsubscribe URL. A POST with the RFC 8058 body
-// unsubscribes at once: mail providers send it without cookies, and the signed token
-// in the URL is the proof. A GET shows a button.
-func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("token")
-	lang := s.lang(r)
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			s.errorPage(w, r, http.StatusBadRequest, "bad_request")
 			return
 		}
-		oneClick := r.PostFormValue("List-Unsubscribe") == "One-Click"
+		// RFC 8058: mail providers post List-Unsubscribe=One-Click without cookies;
+		// the signed token in the URL is the proof.
+		oneClick := strings.HasPrefix(r.URL.Path, "/u/") && r.PostFormValue("List-Unsubscribe") == "One-Click"
 		if !oneClick && !s.formGuard(w, r) {
 			return
 		}
-		_, err := s.members.Unsubscribe(r.Context(), tok)
-		if isBadToken(err) {
-			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
-			return
-		}
+		heading, text, err := act(r.Context(), tok)
 		if err != nil {
-			s.internalError(w, r, err)
+			fail(err)
 			return
 		}
-		s.showNotice(w, r, http.StatusOK, "left", "left_text")
+		s.showNotice(w, r, http.StatusOK, heading, text)
 		return
 	}
-	list, err := s.members.CheckUnsubscribe(r.Context(), tok)
-	if isBadToken(err) {
-		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
-		return
-	}
+	heading, list, err := check(r.Context(), tok)
 	if err != nil {
-		s.internalError(w, r, err)
+		fail(err)
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, "action", translate(lang, "confirm_leave"), action{Heading: translate(lang, "confirm_leave"),
-		Text: list + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, "leave_button")})
+	s.renderForm(w, r, http.StatusOK, "action", translate(lang, heading), action{Heading: translate(lang, heading),
+		Text: list + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, button)})
+}
+
+func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
+	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
+		c, err := s.members.CheckConfirm(ctx, tok)
+		if err != nil {
+			return "", "", err
+		}
+		if c.Action == "unsubscribe" {
+			return "confirm_leave", c.List, nil
+		}
+		return "confirm_join", c.List, nil
+	}, func(ctx context.Context, tok string) (string, string, error) {
+		c, err := s.members.Confirm(ctx, tok)
+		if err != nil {
+			return "", "", err
+		}
+		if c.Action == "subscribe" {
+			return "joined", "joined_text", nil
+		}
+		return "left", "left_text", nil
+	}, "confirm_button")
+}
+
+// unsubscribePage serves the List-Unsubscribe URL of a member's copy.
+func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
+		list, err := s.members.CheckUnsubscribe(ctx, tok)
+		return "confirm_leave", list, err
+	}, func(ctx context.Context, tok string) (string, string, error) {
+		_, err := s.members.Unsubscribe(ctx, tok)
+		return "left", "left_text", err
+	}, "leave_button")
 }
 
 func (s *Server) reenablePage(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("token")
-	lang := s.lang(r)
-	if r.Method == http.MethodPost {
-		if !s.formGuard(w, r) {
-			return
-		}
-		if _, err := s.members.Reenable(r.Context(), tok); isBadToken(err) {
-			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
-			return
-		} else if err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-		s.showNotice(w, r, http.StatusOK, "reenabled", "reenabled_text")
-		return
-	}
-	list, err := s.members.CheckReenable(r.Context(), tok)
-	if isBadToken(err) {
-		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	s.renderForm(w, r, http.StatusOK, "action", translate(lang, "reenable"), action{Heading: translate(lang, "reenable"),
-		Text: list + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, "reenable_button")})
+	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
+		list, err := s.members.CheckReenable(ctx, tok)
+		return "reenable", list, err
+	}, func(ctx context.Context, tok string) (string, string, error) {
+		_, err := s.members.Reenable(ctx, tok)
+		return "reenabled", "reenabled_text", err
+	}, "reenable_button")
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
