@@ -134,22 +134,13 @@ func (s *Service) disabledNotices(tx *store.Tx, l *store.List, m *store.Member, 
 	return nil
 }
 
-// reenableMember resolves a re-enable token.
+// reenableMember resolves a re-enable token to a member who is still on the list.
 func (s *Service) reenableMember(ctx context.Context, tok string) (*store.List, *store.Member, time.Time, error) {
-	f, exp, err := s.signer.Verify("reenable", tok)
-	if err != nil || len(f) != 2 {
-		return nil, nil, time.Time{}, ErrBadToken
+	l, m, exp, err := s.memberToken(ctx, "reenable", tok)
+	if err == nil && m == nil {
+		err = ErrBadToken
 	}
-	l, err := s.List(ctx, f[0])
-	if err != nil {
-		return nil, nil, time.Time{}, ErrBadToken
-	}
-	id, _ := strconv.ParseInt(f[1], 10, 64)
-	m, err := s.st.MemberByID(ctx, id)
-	if err != nil || m.ListID != l.ID {
-		return nil, nil, time.Time{}, ErrBadToken
-	}
-	return l, m, exp, nil
+	return l, m, exp, err
 }
 
 // CheckReenable returns the list a re-enable token is for, without acting.

@@ -270,9 +270,10 @@ func (s *Service) confirmPending(ctx context.Context, list, nonce, inReplyTo str
 	return &done, nil
 }
 
-// unsubscribeMember resolves a one-click unsubscribe token to its member.
-func (s *Service) unsubscribeMember(ctx context.Context, tok string) (*store.List, *store.Member, time.Time, error) {
-	f, exp, err := s.signer.Verify("unsubscribe", tok)
+// memberToken resolves a token made for purpose over [list, member id] to its list
+// and member; the member is nil when it is no longer on the list.
+func (s *Service) memberToken(ctx context.Context, purpose, tok string) (*store.List, *store.Member, time.Time, error) {
+	f, exp, err := s.signer.Verify(purpose, tok)
 	if err != nil || len(f) != 2 {
 		return nil, nil, time.Time{}, ErrBadToken
 	}
@@ -286,10 +287,15 @@ func (s *Service) unsubscribeMember(ctx context.Context, tok string) (*store.Lis
 	}
 	m, err := s.st.MemberByID(ctx, id)
 	if err != nil || m.ListID != l.ID {
-		// Already gone: leaving twice is not an error.
 		return l, nil, exp, nil
 	}
 	return l, m, exp, nil
+}
+
+// unsubscribeMember resolves a one-click unsubscribe token; a member who is gone
+// already is no error, since leaving twice is not one.
+func (s *Service) unsubscribeMember(ctx context.Context, tok string) (*store.List, *store.Member, time.Time, error) {
+	return s.memberToken(ctx, "unsubscribe", tok)
 }
 
 // CheckUnsubscribe returns the list a one-click token is for, without acting.
