@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +158,57 @@ func TestModerationRules(t *testing.T) {
 	}
 	if _, err := d.cli("list", "set", "umgang", "-nonmember", "maybe"); err == nil {
 		t.Error("bad -nonmember accepted")
+	}
+}
+
+// TestModerationOnTheWeb: a moderator logs in with an emailed link and decides on the
+// queue page; someone who moderates nothing cannot.
+func TestModerationOnTheWeb(t *testing.T) {
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "kita", "-moderation", "all")
+	d.mustCLI("member", "add", "kita", "mod@example.org", "-role", "moderator", "-mode", "nomail")
+	d.mustCLI("member", "add", "kita", "anna@example.net")
+	d.start()
+	list := "kita@" + domain
+	if err := send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("anna@example.net", list, "Bitte freigeben", "Hallo\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	sk.mailWith(t, "mod@example.org", "Bitte freigeben")
+
+	login := func(addr string) *http.Client {
+		c := browser(t)
+		_, page := fetch(t, c, "GET", d.httpBase+"/login", nil)
+		csrf := csrfRE.FindStringSubmatch(page)[1]
+		fetch(t, c, "POST", d.httpBase+"/login", url.Values{"csrf": {csrf}, "address": {addr}})
+		env := sk.mailWith(t, addr, "Anmeldelink")
+		press(t, c, d.link(t, env, "/login/"))
+		return c
+	}
+	// A member who moderates nothing sees an empty queue and cannot decide.
+	anna := login("anna@example.net")
+	code, page := fetch(t, anna, "GET", d.httpBase+"/mod", nil)
+	if code != 200 || strings.Contains(page, "Bitte freigeben") {
+		t.Fatalf("member's queue: %d\n%s", code, page)
+	}
+	id := strings.SplitN(d.mustCLI("mod", "ls"), "\t", 2)[0]
+	_, prefs := fetch(t, anna, "GET", d.httpBase+"/prefs", nil) // an empty queue has no form
+	csrf := csrfRE.FindStringSubmatch(prefs)[1]
+	if code, _ := fetch(t, anna, "POST", d.httpBase+"/mod", url.Values{"csrf": {csrf}, "id": {id}, "do": {"approve"}}); code != 403 {
+		t.Errorf("a non-moderator's decision: %d", code)
+	}
+
+	mod := login("mod@example.org")
+	code, page = fetch(t, mod, "GET", d.httpBase+"/mod", nil)
+	if code != 200 || !strings.Contains(page, "Bitte freigeben") || strings.Contains(page, "anna@example.net") {
+		t.Fatalf("moderator's queue: %d\n%s", code, page)
+	}
+	csrf = csrfRE.FindStringSubmatch(page)[1]
+	if code, page := fetch(t, mod, "POST", d.httpBase+"/mod", url.Values{"csrf": {csrf}, "id": {id}, "do": {"approve"}}); code != 200 {
+		t.Fatalf("approve: %d\n%s", code, page)
+	}
+	sk.mailWith(t, "anna@example.net", "[kita] Bitte freigeben")
+	if code, _ := fetch(t, mod, "POST", d.httpBase+"/mod", url.Values{"csrf": {csrf}, "id": {id}, "do": {"discard"}}); code != 409 {
+		t.Errorf("a second decision: %d", code)
 	}
 }
