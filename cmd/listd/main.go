@@ -36,6 +36,7 @@ commands:
   mod ls                              held posts: ID<TAB>list<TAB>held at<TAB>from<TAB>reason<TAB>subject
   mod approve|discard ID              decide on a held post
   mod reject ID [-reason R]           the reason goes to the poster
+  digest send [LIST]                  build and queue the digests that have new mail now
   backup FILE                         a consistent copy of the database
 `
 
@@ -67,6 +68,7 @@ func commands() []command {
 		{"centers ls", cmdCentersLs},
 		{"geo import", cmdGeoImport},
 		{"backup", cmdBackup},
+		{"digest send", cmdDigestSend},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
 		{"mod approve", modAction("approve")},

@@ -152,10 +152,14 @@ func cmdServe(e *env) error {
 		close(dlDone)
 		logger.Info("no relay configured: outgoing mail stays in the outbox", "url", cfg.BaseURL+"/outbox")
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		maintain(ctx, a.svc, logger)
+	}()
+	go func() {
+		defer wg.Done()
+		scheduleDigests(ctx, a.svc, logger)
 	}()
 	logger.Info("listd serving", "domain", cfg.Domain, "data_dir", cfg.DataDir)
 
@@ -229,6 +233,22 @@ func maintain(ctx context.Context, svc *lists.Service, logger *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// scheduleDigests makes the digest issues that are due, once a minute.
+func scheduleDigests(ctx context.Context, svc *lists.Service, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := svc.SendDueDigests(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("digests", "err", err)
 		}
 	}
 }

@@ -71,7 +71,7 @@ const (
 	shutdownGrace = 30 * time.Second // for transactions under way when Run's ctx ends
 	retireEvery   = time.Hour
 	retireAfter   = 7 * 24 * time.Hour // finished rows are kept this long for the outbox page
-	maxWait       = time.Minute        // longest sleep without looking at the queue
+	maxWait       = 2 * time.Second    // longest sleep without looking at the queue: command-line tools (digest send) queue rows that no Kick announces
 	claimRetry    = 5 * time.Second    // after the store failed to claim
 	relayDownFor  = 5 * time.Second    // after a failed connect, fail others fast for this long
 	flushSize     = 200

@@ -80,6 +80,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	prepared map[int64]*preparedEntry // rendering cache, see render.go
+	digests  digestCache
 	clock    uint64
 }
 
@@ -201,6 +202,8 @@ type MemberOptions struct {
 	// AutoReplies is "yes" or "no" to change whether the member gets pointers to
 	// counselling centres; "" leaves it.
 	AutoReplies string
+	// DigestFormat is newsletter, mime or plain (RFC 1153); "" leaves it.
+	DigestFormat string
 }
 
 func (o MemberOptions) validate() (MemberOptions, error) {

@@ -125,6 +125,12 @@ func (s *Service) UpdateMembership(ctx context.Context, address, list string, o 
 		if o.AutoReplies != "" {
 			m.AutoReplies = o.AutoReplies == "yes"
 		}
+		if o.DigestFormat != "" {
+			if !oneOf(o.DigestFormat, "newsletter", "mime", "plain") {
+				return inputErr("digest format %q: must be newsletter, mime or plain", o.DigestFormat)
+			}
+			m.DigestFormat = o.DigestFormat
+		}
 		return tx.SaveMember(m)
 	})
 }

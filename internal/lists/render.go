@@ -38,6 +38,9 @@ type Copy struct {
 // Render returns one recipient's copy: for a post, a personalized copy with a VERP
 // return path that names the member; for a notice, the stored mail.
 func (s *Service) Render(ctx context.Context, d *store.Delivery) (Copy, error) {
+	if d.DigestID != 0 {
+		return s.renderDigest(ctx, d)
+	}
 	if d.MailID != 0 {
 		m, err := s.st.Mail(ctx, d.MailID)
 		if errors.Is(err, store.ErrNotFound) {

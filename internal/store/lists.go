@@ -29,6 +29,15 @@ type List struct {
 	AttachmentTypes []string // allowed content types ("image/*" works); empty for the default set
 	HoldKeywords    []string // words that hold a post
 	Emergency       bool     // hold every post
+
+	// Digest schedule.
+	DigestFreq     string // daily, weekly
+	DigestTime     string // "07:00", local time of DigestTZ
+	DigestTZ       string // "Europe/Berlin"
+	DigestDay      int    // weekly: 0 Sunday .. 6 Saturday
+	DigestMaxPosts int    // send early when this many posts wait
+	DigestLastID   int64  // the last post that went into an issue
+	DigestLastAt   time.Time
 }
 
 // Member is one address on one list.
@@ -47,9 +56,10 @@ type Member struct {
 	BounceScore  float64
 	BounceLast   time.Time
 	DMARCBounces int
-	Posts        int  // posts that reached the list
-	Trusted      bool // never held by first-post rules
-	AutoReplies  bool // gets private pointers to counselling centres
+	Posts        int    // posts that reached the list
+	Trusted      bool   // never held by first-post rules
+	AutoReplies  bool   // gets private pointers to counselling centres
+	DigestFormat string // newsletter, mime, plain
 	CreatedAt    time.Time
 }
 
@@ -76,18 +86,23 @@ func (s *DB) CreateList(ctx context.Context, l *List) error {
 }
 
 const listColumns = `l.id, l.name, l.title, l.description, l.archive, l.moderation, l.topics, l.anonymous, l.created_at,
-	l.nonmember, l.first_posts, l.max_size, l.attachment_types, l.hold_keywords, l.emergency`
+	l.nonmember, l.first_posts, l.max_size, l.attachment_types, l.hold_keywords, l.emergency,
+	l.digest_freq, l.digest_time, l.digest_tz, l.digest_day, l.digest_max_posts, l.digest_last_id, l.digest_last_at`
 
 func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) {
 	var l List
 	var topics, types, keywords string
-	var created int64
+	var created, lastAt int64
 	dest := append([]any{&l.ID, &l.Name, &l.Title, &l.Description, &l.Archive, &l.Moderation, &topics, &l.Anonymous, &created,
-		&l.Nonmember, &l.FirstPosts, &l.MaxSize, &types, &keywords, &l.Emergency}, extra...)
+		&l.Nonmember, &l.FirstPosts, &l.MaxSize, &types, &keywords, &l.Emergency,
+		&l.DigestFreq, &l.DigestTime, &l.DigestTZ, &l.DigestDay, &l.DigestMaxPosts, &l.DigestLastID, &lastAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	l.Topics, l.AttachmentTypes, l.HoldKeywords = splitList(topics), splitList(types), splitList(keywords)
+	if lastAt > 0 {
+		l.DigestLastAt = fromMilli(lastAt)
+	}
 	l.CreatedAt = fromMilli(created)
 	return &l, nil
 }
@@ -192,14 +207,14 @@ func (s *DB) RemoveMember(ctx context.Context, listID int64, address string) err
 }
 
 const memberColumns = `id, list_id, address, name, mode, role, postal, language, consent_text, consent_at,
-	disabled_at, bounce_score, bounce_last, dmarc_bounces, posts, trusted, auto_replies, created_at`
+	disabled_at, bounce_score, bounce_last, dmarc_bounces, posts, trusted, auto_replies, digest_format, created_at`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created int64
 	var consent, disabled, bounced sql.NullInt64
 	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Mode, &m.Role, &m.Postal, &m.Language, &m.ConsentText,
-		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &m.Posts, &m.Trusted, &m.AutoReplies, &created); err != nil {
+		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &m.Posts, &m.Trusted, &m.AutoReplies, &m.DigestFormat, &created); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = fromMilli(created)
@@ -281,9 +296,11 @@ func (s *DB) ListByID(ctx context.Context, id int64) (*List, error) {
 // SaveList writes a list's settings (not its name).
 func (s *DB) SaveList(ctx context.Context, l *List) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, archive = ?, moderation = ?, topics = ?,
-		anonymous = ?, nonmember = ?, first_posts = ?, max_size = ?, attachment_types = ?, hold_keywords = ?, emergency = ?
+		anonymous = ?, nonmember = ?, first_posts = ?, max_size = ?, attachment_types = ?, hold_keywords = ?, emergency = ?,
+		digest_freq = ?, digest_time = ?, digest_tz = ?, digest_day = ?, digest_max_posts = ?
 		WHERE id = ?`, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous,
-		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency, l.ID)
+		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency,
+		l.DigestFreq, l.DigestTime, l.DigestTZ, l.DigestDay, l.DigestMaxPosts, l.ID)
 	if err != nil {
 		return fmt.Errorf("save list %s: %w", l.Name, classify(err))
 	}

@@ -16,6 +16,7 @@ type Delivery struct {
 	ID          int64
 	MessageID   int64 // archive id of the post; 0 for a standalone mail
 	MailID      int64 // id of a standalone mail; 0 for a post
+	DigestID    int64 // id of a digest issue
 	ListID      int64
 	MemberID    int64 // 0 when the member is gone
 	Rcpt        string
@@ -26,12 +27,12 @@ type Delivery struct {
 	CreatedAt   time.Time
 }
 
-const deliveryColumns = `id, COALESCE(message_id, 0), COALESCE(mail_id, 0), list_id, COALESCE(member_id, 0), rcpt, state, attempts, next_attempt, last_error, created_at`
+const deliveryColumns = `id, COALESCE(message_id, 0), COALESCE(mail_id, 0), COALESCE(digest_id, 0), list_id, COALESCE(member_id, 0), rcpt, state, attempts, next_attempt, last_error, created_at`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*Delivery, error) {
 	var d Delivery
 	var next, created int64
-	if err := row.Scan(&d.ID, &d.MessageID, &d.MailID, &d.ListID, &d.MemberID, &d.Rcpt, &d.State, &d.Attempts, &next, &d.LastError, &created); err != nil {
+	if err := row.Scan(&d.ID, &d.MessageID, &d.MailID, &d.DigestID, &d.ListID, &d.MemberID, &d.Rcpt, &d.State, &d.Attempts, &next, &d.LastError, &created); err != nil {
 		return nil, err
 	}
 	d.NextAttempt = fromMilli(next)

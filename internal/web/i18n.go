@@ -111,6 +111,12 @@ var messages = map[string]map[string]string{
 		"counsel_bad_postal":  "Das ist keine Postleitzahl.",
 		"counsel_link":        "Beratung finden",
 		"autoreplies":         "Private Hinweise auf Beratungsstellen in meiner Nähe bekommen",
+		"digest_format":       "Form der Zusammenfassung",
+		"format_newsletter":   "Rundbrief (lesbar auf dem Handy)",
+		"format_mime":         "MIME-Digest (jeder Beitrag als Anhang)",
+		"format_plain":        "Nur Text (RFC 1153)",
+		"digest_preview":      "Vorschau der nächsten Zusammenfassung",
+		"digest_nothing":      "Seit der letzten Zusammenfassung gibt es keine neuen Beiträge.",
 	},
 	"en": {
 		"site_name":           "Mailing lists",
@@ -221,6 +227,12 @@ var messages = map[string]map[string]string{
 		"counsel_bad_postal":  "That is not a postal code.",
 		"counsel_link":        "Find counselling",
 		"autoreplies":         "Get private pointers to counselling centres near me",
+		"digest_format":       "Digest format",
+		"format_newsletter":   "Newsletter (readable on a phone)",
+		"format_mime":         "MIME digest (each post attached)",
+		"format_plain":        "Plain text (RFC 1153)",
+		"digest_preview":      "Preview of the next digest",
+		"digest_nothing":      "There are no new posts since the last digest.",
 	},
 }
 

@@ -240,7 +240,8 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		if r.PostFormValue("do") == "leave" {
 			err = s.members.Leave(r.Context(), addr, list)
 		} else {
-			o := lists.MemberOptions{Mode: r.PostFormValue("mode"), Name: r.PostFormValue("name"), Postal: r.PostFormValue("postal")}
+			o := lists.MemberOptions{Mode: r.PostFormValue("mode"), Name: r.PostFormValue("name"), Postal: r.PostFormValue("postal"),
+				DigestFormat: r.PostFormValue("digest_format")}
 			if r.PostFormValue("autoreplies_shown") == "1" {
 				o.AutoReplies = "no"
 				if r.PostFormValue("autoreplies") == "yes" {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -14,6 +15,36 @@ type Moderation interface {
 	HeldPosts(ctx context.Context, moderator string) ([]lists.HeldPost, error)
 	MayModerate(ctx context.Context, address string, heldID int64) (bool, error)
 	Moderate(ctx context.Context, heldID int64, action, reason, actor string) error
+	PreviewDigest(ctx context.Context, address, list, lang string) (html string, ok bool, err error)
+}
+
+// digestPreview shows owners and moderators the next digest as it stands. The
+// newsletter's e-mail HTML carries its styles inline, so this one page allows inline
+// styles; nothing else is loosened.
+func (s *Server) digestPreview(w http.ResponseWriter, r *http.Request) {
+	addr := s.sessionAddress(r)
+	if addr == "" {
+		http.Redirect(w, r, "/login?lang="+s.lang(r), http.StatusSeeOther)
+		return
+	}
+	html, ok, err := s.moderation.PreviewDigest(r.Context(), addr, r.PathValue("name"), s.lang(r))
+	switch {
+	case errors.Is(err, lists.ErrNoSuchList):
+		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+		return
+	case errors.Is(err, lists.ErrNoSuchMember):
+		s.errorPage(w, r, http.StatusForbidden, "mod_forbidden")
+		return
+	case err != nil:
+		s.internalError(w, r, err)
+		return
+	case !ok:
+		s.showNotice(w, r, http.StatusOK, "digest_preview", "digest_nothing")
+		return
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, html)
 }
 
 // modPage is the moderation queue of a logged-in moderator: the same decisions as a

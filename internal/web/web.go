@@ -147,6 +147,10 @@ func (s *Server) listRoutes(w http.ResponseWriter, r *http.Request) {
 		s.subscribePage(w, r)
 		return
 	}
+	if rest == "digest" && r.Method == http.MethodGet {
+		s.digestPreview(w, r)
+		return
+	}
 	if r.Method != http.MethodGet {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "bad_request")
 		return

@@ -1,0 +1,108 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDigest: `listd digest send` makes one issue of what is new and each digest
+// reader gets it once; nothing new makes no issue.
+func TestDigest(t *testing.T) {
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule")
+	d.mustCLI("member", "add", "kita", "anna@example.net", "-name", "Sonnenblume")
+	d.mustCLI("member", "add", "kita", "leser@example.net", "-mode", "digest")
+	d.mustCLI("member", "add", "kita", "web@example.net", "-mode", "nomail")
+	d.start()
+	list := "kita@" + domain
+	for _, subj := range []string{"Kitaplatz gesucht", "Eingewöhnung", "Hortbetreuung"} {
+		if err := send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("Anna <anna@example.net>", list, subj, "Wer weiß Rat?\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out := d.mustCLI("digest", "send", "kita"); !strings.Contains(out, "issue 1, 3 posts, queued for 1 digest readers") {
+		t.Fatalf("digest send: %s", out)
+	}
+	env, m := sk.mailTo(t, "leser@example.net", 0)
+	if !strings.Contains(env.GetHeader("Subject"), "Kita und Schule") || !strings.Contains(env.Text, "Eingewöhnung") || env.HTML == "" {
+		t.Errorf("digest: %q\n%s", env.GetHeader("Subject"), env.Text)
+	}
+	if !strings.HasPrefix(env.GetHeader("List-Unsubscribe"), "<http://127.0.0.1:8080/u/") || !strings.HasPrefix(m.From, "kita-bounces+leser=example.net.") {
+		t.Errorf("per-reader parts: %q %q", env.GetHeader("List-Unsubscribe"), m.From)
+	}
+	if strings.Contains(string(m.Data), "anna@example.net") || !strings.Contains(env.Text, "Anna") {
+		t.Error("the digest must name authors by name only")
+	}
+	if out := d.mustCLI("digest", "send"); !strings.Contains(out, "kita: nothing new") {
+		t.Errorf("second send: %s", out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := sk.countTo("leser@example.net"); n != 1 {
+		t.Errorf("the digest reader got %d mails", n)
+	}
+	if n := sk.countTo("web@example.net"); n != 0 {
+		t.Errorf("a web-only reader got %d mails", n)
+	}
+}
+
+// TestDigestCrash kills listd while an issue goes to 2,000 digest readers and restarts
+// it: the issue is not made again, and every reader gets it. Copies that the relay took
+// before their outcome was written go out again; their number is reported.
+func TestDigestCrash(t *testing.T) {
+	const n = 2000
+	sk := newSink(t)
+	sk.delay = 2 * time.Millisecond
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "umgang")
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "leser%04d@example.net\n", i)
+	}
+	file := filepath.Join(d.dir, "leser.txt")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+	d.mustCLI("member", "import", "umgang", file, "-mode", "digest")
+	d.mustCLI("member", "add", "umgang", "anna@example.net", "-mode", "nomail")
+	d.start()
+	list := "umgang@" + domain
+	for i := 0; i < 20; i++ {
+		if err := send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("anna@example.net", list, fmt.Sprintf("Frage %d", i), "Text\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.mustCLI("digest", "send", "umgang")
+	sk.waitFor(t, n/4, 60*time.Second)
+	d.kill()
+	atKill := len(sk.snapshot())
+	if atKill >= n {
+		t.Fatalf("the issue was out before the kill (%d copies)", atKill)
+	}
+	d.start()
+	if out := d.mustCLI("digest", "send", "umgang"); !strings.Contains(out, "nothing new") {
+		t.Errorf("after the restart the issue was made again: %s", out)
+	}
+	end := time.Now().Add(90 * time.Second)
+	for {
+		per := map[string]int{}
+		for _, m := range sk.snapshot() {
+			per[m.To]++
+		}
+		if len(per) == n {
+			dups := 0
+			for _, c := range per {
+				dups += c - 1
+			}
+			t.Logf("killed after %d of %d digest copies; after restart every reader got the issue; duplicates: %d", atKill, n, dups)
+			fmt.Printf("crash-digest: killed after %d of %d copies, duplicates after restart: %d\n", atKill, n, dups)
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("after restart only %d of %d readers got the digest", len(per), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
