@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	_ "time/tzdata" // digest schedules need zones also where the system has no tz database
 )
 
 func main() {
@@ -33,6 +34,7 @@ commands:
   geo import FILE                     a GeoNames postal-code file (tab-separated, or its .zip)
   list set NAME [-moderation M] [-nonmember hold|reject|discard] [-first-posts N] [-max-size BYTES]
                [-attachments TYPES] [-keywords WORDS] [-emergency on|off] [-title T] ...
+               [-digest daily|weekly] [-digest-time 07:00] [-digest-tz Europe/Berlin] [-digest-day 1] [-digest-max-posts N]
   mod ls                              held posts: ID<TAB>list<TAB>held at<TAB>from<TAB>reason<TAB>subject
   mod approve|discard ID              decide on a held post
   mod reject ID [-reason R]           the reason goes to the poster

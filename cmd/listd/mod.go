@@ -92,6 +92,19 @@ func cmdListSet(e *env) error {
 	})
 	f.Func("keywords", "words that hold a post, comma separated", func(v string) error { o.HoldKeywords = &v; return nil })
 	f.Func("emergency", "on or off: hold every post", func(v string) error { o.Emergency = &v; return nil })
+	f.Func("digest", "daily or weekly", func(v string) error { o.DigestFreq = &v; return nil })
+	f.Func("digest-time", "when the digest goes out, e.g. 07:00", func(v string) error { o.DigestTime = &v; return nil })
+	f.Func("digest-tz", "the time zone of -digest-time, e.g. Europe/Berlin", func(v string) error { o.DigestTZ = &v; return nil })
+	f.Func("digest-day", "weekly digests: 0 Sunday .. 6 Saturday", func(v string) error {
+		n, err := strconv.Atoi(v)
+		o.DigestDay = &n
+		return err
+	})
+	f.Func("digest-max-posts", "send the digest early when this many posts wait (0: never early)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		o.DigestMaxPosts = &n
+		return err
+	})
 	pos, err := f.parse(1, 1, "NAME")
 	if err != nil {
 		return err
@@ -105,7 +118,8 @@ func cmdListSet(e *env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: moderation %s, non-members %s, emergency %v%s\n", l.Name, l.Moderation, l.Nonmember, l.Emergency,
-		strings.TrimSuffix(" keywords "+strings.Join(l.HoldKeywords, ","), " keywords "))
+	fmt.Fprintf(e.stdout, "%s: moderation %s, non-members %s, emergency %v, digest %s at %s %s%s\n", l.Name, l.Moderation,
+		l.Nonmember, l.Emergency, l.DigestFreq, l.DigestTime, l.DigestTZ,
+		strings.TrimSuffix(", keywords "+strings.Join(l.HoldKeywords, ","), ", keywords "))
 	return nil
 }

@@ -356,6 +356,8 @@ type ListSettings struct {
 	Nonmember, AttachmentTypes, HoldKeywords, Emergency        *string
 	FirstPosts                                                 *int
 	MaxSize                                                    *int64
+	DigestFreq, DigestTime, DigestTZ                           *string
+	DigestDay, DigestMaxPosts                                  *int
 }
 
 // UpdateList validates and saves changes to a list's settings.
@@ -421,6 +423,34 @@ func (s *Service) UpdateList(ctx context.Context, name string, o ListSettings) (
 	}
 	if o.HoldKeywords != nil {
 		l.HoldKeywords = cleanTopics(strings.Split(*o.HoldKeywords, ","))
+	}
+	set(&l.DigestFreq, o.DigestFreq)
+	if !oneOf(l.DigestFreq, "daily", "weekly") {
+		return nil, inputErr("-digest %q: must be daily or weekly", l.DigestFreq)
+	}
+	if o.DigestTime != nil {
+		if _, err := time.Parse("15:04", *o.DigestTime); err != nil {
+			return nil, inputErr("-digest-time %q: must be a time like 07:00", *o.DigestTime)
+		}
+		l.DigestTime = *o.DigestTime
+	}
+	if o.DigestTZ != nil {
+		if _, err := time.LoadLocation(*o.DigestTZ); err != nil {
+			return nil, inputErr("-digest-tz %q: not a time zone like Europe/Berlin", *o.DigestTZ)
+		}
+		l.DigestTZ = *o.DigestTZ
+	}
+	if o.DigestDay != nil {
+		if *o.DigestDay < 0 || *o.DigestDay > 6 {
+			return nil, inputErr("-digest-day %d: must be 0 (Sunday) to 6 (Saturday)", *o.DigestDay)
+		}
+		l.DigestDay = *o.DigestDay
+	}
+	if o.DigestMaxPosts != nil {
+		if *o.DigestMaxPosts < 0 {
+			return nil, inputErr("-digest-max-posts %d: must not be negative", *o.DigestMaxPosts)
+		}
+		l.DigestMaxPosts = *o.DigestMaxPosts
 	}
 	if err := s.st.SaveList(ctx, l); err != nil {
 		return nil, err
