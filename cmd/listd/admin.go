@@ -125,61 +125,40 @@ func cmdMemberAdd(e *env) error {
 	f := newFlags(e, "member add")
 	var o lists.MemberOptions
 	memberFlags(f, &o)
-	pos, err := f.parse(2, 2, "LIST ADDRESS")
-	if err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	m, err := a.svc.AddMember(e.ctx, pos[0], pos[1], o)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "added %s to %s\n", m.Address, pos[0])
-	return nil
+	return f.run(2, 2, "LIST ADDRESS", func(a *app, pos []string) error {
+		m, err := a.svc.AddMember(e.ctx, pos[0], pos[1], o)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "added %s to %s\n", m.Address, pos[0])
+		return nil
+	})
 }
 
 func cmdMemberRm(e *env) error {
 	f := newFlags(e, "member rm")
-	pos, err := f.parse(2, 2, "LIST ADDRESS")
-	if err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.svc.RemoveMember(e.ctx, pos[0], pos[1]); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "removed %s from %s\n", strings.ToLower(pos[1]), pos[0])
-	return nil
+	return f.run(2, 2, "LIST ADDRESS", func(a *app, pos []string) error {
+		if err := a.svc.RemoveMember(e.ctx, pos[0], pos[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "removed %s from %s\n", strings.ToLower(pos[1]), pos[0])
+		return nil
+	})
 }
 
 func cmdMemberLs(e *env) error {
 	f := newFlags(e, "member ls")
-	pos, err := f.parse(1, 1, "LIST")
-	if err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	ms, err := a.svc.Members(e.ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(e.stdout)
-	for _, m := range ms {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", m.Address, m.Mode, m.Role)
-	}
-	return w.Flush()
+	return f.run(1, 1, "LIST", func(a *app, pos []string) error {
+		ms, err := a.svc.Members(e.ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(e.stdout)
+		for _, m := range ms {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", m.Address, m.Mode, m.Role)
+		}
+		return w.Flush()
+	})
 }
 
 func cmdMemberImport(e *env) error {
@@ -209,20 +188,13 @@ func cmdMemberImport(e *env) error {
 
 func cmdBackup(e *env) error {
 	f := newFlags(e, "backup")
-	pos, err := f.parse(1, 1, "FILE")
-	if err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.db.Backup(e.ctx, pos[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "wrote %s\n", pos[0])
-	return nil
+	return f.run(1, 1, "FILE", func(a *app, pos []string) error {
+		if err := a.db.Backup(e.ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s\n", pos[0])
+		return nil
+	})
 }
 
 // oneLine keeps tab-separated output one record a line.

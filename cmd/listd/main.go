@@ -183,3 +183,18 @@ func (f *flags) parse(minArgs, maxArgs int, names string) ([]string, error) {
 	}
 	return pos, nil
 }
+
+// run parses the command's options and arguments, opens the list domain and the
+// database, and calls fn with them.
+func (f *flags) run(minArgs, maxArgs int, names string, fn func(a *app, pos []string) error) error {
+	pos, err := f.parse(minArgs, maxArgs, names)
+	if err != nil {
+		return err
+	}
+	a, err := open(f.e, *f.config, nil, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a, pos)
+}

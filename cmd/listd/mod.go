@@ -105,21 +105,14 @@ func cmdListSet(e *env) error {
 		o.DigestMaxPosts = &n
 		return err
 	})
-	pos, err := f.parse(1, 1, "NAME")
-	if err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	l, err := a.svc.UpdateList(e.ctx, pos[0], o)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%s: moderation %s, non-members %s, emergency %v, digest %s at %s %s%s\n", l.Name, l.Moderation,
-		l.Nonmember, l.Emergency, l.DigestFreq, l.DigestTime, l.DigestTZ,
-		strings.TrimSuffix(", keywords "+strings.Join(l.HoldKeywords, ","), ", keywords "))
-	return nil
+	return f.run(1, 1, "NAME", func(a *app, pos []string) error {
+		l, err := a.svc.UpdateList(e.ctx, pos[0], o)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: moderation %s, non-members %s, emergency %v, digest %s at %s %s%s\n", l.Name, l.Moderation,
+			l.Nonmember, l.Emergency, l.DigestFreq, l.DigestTime, l.DigestTZ,
+			strings.TrimSuffix(", keywords "+strings.Join(l.HoldKeywords, ","), ", keywords "))
+		return nil
+	})
 }
