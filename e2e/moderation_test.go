@@ -211,4 +211,12 @@ func TestModerationOnTheWeb(t *testing.T) {
 	if code, _ := fetch(t, mod, "POST", d.httpBase+"/mod", url.Values{"csrf": {csrf}, "id": {id}, "do": {"discard"}}); code != 409 {
 		t.Errorf("a second decision: %d", code)
 	}
+
+	// Moderators preview the next digest; members cannot.
+	if code, page := fetch(t, mod, "GET", d.httpBase+"/kita/digest", nil); code != 200 || !strings.Contains(page, "Bitte freigeben") {
+		t.Errorf("digest preview: %d\n%s", code, page)
+	}
+	if code, _ := fetch(t, anna, "GET", d.httpBase+"/kita/digest", nil); code != 403 {
+		t.Errorf("a member's digest preview: %d", code)
+	}
 }
