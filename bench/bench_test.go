@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"mime"
 	"net"
 	"net/mail"
 	"strings"
@@ -109,7 +110,7 @@ func TestSelectBenchmarks(t *testing.T) {
 	if bs, err := selectBenchmarks("subscribe, fanout"); err != nil || len(bs) != 2 || bs[0].name != "subscribe" || bs[1].name != "fanout" {
 		t.Fatal(bs, err)
 	}
-	if _, err := selectBenchmarks("nope"); err == nil || !strings.Contains(err.Error(), "fanout, subscribe") {
+	if _, err := selectBenchmarks("nope"); err == nil || !strings.Contains(err.Error(), "fanout, subscribe, digest") {
 		t.Fatal(err)
 	}
 }
@@ -265,5 +266,77 @@ func TestSendSubscribesBrokenConnection(t *testing.T) {
 	}
 	if st.ok != 0 || st.failures == 0 {
 		t.Errorf("ok %d failures %d", st.ok, st.failures)
+	}
+}
+
+func TestDigestThread(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	posts := digestThread(digestPosts, digestThreads, digestSeed, "poster@example.net", "bench@lists.example.org", now)
+	if len(posts) != digestPosts {
+		t.Fatalf("%d posts", len(posts))
+	}
+	ids := map[string]int{} // Message-ID to thread root's Message-ID index
+	roots := 0
+	minSize, maxSize, total := 1<<30, 0, 0
+	for i, p := range posts {
+		minSize, maxSize, total = min(minSize, len(p)), max(maxSize, len(p)), total+len(p)
+		if !utf8.Valid(p) || bytes.Contains(bytes.ReplaceAll(p, []byte("\r\n"), nil), []byte("\n")) {
+			t.Fatalf("post %d: not UTF-8 or a bare LF", i)
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(p))
+		if err != nil {
+			t.Fatalf("post %d: %v", i, err)
+		}
+		if a, err := mail.ParseAddress(m.Header.Get("From")); err != nil || a.Address != "poster@example.net" {
+			t.Fatalf("post %d: From %v %v", i, a, err)
+		}
+		id := m.Header.Get("Message-ID")
+		if _, dup := ids[id]; dup || id == "" {
+			t.Fatalf("post %d: Message-ID %q missing or repeated", i, id)
+		}
+		subj, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		irt := m.Header.Get("In-Reply-To")
+		if irt == "" {
+			roots++
+			if strings.HasPrefix(subj, "Re: ") {
+				t.Errorf("post %d: a thread's first post says %q", i, subj)
+			}
+		} else {
+			if _, ok := ids[irt]; !ok {
+				t.Fatalf("post %d: In-Reply-To %s names no earlier post", i, irt)
+			}
+			refs := strings.Fields(m.Header.Get("References"))
+			if len(refs) == 0 || refs[len(refs)-1] != irt || len(refs) > 10 {
+				t.Errorf("post %d: References %v, In-Reply-To %s", i, refs, irt)
+			}
+			if !strings.HasPrefix(subj, "Re: ") {
+				t.Errorf("post %d: a reply says %q", i, subj)
+			}
+		}
+		body, _ := io.ReadAll(m.Body)
+		if !bytes.ContainsAny(body, "äöüßÄÖÜ") {
+			t.Errorf("post %d: no umlauts", i)
+		}
+		ids[id] = i
+	}
+	if roots != digestThreads {
+		t.Errorf("%d threads, want %d", roots, digestThreads)
+	}
+	if minSize < 900 || maxSize > 3300 {
+		t.Errorf("sizes %d to %d bytes, want about 1 to 3 KB", minSize, maxSize)
+	}
+	t.Logf("sizes %d to %d bytes, %d on average", minSize, maxSize, total/len(posts))
+}
+
+func TestParseDigestSend(t *testing.T) {
+	posts, readers, err := parseDigestSend("bench: volume 1 issue 1, 500 posts, queued for 10000 digest readers\n")
+	if err != nil || posts != 500 || readers != 10000 {
+		t.Fatalf("got %d %d %v", posts, readers, err)
+	}
+	if _, _, err := parseDigestSend("bench: nothing new\n"); err == nil {
+		t.Fatal("no error for nothing new")
 	}
 }

@@ -41,6 +41,7 @@ type benchmark struct {
 var benchmarks = []benchmark{
 	{"fanout", "one 4 KiB post to a list of N members, delivered to a loopback SMTP sink", runFanout},
 	{"subscribe", "10,000 addresses subscribe through bench-request@ over 8 SMTP connections; confirmations to the sink", runSubscribe},
+	{"digest", "a weekly digest of 500 posts to 10,000 digest members: digest send, then the copies to the sink", runDigest},
 	{"proximity", "counselling centres near a postal code: queries per second, geo import", benchProximity},
 }
 
