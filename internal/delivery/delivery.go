@@ -75,8 +75,8 @@ const (
 	claimRetry    = 5 * time.Second    // after the store failed to claim
 	relayDownFor  = 5 * time.Second    // after a failed connect, fail others fast for this long
 	flushSize     = 200
-	flushDelay    = 3 * time.Millisecond // short: a crash repeats the copies of this window
-	maxErrorLen   = 1000                 // of the error text stored with a row
+	flushDelay    = 10 * time.Millisecond // short: a crash repeats the copies of this window
+	maxErrorLen   = 1000                  // of the error text stored with a row
 )
 
 // Deliverer runs the outbound queue.
