@@ -49,19 +49,9 @@ const (
 //   - peak_rss_mb: listd serve's peak resident set (VmHWM), MiB, read at the end
 //     (the largest of all runs).
 func runDigest(ctx context.Context, e *env) ([]figure, error) {
-	var runs []digestResult
-	for i := 0; i < e.repeat; i++ {
-		if e.repeat > 1 {
-			e.logf("digest: run %d of %d", i+1, e.repeat)
-		}
-		r, err := digestOnce(ctx, e)
-		if err != nil {
-			if r != nil {
-				return r.figures(), err
-			}
-			return nil, err
-		}
-		runs = append(runs, *r)
+	runs, figs, err := repeated(ctx, e, "digest", digestOnce)
+	if err != nil {
+		return figs, err
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].composeSecs < runs[j].composeSecs })
 	med := runs[(len(runs)-1)/2]
@@ -76,7 +66,7 @@ func runDigest(ctx context.Context, e *env) ([]figure, error) {
 		e.logf("digest: seconds_compose_and_queue of the %d runs: %s (first copy: %s; last copy: %s); reporting the median",
 			len(runs), strings.Join(comp, " "), strings.Join(first, " "), strings.Join(last, " "))
 	}
-	figs := med.figures()
+	figs = med.figures()
 	if len(runs) > 1 {
 		figs = append(figs, fig("runs", "%d", len(runs)))
 	}

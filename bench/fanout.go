@@ -36,19 +36,9 @@ const (
 //   - peak_rss_mb: listd serve's peak resident set (VmHWM), MiB, read at the end
 //     (the largest of all runs).
 func runFanout(ctx context.Context, e *env) ([]figure, error) {
-	var runs []fanoutResult
-	for i := 0; i < e.repeat; i++ {
-		if e.repeat > 1 {
-			e.logf("fanout: run %d of %d", i+1, e.repeat)
-		}
-		r, err := fanoutOnce(ctx, e)
-		if err != nil {
-			if r != nil {
-				return r.figures(), err
-			}
-			return nil, err
-		}
-		runs = append(runs, *r)
+	runs, figs, err := repeated(ctx, e, "fanout", fanoutOnce)
+	if err != nil {
+		return figs, err
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].secs < runs[j].secs })
 	med := runs[(len(runs)-1)/2]
@@ -60,7 +50,7 @@ func runFanout(ctx context.Context, e *env) ([]figure, error) {
 		}
 		e.logf("fanout: seconds_250_to_last of the %d runs: %s; reporting the median", len(runs), strings.Join(all, " "))
 	}
-	figs := med.figures()
+	figs = med.figures()
 	if len(runs) > 1 {
 		figs = append(figs, fig("runs", "%d", len(runs)))
 	}

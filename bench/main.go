@@ -304,3 +304,26 @@ func parseCPUTimes(stat string) (busy, total uint64, err error) {
 	}
 	return busy, total, nil
 }
+
+// repeated runs once e.repeat times and returns the results; when a run fails, it
+// returns that run's figures so far and its error.
+func repeated[R any, P interface {
+	*R
+	figures() []figure
+}](ctx context.Context, e *env, name string, once func(context.Context, *env) (P, error)) ([]R, []figure, error) {
+	var runs []R
+	for i := 0; i < e.repeat; i++ {
+		if e.repeat > 1 {
+			e.logf("%s: run %d of %d", name, i+1, e.repeat)
+		}
+		r, err := once(ctx, e)
+		if err != nil {
+			if r != nil {
+				return nil, r.figures(), err
+			}
+			return nil, nil, err
+		}
+		runs = append(runs, *r)
+	}
+	return runs, nil, nil
+}

@@ -37,19 +37,9 @@ const (
 //   - peak_rss_mb: listd serve's peak resident set (VmHWM), MiB, read at the end
 //     (the largest of all runs).
 func runSubscribe(ctx context.Context, e *env) ([]figure, error) {
-	var runs []subscribeResult
-	for i := 0; i < e.repeat; i++ {
-		if e.repeat > 1 {
-			e.logf("subscribe: run %d of %d", i+1, e.repeat)
-		}
-		r, err := subscribeOnce(ctx, e)
-		if err != nil {
-			if r != nil {
-				return r.figures(), err
-			}
-			return nil, err
-		}
-		runs = append(runs, *r)
+	runs, figs, err := repeated(ctx, e, "subscribe", subscribeOnce)
+	if err != nil {
+		return figs, err
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].secs < runs[j].secs })
 	med := runs[(len(runs)-1)/2]
@@ -63,7 +53,7 @@ func runSubscribe(ctx context.Context, e *env) ([]figure, error) {
 		e.logf("subscribe: seconds of the %d runs: %s (to the last confirmation: %s); reporting the median",
 			len(runs), strings.Join(all, " "), strings.Join(conf, " "))
 	}
-	figs := med.figures()
+	figs = med.figures()
 	if len(runs) > 1 {
 		figs = append(figs, fig("runs", "%d", len(runs)))
 	}

@@ -43,26 +43,9 @@ func TestCrashDuringFanout(t *testing.T) {
 	_ = before
 
 	d.start()
-	end := time.Now().Add(90 * time.Second)
-	for {
-		per := map[string]int{}
-		for _, m := range sk.snapshot() {
-			per[m.To]++
-		}
-		if len(per) == n {
-			dups := 0
-			for _, c := range per {
-				dups += c - 1
-			}
-			t.Logf("crash at %d of %d copies: after restart every member got the post; duplicates: %d", atKill, n, dups)
-			fmt.Printf("crash-fanout: killed after %d of %d copies, duplicates after restart: %d\n", atKill, n, dups)
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("after restart only %d of %d members got the post", len(per), n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	dups := sk.waitEveryRecipient(t, n, 90*time.Second)
+	t.Logf("crash at %d of %d copies: after restart every member got the post; duplicates: %d", atKill, n, dups)
+	fmt.Printf("crash-fanout: killed after %d of %d copies, duplicates after restart: %d\n", atKill, n, dups)
 }
 
 // TestGracefulStop: SIGTERM during a fan-out lets the transactions in flight finish,

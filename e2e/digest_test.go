@@ -85,24 +85,7 @@ func TestDigestCrash(t *testing.T) {
 	if out := d.mustCLI("digest", "send", "umgang"); !strings.Contains(out, "nothing new") {
 		t.Errorf("after the restart the issue was made again: %s", out)
 	}
-	end := time.Now().Add(90 * time.Second)
-	for {
-		per := map[string]int{}
-		for _, m := range sk.snapshot() {
-			per[m.To]++
-		}
-		if len(per) == n {
-			dups := 0
-			for _, c := range per {
-				dups += c - 1
-			}
-			t.Logf("killed after %d of %d digest copies; after restart every reader got the issue; duplicates: %d", atKill, n, dups)
-			fmt.Printf("crash-digest: killed after %d of %d copies, duplicates after restart: %d\n", atKill, n, dups)
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("after restart only %d of %d readers got the digest", len(per), n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	dups := sk.waitEveryRecipient(t, n, 90*time.Second)
+	t.Logf("killed after %d of %d digest copies; after restart every reader got the issue; duplicates: %d", atKill, n, dups)
+	fmt.Printf("crash-digest: killed after %d of %d copies, duplicates after restart: %d\n", atKill, n, dups)
 }

@@ -377,3 +377,27 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// waitEveryRecipient waits until n distinct recipients have a copy and returns how
+// many copies came more than once.
+func (s *sink) waitEveryRecipient(t *testing.T, n int, timeout time.Duration) int {
+	t.Helper()
+	end := time.Now().Add(timeout)
+	for {
+		per := map[string]int{}
+		for _, m := range s.snapshot() {
+			per[m.To]++
+		}
+		if len(per) >= n {
+			dups := 0
+			for _, c := range per {
+				dups += c - 1
+			}
+			return dups
+		}
+		if time.Now().After(end) {
+			t.Fatalf("only %d of %d recipients got a copy", len(per), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
