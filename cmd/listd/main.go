@@ -39,6 +39,8 @@ commands:
   mod approve|discard ID              decide on a held post
   mod reject ID [-reason R]           the reason goes to the poster
   digest send [LIST]                  build and queue the digests that have new mail now
+  user export ADDRESS                 everything stored about ADDRESS (JSON, posts as mbox), to stdout
+  user erase ADDRESS                  remove ADDRESS and its personal data ([privacy] erase_posts)
   backup FILE                         a consistent copy of the database
 `
 
@@ -71,6 +73,8 @@ func commands() []command {
 		{"geo import", cmdGeoImport},
 		{"backup", cmdBackup},
 		{"digest send", cmdDigestSend},
+		{"user export", cmdUserExport},
+		{"user erase", cmdUserErase},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
 		{"mod approve", modAction("approve")},

@@ -29,6 +29,14 @@ type Config struct {
 	Relay    Relay    `toml:"relay"`
 	Delivery Delivery `toml:"delivery"`
 	Counsel  Counsel  `toml:"counsel"`
+	Privacy  Privacy  `toml:"privacy"`
+}
+
+// Privacy is the site's policy for personal data.
+type Privacy struct {
+	// ErasePosts says what `listd user erase` does with a person's posts: "anonymize"
+	// keeps them with the address and names replaced, "delete" removes them.
+	ErasePosts string `toml:"erase_posts"`
 }
 
 // Counsel tunes the pointers to counselling centres.
@@ -112,6 +120,7 @@ func Default() Config {
 		IMAP:     Listener{Listen: "127.0.0.1:1143"},
 		HTTP:     Listener{Listen: "127.0.0.1:8080"},
 		Delivery: Delivery{Connections: 8, RetryInitial: Duration{time.Minute}, MaxAge: Duration{5 * 24 * time.Hour}},
+		Privacy:  Privacy{ErasePosts: "anonymize"},
 		Counsel:  Counsel{Results: 3, RadiusKM: 50, CrisisWords: defaultCrisisWords(), CrisisLines: defaultCrisisLines()},
 	}
 }
@@ -193,6 +202,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Counsel.Results < 1 || c.Counsel.Results > 20 || c.Counsel.RadiusKM <= 0 || c.Counsel.RadiusKM > 1000 {
 		return errors.New("counsel.results must be 1 to 20 and counsel.radius_km 1 to 1000")
+	}
+	if c.Privacy.ErasePosts != "anonymize" && c.Privacy.ErasePosts != "delete" {
+		return fmt.Errorf("privacy.erase_posts %q must be anonymize or delete", c.Privacy.ErasePosts)
 	}
 	if c.Delivery.RetryInitial.Duration <= 0 || c.Delivery.MaxAge.Duration <= 0 {
 		return errors.New("delivery.retry_initial and delivery.max_age must be positive")

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"fmt"
+)
+
+// cmdUserExport writes everything stored about an address to stdout.
+func cmdUserExport(e *env) error {
+	f := newFlags(e, "user export")
+	return f.run(1, 1, "ADDRESS", func(a *app, pos []string) error {
+		doc, err := a.svc.Export(e.ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s\n", doc)
+		return err
+	})
+}
+
+// cmdUserErase removes an address and its personal data, its posts as the site's
+// policy says ([privacy] erase_posts).
+func cmdUserErase(e *env) error {
+	f := newFlags(e, "user erase")
+	return f.run(1, 1, "ADDRESS", func(a *app, pos []string) error {
+		del := a.cfg.Privacy.ErasePosts == "delete"
+		r, err := a.svc.Erase(e.ctx, pos[0], del)
+		if err != nil {
+			return err
+		}
+		what := "anonymized"
+		if del {
+			what = "deleted"
+		}
+		fmt.Fprintf(e.stdout, "erased: %d memberships, %d held posts, %d queued or past copies; %d posts %s\n",
+			r.Memberships, r.Held, r.Deliveries, r.Posts, what)
+		return nil
+	})
+}
