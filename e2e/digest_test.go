@@ -35,7 +35,7 @@ func TestDigest(t *testing.T) {
 	if !strings.HasPrefix(env.GetHeader("List-Unsubscribe"), "<http://127.0.0.1:8080/u/") || !strings.HasPrefix(m.From, "kita-bounces+leser=example.net.") {
 		t.Errorf("per-reader parts: %q %q", env.GetHeader("List-Unsubscribe"), m.From)
 	}
-	if strings.Contains(string(m.Data), "anna@example.net") || !strings.Contains(env.Text, "Anna") {
+	if strings.Contains(string(m.Data), "anna@example.net") || !strings.Contains(env.Text, "Sonnenblume") {
 		t.Error("the digest must name authors by name only")
 	}
 	if out := d.mustCLI("digest", "send"); !strings.Contains(out, "kita: nothing new") {

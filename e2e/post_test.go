@@ -117,11 +117,17 @@ func TestPostReachesEveryMember(t *testing.T) {
 		if !strings.Contains(env.Text, "Plätzen in Köln") || !strings.Contains(env.Text, "kita-unsubscribe@"+domain) {
 			t.Errorf("body lacks the post or the footer: %q", env.Text)
 		}
-		// Only the poster's own From may appear (pseudonymous lists hide even that).
-		for _, other := range members[1:] {
+		// The list is anonymous (the default): no copy names any member, the poster included.
+		for _, other := range members {
 			if other != m.To && bytes.Contains(m.Data, []byte(other)) {
 				t.Errorf("copy for %s names another member %s", m.To, other)
 			}
+		}
+		if from := env.GetHeader("From"); from != `"Ein Mitglied via kita" <kita@`+domain+`>` {
+			t.Errorf("From = %q", from)
+		}
+		if rt := env.GetHeader("Reply-To"); rt != "<kita@"+domain+">" {
+			t.Errorf("Reply-To = %q", rt)
 		}
 	}
 	for _, m := range members {
@@ -138,7 +144,7 @@ func TestPostReachesEveryMember(t *testing.T) {
 	if code := getJSON(t, d.httpBase+"/api/v1/lists/kita/messages?limit=10", &msgs); code != 200 || len(msgs) != 1 {
 		t.Fatalf("messages: %d %v", code, msgs)
 	}
-	if msgs[0]["subject"] != "Kitaplätze" || msgs[0]["message_id"] != "first@example.net" || msgs[0]["from_name"] != "Poster" {
+	if msgs[0]["subject"] != "Kitaplätze" || msgs[0]["message_id"] != "first@example.net" || msgs[0]["from_name"] != "" {
 		t.Errorf("archived: %v", msgs[0])
 	}
 	var one map[string]any

@@ -82,3 +82,73 @@ func TestExportAndErase(t *testing.T) {
 		})
 	}
 }
+
+// TestAnonymousList: on an anonymous list no copy, archive page or API answer carries
+// the poster's address, host or IP, and the pseudonym stands in for the name; on a
+// list that is not anonymous the poster's From stays.
+func TestAnonymousList(t *testing.T) {
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "umgang", "-anonymous", "yes")
+	d.mustCLI("list", "create", "job", "-anonymous", "no")
+	d.mustCLI("member", "add", "umgang", "Petra Schmidt <petra.schmidt@mail.example.net>", "-name", "Sonnenblume")
+	d.mustCLI("member", "add", "job", "Petra Schmidt <petra.schmidt@mail.example.net>")
+	d.mustCLI("member", "add", "umgang", "ben@example.org")
+	d.mustCLI("member", "add", "job", "ben@example.org")
+	d.start()
+	identifying := []string{
+		"Received: from petras-laptop.mail.example.net (dsl-93-184-216-34.example.net [93.184.216.34])\r\n\tby mx.mail.example.net with ESMTPSA id 42\r\n\tfor <umgang@" + domain + ">; Wed, 25 Nov 2026 09:59:58 +0100",
+		"X-Originating-IP: [93.184.216.34]",
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Thunderbird/128.0 on petras-laptop",
+		"X-Mailer: Petras Mailer",
+		"Sender: petra.schmidt@mail.example.net",
+		"DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.net; s=sel; h=from:to:subject; bh=abc; b=def",
+		"Disposition-Notification-To: petra.schmidt@mail.example.net",
+		"Message-ID: <anon1@example.org>",
+	}
+	for _, l := range []string{"umgang", "job"} {
+		to := l + "@" + domain
+		raw := plain("Petra Schmidt <petra.schmidt@mail.example.net>", to, "Umgang am Wochenende", "Wie regelt ihr das?\r\n", identifying...)
+		if l == "job" {
+			raw = strings.Replace(raw, "anon1@", "anon2@", 1)
+		}
+		if err := send(d.addrs["smtp"], "petra.schmidt@mail.example.net", []string{to}, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sk.waitFor(t, 4, 20*time.Second)
+	secrets := []string{"petra.schmidt", "mail.example.net", "93.184.216.34", "petras-laptop", "Schmidt"}
+	var anonymous, open []byte
+	for _, m := range sk.snapshot() {
+		if m.To != "ben@example.org" {
+			continue
+		}
+		if strings.Contains(string(m.Data), "umgang@") && strings.Contains(string(m.Data), "List-Id: <umgang.") {
+			anonymous = m.Data
+		} else {
+			open = m.Data
+		}
+	}
+	for _, s := range secrets {
+		if bytes.Contains(bytes.ToLower(anonymous), bytes.ToLower([]byte(s))) {
+			t.Errorf("the anonymous copy contains %q:\n%s", s, anonymous)
+		}
+	}
+	if !bytes.Contains(anonymous, []byte(`From: "Sonnenblume via umgang" <umgang@`+domain+`>`)) {
+		t.Errorf("anonymous From:\n%s", anonymous)
+	}
+	if !bytes.Contains(open, []byte("petra.schmidt@mail.example.net")) {
+		t.Errorf("a list that is not anonymous keeps the From:\n%s", open)
+	}
+	for _, path := range []string{"/umgang/", "/umgang/m/1", "/api/v1/lists/umgang/messages", "/api/v1/lists/umgang/messages/1"} {
+		body := httpGet(t, d.httpBase+path)
+		for _, s := range secrets {
+			if strings.Contains(strings.ToLower(body), strings.ToLower(s)) {
+				t.Errorf("%s shows %q", path, s)
+			}
+		}
+		if strings.HasPrefix(path, "/api/v1/lists/umgang/messages") && !strings.Contains(body, "Sonnenblume") {
+			t.Errorf("%s lacks the pseudonym:\n%s", path, body)
+		}
+	}
+}

@@ -451,6 +451,17 @@ func (c *composer) assemble(l List, top *entity, ed edit, archiveID int64, wrapp
 		return nil, fmt.Errorf("compose: %w", err)
 	}
 	repl := []replacement{{"Subject", subject}}
+	if l.Anonymous {
+		from, err := formatField("From", anonymousFrom(l))
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		replyTo, err := formatField("Reply-To", "<"+l.Name+"@"+l.Domain+">")
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		repl = append(repl, replacement{"From", from}, replacement{"Reply-To", replyTo})
+	}
 	content, err := contentFields(ed)
 	if err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
@@ -468,7 +479,7 @@ func (c *composer) assemble(l List, top *entity, ed edit, archiveID int64, wrapp
 	out := make([]byte, 0, len(c.msg)-len(top.body)+len(ed.body)+len(list)+256)
 	out, err = appendFields(out, &top.h, repl, func(k string) bool {
 		// Other content fields of a wrapped message moved into its part.
-		return isDropped(k) || (wrapped && hasPrefixFold(k, "Content-"))
+		return isDropped(k) || (wrapped && hasPrefixFold(k, "Content-")) || (l.Anonymous && isIdentifying(k))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compose: header: %w", err)

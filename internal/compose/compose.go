@@ -20,6 +20,11 @@ type List struct {
 	Domain   string // "lists.example.org"
 	BaseURL  string // "http://127.0.0.1:8080" (no trailing slash)
 	Language string // "de" or "en": footer language
+	// Anonymous lists hide who posted: From becomes "Author via NAME" <NAME@DOMAIN>,
+	// Reply-To the list, and the fields that identify a sender are removed (see
+	// isIdentifying).
+	Anonymous bool
+	Author    string // the pseudonym shown on an anonymous list; "" for none
 }
 
 // Prepared is the part of a list post shared by every member's copy.

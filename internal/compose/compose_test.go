@@ -773,3 +773,35 @@ func TestPrepareDoesNotKeepInput(t *testing.T) {
 		t.Error("output changed after the input buffer was overwritten")
 	}
 }
+
+func TestAnonymousHeader(t *testing.T) {
+	raw := "From: Petra Schmidt <petra@mail.example.net>\r\nSender: petra@mail.example.net\r\nReply-To: petra@mail.example.net\r\n" +
+		"Cc: friend@example.com\r\nReceived: from laptop [93.184.216.34]\r\nX-Mailer: Mail\r\nARC-Seal: i=1; x\r\n" +
+		"To: umgang@lists.example.org\r\nSubject: Hallo\r\nMessage-ID: <a@b>\r\n\r\nText\r\n"
+	for _, tt := range []struct {
+		author, want string
+	}{
+		{"Sonnenblume", `From: "Sonnenblume via umgang" <umgang@lists.example.org>`},
+		{"", `From: "Ein Mitglied via umgang" <umgang@lists.example.org>`},
+	} {
+		p, err := Prepare([]byte(raw), List{Name: "umgang", Domain: "lists.example.org", BaseURL: "https://lists.example.org",
+			Language: "de", Anonymous: true, Author: tt.author}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		p.WriteTo(&b, "https://lists.example.org/u/x")
+		out := b.String()
+		if !strings.Contains(out, tt.want+"\r\n") || !strings.Contains(out, "Reply-To: <umgang@lists.example.org>\r\n") {
+			t.Errorf("header:\n%s", out)
+		}
+		for _, s := range []string{"petra", "Schmidt", "93.184", "friend@", "X-Mailer", "ARC-Seal", "Sender:"} {
+			if strings.Contains(out, s) {
+				t.Errorf("anonymous copy keeps %q:\n%s", s, out)
+			}
+		}
+		if !strings.Contains(out, "Message-ID: <a@b>") || !strings.Contains(out, "To: umgang@lists.example.org") {
+			t.Errorf("kept fields missing:\n%s", out)
+		}
+	}
+}

@@ -118,6 +118,39 @@ func isDropped(key string) bool {
 	return false
 }
 
+// isIdentifying reports whether a field may tell who sent a post, its machine or its
+// mail provider; an anonymous list removes these. The list: Sender, Reply-To (set to
+// the list), Cc and Bcc, Received and its kin, originating-IP fields, mail programs,
+// DKIM and ARC signatures that no longer hold, read-receipt requests, organisation,
+// and the providers' own X- fields that carry account data.
+func isIdentifying(key string) bool {
+	switch strings.ToLower(key) {
+	case "sender", "reply-to", "cc", "bcc", "received", "received-spf", "x-received", "authentication-results",
+		"x-originating-ip", "x-sender-ip", "x-source-ip", "x-mailer", "user-agent", "x-user-agent", "x-sender",
+		"x-authenticated-sender", "x-authenticated-user", "x-envelope-from", "errors-to", "organization",
+		"organisation", "dkim-signature", "x-google-dkim-signature", "domainkey-signature", "disposition-notification-to",
+		"return-receipt-to", "x-confirm-reading-to", "x-original-sender", "x-original-from", "x-forwarded-for",
+		"x-forwarded-to", "x-client-ip", "x-real-ip", "x-ms-exchange-organization-authsource", "x-apparently-to":
+		return true
+	}
+	for _, p := range []string{"ARC-", "X-Google-", "X-Gm-", "X-MS-", "X-Microsoft-", "X-Apple-", "X-Yahoo-",
+		"X-Originating-", "X-Sender-", "X-Spam-", "X-Virus-", "X-Ui-", "X-Provags-", "X-GMX-", "X-Mailru-", "X-Proofpoint-"} {
+		if hasPrefixFold(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// anonymousFrom is the From of a post on an anonymous list.
+func anonymousFrom(l List) string {
+	who := l.Author
+	if who == "" {
+		who = map[string]string{"de": "Ein Mitglied", "en": "A member"}[l.Language]
+	}
+	return phrase(sanitizeText(who)+" via "+l.Name) + " <" + l.Name + "@" + l.Domain + ">"
+}
+
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

@@ -313,7 +313,11 @@ type published struct {
 
 // publish archives and queues a post within tx, and counts it for its poster.
 func (s *Service) publish(tx *store.Tx, l *store.List, poster string, p *archive.Parsed, raw []byte, out *published) error {
-	a, err := tx.AcceptPost(s.storePost(l, p, raw))
+	var member *store.Member
+	if poster != "" {
+		member, _ = tx.Member(l.ID, poster)
+	}
+	a, err := tx.AcceptPost(s.storePost(l, p, raw, member))
 	if err != nil {
 		return err
 	}

@@ -238,8 +238,17 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	return Decision{Action: Accept, Reason: "member", Member: member}, nil
 }
 
-// storePost is what the archive keeps of a parsed post.
-func (s *Service) storePost(l *store.List, p *archive.Parsed, raw []byte) *store.Post {
+// storePost is what the archive keeps of a parsed post. On an anonymous list the
+// author is the member's pseudonym (or nobody), never the name in the From field,
+// which is often a real name.
+func (s *Service) storePost(l *store.List, p *archive.Parsed, raw []byte, m *store.Member) *store.Post {
+	author := p.FromName
+	if l.Anonymous {
+		author = ""
+		if m != nil {
+			author = m.Name
+		}
+	}
 	key, isReply := archive.SubjectKey(p.Subject)
 	date := p.Date
 	if date.IsZero() || date.After(s.cfg.Now().Add(24*time.Hour)) {
@@ -247,7 +256,7 @@ func (s *Service) storePost(l *store.List, p *archive.Parsed, raw []byte) *store
 	}
 	return &store.Post{
 		ListID: l.ID, MessageID: p.MessageID, Subject: p.Subject, SubjectKey: key,
-		FromName: p.FromName, FromAddr: p.FromAddr, Date: date, Text: p.Text, Raw: raw,
+		FromName: author, FromAddr: p.FromAddr, Date: date, Text: p.Text, Raw: raw,
 		ParseErrors: strings.Join(p.Errors, "\n"), ParentCandidates: p.ParentCandidates(), SubjectFallback: isReply,
 	}
 }
@@ -256,7 +265,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 	log := s.log.With("list", l.Name, "message_id", p.MessageID)
 	// A post that cannot be turned into members' copies is refused now, while the
 	// sender still hears about it, rather than failing for every member later.
-	if _, err := compose.Prepare(raw, s.composeList(l), 0); err != nil {
+	if _, err := compose.Prepare(raw, s.composeList(l, ""), 0); err != nil {
 		s.posts.WithLabelValues("unreadable").Inc()
 		log.Info("post refused", "reason", "cannot be composed", "err", err)
 		return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
@@ -281,7 +290,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 	firstPost := d.Member != nil && d.Member.Posts == 0
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		if a, err = tx.AcceptPost(s.storePost(l, p, raw)); err != nil || a.Duplicate || d.Member == nil {
+		if a, err = tx.AcceptPost(s.storePost(l, p, raw, d.Member)); err != nil || a.Duplicate || d.Member == nil {
 			return err
 		}
 		d.Member.Posts++

@@ -99,7 +99,7 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
 	}
-	p, err := compose.Prepare(raw, s.composeList(l), m.ID)
+	p, err := compose.Prepare(raw, s.composeList(l, m.FromName), m.ID)
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
 	}
@@ -123,6 +123,7 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	return e, nil
 }
 
-func (s *Service) composeList(l *store.List) compose.List {
-	return compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain, BaseURL: s.cfg.BaseURL, Language: s.cfg.Language}
+func (s *Service) composeList(l *store.List, author string) compose.List {
+	return compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain, BaseURL: s.cfg.BaseURL, Language: s.cfg.Language,
+		Anonymous: l.Anonymous, Author: author}
 }
