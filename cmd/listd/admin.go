@@ -29,8 +29,19 @@ type app struct {
 
 func (a *app) Close() { a.db.Close() }
 
+// serving is what `listd serve` adds to the parts a command opens; the zero value
+// is right for the other commands.
+type serving struct {
+	logger   *slog.Logger
+	kick     func()
+	reg      prometheus.Registerer
+	tmpl     fs.FS
+	resolver lists.Resolver // DMARC lookups: only serve renders copies
+}
+
 // open loads the config and opens the database and the list domain.
-func open(e *env, configPath string, logger *slog.Logger, kick func(), reg prometheus.Registerer, tmpl fs.FS) (*app, error) {
+func open(e *env, configPath string, sv serving) (*app, error) {
+	logger, kick, reg, tmpl, resolver := sv.logger, sv.kick, sv.reg, sv.tmpl, sv.resolver
 	if tmpl == nil {
 		tmpl = templates.FS("")
 	}
@@ -53,7 +64,7 @@ func open(e *env, configPath string, logger *slog.Logger, kick func(), reg prome
 	sign := token.NewSigner(key, nil)
 	live := counsel.NewLive(db, counsel.LiveOptions{Logger: logger})
 	svc, err := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
-		Logger: logger, Kick: kick, Registerer: reg, Templates: tmpl, Counsel: live,
+		Logger: logger, Kick: kick, Registerer: reg, Templates: tmpl, Counsel: live, Resolver: resolver,
 		CounselSettings: lists.CounselConfig{Results: cfg.Counsel.Results, RadiusKM: cfg.Counsel.RadiusKM,
 			CrisisWords: cfg.Counsel.CrisisWords, CrisisLines: cfg.Counsel.CrisisLines}})
 	if err != nil {
@@ -80,7 +91,7 @@ func cmdListCreate(e *env) error {
 	if topics != "" {
 		o.Topics = strings.Split(topics, ",")
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}
@@ -98,7 +109,7 @@ func cmdListLs(e *env) error {
 	if _, err := f.parse(0, 0, "no arguments"); err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}
@@ -173,7 +184,7 @@ func cmdMemberImport(e *env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func cmdCentersImport(e *env) error {
 	case len(cs) == 0:
 		return fmt.Errorf("no centres in %s; nothing imported", file)
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func cmdCentersExport(e *env) error {
 	if _, err := f.parse(0, 0, "no arguments"); err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func cmdCentersLs(e *env) error {
 	if _, err := f.parse(0, 0, "no arguments"); err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func cmdGeoImport(e *env) error {
 		}
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}

@@ -195,7 +195,7 @@ func (f *flags) run(minArgs, maxArgs int, names string, fn func(a *app, pos []st
 	if err != nil {
 		return err
 	}
-	a, err := open(f.e, *f.config, nil, nil, nil, nil)
+	a, err := open(f.e, *f.config, serving{})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func modAction(action string) func(e *env) error {
 		if err != nil || id <= 0 {
 			return fmt.Errorf("%w: %q is not a held post's number (see listd mod ls)", errUsage, pos[0])
 		}
-		a, err := open(e, *f.config, nil, nil, nil, nil)
+		a, err := open(e, *f.config, serving{})
 		if err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func cmdModLs(e *env) error {
 	if _, err := f.parse(0, 0, "no arguments"); err != nil {
 		return err
 	}
-	a, err := open(e, *f.config, nil, nil, nil, nil)
+	a, err := open(e, *f.config, serving{})
 	if err != nil {
 		return err
 	}
@@ -93,6 +93,10 @@ func cmdListSet(e *env) error {
 	f.Func("keywords", "words that hold a post, comma separated", func(v string) error { o.HoldKeywords = &v; return nil })
 	f.Func("emergency", "on or off: hold every post", func(v string) error { o.Emergency = &v; return nil })
 	f.Func("digest", "daily or weekly", func(v string) error { o.DigestFreq = &v; return nil })
+	f.Func("dmarc", "auto or always: when a list that is not anonymous sends posts from its own address", func(v string) error {
+		o.DMARCRewrite = &v
+		return nil
+	})
 	f.Func("digest-time", "when the digest goes out, e.g. 07:00", func(v string) error { o.DigestTime = &v; return nil })
 	f.Func("digest-tz", "the time zone of -digest-time, e.g. Europe/Berlin", func(v string) error { o.DigestTZ = &v; return nil })
 	f.Func("digest-day", "weekly digests: 0 Sunday .. 6 Saturday", func(v string) error {

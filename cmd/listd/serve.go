@@ -47,7 +47,7 @@ func cmdServe(e *env) error {
 			dl.Kick()
 		}
 	}
-	a, err := open(e, *f.config, logger, kick, reg, templates.FS(*templateDir))
+	a, err := open(e, *f.config, serving{logger: logger, kick: kick, reg: reg, tmpl: templates.FS(*templateDir), resolver: net.DefaultResolver})
 	if err != nil {
 		return err
 	}

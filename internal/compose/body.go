@@ -461,6 +461,19 @@ func (c *composer) assemble(l List, top *entity, ed edit, archiveID int64, wrapp
 			return nil, fmt.Errorf("compose: %w", err)
 		}
 		repl = append(repl, replacement{"From", from}, replacement{"Reply-To", replyTo})
+	} else if l.MungeFrom {
+		from, err := formatField("From", anonymousFrom(l))
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		repl = append(repl, replacement{"From", from})
+		if orig := top.h.Get("From"); orig != "" && !top.h.Has("Reply-To") {
+			replyTo, err := formatField("Reply-To", strings.TrimSpace(orig))
+			if err != nil {
+				return nil, fmt.Errorf("compose: %w", err)
+			}
+			repl = append(repl, replacement{"Reply-To", replyTo})
+		}
 	}
 	content, err := contentFields(ed)
 	if err != nil {

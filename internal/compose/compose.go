@@ -25,6 +25,11 @@ type List struct {
 	// isIdentifying).
 	Anonymous bool
 	Author    string // the pseudonym shown on an anonymous list; "" for none
+	// MungeFrom sends a post of a list that is not anonymous from the list's own
+	// address ("Author via NAME"), with the poster's address in Reply-To unless the
+	// post names one: what a receiver's DMARC check needs when the poster's domain
+	// asks for it.
+	MungeFrom bool
 }
 
 // Prepared is the part of a list post shared by every member's copy.

@@ -62,6 +62,8 @@ type Config struct {
 	Kick       func()
 	Registerer prometheus.Registerer // may be nil
 	Templates  fs.FS                 // holds mail/de/*.txt and mail/en/*.txt
+	// Resolver looks up senders' DMARC policies; nil never rewrites From for DMARC.
+	Resolver Resolver
 	// Counsel is the counselling directory; nil turns counselling replies off.
 	Counsel         Directories
 	CounselSettings CounselConfig
@@ -81,6 +83,7 @@ type Service struct {
 	mu       sync.Mutex
 	prepared map[int64]*preparedEntry // rendering cache, see render.go
 	digests  digestCache
+	dmarc    dmarcCache
 	clock    uint64
 }
 
@@ -356,7 +359,7 @@ type ListSettings struct {
 	Nonmember, AttachmentTypes, HoldKeywords, Emergency        *string
 	FirstPosts                                                 *int
 	MaxSize                                                    *int64
-	DigestFreq, DigestTime, DigestTZ                           *string
+	DigestFreq, DigestTime, DigestTZ, DMARCRewrite             *string
 	DigestDay, DigestMaxPosts                                  *int
 }
 
@@ -423,6 +426,10 @@ func (s *Service) UpdateList(ctx context.Context, name string, o ListSettings) (
 	}
 	if o.HoldKeywords != nil {
 		l.HoldKeywords = cleanTopics(strings.Split(*o.HoldKeywords, ","))
+	}
+	set(&l.DMARCRewrite, o.DMARCRewrite)
+	if !oneOf(l.DMARCRewrite, "auto", "always") {
+		return nil, inputErr("-dmarc %q: must be auto or always", l.DMARCRewrite)
 	}
 	set(&l.DigestFreq, o.DigestFreq)
 	if !oneOf(l.DigestFreq, "daily", "weekly") {

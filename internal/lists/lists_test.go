@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -195,3 +196,78 @@ func newSignerWithClock(now func() time.Time) *token.Signer {
 }
 
 func archiveParse(raw string) (*archive.Parsed, error) { return archive.Parse([]byte(raw)) }
+
+type fakeResolver map[string][]string
+
+func (f fakeResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	if v, ok := f[name]; ok {
+		return v, nil
+	}
+	return nil, errors.New("no such host")
+}
+
+func TestDMARCRewrite(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	s.cfg.Resolver = fakeResolver{
+		"_dmarc.strict.example": {"v=DMARC1; p=reject; rua=mailto:d@strict.example"},
+		"_dmarc.quar.example":   {"v=DMARC1;p=quarantine"},
+		"_dmarc.lax.example":    {"v=DMARC1; p=none"},
+		"_dmarc.spf.example":    {"v=spf1 -all"},
+	}
+	l, _ := s.List(ctx, "kita")
+	no := "no"
+	if _, err := s.UpdateList(ctx, "kita", ListSettings{Anonymous: &no}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		from    string
+		rewrite bool
+	}{
+		{"a@strict.example", true}, {"b@quar.example", true}, {"c@lax.example", false},
+		{"d@spf.example", false}, {"e@unknown.example", false},
+	}
+	for i, tt := range tests {
+		s.AddMember(ctx, "kita", tt.from, MemberOptions{})
+		mid := fmt.Sprintf("<d%d@x>", i)
+		if err := deliver(t, s, tt.from, "kita@lists.example.org", "From: Poster <"+tt.from+">\r\nSubject: x\r\nMessage-ID: "+mid+"\r\n\r\nHallo\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := db.ClaimDue(ctx, time.Now().Add(time.Hour), 1000)
+		var c Copy
+		for _, d := range ds {
+			if d.MessageID != 0 {
+				var err error
+				if c, err = s.Render(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var b strings.Builder
+		c.Message.WriteTo(&b)
+		out := b.String()
+		rewritten := strings.Contains(out, `From: "Poster via kita" <kita@lists.example.org>`)
+		if rewritten != tt.rewrite {
+			t.Errorf("%s: rewritten = %v, want %v\n%s", tt.from, rewritten, tt.rewrite, out)
+		}
+		if rewritten && !strings.Contains(out, "Reply-To: Poster <"+tt.from+">") {
+			t.Errorf("%s: the poster's address should be in Reply-To:\n%s", tt.from, out)
+		}
+		db.Finish(ctx, time.Now(), finishAll(ds))
+	}
+	_ = l
+	always := "always"
+	s.UpdateList(ctx, "kita", ListSettings{DMARCRewrite: &always})
+	bad := "sometimes"
+	if _, err := s.UpdateList(ctx, "kita", ListSettings{DMARCRewrite: &bad}); err == nil {
+		t.Error("-dmarc sometimes accepted")
+	}
+}
+
+func finishAll(ds []*store.Delivery) []store.Outcome {
+	var out []store.Outcome
+	for _, d := range ds {
+		out = append(out, store.Outcome{ID: d.ID, State: "sent"})
+	}
+	return out
+}

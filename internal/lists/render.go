@@ -99,7 +99,11 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
 	}
-	p, err := compose.Prepare(raw, s.composeList(l, m.FromName), m.ID)
+	cl := s.composeList(l, m.FromName)
+	if !l.Anonymous && (l.DMARCRewrite == "always" || s.strictDMARC(ctx, domainOf(m.FromAddr))) {
+		cl.MungeFrom, cl.Author = true, or(m.FromName, m.FromAddr)
+	}
+	p, err := compose.Prepare(raw, cl, m.ID)
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
 	}
