@@ -152,3 +152,30 @@ func TestAnonymousList(t *testing.T) {
 		}
 	}
 }
+
+// TestFigures: /metrics carries the association's aggregate figures, and no address.
+func TestFigures(t *testing.T) {
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "kita")
+	d.mustCLI("member", "add", "kita", "anna@example.net")
+	d.mustCLI("member", "add", "kita", "ben@example.net", "-mode", "digest")
+	d.start()
+	list := "kita@" + domain
+	send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("anna@example.net", list, "Eins", "x\r\n"))
+	send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("anna@example.net", list, "Zwei", "x\r\n"))
+	sk.waitFor(t, 2, 20*time.Second)
+	body := httpGet(t, d.httpBase+"/metrics")
+	month := time.Now().UTC().Format("2006-01")
+	for _, want := range []string{
+		`listd_readers{list="kita",mode="each"} 1`, `listd_readers{list="kita",mode="digest"} 1`,
+		`listd_posters{list="kita",month="` + month + `"} 1`, `listd_first_posts{list="kita",month="` + month + `"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "@example.net") {
+		t.Error("/metrics shows an address")
+	}
+}

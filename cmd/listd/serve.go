@@ -53,7 +53,7 @@ func cmdServe(e *env) error {
 	}
 	defer a.Close()
 	cfg := a.cfg
-	reg.MustRegister(queueCollector{db: a.db})
+	reg.MustRegister(newQueueCollector(a.db), newFiguresCollector(a.db))
 
 	if cfg.Relay.Address != "" {
 		dl = delivery.New(a.db, renderer{a.svc}, delivery.Config{
@@ -202,11 +202,16 @@ func (r renderer) Render(ctx context.Context, d *store.Delivery) (delivery.Copy,
 }
 
 // queueCollector exports the queue's row counts on /metrics.
-type queueCollector struct{ db *store.DB }
+type queueCollector struct {
+	db   *store.DB
+	desc *prometheus.Desc
+}
 
-var queueDesc = prometheus.NewDesc("listd_queue_rows", "Rows in the outbound queue by state.", []string{"state"}, nil)
+func newQueueCollector(db *store.DB) queueCollector {
+	return queueCollector{db: db, desc: prometheus.NewDesc("listd_queue_rows", "Rows in the outbound queue by state.", []string{"state"}, nil)}
+}
 
-func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDesc }
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -216,7 +221,7 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for state, n := range counts {
-		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(n), state)
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), state)
 	}
 }
 
@@ -249,6 +254,49 @@ func scheduleDigests(ctx context.Context, svc *lists.Service, logger *slog.Logge
 		}
 		if err := svc.SendDueDigests(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("digests", "err", err)
+		}
+	}
+}
+
+// figuresCollector exports the association's aggregate figures on /metrics: counts
+// only, never linked to a person.
+type figuresCollector struct {
+	db      *store.DB
+	figures map[string]*prometheus.Desc
+	counsel *prometheus.Desc
+}
+
+func newFiguresCollector(db *store.DB) figuresCollector {
+	return figuresCollector{db: db,
+		figures: map[string]*prometheus.Desc{
+			"readers":     prometheus.NewDesc("listd_readers", "Members by list and delivery mode.", []string{"list", "mode"}, nil),
+			"posters":     prometheus.NewDesc("listd_posters", "Distinct posters by list and month.", []string{"list", "month"}, nil),
+			"first_posts": prometheus.NewDesc("listd_first_posts", "Members' first posts by list and month.", []string{"list", "month"}, nil),
+		},
+		counsel: prometheus.NewDesc("listd_counselling", "Counselling searches and replies by month, topic and kind.",
+			[]string{"month", "topic", "kind"}, nil),
+	}
+}
+
+func (c figuresCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.figures {
+		ch <- d
+	}
+	ch <- c.counsel
+}
+
+func (c figuresCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	since := time.Now().AddDate(-1, 0, 0).Format("2006-01")
+	if fs, err := c.db.Figures(ctx, since); err == nil {
+		for _, f := range fs {
+			ch <- prometheus.MustNewConstMetric(c.figures[f.Name], prometheus.GaugeValue, float64(f.Count), f.List, f.Label)
+		}
+	}
+	if cs, err := c.db.CounselStats(ctx, since); err == nil {
+		for _, s := range cs {
+			ch <- prometheus.MustNewConstMetric(c.counsel, prometheus.GaugeValue, float64(s.Count), s.Month, s.Topic, s.Kind)
 		}
 	}
 }
