@@ -62,3 +62,19 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+func FuzzLoad(f *testing.F) {
+	f.Add("domain = \"lists.example.org\"\n[smtp]\nlisten = \"127.0.0.1:2525\"\n")
+	f.Add("[delivery]\nretry_initial = \"2s\"\n")
+	f.Add("[counsel]\nresults = 0\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		path := filepath.Join(t.TempDir(), "listd.toml")
+		if err := os.WriteFile(path, []byte(in), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(path)
+		if err == nil && c.Validate() != nil {
+			t.Fatalf("Load accepted a config that does not validate: %q", in)
+		}
+	})
+}

@@ -271,3 +271,26 @@ func finishAll(ds []*store.Delivery) []store.Outcome {
 	}
 	return out
 }
+
+// FuzzAddresses feeds the parsers of addresses: list addresses at RCPT (with their
+// +TOKEN forms) and operator input ("Name <addr>" lines).
+func FuzzAddresses(f *testing.F) {
+	s, _, _ := newService(f)
+	for _, seed := range []string{"kita@lists.example.org", "kita-confirm+0123456789abcdef.aaaaaaaaaaaaa@lists.example.org",
+		"kita-bounces+anna=example.net.aaaaaaaaaaaaa@lists.example.org", "kita-moderate+1.x@lists.example.org",
+		"beratung@lists.example.org", "Anna <anna@example.net>", "@", "a@b@c", "kita-@lists.example.org"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		ctx := context.Background()
+		rc, err := s.resolve(ctx, in)
+		var rej *Rejection
+		if err != nil && !errors.As(err, &rej) {
+			t.Fatalf("resolve(%q): not a clear refusal: %v", in, err)
+		}
+		if err == nil && rc.Kind == KindBounce && rc.Token != "" {
+			s.verpAddress(rc.List.Name, rc.Token)
+		}
+		NormalizeAddress(in)
+	})
+}
