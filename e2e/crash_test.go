@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,17 +16,7 @@ func TestCrashDuringFanout(t *testing.T) {
 	sk.delay = 2 * time.Millisecond // slow enough to stop it half way
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "umgang", "-title", "Umgang")
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "member%04d@example.net\n", i)
-	}
-	file := filepath.Join(d.dir, "members.txt")
-	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out := d.mustCLI("member", "import", "umgang", file); !strings.Contains(out, "2000") {
-		t.Fatalf("import: %s", out)
-	}
+	d.importMembers("umgang", "member%04d@example.net", n)
 	d.start()
 	raw := strings.Replace(post("member0001@example.net", "Umgangsrecht", "Frage zum Umgang.\r\n"), "kita@", "umgang@", 1)
 	if err := send(d.addrs["smtp"], "member0001@example.net", []string{"umgang@" + domain}, raw); err != nil {
@@ -56,13 +44,7 @@ func TestGracefulStop(t *testing.T) {
 	sk.delay = 5 * time.Millisecond
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "job")
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "m%03d@example.net\n", i)
-	}
-	file := filepath.Join(d.dir, "m.txt")
-	os.WriteFile(file, []byte(b.String()), 0o600)
-	d.mustCLI("member", "import", "job", file)
+	d.importMembers("job", "m%03d@example.net", n)
 	d.start()
 	raw := strings.Replace(post("m001@example.net", "Teilzeit", "Teilzeit?\r\n"), "kita@", "job@", 1)
 	if err := send(d.addrs["smtp"], "m001@example.net", []string{"job@" + domain}, raw); err != nil {

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,13 +57,7 @@ func TestDigestCrash(t *testing.T) {
 	sk.delay = 2 * time.Millisecond
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "umgang")
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "leser%04d@example.net\n", i)
-	}
-	file := filepath.Join(d.dir, "leser.txt")
-	os.WriteFile(file, []byte(b.String()), 0o600)
-	d.mustCLI("member", "import", "umgang", file, "-mode", "digest")
+	d.importMembers("umgang", "leser%04d@example.net", n, "-mode", "digest")
 	d.mustCLI("member", "add", "umgang", "anna@example.net", "-mode", "nomail")
 	d.start()
 	list := "umgang@" + domain

@@ -401,3 +401,20 @@ func (s *sink) waitEveryRecipient(t *testing.T, n int, timeout time.Duration) in
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// importMembers adds n members named format (with one %04d) to list through
+// `listd member import`, with extra options such as "-mode", "digest".
+func (d *daemon) importMembers(list, format string, n int, extra ...string) {
+	d.t.Helper()
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, format+"\n", i)
+	}
+	file := filepath.Join(d.dir, list+"-members.txt")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		d.t.Fatal(err)
+	}
+	if out := d.mustCLI(append([]string{"member", "import", list, file}, extra...)...); !strings.Contains(out, fmt.Sprintf("imported %d", n)) {
+		d.t.Fatalf("import: %s", out)
+	}
+}

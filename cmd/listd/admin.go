@@ -106,23 +106,17 @@ func cmdListCreate(e *env) error {
 
 func cmdListLs(e *env) error {
 	f := newFlags(e, "list ls")
-	if _, err := f.parse(0, 0, "no arguments"); err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, serving{})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	ls, err := a.svc.Lists(e.ctx)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(e.stdout)
-	for _, l := range ls {
-		fmt.Fprintf(w, "%s\t%d\t%s\n", l.Name, l.Members, oneLine(l.Title))
-	}
-	return w.Flush()
+	return f.run(0, 0, "no arguments", func(a *app, _ []string) error {
+		ls, err := a.svc.Lists(e.ctx)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(e.stdout)
+		for _, l := range ls {
+			fmt.Fprintf(w, "%s\t%d\t%s\n", l.Name, l.Members, oneLine(l.Title))
+		}
+		return w.Flush()
+	})
 }
 
 func memberFlags(f *flags, o *lists.MemberOptions) {

@@ -71,44 +71,32 @@ func warnPlacement(e *env, a *app, file string, cs []counsel.Center) error {
 
 func cmdCentersExport(e *env) error {
 	f := newFlags(e, "centers export")
-	if _, err := f.parse(0, 0, "no arguments"); err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, serving{})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	cs, err := a.db.Centers(e.ctx)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(e.stdout)
-	if err := counsel.WriteCenters(w, counsel.FromStore(cs)); err != nil {
-		return err
-	}
-	return w.Flush()
+	return f.run(0, 0, "no arguments", func(a *app, _ []string) error {
+		cs, err := a.db.Centers(e.ctx)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(e.stdout)
+		if err := counsel.WriteCenters(w, counsel.FromStore(cs)); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
 }
 
 func cmdCentersLs(e *env) error {
 	f := newFlags(e, "centers ls")
-	if _, err := f.parse(0, 0, "no arguments"); err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, serving{})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	cs, err := a.db.Centers(e.ctx)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(e.stdout)
-	for _, c := range cs {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", oneLine(c.Name), oneLine(c.PostalCode), oneLine(c.City), oneLine(strings.Join(c.Topics, ";")))
-	}
-	return w.Flush()
+	return f.run(0, 0, "no arguments", func(a *app, _ []string) error {
+		cs, err := a.db.Centers(e.ctx)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(e.stdout)
+		for _, c := range cs {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", oneLine(c.Name), oneLine(c.PostalCode), oneLine(c.City), oneLine(strings.Join(c.Topics, ";")))
+		}
+		return w.Flush()
+	})
 }
 
 // cmdGeoImport replaces the postal-code places of the countries in a GeoNames dump.

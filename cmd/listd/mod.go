@@ -45,24 +45,18 @@ func modAction(action string) func(e *env) error {
 
 func cmdModLs(e *env) error {
 	f := newFlags(e, "mod ls")
-	if _, err := f.parse(0, 0, "no arguments"); err != nil {
-		return err
-	}
-	a, err := open(e, *f.config, serving{})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	hs, err := a.svc.HeldPosts(e.ctx, "")
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(e.stdout)
-	for _, h := range hs {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", h.Held.ID, h.List.Name, h.Held.CreatedAt.Local().Format("2006-01-02 15:04"),
-			oneLine(h.Held.FromAddr), oneLine(h.Held.Reason), oneLine(h.Held.Subject))
-	}
-	return w.Flush()
+	return f.run(0, 0, "no arguments", func(a *app, _ []string) error {
+		hs, err := a.svc.HeldPosts(e.ctx, "")
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(e.stdout)
+		for _, h := range hs {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", h.Held.ID, h.List.Name, h.Held.CreatedAt.Local().Format("2006-01-02 15:04"),
+				oneLine(h.Held.FromAddr), oneLine(h.Held.Reason), oneLine(h.Held.Subject))
+		}
+		return w.Flush()
+	})
 }
 
 // cmdListSet changes a list's settings and hold rules.
