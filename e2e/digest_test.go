@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -49,8 +51,11 @@ func TestDigest(t *testing.T) {
 }
 
 // TestDigestCrash kills listd while an issue goes to 2,000 digest readers and restarts
-// it: the issue is not made again, and every reader gets it. Copies that the relay took
-// before their outcome was written go out again; their number is reported.
+// it: the issue is not made again, and every reader ends up with exactly one issue.
+// SMTP cannot do better than at-least-once across a crash: a relay keeps a copy once
+// it has the final dot, even when listd dies before reading its 250 (RFC 1047). Such a
+// copy goes out again under the same Message-ID, so the reader's mail store folds it; the test checks that every
+// reader got one distinct issue and that repeats are bounded by the copies in flight.
 func TestDigestCrash(t *testing.T) {
 	const n = 2000
 	sk := newSink(t)
@@ -78,6 +83,26 @@ func TestDigestCrash(t *testing.T) {
 		t.Errorf("after the restart the issue was made again: %s", out)
 	}
 	dups := sk.waitEveryRecipient(t, n, 90*time.Second)
-	t.Logf("killed after %d of %d digest copies; after restart every reader got the issue; duplicates: %d", atKill, n, dups)
-	fmt.Printf("crash-digest: killed after %d of %d copies, duplicates after restart: %d\n", atKill, n, dups)
+	issues := map[string]map[string]bool{}
+	for _, m := range sk.snapshot() {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatalf("copy for %s: %v", m.To, err)
+		}
+		if issues[m.To] == nil {
+			issues[m.To] = map[string]bool{}
+		}
+		issues[m.To][msg.Header.Get("Message-Id")] = true
+	}
+	for rcpt, ids := range issues {
+		if len(ids) != 1 {
+			t.Errorf("%s got %d different issues: %v", rcpt, len(ids), ids)
+		}
+	}
+	// The default delivery.connections: at most one copy in flight on each.
+	if dups > 8 {
+		t.Errorf("%d copies went out twice; at most the 8 in flight at the kill may", dups)
+	}
+	t.Logf("killed after %d of %d digest copies; after restart every reader had exactly one issue; copies repeated under the same Message-ID: %d", atKill, n, dups)
+	fmt.Printf("crash-digest: killed after %d of %d copies, repeated copies (same Message-ID) after restart: %d\n", atKill, n, dups)
 }

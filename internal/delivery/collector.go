@@ -12,29 +12,30 @@ const (
 	finalFlushTries = 3
 )
 
-// collect writes outcomes to the store in batches, so that the database sees few,
-// larger transactions: a batch is written when it reaches flushSize or flushDelay
-// after its first outcome, and what is left when in closes. A failed write is kept and
-// tried again later, since its rows stay in flight (unclaimable) until recorded.
+// collect writes outcomes to the store as a group commit: it writes as soon as an
+// outcome arrives, together with every outcome that queued up during the previous
+// write (up to flushSize). Under load the batches grow by themselves, so the database
+// sees few transactions; when idle, an outcome is on disk about a commit after the
+// relay's reply, which keeps the copies a crash would repeat to those in flight. A
+// failed write is kept and tried again after a backoff, since its rows stay in flight
+// (unclaimable) until recorded.
 func (d *Deliverer) collect(ctx context.Context, in <-chan store.Outcome) {
 	var buf []store.Outcome
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
-	var timerC <-chan time.Time
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	var retryC <-chan time.Time
 	failures := 0
 	flush := func() {
 		if err := d.finish(ctx, buf); err != nil {
 			failures = min(failures+1, 9)
 			d.log.Error("record delivery outcomes", "rows", len(buf), "err", err)
-			timer.Reset(flushDelay << failures) // up to ~10 s
-			timerC = timer.C
+			retry.Reset(retryDelay << failures) // up to ~10 s
+			retryC = retry.C
 			return
 		}
 		failures = 0
 		buf = buf[:0]
-		timer.Stop()
-		timerC = nil
 	}
 	for {
 		select {
@@ -44,15 +45,29 @@ func (d *Deliverer) collect(ctx context.Context, in <-chan store.Outcome) {
 				return
 			}
 			buf = append(buf, o)
-			switch {
-			case len(buf) >= flushSize && failures == 0:
-				flush()
-			case timerC == nil:
-				timer.Reset(flushDelay)
-				timerC = timer.C
+			closed := false
+		drain:
+			for len(buf) < flushSize {
+				select {
+				case o, ok := <-in:
+					if !ok {
+						closed = true
+						break drain
+					}
+					buf = append(buf, o)
+				default:
+					break drain
+				}
 			}
-		case <-timerC:
-			timerC = nil
+			if closed {
+				d.finalFlush(ctx, buf)
+				return
+			}
+			if failures == 0 {
+				flush()
+			}
+		case <-retryC:
+			retryC = nil
 			flush()
 		}
 	}

@@ -75,7 +75,7 @@ const (
 	claimRetry    = 5 * time.Second    // after the store failed to claim
 	relayDownFor  = 5 * time.Second    // after a failed connect, fail others fast for this long
 	flushSize     = 200
-	flushDelay    = 10 * time.Millisecond // short: a crash repeats the copies of this window
+	retryDelay    = 10 * time.Millisecond // after a failed write of outcomes, doubling
 	maxErrorLen   = 1000                  // of the error text stored with a row
 )
 
