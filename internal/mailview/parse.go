@@ -1,0 +1,202 @@
+package mailview
+
+import (
+	"bytes"
+	"fmt"
+	"net/textproto"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2/mediatype"
+)
+
+const (
+	maxDepth = 20   // multipart nesting followed; deeper content stays one part
+	maxParts = 1000 // parts read; the rest of a message stays unread
+)
+
+// part is a node of the MIME tree. The content of a leaf is kept as transmitted
+// (transfer-encoded); decoding is left to whoever shows or serves it.
+type part struct {
+	header    textproto.MIMEHeader
+	ctype     string            // media type, lower-cased; "" when none was given
+	params    map[string]string // Content-Type parameters, names lower-cased
+	disp      string            // disposition type, lower-cased
+	contentID string            // without angle brackets
+	body      []byte            // content of a leaf
+	children  []*part
+	parent    *part
+}
+
+// parser reads one message. The MIME structure is parsed here rather than by
+// enmime: its boundary reader copies byte by byte, which cost most of the time of
+// rendering a multipart mail. The parse is lenient in the ways mail needs (header
+// lines without a colon end the header, a missing closing boundary ends the part at
+// the end of the message), bounded in depth and count, and never fails.
+type parser struct {
+	nparts int
+	errs   []string
+}
+
+func (ps *parser) note(format string, args ...any) {
+	if len(ps.errs) < maxErrors {
+		ps.errs = append(ps.errs, fmt.Sprintf(format, args...))
+	}
+}
+
+func (ps *parser) parse(raw []byte, parent *part, depth int, defaultType string) *part {
+	ps.nparts++
+	hdr, body := ps.splitHeader(raw)
+	p := &part{header: hdr, parent: parent}
+	ct := hdr.Get("Content-Type")
+	if ct == "" {
+		ct = defaultType
+	}
+	mt, params, _, err := mediatype.Parse(ct)
+	if err != nil {
+		ps.note("unreadable Content-Type %q", clip(ct, 60))
+		mt, params = "", nil
+	}
+	p.ctype, p.params = strings.ToLower(mt), params
+	if p.params == nil {
+		p.params = map[string]string{}
+	}
+	if d := hdr.Get("Content-Disposition"); d != "" {
+		if dt, _, _, err := mediatype.Parse(d); err == nil {
+			p.disp = strings.ToLower(dt)
+		} else if i := strings.IndexByte(d, ';'); i > 0 {
+			p.disp = strings.ToLower(strings.TrimSpace(d[:i]))
+		}
+	}
+	p.contentID = strings.Trim(strings.TrimSpace(hdr.Get("Content-Id")), "<>")
+
+	boundary := p.params["boundary"]
+	if !strings.HasPrefix(p.ctype, "multipart/") || boundary == "" {
+		p.body = body
+		return p
+	}
+	if depth >= maxDepth || ps.nparts >= maxParts {
+		ps.note("MIME structure too deep or too large; the rest is not shown")
+		p.body = body
+		return p
+	}
+	segments := ps.splitMultipart(body, boundary)
+	if segments == nil {
+		ps.note("multipart without its boundary; shown as text")
+		p.body = body
+		return p
+	}
+	childType := "text/plain"
+	if p.ctype == "multipart/digest" {
+		childType = "message/rfc822"
+	}
+	for _, seg := range segments {
+		if ps.nparts >= maxParts {
+			ps.note("more than %d MIME parts; the rest is not shown", maxParts)
+			break
+		}
+		p.children = append(p.children, ps.parse(seg, p, depth+1, childType))
+	}
+	return p
+}
+
+// splitHeader reads the header lines up to the first blank line. A line that is
+// neither a field nor a continuation ends the header: the body starts there, so a
+// message without any header shows as text.
+func (ps *parser) splitHeader(raw []byte) (textproto.MIMEHeader, []byte) {
+	hdr := textproto.MIMEHeader{}
+	var key string
+	pos := 0
+	for pos < len(raw) {
+		end := bytes.IndexByte(raw[pos:], '\n')
+		next := len(raw)
+		if end >= 0 {
+			next = pos + end + 1
+			end += pos
+		} else {
+			end = len(raw)
+		}
+		line := bytes.TrimSuffix(raw[pos:end], []byte("\r"))
+		if len(line) == 0 {
+			return hdr, raw[next:]
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if key == "" {
+				return hdr, raw[pos:] // indented text, not a header
+			}
+			vs := hdr[key]
+			vs[len(vs)-1] += " " + strings.TrimSpace(string(line))
+			pos = next
+			continue
+		}
+		if pos == 0 && bytes.HasPrefix(line, []byte("From ")) {
+			pos = next // an mbox separator line
+			continue
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || bytes.ContainsAny(line[:colon], " \t") {
+			if pos > 0 {
+				ps.note("header ends without a blank line")
+			}
+			return hdr, raw[pos:]
+		}
+		key = textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
+		hdr[key] = append(hdr[key], strings.TrimSpace(string(line[colon+1:])))
+		pos = next
+	}
+	return hdr, nil
+}
+
+// splitMultipart cuts a multipart body at its boundary lines ("--boundary", with
+// optional trailing white space; "--boundary--" closes). The line break before a
+// boundary belongs to the boundary. nil means no boundary line was found.
+func (ps *parser) splitMultipart(body []byte, boundary string) [][]byte {
+	delim := []byte("--" + boundary)
+	var segs [][]byte
+	start := -1 // start of the current part, -1 before the first boundary
+	for pos := 0; pos < len(body); {
+		end := bytes.IndexByte(body[pos:], '\n')
+		next := len(body)
+		if end >= 0 {
+			next = pos + end + 1
+			end += pos
+		} else {
+			end = len(body)
+		}
+		line := body[pos:end]
+		if bytes.HasPrefix(line, delim) {
+			rest := line[len(delim):]
+			closing := bytes.HasPrefix(rest, []byte("--"))
+			if closing {
+				rest = rest[2:]
+			}
+			if len(bytes.TrimSpace(rest)) == 0 {
+				if start >= 0 {
+					segs = append(segs, trimLineEnd(body[start:pos]))
+				}
+				if closing {
+					return nonNil(segs)
+				}
+				start = next
+			}
+		}
+		pos = next
+	}
+	if start < 0 {
+		return nil
+	}
+	ps.note("multipart not closed")
+	return append(segs, body[start:])
+}
+
+func nonNil(segs [][]byte) [][]byte {
+	if segs == nil {
+		return [][]byte{}
+	}
+	return segs
+}
+
+// trimLineEnd removes one trailing line break.
+func trimLineEnd(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}
