@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	archiveSeed = 2026
+	// Requests per kind of page; each kind is warmed up with archiveWarmup requests
+	// first (other pages than those measured, where there are enough).
+	archiveSearches = 50
+	archiveThreads  = 50
+	archiveMessages = 100
+	archiveWarmup   = 20
+)
+
+// runArchive measures the archive at each size of -archive-sizes: `listd archive
+// import` of a generated mbox (genCorpus: threads up to 150 posts and 35 levels,
+// German and English, encoded headers and bodies, HTML, attachments), the database's
+// size, then with `listd serve` on the imported data the pages people read, one
+// client on 127.0.0.1, sequentially, after a warm-up:
+//
+//   - importN.seconds: wall time of `listd -config F archive import forum FILE`
+//     (process start, reading, parsing, threading, storing and indexing).
+//   - importN.messages_per_second
+//   - dbN.mb: all files of the data dir after the import (database, WAL), MiB.
+//   - searchN.p50_ms, .p99_ms: GET /forum/search?q=... over 50 queries: single
+//     words, two words, "phrases" and compounds by prefix (Unterhalt*).
+//   - threadN.p50_ms, .p99_ms: GET /forum/t/ID over 50 threads, the biggest one
+//     (150 posts) among them.
+//   - messageN.p50_ms, .p99_ms: GET /forum/m/ID over 100 messages.
+//   - messageN/threadN/searchN.first_ms: the first request of each kind, before the
+//     warm-up: what the first reader after the import waits.
+//   - serveN.peak_rss_mb: listd serve's peak resident set after the pages.
+//
+// Every page must answer 200; anything else fails the benchmark (after the other
+// kinds of page were measured).
+//
+// With -repeat N each size runs N times, each with a fresh data dir and listd, and
+// each figure is the median of its N values.
+func runArchive(ctx context.Context, e *env) ([]figure, error) {
+	var figs []figure
+	var errs []error
+	for _, n := range e.archiveSizes {
+		var runs [][]figure
+		for i := range e.repeat {
+			if e.repeat > 1 {
+				e.logf("archive: %d messages, run %d of %d", n, i+1, e.repeat)
+			}
+			f, err := archiveOnce(ctx, e, n)
+			if err != nil {
+				figs = append(figs, f...)
+				errs = append(errs, fmt.Errorf("%d messages: %w", n, err))
+				break
+			}
+			runs = append(runs, f)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if len(runs) == e.repeat {
+			figs = append(figs, medianFigures(runs)...)
+		}
+	}
+	return figs, errors.Join(errs...)
+}
+
+// medianFigures is each figure's median over runs (the middle value, as that run
+// printed it); the names and their order are the first run's.
+func medianFigures(runs [][]figure) []figure {
+	if len(runs) == 1 {
+		return runs[0]
+	}
+	var out []figure
+	for k, f := range runs[0] {
+		var vals []string
+		for _, r := range runs {
+			if k < len(r) && r[k].Name == f.Name {
+				vals = append(vals, r[k].Value)
+			}
+		}
+		sort.Slice(vals, func(i, j int) bool {
+			a, _ := strconv.ParseFloat(vals[i], 64)
+			b, _ := strconv.ParseFloat(vals[j], 64)
+			return a < b
+		})
+		out = append(out, figure{Name: f.Name, Value: vals[(len(vals)-1)/2]})
+	}
+	return out
+}
+
+var archiveImportOutput = regexp.MustCompile(`^imported (\d+) messages into forum \((\d+) duplicates skipped, (\d+) unreadable\)`)
+
+func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
+	in, err := newInstance(e, "archive")
+	if err != nil {
+		return nil, err
+	}
+	defer in.close()
+	var figs []figure
+	suffix := strconv.Itoa(n)
+
+	mbox := filepath.Join(in.dir, fmt.Sprintf("corpus-%d.mbox", n))
+	t := time.Now()
+	if err := genCorpus(mbox, n, archiveSeed); err != nil {
+		return nil, fmt.Errorf("corpus: %w", err)
+	}
+	st, err := os.Stat(mbox)
+	if err != nil {
+		return nil, err
+	}
+	e.logf("archive: corpus of %d messages, %.1f MiB, made in %s", n, float64(st.Size())/(1<<20), time.Since(t).Round(time.Millisecond))
+	if err := in.listd(ctx, "list", "create", corpusList, "-title", "Forum", "-archive", "public", "-anonymous", "no"); err != nil {
+		return nil, err
+	}
+
+	t = time.Now()
+	out, err := runCmd(ctx, 15*time.Minute, e.listd, "-config", in.cfgPath, "archive", "import", corpusList, mbox)
+	secs := time.Since(t).Seconds()
+	if err != nil {
+		return nil, err
+	}
+	e.logf("archive: %s", strings.TrimSpace(out))
+	m := archiveImportOutput.FindStringSubmatch(out)
+	if m == nil {
+		return nil, fmt.Errorf("archive import: unexpected output %q", strings.TrimSpace(out))
+	}
+	if got, _ := strconv.Atoi(m[1]); got != n || m[2] != "0" || m[3] != "0" {
+		return nil, fmt.Errorf("archive import took %s of %d messages (%s duplicates, %s unreadable)", m[1], n, m[2], m[3])
+	}
+	figs = append(figs, fig("import"+suffix+".seconds", "%.2f", secs), fig("import"+suffix+".messages_per_second", "%.0f", float64(n)/secs))
+	size, err := dirSize(filepath.Join(in.dir, "data"))
+	if err != nil {
+		return figs, err
+	}
+	figs = append(figs, fig("db"+suffix+".mb", "%.1f", float64(size)/(1<<20)))
+	os.Remove(mbox) // the disk holds one corpus at a time
+
+	if err := in.startServe(ctx); err != nil {
+		return figs, err
+	}
+	plan := planCorpus(n, archiveSeed)
+	// A fresh database numbers the posts in file order from 1: post i is id i+1 and
+	// its thread is its first post's id. Checked here, so that the pages asked for
+	// are the ones meant.
+	for _, i := range []int{0, n / 2, n - 1} {
+		if err := checkArchiveID(ctx, in.base, i+1, corpusMsgID(i, archiveSeed)); err != nil {
+			return figs, err
+		}
+	}
+	rng := rand.New(rand.NewPCG(archiveSeed, uint64(n)))
+	var errs []error
+	measure := func(kind string, paths []string) {
+		warm := paths
+		if len(paths) > 2*archiveWarmup {
+			warm, paths = paths[:archiveWarmup], paths[archiveWarmup:]
+		}
+		first, err := timeGets(ctx, in.base, warm)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (warm-up): %w", kind, err))
+			return
+		}
+		// The first request after the import pays for what listd builds on first
+		// use (the search's word list, for one), and for a cold cache.
+		figs = append(figs, fig(kind+suffix+".first_ms", "%.2f", float64(first[0])/float64(time.Millisecond)))
+		ds, err := timeGets(ctx, in.base, paths)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", kind, err))
+			return
+		}
+		figs = append(figs, fig(kind+suffix+".p50_ms", "%.2f", percentileMS(ds, 50)), fig(kind+suffix+".p99_ms", "%.2f", percentileMS(ds, 99)))
+		e.logf("archive: %s pages, %d requests: p50 %.2f ms, p99 %.2f ms, max %.2f ms", kind, len(ds),
+			percentileMS(ds, 50), percentileMS(ds, 99), percentileMS(ds, 100))
+	}
+
+	var msgPaths []string
+	for range archiveWarmup + archiveMessages {
+		msgPaths = append(msgPaths, fmt.Sprintf("/%s/m/%d", corpusList, 1+rng.IntN(n)))
+	}
+	measure("message", msgPaths)
+
+	sizes := corpusThreadSizes(plan)
+	var threads []int
+	for first, size := range sizes {
+		if size > 1 && first != 0 {
+			threads = append(threads, first)
+		}
+	}
+	sort.Ints(threads)
+	rng.Shuffle(len(threads), func(i, j int) { threads[i], threads[j] = threads[j], threads[i] })
+	var threadPaths []string
+	for _, first := range threads[:min(len(threads), archiveWarmup+archiveThreads-1)] {
+		threadPaths = append(threadPaths, fmt.Sprintf("/%s/t/%d", corpusList, first+1))
+	}
+	threadPaths = append(threadPaths, fmt.Sprintf("/%s/t/%d", corpusList, 1)) // thread 0: the biggest
+	measure("thread", threadPaths)
+
+	var searchPaths []string
+	qs := archiveQueries()
+	for k := range archiveWarmup + archiveSearches {
+		searchPaths = append(searchPaths, fmt.Sprintf("/%s/search?q=%s", corpusList, url.QueryEscape(qs[k%len(qs)])))
+	}
+	measure("search", searchPaths)
+
+	figs = append(figs, fig("serve"+suffix+".peak_rss_mb", "%s", rssFigure(in.peakRSSKB())))
+	if len(errs) > 0 {
+		return figs, fmt.Errorf("%w; last lines of listd's log:\n%s", errors.Join(errs...), in.logTail())
+	}
+	return figs, nil
+}
+
+// archiveQueries are what people look for in the forum: single words, two words,
+// phrases and German compounds by their first part. 25 of them: the warm-up takes the
+// first 20, the measured run all of them twice.
+func archiveQueries() []string {
+	return []string{
+		"Jugendamt", "Unterhaltsvorschuss", "Kitaplatz", "Düsseldorf", "Widerspruch", "Beratungsstelle", "custody",
+		"Eingangsbestätigung",
+		"Kitaplatz Köln", "Unterhaltsvorschuss Jugendamt", "Wohngeld Bescheid", "Umgangsrecht Ferien", "daycare Berlin",
+		`"Düsseldorfer Tabelle"`, `"formlosen Antrag"`, `"youth welfare office"`, `"Frist für den Widerspruch"`,
+		"Unterhalt*", "Kita*", "Umgangs*", "Sorge*", "Eltern*", "Wohn*",
+		"Akteneinsicht", "Bescheid abgelehnt",
+	}
+}
+
+// checkArchiveID checks that archive id holds the corpus post with Message-ID mid.
+func checkArchiveID(ctx context.Context, base string, id int, mid string) error {
+	code, body, err := httpGet(ctx, fmt.Sprintf("%s/api/v1/lists/%s/messages/%d", base, corpusList, id))
+	if err != nil || code != 200 {
+		return fmt.Errorf("GET message %d: HTTP %d %v", id, code, err)
+	}
+	var m struct {
+		MessageID string `json:"message_id"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return fmt.Errorf("message %d: %w", id, err)
+	}
+	if m.MessageID != mid {
+		return fmt.Errorf("archive id %d holds %q, not the corpus post %q: ids do not follow the file", id, m.MessageID, mid)
+	}
+	return nil
+}
+
+// timeGets fetches each path in turn and returns the time of each, from sending the
+// request to the end of the body. Any status but 200 is an error.
+func timeGets(ctx context.Context, base string, paths []string) ([]time.Duration, error) {
+	ds := make([]time.Duration, 0, len(paths))
+	for _, p := range paths {
+		t := time.Now()
+		code, body, err := httpGet(ctx, base+p)
+		d := time.Since(t)
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: %w", p, err)
+		}
+		if code != 200 {
+			return nil, fmt.Errorf("GET %s: HTTP %d, want 200 (%d bytes)", p, code, len(body))
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
+}
+
+// percentileMS is the p-th percentile of ds (nearest rank), in milliseconds.
+func percentileMS(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	k := int(math.Ceil(p/100*float64(len(s)))) - 1
+	return float64(s[min(max(k, 0), len(s)-1)]) / float64(time.Millisecond)
+}
+
+// dirSize adds up the sizes of the files below dir.
+func dirSize(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			total += info.Size()
+		}
+		return nil
+	})
+	return total, err
+}
+
+// parseSizes reads -archive-sizes: message counts, comma-separated.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 10 {
+			return nil, fmt.Errorf("-archive-sizes %q: want message counts of at least 10, comma-separated", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

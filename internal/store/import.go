@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrDigestWaiting means that live posts of the list wait for its next digest, which
+// has readers: posts imported now would go out in that digest with them.
+var ErrDigestWaiting = errors.New("posts wait for the next digest")
+
+// importSubjectSkew is how far after an imported post a post of the same subject may
+// be dated and still be its parent: clocks of old senders were not always right.
+const importSubjectSkew = 24 * time.Hour
+
+// ImportResult says what an import batch did.
+type ImportResult struct {
+	Imported   int
+	Duplicates int
+	// Posts has one entry per post given, in order: its id and thread, or Duplicate
+	// with the id of the post already archived.
+	Posts []Accepted
+}
+
+// An Import archives old posts of one list, a batch at a time, in the order given,
+// threading each as AcceptPost does, and queues nothing: no copies, and no digest
+// (the list's digest is moved past them). A post whose Message-ID the list already
+// has is skipped as a duplicate.
+//
+// Threading by subject looks at posts dated up to subjectWindow before the imported
+// post (and a day after it), not before the time of the import, since the posts are
+// old. The Import remembers the subject keys of the posts it stored, and asks the
+// database only about the posts the list had before it began: the list's posts of
+// one subject key can be thousands, and the database would read each of them. (Posts
+// that arrive while importing are not taken as parents by subject.)
+//
+// received_at is the post's own date: the old list received it then, and the
+// figures by month should count it there.
+//
+// An Import is for one goroutine.
+type Import struct {
+	db     *DB
+	listID int64
+	// firstID is the first id the import gave; 0 before it stored anything.
+	firstID  int64
+	subjects map[string][]importedPost // the import's posts by subject key, in id order
+}
+
+type importedPost struct{ id, thread, date int64 }
+
+// NewImport starts an import into the list.
+func (s *DB) NewImport(listID int64) *Import {
+	return &Import{db: s, listID: listID, subjects: map[string][]importedPost{}}
+}
+
+// ImportPosts archives one batch of old posts of a list: an Import of one batch.
+func (s *DB) ImportPosts(ctx context.Context, listID int64, posts []*Post) (ImportResult, error) {
+	return s.NewImport(listID).Add(ctx, posts)
+}
+
+// Add archives a batch in one transaction. Batches of about a thousand posts suit:
+// live posts wait while one is written.
+//
+// It fails with ErrDigestWaiting when live posts wait for a digest that has readers,
+// and with ErrNotFound when the list does not exist.
+func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) {
+	var res ImportResult
+	var l *importLookup
+	err := im.db.tx(ctx, func(tx *sql.Tx) error {
+		res = ImportResult{Posts: make([]Accepted, 0, len(posts))}
+		if err := importDigestCheck(ctx, tx, im.listID); err != nil {
+			return err
+		}
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM messages`).Scan(&next); err != nil {
+			return err
+		}
+		key, err := publicIDKey(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if l, err = im.prepare(ctx, tx, next); err != nil {
+			return err
+		}
+		defer l.close()
+		for i, p := range posts {
+			if p.ListID != im.listID && p.ListID != 0 {
+				return fmt.Errorf("post %d (%s) is for list %d, not %d", i+1, p.MessageID, p.ListID, im.listID)
+			}
+			q := *p
+			q.ListID = im.listID
+			id, _, err := l.byMessageID(im.listID, q.MessageID)
+			if err == nil {
+				res.Duplicates++
+				res.Posts = append(res.Posts, Accepted{ID: id, Duplicate: true})
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			parent, thread, err := findParent(l, &q, q.Date.Add(-subjectWindow), q.Date.Add(importSubjectSkew))
+			if err != nil {
+				return err
+			}
+			id, next = next, next+1
+			if thread == 0 {
+				thread = id
+			}
+			var parentID sql.NullInt64
+			if parent != 0 {
+				parentID = sql.NullInt64{Int64: parent, Valid: true}
+			}
+			if _, err := l.insert.ExecContext(ctx, id, im.listID, q.MessageID, thread, parentID, q.Subject, q.SubjectKey,
+				q.FromName, q.FromAddr, q.Date.Unix(), q.Date.Unix(), q.Text, len(q.Raw), q.ParseErrors,
+				publicID(key, im.listID, q.MessageID)); err != nil {
+				return fmt.Errorf("archive %s: %w", q.MessageID, err)
+			}
+			if _, err := l.insertRaw.ExecContext(ctx, id, q.Raw); err != nil {
+				return fmt.Errorf("archive raw %s: %w", q.MessageID, err)
+			}
+			if q.SubjectKey != "" {
+				l.pending[q.SubjectKey] = append(l.pending[q.SubjectKey], importedPost{id, thread, q.Date.Unix()})
+			}
+			res.Imported++
+			res.Posts = append(res.Posts, Accepted{ID: id, ThreadID: thread})
+		}
+		if res.Imported == 0 {
+			return nil
+		}
+		// The imported posts are the list's newest ids; the digest starts after them.
+		_, err = tx.ExecContext(ctx, `UPDATE lists SET digest_last_id = (SELECT MAX(id) FROM messages WHERE list_id = ?)
+			WHERE id = ?`, im.listID, im.listID)
+		return err
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import posts: %w", err)
+	}
+	// Committed: the batch's posts are the import's now.
+	if res.Imported > 0 {
+		im.firstID = l.firstID
+		for key, ps := range l.pending {
+			im.subjects[key] = append(im.subjects[key], ps...)
+		}
+	}
+	return res, nil
+}
+
+// importDigestCheck refuses an import while live posts wait for a digest that has
+// readers: the digest takes every post after the last one it sent, so the imported
+// posts would go out in it. With no digest readers, nobody would get those posts in a
+// digest, and the import moves the digest past them too.
+func importDigestCheck(ctx context.Context, tx *sql.Tx, listID int64) error {
+	var readers int
+	err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM members WHERE list_id = l.id AND mode = 'digest')
+		FROM lists l WHERE l.id = ?`, listID).Scan(&readers)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("list %d: %w", listID, ErrNotFound)
+	}
+	if err != nil || readers == 0 {
+		return err
+	}
+	var waiting int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages m JOIN lists l ON l.id = m.list_id
+		WHERE m.list_id = ? AND m.id > l.digest_last_id`, listID).Scan(&waiting); err != nil {
+		return err
+	}
+	if waiting > 0 {
+		return fmt.Errorf("%d posts: %w", waiting, ErrDigestWaiting)
+	}
+	return nil
+}
+
+// importLookup is the statements of one batch; as a parentLookup (and publicLookup)
+// it threads with prepared statements and the import's memory of subjects.
+type importLookup struct {
+	ctx                                             context.Context
+	byID, byPublic, bySubjBefore, insert, insertRaw *sql.Stmt
+	firstID                                         int64                     // posts below it were there before the import
+	subjects                                        map[string][]importedPost // the import's earlier batches
+	pending                                         map[string][]importedPost // this batch
+}
+
+// prepare makes the batch's lookup; next is the id its first post gets.
+func (im *Import) prepare(ctx context.Context, tx *sql.Tx, next int64) (*importLookup, error) {
+	l := &importLookup{ctx: ctx, firstID: im.firstID, subjects: im.subjects, pending: map[string][]importedPost{}}
+	if l.firstID == 0 {
+		l.firstID = next
+	}
+	for _, st := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&l.byID, byMessageIDSQL},
+		{&l.byPublic, byPublicIDSQL},
+		{&l.bySubjBefore, `SELECT id, thread_id FROM messages WHERE list_id = ? AND subject_key = ? AND id < ?
+			AND date > ? AND date <= ? ORDER BY id DESC LIMIT 1`},
+		{&l.insert, `INSERT INTO messages (id, list_id, message_id, thread_id, parent_id, subject, subject_key,
+			from_name, from_addr, date, received_at, body_text, size, parse_errors, public_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&l.insertRaw, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, st.query)
+		if err != nil {
+			l.close()
+			return nil, err
+		}
+		*st.dst = stmt
+	}
+	return l, nil
+}
+
+func (l *importLookup) close() {
+	for _, st := range []*sql.Stmt{l.byID, l.byPublic, l.bySubjBefore, l.insert, l.insertRaw} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (l *importLookup) byMessageID(listID int64, mid string) (id, thread int64, err error) {
+	err = l.byID.QueryRowContext(l.ctx, listID, mid).Scan(&id, &thread)
+	return id, thread, err
+}
+
+func (l *importLookup) byPublicID(listID int64, publicID string) (id, thread int64, err error) {
+	err = l.byPublic.QueryRowContext(l.ctx, listID, publicID).Scan(&id, &thread)
+	return id, thread, err
+}
+
+// bySubject finds the newest post of the key in the window as bySubjectSQL does: the
+// import's own posts have the highest ids, so they are looked at first, newest first.
+func (l *importLookup) bySubject(listID int64, key string, since, until int64) (id, thread int64, err error) {
+	for _, ps := range [][]importedPost{l.pending[key], l.subjects[key]} {
+		for i := len(ps) - 1; i >= 0; i-- {
+			if p := ps[i]; p.date > since && p.date <= until {
+				return p.id, p.thread, nil
+			}
+		}
+	}
+	err = l.bySubjBefore.QueryRowContext(l.ctx, listID, key, l.firstID, since, until).Scan(&id, &thread)
+	return id, thread, err
+}
