@@ -1,0 +1,269 @@
+package imagemeta
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// maxDepth bounds how deep CleanMessage follows nested multiparts and attached
+// messages; real mail needs four or five levels.
+const maxDepth = 12
+
+// Result says what CleanMessage did.
+type Result struct {
+	// Cleaned is how many images lost metadata.
+	Cleaned int
+	// Unreadable names the images (file name, else content type) that claimed to be
+	// JPEG, PNG or WebP but whose structure could not be followed; they were left as
+	// they were.
+	Unreadable []string
+}
+
+// CleanMessage returns the mail raw with the metadata removed from every JPEG, PNG
+// and WebP image in it (parts of type image/* or application/octet-stream, at any
+// depth, in attached messages too). A rewritten image is sent base64-encoded; the
+// other parts keep their bytes. When no image had metadata, out is raw itself, so a
+// signature over an ordinary mail is not broken for nothing. err is set only when
+// raw has no readable header.
+func CleanMessage(raw []byte) (out []byte, res Result, err error) {
+	h, body, err := splitMessage(raw)
+	if err != nil {
+		return raw, res, fmt.Errorf("imagemeta: %w", err)
+	}
+	newH, newBody, changed := cleanEntity(h, body, 0, &res)
+	if !changed {
+		return raw, res, nil
+	}
+	var b bytes.Buffer
+	b.Grow(len(raw))
+	if err := textproto.WriteHeader(&b, newH); err != nil {
+		return raw, Result{}, fmt.Errorf("imagemeta: write header: %w", err)
+	}
+	b.Write(newBody)
+	return b.Bytes(), res, nil
+}
+
+// splitMessage reads the header of a message or part and returns the rest as body.
+func splitMessage(raw []byte) (textproto.Header, []byte, error) {
+	r := bytes.NewReader(raw)
+	br := bufio.NewReader(r)
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return h, nil, fmt.Errorf("read header: %w", err)
+	}
+	consumed := len(raw) - r.Len() - br.Buffered()
+	return h, raw[consumed:], nil
+}
+
+// cleanEntity cleans one entity (a message or a part). changed reports whether the
+// body (and possibly its Content-Transfer-Encoding in the returned header) changed.
+func cleanEntity(h textproto.Header, body []byte, depth int, res *Result) (textproto.Header, []byte, bool) {
+	if depth > maxDepth {
+		return h, body, false
+	}
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil && mt == "" {
+		return h, body, false
+	}
+	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	switch {
+	case strings.HasPrefix(mt, "multipart/"):
+		nb, changed := cleanMultipart(body, params["boundary"], depth, res)
+		return h, nb, changed
+	case mt == "message/rfc822" || mt == "message/global":
+		if cte == "base64" || cte == "quoted-printable" {
+			return h, body, false // not allowed for message/rfc822; too rare to follow
+		}
+		inner, nb, err := splitMessage(body)
+		if err != nil {
+			return h, body, false
+		}
+		innerH, innerBody, changed := cleanEntity(inner, nb, depth+1, res)
+		if !changed {
+			return h, body, false
+		}
+		var b bytes.Buffer
+		if err := textproto.WriteHeader(&b, innerH); err != nil {
+			return h, body, false
+		}
+		b.Write(innerBody)
+		return h, b.Bytes(), true
+	case strings.HasPrefix(mt, "image/") || mt == "application/octet-stream":
+		if !looksLikeImage(body, cte) {
+			return h, body, false // a PDF sent as octet-stream, say: not decoded at all
+		}
+		data, ok := decodeBody(body, cte)
+		if !ok || Detect(data) == "" {
+			return h, body, false
+		}
+		clean, changed, err := Strip(data)
+		if err != nil {
+			res.Unreadable = append(res.Unreadable, partName(h, params, mt))
+			return h, body, false
+		}
+		if !changed {
+			return h, body, false
+		}
+		res.Cleaned++
+		if cte != "base64" {
+			h = h.Copy()
+			h.Set("Content-Transfer-Encoding", "base64")
+		}
+		return h, encodeBase64(clean), true
+	}
+	return h, body, false
+}
+
+// cleanMultipart cleans the parts of a multipart body. A body that cannot be split
+// (a broken boundary, a missing close delimiter) is left as it is.
+func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byte, bool) {
+	if boundary == "" {
+		return body, false
+	}
+	type part struct {
+		h    textproto.Header
+		body []byte
+	}
+	var parts []part
+	var sub Result
+	changed := false
+	mr := textproto.NewMultipartReader(bytes.NewReader(body), boundary)
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return body, false
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			return body, false
+		}
+		h, nb, c := cleanEntity(p.Header, b, depth+1, &sub)
+		parts = append(parts, part{h, nb})
+		changed = changed || c
+	}
+	// What the parts found counts only when they were read through to the end.
+	res.Cleaned += sub.Cleaned
+	res.Unreadable = append(res.Unreadable, sub.Unreadable...)
+	if !changed {
+		return body, false
+	}
+	var b bytes.Buffer
+	b.Grow(len(body))
+	w := textproto.NewMultipartWriter(&b)
+	if err := w.SetBoundary(boundary); err != nil {
+		return body, false
+	}
+	for _, p := range parts {
+		pw, err := w.CreatePart(p.h)
+		if err != nil {
+			return body, false
+		}
+		pw.Write(p.body)
+	}
+	if err := w.Close(); err != nil {
+		return body, false
+	}
+	return b.Bytes(), true
+}
+
+// decodeBody undoes a part's transfer encoding.
+func decodeBody(body []byte, cte string) ([]byte, bool) {
+	switch cte {
+	case "", "7bit", "8bit", "binary":
+		return body, true
+	case "base64":
+		// The decoder skips line breaks itself; spaces and missing padding, which
+		// some writers leave, take the slow way below.
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+		dec := base64.NewDecoder(base64.StdEncoding, bytes.NewReader(body))
+		n, err := io.ReadFull(dec, out)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return out[:n], true
+		}
+		if err == nil {
+			if m, err := dec.Read(make([]byte, 1)); m == 0 && errors.Is(err, io.EOF) {
+				return out, true
+			}
+		}
+		clean := make([]byte, 0, len(body))
+		for _, c := range body {
+			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+				clean = append(clean, c)
+			}
+		}
+		// Some writers leave the padding off.
+		if n := len(clean) % 4; n != 0 && !bytes.Contains(clean, []byte("=")) {
+			clean = append(clean, bytes.Repeat([]byte("="), 4-n)...)
+		}
+		out = make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+		n, err = base64.StdEncoding.Decode(out, clean)
+		return out[:n], err == nil
+	case "quoted-printable":
+		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		return out, err == nil
+	}
+	return nil, false
+}
+
+// looksLikeImage decodes only the first bytes of a body (16 base64 characters make
+// the 12 that Detect needs) to see whether it starts like a JPEG, PNG or WebP file.
+func looksLikeImage(body []byte, cte string) bool {
+	head := body
+	switch cte {
+	case "base64":
+		var b []byte
+		for _, c := range body {
+			if len(b) == 16 {
+				break
+			}
+			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+				b = append(b, c)
+			}
+		}
+		head = make([]byte, 12)
+		n, _ := base64.StdEncoding.Decode(head, b)
+		head = head[:n]
+	case "quoted-printable":
+		head = make([]byte, 12)
+		n, _ := io.ReadFull(quotedprintable.NewReader(bytes.NewReader(body)), head)
+		head = head[:n]
+	}
+	return Detect(head) != ""
+}
+
+// encodeBase64 writes b in base64 lines of 76 characters (RFC 2045 6.8).
+func encodeBase64(b []byte) []byte {
+	const lineIn = 57 // bytes that make 76 characters
+	n := base64.StdEncoding.EncodedLen(len(b))
+	out := make([]byte, 0, n+(n/76+1)*2)
+	for len(b) > 0 {
+		k := min(len(b), lineIn)
+		out = base64.StdEncoding.AppendEncode(out, b[:k])
+		out = append(out, '\r', '\n')
+		b = b[k:]
+	}
+	return out
+}
+
+// partName is how an image is named in Result.Unreadable.
+func partName(h textproto.Header, params map[string]string, mt string) string {
+	if _, dp, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil && dp["filename"] != "" {
+		return dp["filename"]
+	}
+	if params["name"] != "" {
+		return params["name"]
+	}
+	return mt
+}
