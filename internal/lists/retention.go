@@ -1,0 +1,113 @@
+package lists
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"listd/internal/store"
+)
+
+// Retention: a list may keep its posts for a number of months only. The hourly
+// maintenance deletes posts that arrived before the start of the day that many months
+// ago, so the work (and the purge of the database files that follows it) comes once a
+// day, not every hour.
+
+// retentionStore is the part of the store that keeps retention (implemented by
+// *store.DB).
+type retentionStore interface {
+	SetRetention(ctx context.Context, listID int64, months int) error
+	RetentionOf(ctx context.Context, listID int64) (int, error)
+	Retentions(ctx context.Context) ([]store.Retention, error)
+	DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Time) (store.Expired, error)
+	PurgeTraces(ctx context.Context) error
+}
+
+// MaxRetention is the longest retention one can set, in months (100 years).
+const MaxRetention = 1200
+
+func (s *Service) retentionStore() (retentionStore, error) {
+	rs, ok := s.st.(retentionStore)
+	if !ok {
+		return nil, fmt.Errorf("the store keeps no retention")
+	}
+	return rs, nil
+}
+
+// CheckRetention says what is wrong with a retention of months, if anything.
+func CheckRetention(months int) error {
+	if months < 0 || months > MaxRetention {
+		return inputErr("-retention %d: must be 0 (keep for ever) to %d months", months, MaxRetention)
+	}
+	return nil
+}
+
+// SetRetention sets how many months the list keeps its posts; 0 keeps them for ever.
+func (s *Service) SetRetention(ctx context.Context, list string, months int) error {
+	if err := CheckRetention(months); err != nil {
+		return err
+	}
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return err
+	}
+	rs, err := s.retentionStore()
+	if err != nil {
+		return err
+	}
+	return rs.SetRetention(ctx, l.ID, months)
+}
+
+// Retention returns how many months the list keeps its posts (0: for ever).
+func (s *Service) Retention(ctx context.Context, list string) (int, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return 0, err
+	}
+	rs, err := s.retentionStore()
+	if err != nil {
+		return 0, err
+	}
+	return rs.RetentionOf(ctx, l.ID)
+}
+
+// RetentionCutoff is when the posts still kept under a retention of months begin, at
+// now: the start of that day (UTC), months back.
+func RetentionCutoff(now time.Time, months int) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, -months, 0)
+}
+
+// ApplyRetention deletes the posts that lists keep no longer, then purges the
+// database files of them. The maintenance calls it hourly.
+func (s *Service) ApplyRetention(ctx context.Context) error {
+	rs, err := s.retentionStore()
+	if err != nil {
+		return err
+	}
+	ls, err := rs.Retentions(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	deleted := 0
+	var errs []error
+	for _, r := range ls {
+		e, err := rs.DeletePostsBefore(ctx, r.ListID, RetentionCutoff(now, r.Months))
+		deleted += e.Posts + e.Held
+		if e.Posts+e.Held > 0 {
+			s.log.Info("old posts deleted", "list", r.Name, "months", r.Months, "posts", e.Posts, "held", e.Held)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("retention of %s: %w", r.Name, err))
+		}
+	}
+	// What was deleted is purged even when a list failed: the next run may have
+	// nothing left to delete, and so would not purge.
+	if deleted > 0 {
+		s.forget(0)
+		errs = append(errs, rs.PurgeTraces(ctx))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,94 @@
+package lists
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"listd/internal/store"
+)
+
+// Erasure on request: a logged-in member asks on the settings page, gets a
+// single-use link by mail, and the link's page erases the address exactly as
+// `listd user erase` does, with the site's policy for the posts.
+
+// RequestErase mails address a link that erases it and everything stored about it.
+// It is sent whatever the address has on record (the caller is its logged-in owner),
+// a few times a day at most.
+func (s *Service) RequestErase(ctx context.Context, address, lang string) error {
+	addr, _, err := NormalizeAddress(address)
+	if err != nil {
+		return err
+	}
+	n := nonce()
+	d := s.data(nil)
+	d.Address = addr
+	d.ConfirmURL = s.cfg.BaseURL + "/confirm/" + s.signer.Sign("erase", []string{n}, linkTTL)
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		ok, err := tx.Allow("confirm:"+addr, 24*hour, confirmsPerDay)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrRateLimited
+		}
+		if err := tx.PutLogin(linkDigest("erase", n), addr, s.cfg.Now().Add(linkTTL)); err != nil {
+			return err
+		}
+		return s.queue(tx, outMail{kind: "erase-confirm", lang: s.lang(lang), to: addr, data: d})
+	})
+	if err != nil {
+		return fmt.Errorf("erase link: %w", err)
+	}
+	s.log.Info("erasure link sent")
+	s.kick()
+	return nil
+}
+
+// eraseNonce reads an erase link's token.
+func (s *Service) eraseNonce(tok string) (string, error) {
+	f, _, err := s.signer.Verify("erase", tok)
+	if err != nil || len(f) != 1 {
+		return "", ErrBadToken
+	}
+	return f[0], nil
+}
+
+// CheckErase tells whether an erase link is valid and unused, without using it.
+func (s *Service) CheckErase(ctx context.Context, tok string) error {
+	n, err := s.eraseNonce(tok)
+	if err != nil {
+		return err
+	}
+	ok, err := s.st.LoginWaiting(ctx, linkDigest("erase", n), s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBadToken
+	}
+	return nil
+}
+
+// ConfirmErase uses an erase link: the address it was sent to is erased, its posts
+// deleted when deletePosts is set (the site's policy) and otherwise kept without
+// address and names. It returns the address erased. The link works once.
+func (s *Service) ConfirmErase(ctx context.Context, tok string, deletePosts bool) (string, *store.Erased, error) {
+	n, err := s.eraseNonce(tok)
+	if err != nil {
+		return "", nil, err
+	}
+	addr, err := s.st.TakeLogin(ctx, linkDigest("erase", n), s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil, ErrBadToken
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	e, err := s.Erase(ctx, addr, deletePosts)
+	if err != nil {
+		return "", nil, err
+	}
+	s.forget(0)
+	return addr, e, nil
+}
