@@ -153,24 +153,34 @@ type postView struct {
 	CanWithdraw  bool   // the logged-in viewer wrote it and may withdraw it
 }
 
-// threadPage shows a whole thread, replies nested under the post they answer.
-func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
+// threadFor loads the thread named by the request (its first post's id) with its
+// posts in arrival order, writing the error page itself.
+func (s *Server) threadFor(w http.ResponseWriter, r *http.Request) (*store.List, int64, []*store.Message, bool) {
 	l, ok := s.listFor(w, r, false)
 	if !ok {
-		return
+		return nil, 0, nil, false
 	}
 	id, ok := intParam(r.PathValue("id"), 0, 1<<62)
 	if !ok || id == 0 {
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
+		return nil, 0, nil, false
 	}
 	ms, err := s.st.Thread(r.Context(), l.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
+		return nil, 0, nil, false
 	}
 	if err != nil {
 		s.internalError(w, r, err)
+		return nil, 0, nil, false
+	}
+	return l, id, ms, true
+}
+
+// threadPage shows a whole thread, replies nested under the post they answer.
+func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
+	l, id, ms, ok := s.threadFor(w, r)
+	if !ok {
 		return
 	}
 	lang := s.lang(r)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/xml"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -105,22 +104,8 @@ func (s *Server) listFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) threadFeed(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.listFor(w, r, false)
+	l, id, ms, ok := s.threadFor(w, r)
 	if !ok {
-		return
-	}
-	id, ok := intParam(r.PathValue("id"), 0, 1<<62)
-	if !ok || id == 0 {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
-	}
-	ms, err := s.st.Thread(r.Context(), l.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
 		return
 	}
 	// Newest first, as feed readers expect; the feed keeps the latest entries.
@@ -156,22 +141,8 @@ func (s *Server) mbox(w http.ResponseWriter, r *http.Request, l *store.List, fil
 }
 
 func (s *Server) threadMbox(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.listFor(w, r, false)
+	l, id, ms, ok := s.threadFor(w, r)
 	if !ok {
-		return
-	}
-	id, ok := intParam(r.PathValue("id"), 0, 1<<62)
-	if !ok || id == 0 {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
-	}
-	ms, err := s.st.Thread(r.Context(), l.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
 		return
 	}
 	s.mbox(w, r, l, l.Name+"-thread-"+strconv.FormatInt(id, 10)+".mbox", ms)
