@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AppPassword is a password a person made for a mail program (IMAP). The password
+// itself is never stored, only its hash.
+type AppPassword struct {
+	ID        int64
+	Address   string
+	Label     string
+	CreatedAt time.Time
+	LastUsed  time.Time // zero when never used
+}
+
+// AddAppPassword stores the hash of a new app password for address.
+func (s *DB) AddAppPassword(ctx context.Context, address, hash, label string) (*AppPassword, error) {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO app_passwords (address, hash, label, created_at) VALUES (?, ?, ?, ?)`,
+		address, hash, label, unixMilli(now))
+	if err != nil {
+		return nil, fmt.Errorf("add app password: %w", classify(err))
+	}
+	id, _ := res.LastInsertId()
+	return &AppPassword{ID: id, Address: address, Label: label, CreatedAt: fromMilli(unixMilli(now))}, nil
+}
+
+// AppPasswords returns the app passwords of address, oldest first.
+func (s *DB) AppPasswords(ctx context.Context, address string) ([]*AppPassword, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, address, label, created_at, last_used_at FROM app_passwords
+		WHERE address = ? ORDER BY id`, address)
+	if err != nil {
+		return nil, fmt.Errorf("app passwords: %w", err)
+	}
+	defer rows.Close()
+	var out []*AppPassword
+	for rows.Next() {
+		var p AppPassword
+		var created int64
+		var used sql.NullInt64
+		if err := rows.Scan(&p.ID, &p.Address, &p.Label, &created, &used); err != nil {
+			return nil, fmt.Errorf("app passwords: %w", err)
+		}
+		p.CreatedAt, p.LastUsed = fromMilli(created), fromNull(used)
+		out = append(out, &p)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAppPassword deletes one app password of address; ErrNotFound if address has
+// none with that id.
+func (s *DB) RevokeAppPassword(ctx context.Context, address string, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM app_passwords WHERE id = ? AND address = ?`, id, address)
+	if err != nil {
+		return fmt.Errorf("revoke app password: %w", classify(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("app password %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// UseAppPassword reports whether address has an app password with this hash, and
+// notes when it was used.
+func (s *DB) UseAppPassword(ctx context.Context, address, hash string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE app_passwords SET last_used_at = ? WHERE address = ? AND hash = ?`,
+		unixMilli(s.now()), address, hash)
+	if err != nil {
+		return false, fmt.Errorf("check app password: %w", classify(err))
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Envelope is what IMAP shows of an archived post without reading its bytes.
+type Envelope struct {
+	ID         int64
+	MessageID  string
+	Subject    string
+	FromName   string
+	FromAddr   string
+	Date       time.Time
+	ReceivedAt time.Time
+	// InReplyTo is the Message-ID of the post's parent in the archive, "" for none.
+	InReplyTo string
+	Size      int // bytes as received
+	// PublicID and ParentPublicID are the local parts of the Message-IDs an anonymous
+	// list shows for the post and its parent ("" when there is none).
+	PublicID, ParentPublicID string
+}
+
+// ArchiveState returns how many posts the list has and the highest id: enough to see
+// whether posts came or went since the last look.
+func (s *DB) ArchiveState(ctx context.Context, listID int64) (count int, maxID int64, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE list_id = ?`, listID).Scan(&count, &maxID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive state: %w", err)
+	}
+	return count, maxID, nil
+}
+
+// ArchiveIDs returns the ids of the list's posts above afterID in archive order.
+func (s *DB) ArchiveIDs(ctx context.Context, listID, afterID int64) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages WHERE list_id = ? AND id > ? ORDER BY id`, listID, afterID)
+	if err != nil {
+		return nil, fmt.Errorf("archive ids: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("archive ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// maxIDsPerQuery bounds the ids bound into one IN (...) list.
+const maxIDsPerQuery = 500
+
+// Envelopes returns the envelopes of those of ids that belong to the list, in id
+// order.
+func (s *DB) Envelopes(ctx context.Context, listID int64, ids []int64) ([]Envelope, error) {
+	out := make([]Envelope, 0, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), maxIDsPerQuery)
+		args := idArgs(listID, ids[:n])
+		rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.message_id, m.subject, m.from_name, m.from_addr, m.date,
+			m.received_at, COALESCE(p.message_id, ''), m.size, m.public_id, COALESCE(p.public_id, '')
+			FROM messages m LEFT JOIN messages p ON p.id = m.parent_id
+			WHERE m.list_id = ? AND m.id IN (`+placeholders(n)+`) ORDER BY m.id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("envelopes: %w", err)
+		}
+		for rows.Next() {
+			var e Envelope
+			var date, received int64
+			if err := rows.Scan(&e.ID, &e.MessageID, &e.Subject, &e.FromName, &e.FromAddr, &date, &received, &e.InReplyTo, &e.Size, &e.PublicID, &e.ParentPublicID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("envelopes: %w", err)
+			}
+			e.Date, e.ReceivedAt = time.Unix(date, 0).UTC(), time.Unix(received, 0).UTC()
+			out = append(out, e)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("envelopes: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// EnvelopeRange returns the envelopes of the list's posts with ids from fromID to
+// toID, in id order: for a run of a mailbox, cheaper than naming every id.
+func (s *DB) EnvelopeRange(ctx context.Context, listID, fromID, toID int64) ([]Envelope, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.message_id, m.subject, m.from_name, m.from_addr, m.date,
+		m.received_at, COALESCE(p.message_id, ''), m.size, m.public_id, COALESCE(p.public_id, '')
+		FROM messages m LEFT JOIN messages p ON p.id = m.parent_id
+		WHERE m.list_id = ? AND m.id BETWEEN ? AND ? ORDER BY m.id`, listID, fromID, toID)
+	if err != nil {
+		return nil, fmt.Errorf("envelopes: %w", err)
+	}
+	defer rows.Close()
+	var out []Envelope
+	for rows.Next() {
+		var e Envelope
+		var date, received int64
+		if err := rows.Scan(&e.ID, &e.MessageID, &e.Subject, &e.FromName, &e.FromAddr, &date, &received, &e.InReplyTo, &e.Size, &e.PublicID, &e.ParentPublicID); err != nil {
+			return nil, fmt.Errorf("envelopes: %w", err)
+		}
+		e.Date, e.ReceivedAt = time.Unix(date, 0).UTC(), time.Unix(received, 0).UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("envelopes: %w", err)
+	}
+	return out, nil
+}
+
+// RawPostRange returns the bytes of the list's posts with ids from fromID to toID, in
+// id order; with limit > 0 only their first limit bytes (enough for most headers).
+func (s *DB) RawPostRange(ctx context.Context, listID, fromID, toID int64, limit int) ([]RawPost, error) {
+	col := "r.raw"
+	if limit > 0 {
+		col = fmt.Sprintf("substr(r.raw, 1, %d)", limit)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT r.message_id, `+col+` FROM messages m JOIN message_raw r ON r.message_id = m.id
+		WHERE m.list_id = ? AND m.id BETWEEN ? AND ? ORDER BY m.id`, listID, fromID, toID)
+	if err != nil {
+		return nil, fmt.Errorf("raw posts: %w", err)
+	}
+	defer rows.Close()
+	var out []RawPost
+	for rows.Next() {
+		var p RawPost
+		if err := rows.Scan(&p.ID, &p.Raw); err != nil {
+			return nil, fmt.Errorf("raw posts: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("raw posts: %w", err)
+	}
+	return out, nil
+}
+
+// RawPost is an archived post's bytes as received.
+type RawPost struct {
+	ID  int64
+	Raw []byte
+}
+
+// RawPosts returns the bytes of those of ids that belong to the list, in id order.
+// Callers bound the total size by the ids they ask for at once.
+func (s *DB) RawPosts(ctx context.Context, listID int64, ids []int64) ([]RawPost, error) {
+	out := make([]RawPost, 0, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), maxIDsPerQuery)
+		rows, err := s.db.QueryContext(ctx, `SELECT r.message_id, r.raw FROM message_raw r JOIN messages m ON m.id = r.message_id
+			WHERE m.list_id = ? AND m.id IN (`+placeholders(n)+`) ORDER BY m.id`, idArgs(listID, ids[:n])...)
+		if err != nil {
+			return nil, fmt.Errorf("raw posts: %w", err)
+		}
+		for rows.Next() {
+			var p RawPost
+			if err := rows.Scan(&p.ID, &p.Raw); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("raw posts: %w", err)
+			}
+			out = append(out, p)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("raw posts: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// ArchiveMatches returns the ids of the list's posts whose indexed text matches
+// every word of text, in id order: with bodyOnly, the body alone, otherwise subject,
+// body and author name too.
+func (s *DB) ArchiveMatches(ctx context.Context, listID int64, text string, bodyOnly bool) ([]int64, error) {
+	match := ftsQuery(text)
+	if match == "" {
+		return s.ArchiveIDs(ctx, listID, 0)
+	}
+	if bodyOnly {
+		match = "body_text : (" + match + ")"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT m.id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+		WHERE messages_fts MATCH ? AND m.list_id = ? ORDER BY m.id`, match, listID)
+	if err != nil {
+		return nil, fmt.Errorf("archive search: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("archive search: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SeenIDs returns the ids of the list's posts that address marked \Seen.
+func (s *DB) SeenIDs(ctx context.Context, address string, listID int64) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.message_id FROM imap_seen s JOIN messages m ON m.id = s.message_id
+		WHERE s.address = ? AND m.list_id = ? ORDER BY s.message_id`, address, listID)
+	if err != nil {
+		return nil, fmt.Errorf("seen flags: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("seen flags: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SetSeen sets or clears address's \Seen flag on the posts ids.
+func (s *DB) SetSeen(ctx context.Context, address string, ids []int64, seen bool) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		q := `DELETE FROM imap_seen WHERE address = ? AND message_id = ?`
+		if seen {
+			// A post erased meanwhile has no row to point at: skip it.
+			q = `INSERT INTO imap_seen (address, message_id) SELECT ?, id FROM messages WHERE id = ? ON CONFLICT DO NOTHING`
+		}
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			if _, err := st.ExecContext(ctx, address, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set seen flags: %w", err)
+	}
+	return nil
+}
+
+// HeldIDs returns the ids of the list's posts that wait for a moderator, in order.
+func (s *DB) HeldIDs(ctx context.Context, listID int64) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM held WHERE list_id = ? AND state = 'held' ORDER BY id`, listID)
+	if err != nil {
+		return nil, fmt.Errorf("held ids: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("held ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+func idArgs(listID int64, ids []int64) []any {
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, listID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return args
+}
+
+// exportIMAP adds what IMAP keeps about ex.Address: its app passwords (never the
+// passwords) and how many posts it marked seen.
+func (s *DB) exportIMAP(ctx context.Context, ex *Export) error {
+	var err error
+	if ex.AppPasswords, err = s.AppPasswords(ctx, ex.Address); err != nil {
+		return fmt.Errorf("export app passwords: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM imap_seen WHERE address = ?`, ex.Address).Scan(&ex.SeenFlags); err != nil {
+		return fmt.Errorf("export seen flags: %w", err)
+	}
+	return nil
+}
+
+// eraseIMAP removes address's app passwords and seen flags within an erasure.
+func eraseIMAP(ctx context.Context, tx *sql.Tx, address string) error {
+	for _, q := range []string{`DELETE FROM app_passwords WHERE address = ?`, `DELETE FROM imap_seen WHERE address = ?`} {
+		if _, err := tx.ExecContext(ctx, q, address); err != nil {
+			return fmt.Errorf("erase imap data: %w", err)
+		}
+	}
+	return nil
+}
