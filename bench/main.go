@@ -43,6 +43,8 @@ var benchmarks = []benchmark{
 	{"subscribe", "10,000 addresses subscribe through bench-request@ over 8 SMTP connections; confirmations to the sink", runSubscribe},
 	{"digest", "a weekly digest of 500 posts to 10,000 digest members: digest send, then the copies to the sink", runDigest},
 	{"proximity", "counselling centres near a postal code: queries per second, geo import", benchProximity},
+	{"archive", "archive import of 20,000 and 100,000 generated messages, database size, search, thread and message pages", runArchive},
+	{"imap", "IMAP on 20,000 archived messages: UID FETCH 1:* (ENVELOPE), FETCH 1:* (BODY.PEEK[HEADER]), full bodies, peak RSS", runIMAP},
 }
 
 // figure is one measured (or descriptive) value.
@@ -67,6 +69,8 @@ type env struct {
 	repeat  int           // runs of each benchmark; the median is reported
 	conns   int           // subscribe: concurrent SMTP connections
 	stderr  io.Writer
+
+	archiveSizes []int // archive: corpus sizes, in messages
 }
 
 // logf prints a progress line to stderr.
@@ -90,6 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 120*time.Second, "how long to wait for the last delivery (fanout: after the post was accepted; subscribe: after the last command was)")
 	poll := fs.Duration("poll", 100*time.Millisecond, "interval of polling listd's /metrics for completion (the clock is the sink's; faster polling costs listd CPU and RSS)")
 	repeat := fs.Int("repeat", 1, "run each benchmark this many times (fresh listd each time) and report the median run")
+	archiveSizes := fs.String("archive-sizes", "20000,100000", "archive: corpus sizes in messages, comma-separated")
 	list := fs.Bool("list", false, "list the benchmarks and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run -tags sqlite_fts5 ./bench [-only NAME] [-listd PATH] [options]\n\n")
@@ -123,6 +128,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench: -members must be at least 1")
 		return 2
 	}
+	sizes, err := parseSizes(*archiveSizes)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
+	}
 	switch *sink {
 	case "auto", "smtp-sink", "go":
 	default:
@@ -143,6 +153,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Ignore(syscall.SIGPIPE)
 
 	e := &env{keep: *keep, members: *members, sink: *sink, timeout: *timeout, poll: *poll, repeat: *repeat, conns: *conns, stderr: stderr}
+	e.archiveSizes = sizes
 	e.modRoot, err = moduleRoot(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)

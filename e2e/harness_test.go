@@ -68,6 +68,7 @@ type options struct {
 	lmtp   bool
 	extra  string // more TOML
 	maxMsg int64
+	imap   bool // serve IMAP on 127.0.0.1 too
 }
 
 func newDaemon(t *testing.T, o options) *daemon {
@@ -83,7 +84,11 @@ func newDaemon(t *testing.T, o options) *daemon {
 	if o.lmtp {
 		fmt.Fprintf(&b, "[lmtp]\nlisten = \"127.0.0.1:0\"\n")
 	}
-	fmt.Fprintf(&b, "[imap]\nlisten = \"\"\n[http]\nlisten = \"127.0.0.1:0\"\n[relay]\naddress = %q\n%s", o.relay, o.extra)
+	imapListen := ""
+	if o.imap {
+		imapListen = "127.0.0.1:0"
+	}
+	fmt.Fprintf(&b, "[imap]\nlisten = %q\n[http]\nlisten = \"127.0.0.1:0\"\n[relay]\naddress = %q\n%s", imapListen, o.relay, o.extra)
 	if err := os.WriteFile(d.config, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +159,8 @@ func (d *daemon) start() {
 		}
 	}()
 	deadline := time.After(20 * time.Second)
-	for d.addrs["http"] == "" || d.addrs["smtp"] == "" {
+	wantIMAP := strings.Contains(mustRead(d.t, d.config), "[imap]\nlisten = \"127.0.0.1:0\"")
+	for d.addrs["http"] == "" || d.addrs["smtp"] == "" || (wantIMAP && d.addrs["imap"] == "") {
 		select {
 		case f := <-found:
 			d.addrs[f[0]] = f[1]

@@ -3,8 +3,10 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -140,8 +142,24 @@ func TestAnonymousList(t *testing.T) {
 	if !bytes.Contains(open, []byte("petra.schmidt@mail.example.net")) {
 		t.Errorf("a list that is not anonymous keeps the From:\n%s", open)
 	}
-	for _, path := range []string{"/umgang/", "/umgang/m/1", "/api/v1/lists/umgang/messages", "/api/v1/lists/umgang/messages/1"} {
+	// The sender's Message-ID may name their machine: the anonymous copy carries one
+	// at the list's domain, the other list's copy the sender's own.
+	anonID := headerOf(t, anonymous, "Message-Id")
+	if !regexp.MustCompile(`^<[a-z2-7]{26}@` + regexp.QuoteMeta(domain) + `>$`).MatchString(anonID) {
+		t.Errorf("anonymous copy's Message-ID %q", anonID)
+	}
+	if got := headerOf(t, open, "Message-Id"); !strings.HasSuffix(got, "@client.example>") {
+		t.Errorf("open copy's Message-ID %q", got)
+	}
+
+	for _, path := range []string{"/umgang/", "/umgang/m/1", "/umgang/t/1", "/umgang/t/1.mbox", "/api/v1/lists/umgang/messages",
+		"/api/v1/lists/umgang/messages/1"} {
 		body := httpGet(t, d.httpBase+path)
+		// The API's message_id is the one received (CONTRACT.md); pages and downloads
+		// show the list's own.
+		if !strings.HasPrefix(path, "/api/") && strings.Contains(body, "client.example") {
+			t.Errorf("%s shows the sender's Message-ID", path)
+		}
 		for _, s := range secrets {
 			if strings.Contains(strings.ToLower(body), strings.ToLower(s)) {
 				t.Errorf("%s shows %q", path, s)
@@ -151,6 +169,16 @@ func TestAnonymousList(t *testing.T) {
 			t.Errorf("%s lacks the pseudonym:\n%s", path, body)
 		}
 	}
+}
+
+// headerOf returns a field of a raw message.
+func headerOf(t *testing.T, raw []byte, key string) string {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("unreadable message: %v\n%s", err, raw)
+	}
+	return m.Header.Get(key)
 }
 
 // TestFigures: /metrics carries the association's aggregate figures, and no address.

@@ -84,8 +84,12 @@ func cmdListCreate(e *env) error {
 	f.StringVar(&o.Moderation, "moderation", "none", "none, first-post or all")
 	f.StringVar(&topics, "topics", "", "counselling topics, comma separated")
 	f.StringVar(&o.Anonymous, "anonymous", "yes", "yes or no: hide posters' addresses")
+	retention := f.Int("retention", 0, "months the list keeps its posts, counted from their arrival (0: for ever)")
 	pos, err := f.parse(1, 1, "NAME")
 	if err != nil {
+		return err
+	}
+	if err := lists.CheckRetention(*retention); err != nil {
 		return err
 	}
 	if topics != "" {
@@ -99,6 +103,11 @@ func cmdListCreate(e *env) error {
 	l, err := a.svc.CreateList(e.ctx, pos[0], o)
 	if err != nil {
 		return err
+	}
+	if *retention > 0 {
+		if err := a.svc.SetRetention(e.ctx, l.Name, *retention); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.stdout, "created %s@%s\n", l.Name, a.cfg.Domain)
 	return nil

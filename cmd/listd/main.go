@@ -20,7 +20,7 @@ func main() {
 const usage = `usage: listd [-config FILE] COMMAND [ARGS]
 
 commands:
-  serve                               run SMTP, LMTP, HTTP and the delivery queue
+  serve                               run SMTP, LMTP, IMAP, HTTP and the delivery queue
   list create NAME [-title T] [-description D] [-archive public|members|private]
                    [-moderation none|first-post|all] [-topics t1,t2] [-anonymous yes|no]
   list ls                             NAME<TAB>members<TAB>title
@@ -32,6 +32,7 @@ commands:
   centers export                      the centres as CSV, to stdout
   centers ls                          NAME<TAB>postal_code<TAB>city<TAB>topics
   geo import FILE                     a GeoNames postal-code file (tab-separated, or its .zip)
+  archive import LIST FILE.mbox       old archives into a list (mboxrd or mboxo); nothing is sent
   list set NAME [-moderation M] [-nonmember hold|reject|discard] [-first-posts N] [-max-size BYTES]
                [-attachments TYPES] [-keywords WORDS] [-emergency on|off] [-title T] ...
                [-digest daily|weekly] [-digest-time 07:00] [-digest-tz Europe/Berlin] [-digest-day 1] [-digest-max-posts N]
@@ -39,6 +40,7 @@ commands:
   mod approve|discard ID              decide on a held post
   mod reject ID [-reason R]           the reason goes to the poster
   digest send [LIST]                  build and queue the digests that have new mail now
+  user password ADDRESS [-label L]    prints a new IMAP app password for ADDRESS
   user export ADDRESS                 everything stored about ADDRESS (JSON, posts as mbox), to stdout
   user erase ADDRESS                  remove ADDRESS and its personal data ([privacy] erase_posts)
   backup FILE                         a consistent copy of the database
@@ -71,8 +73,10 @@ func commands() []command {
 		{"centers export", cmdCentersExport},
 		{"centers ls", cmdCentersLs},
 		{"geo import", cmdGeoImport},
+		{"archive import", cmdArchiveImport},
 		{"backup", cmdBackup},
 		{"digest send", cmdDigestSend},
+		{"user password", cmdUserPassword},
 		{"user export", cmdUserExport},
 		{"user erase", cmdUserErase},
 		{"list set", cmdListSet},

@@ -103,13 +103,38 @@ func cmdListSet(e *env) error {
 		o.DigestMaxPosts = &n
 		return err
 	})
+	var retention *int
+	f.Func("retention", "months the list keeps its posts, counted from their arrival (0: for ever)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		retention = &n
+		return err
+	})
 	return f.run(1, 1, "NAME", func(a *app, pos []string) error {
+		if retention != nil {
+			// Checked first, so that a bad value changes nothing.
+			if err := lists.CheckRetention(*retention); err != nil {
+				return err
+			}
+		}
 		l, err := a.svc.UpdateList(e.ctx, pos[0], o)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s: moderation %s, non-members %s, emergency %v, digest %s at %s %s%s\n", l.Name, l.Moderation,
-			l.Nonmember, l.Emergency, l.DigestFreq, l.DigestTime, l.DigestTZ,
+		if retention != nil {
+			if err := a.svc.SetRetention(e.ctx, l.Name, *retention); err != nil {
+				return err
+			}
+		}
+		months, err := a.svc.Retention(e.ctx, l.Name)
+		if err != nil {
+			return err
+		}
+		kept := "posts kept for ever"
+		if months > 0 {
+			kept = fmt.Sprintf("posts kept %d months", months)
+		}
+		fmt.Fprintf(e.stdout, "%s: moderation %s, non-members %s, emergency %v, digest %s at %s %s, %s%s\n", l.Name, l.Moderation,
+			l.Nonmember, l.Emergency, l.DigestFreq, l.DigestTime, l.DigestTZ, kept,
 			strings.TrimSuffix(", keywords "+strings.Join(l.HoldKeywords, ","), ", keywords "))
 		return nil
 	})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"listd/internal/config"
 	"listd/internal/delivery"
+	"listd/internal/imap"
 	"listd/internal/lists"
 	"listd/internal/smtp"
 	"listd/internal/store"
@@ -106,10 +109,16 @@ func cmdServe(e *env) error {
 		mailServers = append(mailServers, mailServer{srv, l})
 		logger.Info("listening", "proto", m.name, "addr", l.Addr().String())
 	}
+	imapSrv, imapLs, err := listenIMAP(cfg, a, logger, listen)
+	if err != nil {
+		closeAll()
+		return err
+	}
 	var httpSrv *http.Server
 	var httpL net.Listener
 	if cfg.HTTP.Listen != "" {
-		h, err := web.New(a.db, a.svc, a.svc, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, Language: cfg.Language,
+		members := webMembers{Service: a.svc, deletePosts: cfg.Privacy.ErasePosts == "delete"}
+		h, err := web.New(a.db, a.svc, members, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Copies: a.svc, PrivateReply: a.svc.PrivateReplyAddress, Language: cfg.Language,
 			Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 			Logger: logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:")})
 		if err != nil {
@@ -125,12 +134,21 @@ func cmdServe(e *env) error {
 	}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 6)
 	for _, m := range mailServers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := m.srv.Serve(m.l); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	for _, il := range imapLs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := il.serve(il.l); err != nil {
 				errs <- err
 			}
 		}()
@@ -179,12 +197,59 @@ func cmdServe(e *env) error {
 	if httpSrv != nil {
 		httpSrv.Shutdown(shutCtx)
 	}
+	if imapSrv != nil {
+		imapSrv.Close()
+	}
 	if err := <-dlDone; err != nil && runErr == nil {
 		runErr = err
 	}
 	wg.Wait()
 	logger.Info("stopped")
 	return runErr
+}
+
+// imapListener is one IMAP socket and how it is served (plain or implicit TLS).
+type imapListener struct {
+	l     net.Listener
+	serve func(net.Listener) error
+}
+
+// listenIMAP opens the IMAP sockets the config asks for, announcing each the way the
+// other services are announced; nil when IMAP is off.
+func listenIMAP(cfg config.Config, a *app, logger *slog.Logger, listen func(name, addr string) (net.Listener, error)) (*imap.Server, []imapListener, error) {
+	if cfg.IMAP.Listen == "" && cfg.IMAP.TLSListen == "" {
+		return nil, nil, nil
+	}
+	var tlsCfg *tls.Config
+	if cfg.IMAP.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.IMAP.TLSCert, cfg.IMAP.TLSKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("imap certificate: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	srv := imap.New(a.db, a.svc, imap.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
+		TLS: tlsCfg, Logger: logger.With("part", "imap")})
+	var out []imapListener
+	for _, x := range []struct {
+		name, addr string
+		serve      func(net.Listener) error
+	}{{"imap", cfg.IMAP.Listen, srv.Serve}, {"imaps", cfg.IMAP.TLSListen, srv.ServeTLS}} {
+		if x.addr == "" {
+			continue
+		}
+		l, err := listen(x.name, x.addr)
+		if err != nil {
+			srv.Close()
+			return nil, nil, err
+		}
+		out = append(out, imapListener{l: l, serve: x.serve})
+		logger.Info("listening", "proto", x.name, "addr", l.Addr().String())
+	}
+	if tlsCfg == nil {
+		logger.Info("imap has no certificate: logins only from this machine")
+	}
+	return srv, out, nil
 }
 
 // renderer adapts the domain's rendering to the deliverer.
@@ -225,14 +290,30 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// maintain runs the domain's periodic work (expiry, removal of long-disabled members)
-// at start and then hourly, until ctx is done.
+// webMembers is the list domain as the web sees it, with the site's policy for the
+// posts of an address erased from the settings page.
+type webMembers struct {
+	*lists.Service
+	deletePosts bool
+}
+
+// EraseByLink uses an erase link from the settings page, as `listd user erase` would.
+func (m webMembers) EraseByLink(ctx context.Context, tok string) (string, error) {
+	addr, _, err := m.ConfirmErase(ctx, tok, m.deletePosts)
+	return addr, err
+}
+
+// maintain runs the domain's periodic work (expiry, removal of long-disabled members,
+// posts past their list's retention) at start and then hourly, until ctx is done.
 func maintain(ctx context.Context, svc *lists.Service, logger *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		if err := svc.Maintain(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("maintenance", "err", err)
+		}
+		if err := svc.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("retention", "err", err)
 		}
 		select {
 		case <-ctx.Done():

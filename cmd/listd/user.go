@@ -36,3 +36,18 @@ func cmdUserErase(e *env) error {
 		return nil
 	})
 }
+
+// cmdUserPassword prints a new IMAP app password for an address; only its hash is
+// kept, so this is the one time it can be read.
+func cmdUserPassword(e *env) error {
+	f := newFlags(e, "user password")
+	label := f.String("label", "", "a name for the password, to tell it apart later (\"Thunderbird at home\")")
+	return f.run(1, 1, "ADDRESS", func(a *app, pos []string) error {
+		pw, _, err := a.svc.NewAppPassword(e.ctx, pos[0], *label)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(e.stdout, pw)
+		return err
+	})
+}

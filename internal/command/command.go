@@ -24,13 +24,14 @@ const (
 	Name        Verb = "name"        // name PSEUDONYM, pseudonym PSEUDONYM, nickname PSEUDONYM
 	Confirm     Verb = "confirm"     // confirm TOKEN, bestätigen TOKEN, bestaetigen TOKEN
 	Counsel     Verb = "counsel"     // beratung CODE: counselling centres near a postal code
+	Withdraw    Verb = "withdraw"    // withdraw ID-OR-URL, zurückziehen ID-OR-URL: take one's own post back
 	Unknown     Verb = "unknown"     // a line that looked like a command but is not one
 )
 
 // Command is one command found in a mail.
 type Command struct {
 	Verb Verb
-	Arg  string // CODE, PSEUDONYM or TOKEN (trimmed; original case kept); "" when none
+	Arg  string // CODE, PSEUDONYM, TOKEN or post (trimmed; original case kept); "" when none
 	Line string // the line it came from (trimmed, at most 200 bytes), for replies
 }
 

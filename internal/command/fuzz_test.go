@@ -8,7 +8,7 @@ import (
 
 var allVerbs = map[Verb]bool{
 	Help: true, Subscribe: true, Unsubscribe: true, Digest: true, Each: true, NoMail: true,
-	Postal: true, Name: true, Confirm: true, Counsel: true, Unknown: true,
+	Postal: true, Name: true, Confirm: true, Counsel: true, Withdraw: true, Unknown: true,
 }
 
 func FuzzParse(f *testing.F) {

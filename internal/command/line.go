@@ -27,9 +27,10 @@ const (
 	argPostal                // a postal code
 	argName                  // the rest of the line
 	argToken                 // one token
+	argPost                  // an archive id or a post's permalink
 )
 
-var argKinds = map[Verb]argKind{Postal: argPostal, Counsel: argPostal, Name: argName, Confirm: argToken}
+var argKinds = map[Verb]argKind{Postal: argPostal, Counsel: argPostal, Name: argName, Confirm: argToken, Withdraw: argPost}
 
 // trailingPunct is stripped from the end of a line and of a verb word.
 const trailingPunct = ".!:,;"
@@ -87,6 +88,8 @@ func parseLine(line string) (Command, lineKind) {
 		c.Arg, ok = nameArg(rest)
 	case argToken:
 		c.Arg, ok = tokenArg(strings.Fields(rest))
+	case argPost:
+		c.Arg, ok = postArg(strings.Fields(rest))
 	default:
 		ok = extrasOK(v, strings.Fields(rest))
 	}

@@ -29,6 +29,8 @@ var verbs = map[string]Verb{
 	"confirm": Confirm, "bestaetigen": Confirm, "bestatigen": Confirm,
 
 	"beratung": Counsel, "counselling": Counsel, "counseling": Counsel, "beratungsstellen": Counsel,
+
+	"withdraw": Withdraw, "retract": Withdraw, "zurueckziehen": Withdraw, "zuruckziehen": Withdraw,
 }
 
 // phrases are two-word verbs; they are tried before the single words.
@@ -38,6 +40,7 @@ var phrases = map[string]Verb{
 	"nur web": NoMail, "web only": NoMail, "no mail": NoMail, "keine mails": NoMail,
 	"keine mail": NoMail, "keine e-mails": NoMail,
 	"postal code": Postal, "zip code": Postal,
+	"beitrag zurueckziehen": Withdraw, "beitrag zuruckziehen": Withdraw, "withdraw post": Withdraw,
 }
 
 // setWords may come before a verb: "set digest", "modus digest", "/set nomail".

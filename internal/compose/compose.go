@@ -30,6 +30,9 @@ type List struct {
 	// post names one: what a receiver's DMARC check needs when the poster's domain
 	// asks for it.
 	MungeFrom bool
+	// PrivateReply, when set, is the address that answers the post's author alone
+	// (NAME-reply+TOKEN@DOMAIN); the footer offers it.
+	PrivateReply string
 }
 
 // Prepared is the part of a list post shared by every member's copy.

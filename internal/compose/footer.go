@@ -17,9 +17,9 @@ type footer struct {
 }
 
 func newFooter(l List) footer {
-	write, archive, leave := "Write to the list", "Archive", "Leave the list"
+	write, private, archive, leave := "Write to the list", "Reply privately", "Archive", "Leave the list"
 	if l.Language == "de" || strings.HasPrefix(l.Language, "de-") {
-		write, archive, leave = "Schreiben an die Liste", "Archiv", "Abmelden"
+		write, private, archive, leave = "Schreiben an die Liste", "Privat antworten", "Archiv", "Abmelden"
 	}
 	head := l.Name
 	if l.Title != "" {
@@ -33,6 +33,9 @@ func newFooter(l List) footer {
 	t.WriteString("-- \r\n")
 	t.WriteString(head + "\r\n")
 	t.WriteString(write + ": " + post + "\r\n")
+	if l.PrivateReply != "" {
+		t.WriteString(private + ": " + l.PrivateReply + "\r\n")
+	}
 	t.WriteString(archive + ": " + arch + "\r\n")
 	t.WriteString(leave + ": " + unsub + "\r\n")
 
@@ -40,6 +43,9 @@ func newFooter(l List) footer {
 	h.WriteString("<div class=\"list-footer\">\r\n<hr>\r\n")
 	h.WriteString(htmlText(head) + "<br>\r\n")
 	h.WriteString(htmlText(write) + ": " + htmlLink("mailto:"+post, post) + "<br>\r\n")
+	if l.PrivateReply != "" {
+		h.WriteString(htmlText(private) + ": " + htmlLink("mailto:"+l.PrivateReply, l.PrivateReply) + "<br>\r\n")
+	}
 	h.WriteString(htmlText(archive) + ": " + htmlLink(arch, arch) + "<br>\r\n")
 	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "\r\n")
 	h.WriteString("</div>\r\n")

@@ -3,8 +3,11 @@ package compose
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"mime"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,7 +125,8 @@ func isDropped(key string) bool {
 // mail provider; an anonymous list removes these. The list: Sender, Reply-To (set to
 // the list), Cc and Bcc, Received and its kin, originating-IP fields, mail programs,
 // DKIM and ARC signatures that no longer hold, read-receipt requests, organisation,
-// and the providers' own X- fields that carry account data.
+// OpenPGP key announcements (Autocrypt carries the sender's address and key), and the
+// providers' own X- fields that carry account data.
 func isIdentifying(key string) bool {
 	switch strings.ToLower(key) {
 	case "sender", "reply-to", "cc", "bcc", "received", "received-spf", "x-received", "authentication-results",
@@ -130,7 +134,8 @@ func isIdentifying(key string) bool {
 		"x-authenticated-sender", "x-authenticated-user", "x-envelope-from", "errors-to", "organization",
 		"organisation", "dkim-signature", "x-google-dkim-signature", "domainkey-signature", "disposition-notification-to",
 		"return-receipt-to", "x-confirm-reading-to", "x-original-sender", "x-original-from", "x-forwarded-for",
-		"x-forwarded-to", "x-client-ip", "x-real-ip", "x-ms-exchange-organization-authsource", "x-apparently-to":
+		"x-forwarded-to", "x-client-ip", "x-real-ip", "x-ms-exchange-organization-authsource", "x-apparently-to",
+		"autocrypt", "autocrypt-gossip", "openpgp":
 		return true
 	}
 	for _, p := range []string{"ARC-", "X-Google-", "X-Gm-", "X-MS-", "X-Microsoft-", "X-Apple-", "X-Yahoo-",
@@ -253,6 +258,150 @@ func phrase(s string) string {
 func isASCII(b []byte) bool {
 	for _, c := range b {
 		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// Message-IDs. An anonymous list shows its posts under Message-IDs of its own, since
+// the sender's may name their machine (<123@annas-laptop.fritz.box>); threading
+// fields must then point at those too.
+
+// idFields are the fields that carry Message-IDs.
+var idFields = []string{"Message-ID", "In-Reply-To", "References"}
+
+// msgIDRE matches one bracketed Message-ID (as internal/archive reads them).
+var msgIDRE = regexp.MustCompile(`<([^<>\s]+)>`)
+
+// fieldIDs returns the Message-IDs in a field value, without brackets; a value with
+// one bracketless word holding "@" is taken as one id, as some clients write them.
+func fieldIDs(v string) []string {
+	var out []string
+	for _, m := range msgIDRE.FindAllStringSubmatch(v, -1) {
+		out = append(out, m[1])
+	}
+	if len(out) == 0 {
+		if f := strings.Fields(v); len(f) == 1 && strings.Contains(f[0], "@") && !strings.ContainsAny(f[0], "<>") {
+			out = append(out, f[0])
+		}
+	}
+	return out
+}
+
+// maxRefs bounds the ids read from and written to one field.
+const maxRefs = 100
+
+// ReferencedIDs returns the Message-IDs (without brackets) that raw's In-Reply-To and
+// References fields name, each once, nearest first as far as the fields tell.
+func ReferencedIDs(raw []byte) ([]string, error) {
+	h, err := headerOf(raw)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(ids []string) {
+		for _, id := range ids {
+			if !seen[id] && len(out) < maxRefs {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	add(fieldIDs(h.Get("In-Reply-To")))
+	refs := fieldIDs(h.Get("References"))
+	slices.Reverse(refs)
+	add(refs)
+	return out, nil
+}
+
+func headerOf(raw []byte) (textproto.Header, error) {
+	block, _ := splitHeader(stripEnvelope(toCRLF(raw)))
+	if len(block) == 0 {
+		return textproto.Header{}, errors.New("compose: message has no header")
+	}
+	return parseHeader(block)
+}
+
+// stripEnvelope drops an mbox "From " line (but not a "From :" field).
+func stripEnvelope(msg []byte) []byte {
+	if bytes.HasPrefix(msg, []byte("From ")) {
+		line, rest, _ := bytes.Cut(msg, []byte("\n"))
+		if !isFieldLine(bytes.TrimSuffix(line, []byte("\r"))) {
+			return rest
+		}
+	}
+	return msg
+}
+
+// RewriteMessageIDs returns raw with Message-ID set to <messageID> (added if raw has
+// none) and each id of In-Reply-To and References that refs maps replaced by its
+// value; ids refs lacks stay as they were. The other fields and the body keep their
+// bytes; line endings become CRLF. Every id written is checked to be a plain
+// id-left@id-right, so that nothing can break out of the field.
+func RewriteMessageIDs(raw []byte, messageID string, refs map[string]string) ([]byte, error) {
+	if !plainID(messageID) {
+		return nil, fmt.Errorf("compose: %q is not a Message-ID", messageID)
+	}
+	msg := stripEnvelope(toCRLF(raw))
+	block, body := splitHeader(msg)
+	if len(block) == 0 {
+		return nil, errors.New("compose: message has no header")
+	}
+	h, err := parseHeader(block)
+	if err != nil {
+		return nil, fmt.Errorf("compose: %w", err)
+	}
+	mid, err := formatField("Message-ID", "<"+messageID+">")
+	if err != nil {
+		return nil, fmt.Errorf("compose: %w", err)
+	}
+	repl := []replacement{{"Message-ID", mid}}
+	for _, k := range idFields[1:] {
+		if !h.Has(k) {
+			continue
+		}
+		ids := fieldIDs(h.Get(k))
+		if len(ids) == 0 {
+			continue // nothing that reads as an id: left as it came
+		}
+		if len(ids) > maxRefs {
+			ids = ids[len(ids)-maxRefs:] // the nearest references are the last ones
+		}
+		changed := false
+		for i, id := range ids {
+			if to, ok := refs[id]; ok && plainID(to) {
+				ids[i], changed = to, changed || to != id
+			}
+		}
+		if !changed {
+			continue
+		}
+		f, err := formatField(k, "<"+strings.Join(ids, "> <")+">")
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		repl = append(repl, replacement{k, f})
+	}
+	out := make([]byte, 0, len(msg)+64)
+	out, err = appendFields(out, &h, repl, nil)
+	if err != nil {
+		return nil, fmt.Errorf("compose: header: %w", err)
+	}
+	out = append(out, "\r\n"...)
+	return append(out, body...), nil
+}
+
+// plainID reports whether id (without brackets) is printable ASCII of the form
+// left@right with no blanks or brackets.
+func plainID(id string) bool {
+	left, right, ok := strings.Cut(id, "@")
+	if !ok || left == "" || right == "" || len(id) > 250 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
 			return false
 		}
 	}

@@ -24,7 +24,7 @@ type Config struct {
 
 	SMTP     SMTP     `toml:"smtp"`
 	LMTP     Listener `toml:"lmtp"`
-	IMAP     Listener `toml:"imap"`
+	IMAP     IMAP     `toml:"imap"`
 	HTTP     Listener `toml:"http"`
 	Relay    Relay    `toml:"relay"`
 	Delivery Delivery `toml:"delivery"`
@@ -73,6 +73,17 @@ type Listener struct {
 	Listen string `toml:"listen"`
 }
 
+// IMAP is the IMAP server: members read the archives in their mail programs.
+type IMAP struct {
+	Listen string `toml:"listen"` // plain IMAP, with STARTTLS when a certificate is set; "" off
+	// TLSListen is for implicit TLS (port 993); it needs the certificate. "" off.
+	TLSListen string `toml:"tls_listen"`
+	// TLSCert and TLSKey are PEM files. Without them IMAP logins are only possible
+	// from this machine (loopback), as passwords must not cross a network in clear.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+}
+
 // SMTP is the inbound SMTP server.
 type SMTP struct {
 	Listen         string `toml:"listen"`
@@ -117,7 +128,7 @@ func Default() Config {
 		Language: "de",
 		SMTP:     SMTP{Listen: "127.0.0.1:2525", MaxMessageSize: 10 << 20, MaxRecipients: 50},
 		LMTP:     Listener{Listen: ""},
-		IMAP:     Listener{Listen: "127.0.0.1:1143"},
+		IMAP:     IMAP{Listen: "127.0.0.1:1143"},
 		HTTP:     Listener{Listen: "127.0.0.1:8080"},
 		Delivery: Delivery{Connections: 8, RetryInitial: Duration{time.Minute}, MaxAge: Duration{5 * 24 * time.Hour}},
 		Privacy:  Privacy{ErasePosts: "anonymize"},
@@ -176,7 +187,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("language %q must be de or en", c.Language)
 	}
 	for _, l := range []struct{ name, addr string }{
-		{"smtp.listen", c.SMTP.Listen}, {"imap.listen", c.IMAP.Listen}, {"http.listen", c.HTTP.Listen},
+		{"smtp.listen", c.SMTP.Listen}, {"imap.listen", c.IMAP.Listen}, {"imap.tls_listen", c.IMAP.TLSListen}, {"http.listen", c.HTTP.Listen},
 		{"relay.address", c.Relay.Address},
 	} {
 		if l.addr == "" {
@@ -190,6 +201,12 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.LMTP.Listen); err != nil {
 			return fmt.Errorf("lmtp.listen %q must be host:port or unix:PATH", c.LMTP.Listen)
 		}
+	}
+	if (c.IMAP.TLSCert == "") != (c.IMAP.TLSKey == "") {
+		return errors.New("imap.tls_cert and imap.tls_key go together: set both or neither")
+	}
+	if c.IMAP.TLSListen != "" && c.IMAP.TLSCert == "" {
+		return errors.New("imap.tls_listen needs imap.tls_cert and imap.tls_key")
 	}
 	if c.SMTP.MaxMessageSize <= 0 {
 		return errors.New("smtp.max_message_size must be positive")

@@ -39,6 +39,14 @@ func TestLoad(t *testing.T) {
 		{name: "bad url", file: "base_url = \"ftp://x\"\n", wantErr: "base_url"},
 		{name: "bad listen", file: "[smtp]\nlisten = \"2525\"\n", wantErr: "smtp.listen"},
 		{name: "bad domain", file: "domain = \"a b\"\n", wantErr: "domain"},
+		{name: "imap tls", file: "[imap]\nlisten = \"\"\ntls_listen = \"127.0.0.1:993\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n", check: func(t *testing.T, c Config) {
+			if c.IMAP.Listen != "" || c.IMAP.TLSListen != "127.0.0.1:993" || c.IMAP.TLSCert != "c.pem" || c.IMAP.TLSKey != "k.pem" {
+				t.Errorf("got %+v", c.IMAP)
+			}
+		}},
+		{name: "imap cert without key", file: "[imap]\ntls_cert = \"c.pem\"\n", wantErr: "imap.tls_key"},
+		{name: "imap tls without cert", file: "[imap]\ntls_listen = \"127.0.0.1:993\"\n", wantErr: "imap.tls_listen"},
+		{name: "imap bad tls listen", file: "[imap]\ntls_listen = \"993\"\ntls_cert = \"c\"\ntls_key = \"k\"\n", wantErr: "imap.tls_listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

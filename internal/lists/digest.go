@@ -256,18 +256,33 @@ func (s *Service) digestIssue(ctx context.Context, ds digestStore, l *store.List
 	threads := map[int64]*digest.Thread{}
 	var order []int64
 	for _, m := range ms {
+		if m.Withdrawn() {
+			continue // its author took it back before the issue went out
+		}
 		t := threads[m.ThreadID]
 		if t == nil {
 			t = &digest.Thread{ID: m.ThreadID, Subject: m.Subject, New: m.ThreadID > is.FromID}
 			threads[m.ThreadID] = t
 			order = append(order, m.ThreadID)
 		}
-		p := digest.Post{ID: m.ID, ThreadID: m.ThreadID, MessageID: m.MessageID, Subject: m.Subject, Author: m.FromName,
+		// An anonymous list shows its own Message-IDs, also for replies by mail.
+		mid := m.MessageID
+		if l.Anonymous {
+			mid = m.PublicMessageID(s.cfg.Domain)
+		}
+		p := digest.Post{ID: m.ID, ThreadID: m.ThreadID, MessageID: mid, Subject: m.Subject, Author: m.FromName,
 			Date: m.Date, Text: m.Text, URL: base + "/m/" + strconv.FormatInt(m.ID, 10),
 			ThreadURL:   base + "/m/" + strconv.FormatInt(m.ThreadID, 10),
-			ReplyMailto: replyMailto(l.Name+"@"+s.cfg.Domain, m.Subject, m.MessageID)}
+			ReplyMailto: replyMailto(l.Name+"@"+s.cfg.Domain, m.Subject, mid)}
 		if withRaw {
-			if p.Raw, err = s.st.Raw(ctx, m.ID); err != nil {
+			// On an anonymous list the digest carries the archive copy: the sender's
+			// From, fields and Message-IDs stay out of it as out of every copy.
+			if l.Anonymous {
+				p.Raw, err = s.ArchiveCopy(ctx, l, m)
+			} else {
+				p.Raw, err = s.st.Raw(ctx, m.ID)
+			}
+			if err != nil {
 				return digest.Issue{}, err
 			}
 		}

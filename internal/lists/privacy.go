@@ -20,14 +20,18 @@ type privacyStore interface {
 
 // exportDoc is what `listd user export` writes: everything stored about a person.
 type exportDoc struct {
-	Address     string          `json:"address"`
-	ExportedAt  time.Time       `json:"exported_at"`
-	Memberships []exportMember  `json:"memberships"`
-	Posts       []exportPost    `json:"posts"`
-	HeldPosts   []exportHeld    `json:"held_posts"`
-	Pending     []exportPending `json:"pending_requests"`
-	Sessions    int             `json:"web_sessions"`
-	Mbox        string          `json:"posts_mbox"`
+	Address      string              `json:"address"`
+	ExportedAt   time.Time           `json:"exported_at"`
+	Memberships  []exportMember      `json:"memberships"`
+	Posts        []exportPost        `json:"posts"`
+	HeldPosts    []exportHeld        `json:"held_posts"`
+	Pending      []exportPending     `json:"pending_requests"`
+	Sessions     int                 `json:"web_sessions"`
+	Mbox         string              `json:"posts_mbox"`
+	Relays       []exportRelay       `json:"private_reply_relays"`
+	Blocks       []exportBlock       `json:"private_reply_blocks"`
+	AppPasswords []exportAppPassword `json:"imap_app_passwords"`
+	SeenFlags    int                 `json:"imap_seen_flags"`
 }
 
 type exportMember struct {
@@ -60,6 +64,12 @@ type exportHeld struct {
 	Subject string `json:"subject"`
 	State   string `json:"state"`
 	Reason  string `json:"reason"`
+}
+
+type exportAppPassword struct {
+	Label    string     `json:"label"`
+	Created  time.Time  `json:"created"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
 }
 
 type exportPending struct {
@@ -116,6 +126,16 @@ func (s *Service) Export(ctx context.Context, address string) ([]byte, error) {
 	}
 	for _, p := range ex.Pending {
 		doc.Pending = append(doc.Pending, exportPending{List: ex.Lists[p.ListID], Action: p.Action})
+	}
+	doc.Relays, doc.Blocks = s.exportPrivReplies(ex)
+	doc.AppPasswords, doc.SeenFlags = []exportAppPassword{}, ex.SeenFlags
+	for _, p := range ex.AppPasswords {
+		ep := exportAppPassword{Label: p.Label, Created: p.CreatedAt}
+		if !p.LastUsed.IsZero() {
+			t := p.LastUsed
+			ep.LastUsed = &t
+		}
+		doc.AppPasswords = append(doc.AppPasswords, ep)
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }

@@ -49,15 +49,17 @@ const (
 	KindBounce                      // NAME-bounces+local=domain.MAC@ (VERP) and NAME-bounces@
 	KindModerate                    // NAME-moderate+ID.MAC@: a moderator's reply to a notice
 	KindCounsel                     // beratung@: a request for counselling centres
+	KindReply                       // NAME-reply+TOKEN@: a private reply, passed on (privreply.go)
 )
 
 func (k Kind) String() string {
-	return [...]string{"", "post", "subscribe", "unsubscribe", "request", "owner", "confirm", "bounce", "moderate", "counsel"}[k]
+	return [...]string{"", "post", "subscribe", "unsubscribe", "request", "owner", "confirm", "bounce", "moderate", "counsel", "reply"}[k]
 }
 
 var suffixKinds = map[string]Kind{
 	"subscribe": KindSubscribe, "join": KindSubscribe, "unsubscribe": KindUnsubscribe, "leave": KindUnsubscribe,
 	"request": KindRequest, "owner": KindOwner, "confirm": KindConfirm, "bounces": KindBounce, "moderate": KindModerate,
+	"reply": KindReply,
 }
 
 // Recipient is a parsed address of ours.
@@ -87,10 +89,11 @@ func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) 
 			return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", local, s.cfg.Domain)
 		}
 	}
-	// Only confirmations, bounces and moderation replies carry a +TOKEN; the first and
-	// last need one.
-	needsTok := kind == KindConfirm || kind == KindModerate
-	if (hasTok && !needsTok && kind != KindBounce) || (needsTok && tok == "") {
+	// Only confirmations, bounces, moderation and private replies carry a +TOKEN; all
+	// but bounces need one, and a private reply's is checked here already.
+	needsTok := kind == KindConfirm || kind == KindModerate || kind == KindReply
+	if (hasTok && !needsTok && kind != KindBounce) || (needsTok && tok == "") ||
+		(kind == KindReply && !s.validReplyToken(name, tok)) {
 		return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", addr[:at], s.cfg.Domain)
 	}
 	l, err := s.st.ListByName(ctx, name)
@@ -147,6 +150,13 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 		}
 		return results
 	}
+	var unreadable []string
+	for _, rc := range t.rcpts {
+		if rc.Kind == KindPost || rc.Kind == KindReply {
+			raw, p, unreadable = t.s.cleanImages(raw, p)
+			break
+		}
+	}
 	if p.MessageID == "" {
 		p.MessageID = newMessageID(t.s.cfg.Domain)
 		raw = append([]byte("Message-ID: <"+p.MessageID+">\r\n"), raw...)
@@ -154,7 +164,11 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 	for i, rc := range t.rcpts {
 		switch rc.Kind {
 		case KindPost:
-			results[i] = t.s.post(ctx, rc.List, t.from, p, raw)
+			if results[i] = imageRefusal(rc.List.Anonymous, unreadable); results[i] == nil {
+				results[i] = t.s.post(ctx, rc.List, t.from, p, raw)
+			}
+		case KindReply:
+			results[i] = t.s.privateReply(ctx, rc, t.from, p, raw, unreadable)
 		case KindBounce:
 			results[i] = t.s.bounce(ctx, rc, raw)
 		case KindModerate:

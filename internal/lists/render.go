@@ -91,6 +91,10 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
 	}
+	if m.Withdrawn() {
+		// Its queued copies were dropped; this one was claimed just before.
+		return nil, fmt.Errorf("render delivery %d: withdrawn: %w", d.ID, ErrGone)
+	}
 	raw, err := s.st.Raw(ctx, m.ID)
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
@@ -99,7 +103,13 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
 	}
+	if l.Anonymous {
+		if raw, err = s.publicRaw(ctx, l, m, raw); err != nil {
+			return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
+		}
+	}
 	cl := s.composeList(l, m.FromName)
+	cl.PrivateReply = s.PrivateReplyAddress(l, m.ID)
 	if !l.Anonymous && (l.DMARCRewrite == "always" || s.strictDMARC(ctx, domainOf(m.FromAddr))) {
 		cl.MungeFrom, cl.Author = true, or(m.FromName, m.FromAddr)
 	}
@@ -130,4 +140,29 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 func (s *Service) composeList(l *store.List, author string) compose.List {
 	return compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain, BaseURL: s.cfg.BaseURL, Language: s.cfg.Language,
 		Anonymous: l.Anonymous, Author: author}
+}
+
+// publicIDStore finds the public ids of archived posts (implemented by *store.DB).
+type publicIDStore interface {
+	PublicIDs(ctx context.Context, listID int64, messageIDs []string) (map[string]string, error)
+}
+
+// publicRaw returns post m's bytes with the Message-IDs its anonymous list shows: its
+// own public id, and in In-Reply-To and References the public ids of the list's posts
+// it answers. The sender's ids may name their machine; members who reply refer to the
+// public ones, which threading finds.
+func (s *Service) publicRaw(ctx context.Context, l *store.List, m *store.Message, raw []byte) ([]byte, error) {
+	refs := map[string]string{}
+	if ids, err := compose.ReferencedIDs(raw); err == nil && len(ids) > 0 {
+		if ps, ok := s.st.(publicIDStore); ok {
+			pub, err := ps.PublicIDs(ctx, l.ID, ids)
+			if err != nil {
+				return nil, err
+			}
+			for orig, local := range pub {
+				refs[orig] = local + "@" + s.cfg.Domain
+			}
+		}
+	}
+	return compose.RewriteMessageIDs(raw, m.PublicMessageID(s.cfg.Domain), refs)
 }

@@ -15,7 +15,8 @@ import (
 // with them is answered in English.
 var englishWords = map[string]bool{"help": true, "subscribe": true, "join": true, "unsubscribe": true, "leave": true,
 	"signoff": true, "remove": true, "digest": true, "each": true, "nomail": true, "webonly": true, "postal": true,
-	"zip": true, "confirm": true, "nodigest": true, "set": true, "mode": true, "pseudonym": true, "nickname": true}
+	"zip": true, "confirm": true, "nodigest": true, "set": true, "mode": true, "pseudonym": true, "nickname": true,
+	"withdraw": true, "retract": true}
 
 func requestLang(cmds []command.Command, def string) string {
 	for _, c := range cmds {
@@ -113,6 +114,11 @@ func (s *Service) request(ctx context.Context, rc *Recipient, envFrom string, p 
 			if err := s.askCounsel(ctx, l, sender, lang, c.Arg, l.Topics, p.MessageID); err != nil {
 				results = append(results, s.failText(lang, err))
 			}
+		case command.Withdraw:
+			// A confirmation link goes to the author; only a refusal makes a line.
+			if line := s.requestWithdraw(ctx, l, sender, lang, c.Arg, p.MessageID); line != "" {
+				results = append(results, line)
+			}
 		case command.Postal:
 			results = append(results, s.setting(ctx, l, sender, lang, c))
 			if err := s.askCounsel(ctx, l, sender, lang, c.Arg, l.Topics, p.MessageID); err != nil {
@@ -135,8 +141,13 @@ func (s *Service) request(ctx context.Context, rc *Recipient, envFrom string, p 
 // is logged, not answered.
 func (s *Service) quietly(err error) error {
 	var ie *InputError
-	if errors.Is(err, ErrRateLimited) || errors.As(err, &ie) {
-		s.log.Info("request not answered", "reason", err)
+	switch {
+	case errors.Is(err, ErrRateLimited):
+		s.log.Info("request not answered", "reason", "rate limited")
+		return nil
+	case errors.As(err, &ie):
+		// The input may be an address, a name or a postal code: not for the log.
+		s.log.Info("request not answered", "reason", "bad input")
 		return nil
 	}
 	return err

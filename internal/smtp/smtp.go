@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
@@ -92,6 +93,10 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx
 type slogPrinter struct{ log *slog.Logger }
 
 func (p slogPrinter) Printf(format string, v ...any) {
+	// go-smtp names the client's IP address first in these; listd logs none.
+	if len(v) > 0 && (strings.HasPrefix(format, "error handling %v") || strings.HasPrefix(format, "panic serving %v")) {
+		v = append([]any{"a client"}, v[1:]...)
+	}
 	p.log.Warn("smtp server", "msg", fmt.Sprintf(format, v...))
 }
 func (p slogPrinter) Println(v ...any) { p.log.Warn("smtp server", "msg", fmt.Sprint(v...)) }
@@ -103,14 +108,13 @@ type backend struct {
 }
 
 func (b *backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
-	return &session{b: b, remote: c.Conn().RemoteAddr().String()}, nil
+	return &session{b: b}, nil
 }
 
 type session struct {
-	b      *backend
-	remote string
-	txn    Txn
-	rcpts  []string
+	b     *backend
+	txn   Txn
+	rcpts []string
 }
 
 // ctx bounds each command; go-smtp gives no per-session context.
@@ -189,7 +193,7 @@ func (s *session) reply(err error) error {
 		return &gosmtp.SMTPError{Code: rej.Code, EnhancedCode: gosmtp.EnhancedCode(rej.Enhanced), Message: rej.Msg}
 	}
 	id := errorID()
-	s.b.log.Error("internal error", "error_id", id, "remote", s.remote, "err", err)
+	s.b.log.Error("internal error", "error_id", id, "err", err)
 	return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0},
 		Message: "Temporary local problem, please try again later (error " + id + ")"}
 }

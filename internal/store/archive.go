@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -66,22 +65,27 @@ func (t *Tx) AcceptPost(p *Post) (*Accepted, error) {
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		parent, thread, err := findParent(ctx, tx, p, now)
+		// A live post may thread by subject with any recent post: no upper bound.
+		parent, thread, err := findParent(txLookup{ctx, tx}, p, now.Add(-subjectWindow), time.Unix(1<<62, 0))
 		if err != nil {
 			return err
 		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM messages`).Scan(&id); err != nil {
+		id, err := reserveMessageIDs(ctx, tx, 1)
+		if err != nil {
 			return err
 		}
 		if thread == 0 {
 			thread = id
 		}
+		key, err := publicIDKey(ctx, tx)
+		if err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO messages (id, list_id, message_id, thread_id, parent_id, subject, subject_key,
-			from_name, from_addr, date, received_at, body_text, size, parse_errors)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			from_name, from_addr, date, received_at, body_text, size, parse_errors, public_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, p.ListID, p.MessageID, thread, parent, p.Subject, p.SubjectKey, p.FromName, p.FromAddr,
-			p.Date.Unix(), now.Unix(), p.Text, len(p.Raw), p.ParseErrors)
+			p.Date.Unix(), now.Unix(), p.Text, len(p.Raw), p.ParseErrors, publicID(key, p.ListID, p.MessageID))
 		if err != nil {
 			return fmt.Errorf("archive: %w", err)
 		}
@@ -105,11 +109,62 @@ func (t *Tx) AcceptPost(p *Post) (*Accepted, error) {
 	return &a, nil
 }
 
-// findParent returns the parent's id and thread, or zeros for a new thread.
-func findParent(ctx context.Context, tx *sql.Tx, p *Post, now time.Time) (parent, thread int64, err error) {
+// parentLookup finds archived posts for threading. AcceptPost asks its transaction
+// for each post; ImportPosts uses statements prepared once per batch.
+type parentLookup interface {
+	// byMessageID returns the id and thread of the list's post with that Message-ID,
+	// or sql.ErrNoRows.
+	byMessageID(listID int64, messageID string) (id, thread int64, err error)
+	// bySubject returns the newest of the list's posts with that subject key dated
+	// after since and not after until (Unix seconds), or sql.ErrNoRows.
+	bySubject(listID int64, key string, since, until int64) (id, thread int64, err error)
+}
+
+// publicLookup finds a post by the local part of the Message-ID its anonymous list
+// showed (public_id): members reply to that one, not to the original.
+type publicLookup interface {
+	byPublicID(listID int64, publicID string) (id, thread int64, err error)
+}
+
+const (
+	byMessageIDSQL = `SELECT id, thread_id FROM messages WHERE list_id = ? AND message_id = ?`
+	byPublicIDSQL  = `SELECT id, thread_id FROM messages WHERE list_id = ? AND public_id = ? ORDER BY id LIMIT 1`
+	bySubjectSQL   = `SELECT id, thread_id FROM messages WHERE list_id = ? AND subject_key = ? AND date > ? AND date <= ?
+		ORDER BY id DESC LIMIT 1`
+)
+
+// txLookup asks a transaction.
+type txLookup struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (l txLookup) byMessageID(listID int64, mid string) (id, thread int64, err error) {
+	err = l.tx.QueryRowContext(l.ctx, byMessageIDSQL, listID, mid).Scan(&id, &thread)
+	return id, thread, err
+}
+
+func (l txLookup) bySubject(listID int64, key string, since, until int64) (id, thread int64, err error) {
+	err = l.tx.QueryRowContext(l.ctx, bySubjectSQL, listID, key, since, until).Scan(&id, &thread)
+	return id, thread, err
+}
+
+func (l txLookup) byPublicID(listID int64, publicID string) (id, thread int64, err error) {
+	err = l.tx.QueryRowContext(l.ctx, byPublicIDSQL, listID, publicID).Scan(&id, &thread)
+	return id, thread, err
+}
+
+// findParent returns the parent's id and thread, or zeros for a new thread. Threading
+// by subject looks only at posts dated within (since, until].
+func findParent(l parentLookup, p *Post, since, until time.Time) (parent, thread int64, err error) {
+	pl, _ := l.(publicLookup)
 	for _, mid := range p.ParentCandidates {
-		err := tx.QueryRowContext(ctx, `SELECT id, thread_id FROM messages WHERE list_id = ? AND message_id = ?`,
-			p.ListID, mid).Scan(&parent, &thread)
+		parent, thread, err = l.byMessageID(p.ListID, mid)
+		if errors.Is(err, sql.ErrNoRows) && pl != nil {
+			if local := publicLocal(mid); local != "" {
+				parent, thread, err = pl.byPublicID(p.ListID, local)
+			}
+		}
 		if err == nil {
 			return parent, thread, nil
 		}
@@ -120,8 +175,7 @@ func findParent(ctx context.Context, tx *sql.Tx, p *Post, now time.Time) (parent
 	if !p.SubjectFallback || p.SubjectKey == "" {
 		return 0, 0, nil
 	}
-	err = tx.QueryRowContext(ctx, `SELECT id, thread_id FROM messages WHERE list_id = ? AND subject_key = ? AND date > ?
-		ORDER BY id DESC LIMIT 1`, p.ListID, p.SubjectKey, now.Add(-subjectWindow).Unix()).Scan(&parent, &thread)
+	parent, thread, err = l.bySubject(p.ListID, p.SubjectKey, since.Unix(), until.Unix())
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, nil
 	}
@@ -142,19 +196,41 @@ type Message struct {
 	ReceivedAt time.Time
 	Text       string
 	Size       int
+	// PublicID is the local part of the Message-ID an anonymous list shows for the
+	// post (see PublicMessageID); MessageID stays the original.
+	PublicID string
+	// WithdrawnAt is when the author withdrew the post; zero if not. A withdrawn post
+	// keeps its id, thread and subject, and nothing else.
+	WithdrawnAt time.Time
 }
 
-const messageColumns = `id, list_id, message_id, thread_id, COALESCE(parent_id, 0), subject, from_name, from_addr, date, received_at, body_text, size`
+// Withdrawn reports whether the author withdrew the post.
+func (m *Message) Withdrawn() bool { return !m.WithdrawnAt.IsZero() }
+
+// PublicMessageID is the Message-ID (without brackets) an anonymous list at domain
+// shows for the post in place of the original.
+func (m *Message) PublicMessageID(domain string) string {
+	if m.PublicID == "" {
+		return m.MessageID
+	}
+	return m.PublicID + "@" + domain
+}
+
+const messageColumns = `id, list_id, message_id, thread_id, COALESCE(parent_id, 0), subject, from_name, from_addr, date, received_at,
+	body_text, size, public_id, COALESCE(withdrawn_at, 0)`
 
 func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
 	var m Message
-	var date, received int64
+	var date, received, withdrawn int64
 	if err := row.Scan(&m.ID, &m.ListID, &m.MessageID, &m.ThreadID, &m.ParentID, &m.Subject, &m.FromName, &m.FromAddr,
-		&date, &received, &m.Text, &m.Size); err != nil {
+		&date, &received, &m.Text, &m.Size, &m.PublicID, &withdrawn); err != nil {
 		return nil, err
 	}
 	m.Date = time.Unix(date, 0).UTC()
 	m.ReceivedAt = time.Unix(received, 0).UTC()
+	if withdrawn != 0 {
+		m.WithdrawnAt = time.Unix(withdrawn, 0).UTC()
+	}
 	return &m, nil
 }
 
@@ -225,48 +301,4 @@ func (s *DB) Raw(ctx context.Context, id int64) ([]byte, error) {
 		return nil, fmt.Errorf("raw %d: %w", id, err)
 	}
 	return raw, nil
-}
-
-// Hit is one search result.
-type Hit struct {
-	ID      int64
-	Subject string
-	Snippet string
-}
-
-// Search finds the list's posts that contain every word of query, best first.
-func (s *DB) Search(ctx context.Context, listID int64, query string, limit int) ([]Hit, error) {
-	match := ftsQuery(query)
-	if match == "" {
-		return nil, nil
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.subject, snippet(messages_fts, 1, '', '', '…', 16)
-		FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-		WHERE messages_fts MATCH ? AND m.list_id = ? ORDER BY rank LIMIT ?`, match, listID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
-	var hits []Hit
-	for rows.Next() {
-		var h Hit
-		if err := rows.Scan(&h.ID, &h.Subject, &h.Snippet); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
-}
-
-// ftsQuery turns what a person typed into an FTS5 query of quoted words, so that
-// no input is an FTS5 syntax error.
-func ftsQuery(q string) string {
-	var terms []string
-	for _, w := range strings.Fields(q) {
-		w = strings.ReplaceAll(w, `"`, ``)
-		if w != "" {
-			terms = append(terms, `"`+w+`"`)
-		}
-	}
-	return strings.Join(terms, " ")
 }

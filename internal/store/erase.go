@@ -19,6 +19,11 @@ type Export struct {
 	Held        []*Held
 	Pending     []*Pending
 	Sessions    int
+	Relays      []*Relay // private-reply relays standing for the address
+	Blocks      []*Block // private-reply senders the address blocked
+	// AppPasswords are the address's IMAP app passwords (their labels and dates).
+	AppPasswords []*AppPassword
+	SeenFlags    int // posts the address marked seen over IMAP
 }
 
 // ExportAddress gathers what the store keeps about address.
@@ -67,6 +72,12 @@ func (s *DB) ExportAddress(ctx context.Context, address string) (*Export, error)
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE address = ?`, address).Scan(&ex.Sessions); err != nil {
 		return nil, fmt.Errorf("export sessions: %w", err)
 	}
+	if err := s.exportPrivReplies(ctx, ex); err != nil {
+		return nil, err
+	}
+	if err := s.exportIMAP(ctx, ex); err != nil {
+		return nil, err
+	}
 	ls, err := s.Lists(ctx)
 	if err != nil {
 		return nil, err
@@ -83,10 +94,11 @@ type Erased struct {
 }
 
 // EraseAddress removes address and its personal data: memberships (with names and
-// postal codes), pending requests, logins and sessions, trust, rate counters, held
-// posts, queued and past copies, and its posts: deleted, or with deletePosts false,
-// kept with the address and the names replaced. Then the full-text index is rebuilt
-// from what is left and the database vacuumed, so no old page keeps a trace.
+// postal codes), pending requests, logins and sessions, IMAP app passwords and seen
+// flags, trust, rate counters, held posts, queued and past copies, and its posts:
+// deleted, or with deletePosts false, kept with the address and the names replaced.
+// Then the full-text index is rebuilt from what is left and the database vacuumed, so
+// no old page keeps a trace.
 func (s *DB) EraseAddress(ctx context.Context, address string, names []string, deletePosts bool) (*Erased, error) {
 	var e Erased
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -121,6 +133,12 @@ func (s *DB) EraseAddress(ctx context.Context, address string, names []string, d
 			if _, err := exec(q, args...); err != nil {
 				return err
 			}
+		}
+		if err := erasePrivReplies(ctx, tx, address); err != nil {
+			return err
+		}
+		if err := eraseIMAP(ctx, tx, address); err != nil {
+			return err
 		}
 		if deletePosts {
 			e.Posts, err = exec(`DELETE FROM messages WHERE from_addr = ?`, address)

@@ -74,8 +74,8 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 		if err := importDigestCheck(ctx, tx, im.listID); err != nil {
 			return err
 		}
-		var next int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM messages`).Scan(&next); err != nil {
+		next, err := reserveMessageIDs(ctx, tx, len(posts))
+		if err != nil {
 			return err
 		}
 		key, err := publicIDKey(ctx, tx)

@@ -23,14 +23,23 @@ type apiMessage struct {
 	Date      string `json:"date"`
 	ThreadID  int64  `json:"thread_id"`
 	ParentID  int64  `json:"parent_id,omitempty"`
-	Text      string `json:"text,omitempty"`
+	// Text is there whenever asked for, empty for a withdrawn post.
+	Text      *string `json:"text,omitempty"`
+	Withdrawn bool    `json:"withdrawn,omitempty"`
 }
 
+// toAPI is a post as the API shows it. message_id stays the Message-ID as received,
+// also on an anonymous list (whose copies carry their own): scripts match posts they
+// sent by it.
 func toAPI(m *store.Message, withText bool) apiMessage {
 	a := apiMessage{ID: m.ID, MessageID: m.MessageID, Subject: m.Subject, FromName: m.FromName,
-		Date: rfc3339(m.Date), ThreadID: m.ThreadID, ParentID: m.ParentID}
+		Date: rfc3339(m.Date), ThreadID: m.ThreadID, ParentID: m.ParentID, Withdrawn: m.Withdrawn()}
 	if withText {
-		a.Text = maskAddresses(m.Text)
+		text := ""
+		if !m.Withdrawn() {
+			text = maskAddresses(m.Text)
+		}
+		a.Text = &text
 	}
 	return a
 }

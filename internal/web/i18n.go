@@ -1,5 +1,7 @@
 package web
 
+import "fmt"
+
 // messages holds the page texts, German first.
 var messages = map[string]map[string]string{
 	"de": {
@@ -17,6 +19,51 @@ var messages = map[string]map[string]string{
 		"recent":              "Neueste Beiträge",
 		"no_messages":         "Noch keine Beiträge.",
 		"older":               "Ältere Beiträge",
+		"threads":             "Diskussionen",
+		"older_threads":       "Ältere Diskussionen",
+		"feed":                "Atom-Feed",
+		"no_subject":          "(ohne Betreff)",
+		"post":                "Beitrag",
+		"posts":               "Beiträge",
+		"last_post":           "zuletzt",
+		"by_month":            "Nach Monaten",
+		"search_in":           "Im Archiv suchen",
+		"breadcrumb":          "Sie sind hier",
+		"mbox":                "Als mbox herunterladen",
+		"mbox_month":          "Diesen Monat als mbox herunterladen",
+		"in_reply_to":         "Antwort auf",
+		"permalink":           "Link zu diesem Beitrag",
+		"reply_by_mail":       "Per Mail antworten",
+		"imap_heading":        "Mailprogramm (IMAP)",
+		"imap_intro":          "Mit einem App-Passwort lesen Sie die Archive Ihrer Listen in jedem Mailprogramm: Benutzername ist Ihre Mailadresse. Jedes Gerät bekommt am besten sein eigenes Passwort.",
+		"imap_new":            "Ihr neues App-Passwort (es wird nur jetzt gezeigt):",
+		"imap_unnamed":        "App-Passwort",
+		"imap_created":        "erstellt",
+		"imap_used":           "zuletzt benutzt",
+		"imap_revoke":         "Widerrufen",
+		"imap_label":          "Name für das neue Passwort (z. B. Handy)",
+		"imap_create":         "Neues App-Passwort",
+		"reply_private":       "Privat antworten (ohne Adressen)",
+		"whole_thread":        "Ganze Diskussion",
+		"images_blocked":      "Bilder von anderen Servern wurden nicht geladen, damit niemand Ihren Besuch verfolgen kann.",
+		"attachments":         "Anhänge",
+		"attachment":          "Anhang",
+		"show_text":           "Als Text zeigen",
+		"show_html":           "Originalformatierung zeigen",
+		"month_more":          "Dieser Monat hat mehr Beiträge, als hier Platz haben. Die mbox-Datei enthält alle.",
+		"search_words":        "Suchwörter",
+		"search_hint":         "Alle Wörter müssen vorkommen. \"In Anführungszeichen\" sucht eine Wortfolge, OR eines von zwei Wörtern, -wort schließt aus. Umlaute und Wortanfänge werden gefunden: kita findet auch Kitaplatz.",
+		"filters":             "Filter",
+		"author":              "Von (Name)",
+		"since":               "Ab Datum",
+		"until":               "Bis Datum",
+		"results":             "Ergebnisse",
+		"page":                "Seite",
+		"prev_page":           "Vorige Seite",
+		"next_page":           "Nächste Seite",
+		"bad_date":            "Bitte geben Sie das Datum als JJJJ-MM-TT an.",
+		"not_a_member":        "Sie sind angemeldet, aber kein Mitglied dieser Liste.",
+		"members_login":       "Mitglieder melden sich mit ihrer Mailadresse an; ein Link kommt per Mail.",
 		"thread":              "Diskussion",
 		"anonymous":           "Ohne Namen",
 		"outbox":              "Ausgang",
@@ -117,6 +164,29 @@ var messages = map[string]map[string]string{
 		"format_plain":        "Nur Text (RFC 1153)",
 		"digest_preview":      "Vorschau der nächsten Zusammenfassung",
 		"digest_nothing":      "Seit der letzten Zusammenfassung gibt es keine neuen Beiträge.",
+
+		// Withdrawing posts, export and erasure.
+		"withdrawn_post":        "Dieser Beitrag wurde von der Verfasserin oder dem Verfasser zurückgezogen.",
+		"withdraw_post":         "Beitrag zurückziehen",
+		"withdraw_heading":      "Beitrag zurückziehen?",
+		"withdraw_confirm_text": "Archiv, Suche und künftige Zusammenfassungen zeigen danach nur noch, dass er zurückgezogen wurde. Antworten anderer bleiben stehen; schon verschickte Mails lassen sich nicht zurückholen.",
+		"withdraw_button":       "Zurückziehen",
+		"withdrawn_heading":     "Beitrag zurückgezogen",
+		"withdrawn_text":        "Der Beitrag ist aus dem Archiv und der Suche verschwunden.",
+		"withdrawn_link":        "Zur Stelle im Archiv",
+		"withdraw_intro":        "Eigene Beiträge ziehen Sie auf ihrer Seite im Archiv zurück (angemeldet), oder per Mail mit „zurückziehen LINK“ an die -request-Adresse der Liste.",
+		"your_data":             "Ihre Daten",
+		"your_data_intro":       "Laden Sie herunter, was wir zu Ihrer Adresse gespeichert haben: eine JSON-Datei, Ihre Beiträge darin als mbox-Text.",
+		"export_button":         "Meine Daten herunterladen",
+		"erase_intro":           "Sie können alles löschen lassen, was wir zu Ihrer Adresse gespeichert haben. Wir schicken Ihnen dazu einen Link zur Bestätigung.",
+		"erase_request":         "Meine Daten löschen …",
+		"check_mail_erase":      "Wir haben Ihnen einen Link geschickt. Erst wenn Sie ihn öffnen und bestätigen, wird gelöscht; er gilt 24 Stunden.",
+		"erase_heading":         "Alle Daten löschen?",
+		"erase_confirm_text":    "Ihre Mitgliedschaften mit Namen und Postleitzahlen, Anmeldungen, angehaltene Beiträge und alle Mails an Sie werden gelöscht; Ihre Beiträge im Archiv werden gelöscht oder ohne Adresse und Namen behalten, wie es die Regeln dieser Seite vorsehen. Das lässt sich nicht rückgängig machen.",
+		"erase_button":          "Endgültig löschen",
+		"erased_heading":        "Gelöscht",
+		"erased_text":           "Ihre Adresse und Ihre Daten sind gelöscht, und Sie sind abgemeldet.",
+		"try_later":             "Bitte versuchen Sie es später noch einmal.",
 	},
 	"en": {
 		"site_name":           "Mailing lists",
@@ -133,6 +203,51 @@ var messages = map[string]map[string]string{
 		"recent":              "Latest posts",
 		"no_messages":         "No posts yet.",
 		"older":               "Older posts",
+		"threads":             "Discussions",
+		"older_threads":       "Older discussions",
+		"feed":                "Atom feed",
+		"no_subject":          "(no subject)",
+		"post":                "post",
+		"posts":               "posts",
+		"last_post":           "last",
+		"by_month":            "By month",
+		"search_in":           "Search the archive",
+		"breadcrumb":          "You are here",
+		"mbox":                "Download as mbox",
+		"mbox_month":          "Download this month as mbox",
+		"in_reply_to":         "in reply to",
+		"permalink":           "Link to this post",
+		"reply_by_mail":       "Reply by email",
+		"imap_heading":        "Mail program (IMAP)",
+		"imap_intro":          "With an app password you read your lists' archives in any mail program: the user name is your email address. Best give each device its own password.",
+		"imap_new":            "Your new app password (shown only now):",
+		"imap_unnamed":        "App password",
+		"imap_created":        "created",
+		"imap_used":           "last used",
+		"imap_revoke":         "Revoke",
+		"imap_label":          "Name for the new password (e.g. phone)",
+		"imap_create":         "New app password",
+		"reply_private":       "Reply privately (no addresses shown)",
+		"whole_thread":        "Whole discussion",
+		"images_blocked":      "Images from other servers were not loaded, so that nobody can track your visit.",
+		"attachments":         "Attachments",
+		"attachment":          "Attachment",
+		"show_text":           "Show as text",
+		"show_html":           "Show original formatting",
+		"month_more":          "This month has more posts than fit here. The mbox file has them all.",
+		"search_words":        "Search words",
+		"search_hint":         "All words must appear. \"Quotes\" search a phrase, OR either of two words, -word excludes. Umlauts and word beginnings are found: kita also finds Kitaplatz.",
+		"filters":             "Filters",
+		"author":              "From (name)",
+		"since":               "From date",
+		"until":               "To date",
+		"results":             "Results",
+		"page":                "page",
+		"prev_page":           "Previous page",
+		"next_page":           "Next page",
+		"bad_date":            "Please give the date as YYYY-MM-DD.",
+		"not_a_member":        "You are logged in, but not a member of this list.",
+		"members_login":       "Members log in with their email address; a link comes by mail.",
 		"thread":              "Discussion",
 		"anonymous":           "No name",
 		"outbox":              "Outbox",
@@ -233,6 +348,29 @@ var messages = map[string]map[string]string{
 		"format_plain":        "Plain text (RFC 1153)",
 		"digest_preview":      "Preview of the next digest",
 		"digest_nothing":      "There are no new posts since the last digest.",
+
+		// Withdrawing posts, export and erasure.
+		"withdrawn_post":        "This post was withdrawn by its author.",
+		"withdraw_post":         "Withdraw this post",
+		"withdraw_heading":      "Withdraw this post?",
+		"withdraw_confirm_text": "The archive, the search and coming digests will then only show that it was withdrawn. Other people's replies stay; mails that went out already cannot be called back.",
+		"withdraw_button":       "Withdraw",
+		"withdrawn_heading":     "Post withdrawn",
+		"withdrawn_text":        "The post is gone from the archive and the search.",
+		"withdrawn_link":        "Back to its place in the archive",
+		"withdraw_intro":        "You withdraw posts of your own on their page in the archive (logged in), or by mail with \"withdraw LINK\" to the list's -request address.",
+		"your_data":             "Your data",
+		"your_data_intro":       "Download what we keep about your address: a JSON file, with your posts in it as mbox text.",
+		"export_button":         "Download my data",
+		"erase_intro":           "You can have everything we keep about your address erased. We send you a link to confirm.",
+		"erase_request":         "Erase my data …",
+		"check_mail_erase":      "We sent you a link. Nothing is erased until you open it and confirm; it works for 24 hours.",
+		"erase_heading":         "Erase all your data?",
+		"erase_confirm_text":    "Your memberships with names and postal codes, sign-ins, held posts and every mail to you are erased; your posts in the archive are deleted, or kept without address and names, as this site's rules say. This cannot be undone.",
+		"erase_button":          "Erase for good",
+		"erased_heading":        "Erased",
+		"erased_text":           "Your address and your data are erased, and you are logged out.",
+		"try_later":             "Please try again later.",
 	},
 }
 
@@ -252,5 +390,27 @@ func author(lang, name string) string {
 	if name == "" {
 		return translate(lang, "anonymous")
 	}
-	return name
+	return maskAddresses(name)
+}
+
+// dict builds a map for passing several values to a sub-template.
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
+}
+
+// humanSize formats a byte count for people.
+func humanSize(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", (n+512)>>10)
+	}
+	return fmt.Sprintf("%d B", n)
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"listd/internal/lists"
+	"listd/internal/store"
+	"listd/internal/token"
 )
 
 // notice is the data of a page that just says what happened.
@@ -76,11 +80,12 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // linkPage serves a link from a mail: a GET checks the token and shows one button
-// (heading and button are text keys), because mail scanners follow links; the POST
-// acts and shows the notice whose keys act returns. Every POST carries the form's
-// CSRF token, except RFC 8058 one-click posts to a List-Unsubscribe URL.
+// (heading and button are text keys; text is shown as it is), because mail scanners
+// follow links; the POST acts and shows the notice whose keys act returns. Every POST
+// carries the form's CSRF token, except RFC 8058 one-click posts to a
+// List-Unsubscribe URL.
 func (s *Server) linkPage(w http.ResponseWriter, r *http.Request,
-	check func(ctx context.Context, tok string) (heading, list string, err error),
+	check func(ctx context.Context, tok string) (heading, text string, err error),
 	act func(ctx context.Context, tok string) (doneHeading, doneText string, err error), button string) {
 	tok := r.PathValue("token")
 	lang := s.lang(r)
@@ -111,25 +116,42 @@ func (s *Server) linkPage(w http.ResponseWriter, r *http.Request,
 		s.showNotice(w, r, http.StatusOK, heading, text)
 		return
 	}
-	heading, list, err := check(r.Context(), tok)
+	heading, text, err := check(r.Context(), tok)
 	if err != nil {
 		fail(err)
 		return
 	}
 	s.renderForm(w, r, http.StatusOK, "action", translate(lang, heading), action{Heading: translate(lang, heading),
-		Text: list + "@" + s.cfg.Domain, Action: r.URL.Path, Button: translate(lang, button)})
+		Text: text, Action: r.URL.Path, Button: translate(lang, button)})
 }
 
+// listAddress is the posting address of the named list.
+func (s *Server) listAddress(list string) string { return list + "@" + s.cfg.Domain }
+
+// confirmPage serves the confirmation links of mails: joining and leaving, and a
+// member's links to withdraw a post or erase their data. The token's fields tell the
+// kinds apart (verification is the list domain's): two for joining and leaving,
+// three for withdrawing, one for erasing.
 func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
+	if p, ok := s.members.(privacy); ok {
+		switch len(token.Peek(r.PathValue("token"))) {
+		case 3:
+			s.withdrawLinkPage(w, r, p)
+			return
+		case 1:
+			s.eraseLinkPage(w, r, p)
+			return
+		}
+	}
 	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
 		c, err := s.members.CheckConfirm(ctx, tok)
 		if err != nil {
 			return "", "", err
 		}
 		if c.Action == "unsubscribe" {
-			return "confirm_leave", c.List, nil
+			return "confirm_leave", s.listAddress(c.List), nil
 		}
-		return "confirm_join", c.List, nil
+		return "confirm_join", s.listAddress(c.List), nil
 	}, func(ctx context.Context, tok string) (string, string, error) {
 		c, err := s.members.Confirm(ctx, tok)
 		if err != nil {
@@ -146,7 +168,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
 		list, err := s.members.CheckUnsubscribe(ctx, tok)
-		return "confirm_leave", list, err
+		return "confirm_leave", s.listAddress(list), err
 	}, func(ctx context.Context, tok string) (string, string, error) {
 		_, err := s.members.Unsubscribe(ctx, tok)
 		return "left", "left_text", err
@@ -156,7 +178,7 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reenablePage(w http.ResponseWriter, r *http.Request) {
 	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
 		list, err := s.members.CheckReenable(ctx, tok)
-		return "reenable", list, err
+		return "reenable", s.listAddress(list), err
 	}, func(ctx context.Context, tok string) (string, string, error) {
 		_, err := s.members.Reenable(ctx, tok)
 		return "reenabled", "reenabled_text", err
@@ -224,22 +246,38 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := s.lang(r)
+	p, _ := s.members.(privacy)
+	ap, _ := s.members.(appPasswords)
 	data := struct {
 		Memberships []lists.Membership
 		Saved       bool
 		Error       string
 		Moderator   bool
-	}{}
+		Privacy     bool // the page offers export and erasure
+		IMAP        *appPasswordView
+	}{Privacy: p != nil}
+	if ap != nil {
+		data.IMAP = &appPasswordView{}
+	}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		if !s.formGuard(w, r) {
 			return
 		}
-		list := r.PostFormValue("list")
+		if p != nil && s.privacyAction(w, r, p, addr) {
+			return
+		}
+		handled := false
 		var err error
-		if r.PostFormValue("do") == "leave" {
+		if ap != nil {
+			handled, err = s.appPasswordAction(r, ap, addr, data.IMAP)
+		}
+		list := r.PostFormValue("list")
+		switch {
+		case handled: // an app-password button; err says how it went
+		case r.PostFormValue("do") == "leave":
 			err = s.members.Leave(r.Context(), addr, list)
-		} else {
+		default:
 			o := lists.MemberOptions{Mode: r.PostFormValue("mode"), Name: r.PostFormValue("name"), Postal: r.PostFormValue("postal"),
 				DigestFormat: r.PostFormValue("digest_format")}
 			if r.PostFormValue("autoreplies_shown") == "1" {
@@ -260,8 +298,16 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, err)
 			return
 		default:
-			data.Saved = true
+			data.Saved = !handled
 		}
+	}
+	if ap != nil {
+		pws, err := ap.AppPasswords(r.Context(), addr)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		data.IMAP.Passwords = pws
 	}
 	ms, err := s.members.Memberships(r.Context(), addr)
 	if err != nil {
@@ -284,4 +330,133 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setCookie(w, sessionCookie, "", -time.Second)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// privacy is what the settings page and the confirmation links ask of the list domain
+// for a member's own data and posts. The serving wiring provides it over
+// *lists.Service with the site's policy for erased posts; without it the pages offer
+// none of this.
+type privacy interface {
+	Export(ctx context.Context, address string) ([]byte, error)
+	RequestErase(ctx context.Context, address, lang string) error
+	CheckErase(ctx context.Context, tok string) error
+	// EraseByLink uses an erase link and returns the address erased.
+	EraseByLink(ctx context.Context, tok string) (string, error)
+	CheckWithdraw(ctx context.Context, tok string) (*lists.PostToWithdraw, error)
+	ConfirmWithdraw(ctx context.Context, tok string) (*lists.PostToWithdraw, error)
+	Withdraw(ctx context.Context, list string, id int64, address string) (*lists.PostToWithdraw, error)
+}
+
+// privacyAction handles the settings page's posts about the member's own data and
+// posts; it reports whether the post was one of those (and answered).
+//
+//	do=export            the member's data as one JSON download, the posts inside as mbox text
+//	do=erase             mails a single-use link that erases the address
+//	do=withdraw          asks to confirm withdrawing post id of list (the button on a post)
+//	do=withdraw-confirm  withdraws it
+func (s *Server) privacyAction(w http.ResponseWriter, r *http.Request, p privacy, addr string) bool {
+	lang := s.lang(r)
+	ctx := r.Context()
+	switch r.FormValue("do") {
+	case "export":
+		doc, err := p.Export(ctx, addr)
+		if err != nil {
+			s.internalError(w, r, err)
+			return true
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="listd-data.json"`)
+		h.Set("Cache-Control", "no-store")
+		w.Write(doc)
+	case "erase":
+		err := p.RequestErase(ctx, addr, lang)
+		switch {
+		case errors.Is(err, lists.ErrRateLimited):
+			s.showNotice(w, r, http.StatusTooManyRequests, "too_many", "try_later")
+		case err != nil:
+			s.internalError(w, r, err)
+		default:
+			s.showNotice(w, r, http.StatusOK, "check_mail", "check_mail_erase")
+		}
+	case "withdraw", "withdraw-confirm":
+		list := r.FormValue("list")
+		id, ok := intParam(r.FormValue("id"), 0, 1<<62)
+		if !ok || id == 0 || list == "" {
+			s.errorPage(w, r, http.StatusBadRequest, "bad_request")
+			return true
+		}
+		if r.FormValue("do") == "withdraw" {
+			// The button on the post leads here; only this page's button withdraws.
+			l, err := s.st.ListByName(ctx, strings.ToLower(list))
+			var m *store.Message
+			if err == nil {
+				m, err = s.st.Message(ctx, l.ID, id)
+			}
+			if errors.Is(err, store.ErrNotFound) || (err == nil && !lists.MayWithdraw(m, addr)) {
+				s.errorPage(w, r, http.StatusNotFound, "not_found")
+				return true
+			}
+			if err != nil {
+				s.internalError(w, r, err)
+				return true
+			}
+			to := "/prefs?" + url.Values{"do": {"withdraw-confirm"}, "list": {list}, "id": {strconv.FormatInt(id, 10)},
+				"lang": {lang}}.Encode()
+			s.renderForm(w, r, http.StatusOK, "action", translate(lang, "withdraw_heading"), action{
+				Heading: translate(lang, "withdraw_heading"), Text: "„" + m.Subject + "“ – " + translate(lang, "withdraw_confirm_text"),
+				Action: to, Button: translate(lang, "withdraw_button")})
+			return true
+		}
+		done, err := p.Withdraw(ctx, list, id, addr)
+		switch {
+		case errors.Is(err, lists.ErrNotAuthor), errors.Is(err, lists.ErrNoSuchList):
+			s.errorPage(w, r, http.StatusNotFound, "not_found")
+		case err != nil:
+			s.internalError(w, r, err)
+		default:
+			s.withdrawnNotice(w, r, done)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *Server) withdrawnNotice(w http.ResponseWriter, r *http.Request, p *lists.PostToWithdraw) {
+	lang := s.lang(r)
+	s.renderPage(w, r, http.StatusOK, "notice", translate(lang, "withdrawn_heading"), notice{
+		Heading: translate(lang, "withdrawn_heading"), Text: translate(lang, "withdrawn_text"),
+		Link: "/" + p.List + "/m/" + strconv.FormatInt(p.ID, 10), LinkText: translate(lang, "withdrawn_link")})
+}
+
+// withdrawLinkPage serves the link of a withdraw command's confirmation mail.
+func (s *Server) withdrawLinkPage(w http.ResponseWriter, r *http.Request, p privacy) {
+	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
+		post, err := p.CheckWithdraw(ctx, tok)
+		if err != nil {
+			return "", "", err
+		}
+		return "withdraw_heading", "„" + post.Subject + "“ (" + s.listAddress(post.List) + ")", nil
+	}, func(ctx context.Context, tok string) (string, string, error) {
+		_, err := p.ConfirmWithdraw(ctx, tok)
+		return "withdrawn_heading", "withdrawn_text", err
+	}, "withdraw_button")
+}
+
+// eraseLinkPage serves the link of an erasure's confirmation mail. Erasing removes
+// the address's sessions; this browser's cookie goes too.
+func (s *Server) eraseLinkPage(w http.ResponseWriter, r *http.Request, p privacy) {
+	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
+		if err := p.CheckErase(ctx, tok); err != nil {
+			return "", "", err
+		}
+		return "erase_heading", translate(s.lang(r), "erase_confirm_text"), nil
+	}, func(ctx context.Context, tok string) (string, string, error) {
+		if _, err := p.EraseByLink(ctx, tok); err != nil {
+			return "", "", err
+		}
+		s.setCookie(w, sessionCookie, "", -time.Second)
+		return "erased_heading", "erased_text", nil
+	}, "erase_button")
 }

@@ -33,6 +33,12 @@ type Store interface {
 	Message(ctx context.Context, listID, id int64) (*store.Message, error)
 	Thread(ctx context.Context, listID, threadID int64) ([]*store.Message, error)
 	Search(ctx context.Context, listID int64, query string, limit int) ([]store.Hit, error)
+	SearchArchive(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error)
+	Threads(ctx context.Context, listID int64, limit int, beforeLastID int64) ([]*store.ThreadSummary, error)
+	Months(ctx context.Context, listID int64) ([]store.MonthCount, error)
+	MessagesDated(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*store.Message, error)
+	Raw(ctx context.Context, id int64) ([]byte, error)
+	Member(ctx context.Context, listID int64, address string) (*store.Member, error)
 	DeliveryCounts(ctx context.Context) (map[string]int, error)
 	Deliveries(ctx context.Context, states []string, limit, offset int) ([]*store.Delivery, error)
 	DeliveryByID(ctx context.Context, id int64) (*store.Delivery, error)
@@ -46,6 +52,7 @@ type Renderer interface {
 // Config is what the web needs to know.
 type Config struct {
 	Domain   string
+	BaseURL  string // for absolute links (feeds), without a trailing slash
 	Language string // default language
 	// Outbox shows queued copies at /outbox (only when no relay is configured, and
 	// only to loopback clients: it names recipients).
@@ -56,6 +63,10 @@ type Config struct {
 	Signer *token.Signer
 	// SecureCookies marks cookies Secure (when base_url is https).
 	SecureCookies bool
+	// Copies gives the archive copies that mbox downloads serve; nil: no downloads.
+	Copies Copier
+	// PrivateReply gives the address that answers a post's author alone; nil: none.
+	PrivateReply func(l *store.List, archiveID int64) string
 }
 
 // Server is the HTTP handler.
@@ -83,9 +94,15 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	funcs := template.FuncMap{"t": translate, "author": author}
-	for _, name := range []string{"index", "list", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
-		t, err := template.New(name).Funcs(funcs).ParseFS(tmpl, "pages/layout.html", "pages/"+name+".html")
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return nil, fmt.Errorf("time zone: %w", err)
+	}
+	funcs := template.FuncMap{"t": translate, "author": author, "dict": dict, "size": humanSize,
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"date": func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") }}
+	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}
@@ -155,13 +172,7 @@ func (s *Server) listRoutes(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "bad_request")
 		return
 	}
-	switch {
-	case rest == "" || rest == "search":
-		s.listPage(w, r)
-	case strings.HasPrefix(rest, "m/") && !strings.Contains(rest[2:], "/"):
-		r.SetPathValue("id", rest[2:])
-		s.messagePage(w, r)
-	default:
+	if !s.archiveRoutes(w, r, rest) {
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
 	}
 }
@@ -263,10 +274,6 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
-// readable reports whether the archive of l may be read by this request. Login comes
-// with the full archive; until then only public archives are open.
-func readable(l *store.List) bool { return l.Archive == "public" }
-
 // listFor loads the list of the request and checks access, writing the error itself.
 func (s *Server) listFor(w http.ResponseWriter, r *http.Request, api bool) (*store.List, bool) {
 	l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name")))
@@ -282,11 +289,19 @@ func (s *Server) listFor(w http.ResponseWriter, r *http.Request, api bool) (*sto
 		s.internalError(w, r, err)
 		return nil, false
 	}
-	if !readable(l) {
-		if api {
-			apiError(w, http.StatusForbidden, "this archive is for members only")
-		} else {
-			s.errorPage(w, r, http.StatusForbidden, "members_only")
+	if !s.canRead(r, l) {
+		switch {
+		case l.Archive == "private":
+			// A private list is not announced: strangers learn nothing of it.
+			if api {
+				apiError(w, http.StatusNotFound, "no such list")
+			} else {
+				s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+			}
+		case api:
+			apiError(w, http.StatusForbidden, "this archive is for members only: log in with a member's session")
+		default:
+			s.loginRequired(w, r, l)
 		}
 		return nil, false
 	}

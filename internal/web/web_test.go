@@ -44,7 +44,8 @@ func newTestServer(t *testing.T) string {
 	db.ImportMembers(ctx, []*store.Member{{ListID: kita.ID, Address: "anna@example.net", Mode: "each", Role: "member"}})
 	_, err = db.AcceptPost(ctx, &store.Post{ListID: kita.ID, MessageID: "a@x", Subject: "Kitaplatz <gesucht>",
 		FromName: "Anna", FromAddr: "anna@example.net", Date: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
-		Text: "Schreibt mir an anna@example.net, Kitaplatz in Köln", Raw: []byte("x")})
+		Text: "Schreibt mir an anna@example.net, Kitaplatz in Köln",
+		Raw:  []byte("From: Anna <anna@example.net>\r\nSubject: Kitaplatz <gesucht>\r\nMessage-ID: <a@x>\r\n\r\nSchreibt mir an anna@example.net, Kitaplatz in Köln\r\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
