@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // scanData reports which of the needles any file of the data dir contains, in any case.
@@ -90,13 +93,15 @@ func TestExportAndErase(t *testing.T) {
 // list that is not anonymous the poster's From stays.
 func TestAnonymousList(t *testing.T) {
 	sk := newSink(t)
-	d := newDaemon(t, options{relay: sk.addr})
+	d := newDaemon(t, options{relay: sk.addr, imap: true})
 	d.mustCLI("list", "create", "umgang", "-anonymous", "yes")
 	d.mustCLI("list", "create", "job", "-anonymous", "no")
 	d.mustCLI("member", "add", "umgang", "Petra Schmidt <petra.schmidt@mail.example.net>", "-name", "Sonnenblume")
 	d.mustCLI("member", "add", "job", "Petra Schmidt <petra.schmidt@mail.example.net>")
 	d.mustCLI("member", "add", "umgang", "ben@example.org")
 	d.mustCLI("member", "add", "job", "ben@example.org")
+	d.mustCLI("member", "add", "umgang", "dora@example.org", "-mode", "digest")
+	benPassword := strings.TrimSpace(d.mustCLI("user", "password", "ben@example.org"))
 	d.start()
 	identifying := []string{
 		"Received: from petras-laptop.mail.example.net (dsl-93-184-216-34.example.net [93.184.216.34])\r\n\tby mx.mail.example.net with ESMTPSA id 42\r\n\tfor <umgang@" + domain + ">; Wed, 25 Nov 2026 09:59:58 +0100",
@@ -169,6 +174,41 @@ func TestAnonymousList(t *testing.T) {
 			t.Errorf("%s lacks the pseudonym:\n%s", path, body)
 		}
 	}
+
+	// The digest, in each of its formats, and the archive over IMAP.
+	check := func(what string, b []byte) {
+		t.Helper()
+		for _, s := range append(secrets, "client.example", "anon1@example.org") {
+			if bytes.Contains(bytes.ToLower(b), bytes.ToLower([]byte(s))) {
+				t.Errorf("%s contains %q:\n%s", what, s, b)
+			}
+		}
+	}
+	for _, format := range []string{"newsletter", "mime", "plain"} {
+		d.mustCLI("member", "add", "umgang", "leser-"+format+"@example.org", "-mode", "digest", "-digest-format", format)
+	}
+	if out := d.mustCLI("digest", "send", "umgang"); strings.Contains(out, "nothing new") {
+		t.Fatalf("digest send: %s", out)
+	}
+	for _, rcpt := range []string{"dora@example.org", "leser-newsletter@example.org", "leser-mime@example.org", "leser-plain@example.org"} {
+		_, m := sk.mailTo(t, rcpt, 0)
+		check("the digest to "+rcpt, m.Data)
+		if !bytes.Contains(m.Data, []byte("Sonnenblume")) {
+			t.Errorf("the digest to %s lacks the pseudonym", rcpt)
+		}
+	}
+	c := dialIMAP(t, d, "ben@example.org", benPassword)
+	if _, err := c.Select("umgang", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	whole := &imap.FetchItemBodySection{Peek: true}
+	msgs, err := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{Envelope: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("imap fetch: %d messages, %v", len(msgs), err)
+	}
+	check("IMAP BODY[]", msgs[0].FindBodySection(whole))
+	env := msgs[0].Envelope
+	check("IMAP ENVELOPE", []byte(fmt.Sprintf("%+v %+v %+v %s", env.From, env.Sender, env.ReplyTo, env.MessageID)))
 }
 
 // headerOf returns a field of a raw message.

@@ -329,3 +329,34 @@ func TestPrefsExportAndErase(t *testing.T) {
 		t.Errorf("traces left after erase: %v", found)
 	}
 }
+
+// TestWithdrawFromOwnCopy: the poster's own copy of a post carries a link that
+// withdraws it; nobody else's copy has one.
+func TestWithdrawFromOwnCopy(t *testing.T) {
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "kita")
+	d.mustCLI("member", "add", "kita", "anna@example.net", "-name", "Sonnenblume")
+	d.mustCLI("member", "add", "kita", "ben@example.net")
+	d.start()
+	list := "kita@" + domain
+	if err := send(d.addrs["smtp"], "anna@example.net", []string{list}, post("anna@example.net", "Eine Frage",
+		"Hier steht zu viel über uns.\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	own, _ := sk.mailTo(t, "anna@example.net", 0)
+	other, _ := sk.mailTo(t, "ben@example.net", 0)
+	if strings.Contains(other.Text, "zurückziehen") || strings.Contains(other.Text, "/confirm/") {
+		t.Errorf("another member's copy offers the withdrawal:\n%s", other.Text)
+	}
+	if !strings.Contains(own.Text, "Ihren Beitrag zurückziehen: ") {
+		t.Fatalf("the poster's copy lacks the link:\n%s", own.Text)
+	}
+	id := postID(t, d, "kita", "Eine Frage")
+	if code, page := press(t, browser(t), d.link(t, own, "/confirm/")); code != 200 || !strings.Contains(page, "zurückgezogen") {
+		t.Fatalf("withdraw from the copy: %d\n%s", code, page)
+	}
+	if body := httpGet(t, d.httpBase+fmt.Sprintf("/kita/m/%d", id)); strings.Contains(body, "zu viel über uns") {
+		t.Errorf("the post is still there:\n%s", body)
+	}
+}

@@ -133,6 +133,7 @@ func memberFlags(f *flags, o *lists.MemberOptions) {
 	f.StringVar(&o.Mode, "mode", "each", "each, digest or nomail")
 	f.StringVar(&o.Role, "role", "member", "member, moderator or owner")
 	f.StringVar(&o.Postal, "postal", "", "postal code, for counselling suggestions")
+	f.StringVar(&o.DigestFormat, "digest-format", "", "newsletter, mime or plain (RFC 1153)")
 }
 
 func cmdMemberAdd(e *env) error {

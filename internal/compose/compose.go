@@ -33,6 +33,9 @@ type List struct {
 	// PrivateReply, when set, is the address that answers the post's author alone
 	// (NAME-reply+TOKEN@DOMAIN); the footer offers it.
 	PrivateReply string
+	// Withdraw, when set, is a link that withdraws the post: only the poster's own
+	// copy has it.
+	Withdraw string
 }
 
 // Prepared is the part of a list post shared by every member's copy.

@@ -18,8 +18,10 @@ type footer struct {
 
 func newFooter(l List) footer {
 	write, private, archive, leave := "Write to the list", "Reply privately", "Archive", "Leave the list"
+	withdraw := "Withdraw your post"
 	if l.Language == "de" || strings.HasPrefix(l.Language, "de-") {
 		write, private, archive, leave = "Schreiben an die Liste", "Privat antworten", "Archiv", "Abmelden"
+		withdraw = "Ihren Beitrag zurückziehen"
 	}
 	head := l.Name
 	if l.Title != "" {
@@ -37,6 +39,9 @@ func newFooter(l List) footer {
 		t.WriteString(private + ": " + l.PrivateReply + "\r\n")
 	}
 	t.WriteString(archive + ": " + arch + "\r\n")
+	if l.Withdraw != "" {
+		t.WriteString(withdraw + ": " + l.Withdraw + "\r\n")
+	}
 	t.WriteString(leave + ": " + unsub + "\r\n")
 
 	var h strings.Builder
@@ -47,6 +52,9 @@ func newFooter(l List) footer {
 		h.WriteString(htmlText(private) + ": " + htmlLink("mailto:"+l.PrivateReply, l.PrivateReply) + "<br>\r\n")
 	}
 	h.WriteString(htmlText(archive) + ": " + htmlLink(arch, arch) + "<br>\r\n")
+	if l.Withdraw != "" {
+		h.WriteString(htmlText(withdraw) + ": " + htmlLink(l.Withdraw, l.Withdraw) + "<br>\r\n")
+	}
 	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "\r\n")
 	h.WriteString("</div>\r\n")
 

@@ -217,6 +217,9 @@ func (o MemberOptions) validate() (MemberOptions, error) {
 	if !oneOf(o.Role, "member", "moderator", "owner") {
 		return o, inputErr("-role %q: must be member, moderator or owner", o.Role)
 	}
+	if o.DigestFormat != "" && !oneOf(o.DigestFormat, "newsletter", "mime", "plain") {
+		return o, inputErr("-digest-format %q: must be newsletter, mime or plain", o.DigestFormat)
+	}
 	o.Postal = strings.TrimSpace(o.Postal)
 	if o.Postal != "" && !postalRE.MatchString(o.Postal) {
 		return o, inputErr("-postal %q: not a postal code", o.Postal)
@@ -253,7 +256,8 @@ func (s *Service) AddMember(ctx context.Context, list, address string, o MemberO
 	if o, err = o.validate(); err != nil {
 		return nil, err
 	}
-	m := &store.Member{ListID: l.ID, Address: addr, Name: or(o.Name, name), Mode: o.Mode, Role: o.Role, Postal: o.Postal}
+	m := &store.Member{ListID: l.ID, Address: addr, Name: or(o.Name, name), Mode: o.Mode, Role: o.Role, Postal: o.Postal,
+		DigestFormat: o.DigestFormat}
 	if err := s.st.AddMember(ctx, m); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return nil, fmt.Errorf("%s on %s: %w", addr, l.Name, ErrExists)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"listd/internal/compose"
@@ -23,9 +24,10 @@ const UnsubscribeTTL = 60 * 24 * time.Hour
 const cacheSize = 16
 
 type preparedEntry struct {
-	p    *compose.Prepared
-	list *store.List
-	used uint64
+	p      *compose.Prepared
+	list   *store.List
+	author string // the poster's address, lower-cased: their own copy differs
+	used   uint64
 }
 
 // Copy is one queued copy, ready for the relay.
@@ -56,7 +58,13 @@ func (s *Service) Render(ctx context.Context, d *store.Delivery) (Copy, error) {
 		return Copy{}, err
 	}
 	unsub := s.cfg.BaseURL + "/u/" + s.signer.Sign("unsubscribe", []string{e.list.Name, strconv.FormatInt(d.MemberID, 10)}, UnsubscribeTTL)
-	return Copy{From: s.VERP(e.list.Name, d.Rcpt), Message: copyWriter{p: e.p, unsub: unsub}}, nil
+	p := e.p
+	if e.author != "" && strings.EqualFold(d.Rcpt, e.author) {
+		if p, err = s.prepareOwnCopy(ctx, d); err != nil {
+			return Copy{}, err
+		}
+	}
+	return Copy{From: s.VERP(e.list.Name, d.Rcpt), Message: copyWriter{p: p, unsub: unsub}}, nil
 }
 
 // rawMessage writes stored bytes; unlike a bytes.Reader it can be written again.
@@ -84,40 +92,15 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	}
 	s.mu.Unlock()
 
-	m, err := s.st.Message(ctx, d.ListID, d.MessageID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("render delivery %d: %w", d.ID, ErrGone)
-	}
+	m, l, cl, raw, err := s.postParts(ctx, d)
 	if err != nil {
-		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
-	}
-	if m.Withdrawn() {
-		// Its queued copies were dropped; this one was claimed just before.
-		return nil, fmt.Errorf("render delivery %d: withdrawn: %w", d.ID, ErrGone)
-	}
-	raw, err := s.st.Raw(ctx, m.ID)
-	if err != nil {
-		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
-	}
-	l, err := s.st.ListByID(ctx, m.ListID)
-	if err != nil {
-		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
-	}
-	if l.Anonymous {
-		if raw, err = s.publicRaw(ctx, l, m, raw); err != nil {
-			return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
-		}
-	}
-	cl := s.composeList(l, m.FromName)
-	cl.PrivateReply = s.PrivateReplyAddress(l, m.ID)
-	if !l.Anonymous && (l.DMARCRewrite == "always" || s.strictDMARC(ctx, domainOf(m.FromAddr))) {
-		cl.MungeFrom, cl.Author = true, or(m.FromName, m.FromAddr)
+		return nil, err
 	}
 	p, err := compose.Prepare(raw, cl, m.ID)
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
 	}
-	e := &preparedEntry{p: p, list: l}
+	e := &preparedEntry{p: p, list: l, author: strings.ToLower(m.FromAddr)}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -135,6 +118,67 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	}
 	s.prepared[d.MessageID] = e
 	return e, nil
+}
+
+// postParts loads what a member's copy of post d is made from: the post, its list,
+// the list's compose settings for it and the bytes to send.
+func (s *Service) postParts(ctx context.Context, d *store.Delivery) (m *store.Message, l *store.List, cl compose.List, raw []byte, err error) {
+	m, err = s.st.Message(ctx, d.ListID, d.MessageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, compose.List{}, nil, fmt.Errorf("render delivery %d: %w", d.ID, ErrGone)
+	}
+	if err != nil {
+		return nil, nil, compose.List{}, nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
+	}
+	if m.Withdrawn() {
+		// Its queued copies were dropped; this one was claimed just before.
+		return nil, nil, compose.List{}, nil, fmt.Errorf("render delivery %d: withdrawn: %w", d.ID, ErrGone)
+	}
+	raw, err = s.st.Raw(ctx, m.ID)
+	if err != nil {
+		return nil, nil, compose.List{}, nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
+	}
+	l, err = s.st.ListByID(ctx, m.ListID)
+	if err != nil {
+		return nil, nil, compose.List{}, nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
+	}
+	if l.Anonymous {
+		if raw, err = s.publicRaw(ctx, l, m, raw); err != nil {
+			return nil, nil, compose.List{}, nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
+		}
+	}
+	cl = s.composeList(l, m.FromName)
+	cl.PrivateReply = s.PrivateReplyAddress(l, m.ID)
+	if !l.Anonymous && (l.DMARCRewrite == "always" || s.strictDMARC(ctx, domainOf(m.FromAddr))) {
+		cl.MungeFrom, cl.Author = true, or(m.FromName, m.FromAddr)
+	}
+	return m, l, cl, raw, nil
+}
+
+// ownCopyTTL is how long the withdraw link in a poster's own copy works.
+const ownCopyTTL = 30 * 24 * time.Hour
+
+// prepareOwnCopy makes the poster's own copy of their post: the same as everyone's,
+// with a link in the footer that withdraws the post. It is made for that one copy.
+func (s *Service) prepareOwnCopy(ctx context.Context, d *store.Delivery) (*compose.Prepared, error) {
+	m, l, cl, raw, err := s.postParts(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	n := nonce()
+	tok := s.signer.Sign("withdraw", []string{l.Name, strconv.FormatInt(m.ID, 10), n}, ownCopyTTL)
+	err = s.st.Update(ctx, func(tx *store.Tx) error {
+		return tx.PutLogin(linkDigest("withdraw", n), strings.ToLower(m.FromAddr), s.cfg.Now().Add(ownCopyTTL))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("render delivery %d: withdraw link: %w", d.ID, err)
+	}
+	cl.Withdraw = s.cfg.BaseURL + "/confirm/" + tok
+	p, err := compose.Prepare(raw, cl, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
+	}
+	return p, nil
 }
 
 func (s *Service) composeList(l *store.List, author string) compose.List {

@@ -162,8 +162,9 @@ func insertMember(ctx context.Context, tx *sql.Tx, m *Member, now time.Time) err
 		m.Language = "de"
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO members (list_id, address, name, mode, role, postal, language,
-		consent_text, consent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, m.Language, m.ConsentText, nullMilli(m.ConsentAt), unixMilli(now))
+		consent_text, consent_at, digest_format, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, m.Language, m.ConsentText, nullMilli(m.ConsentAt),
+		or(m.DigestFormat, "newsletter"), unixMilli(now))
 	if err != nil {
 		return err
 	}
