@@ -246,4 +246,15 @@ func TestFigures(t *testing.T) {
 	if strings.Contains(body, "@example.net") {
 		t.Error("/metrics shows an address")
 	}
+	// The same counts for the site's admins on the command line.
+	out := d.mustCLI("figures")
+	for _, want := range []string{"readers\tkita\teach\t1", "readers\tkita\tdigest\t1", "posters\tkita\t" + month + "\t1",
+		"first_posts\tkita\t" + month + "\t1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("listd figures lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "@") {
+		t.Errorf("listd figures shows an address:\n%s", out)
+	}
 }

@@ -43,6 +43,7 @@ commands:
   user password ADDRESS [-label L]    prints a new IMAP app password for ADDRESS
   user export ADDRESS                 everything stored about ADDRESS (JSON, posts as mbox), to stdout
   user erase ADDRESS                  remove ADDRESS and its personal data ([privacy] erase_posts)
+  figures [-since YYYY-MM]            the association's aggregate counts (readers, posters, first posts, counselling)
   backup FILE                         a consistent copy of the database
 `
 
@@ -79,6 +80,7 @@ func commands() []command {
 		{"user password", cmdUserPassword},
 		{"user export", cmdUserExport},
 		{"user erase", cmdUserErase},
+		{"figures", cmdFigures},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
 		{"mod approve", modAction("approve")},
