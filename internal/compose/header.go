@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"regexp"
+	nettextproto "net/textproto"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,6 +97,11 @@ func parseHeader(block []byte) (textproto.Header, error) {
 // writer (at whitespace, lines up to 76 characters where possible, never
 // over 998).
 func formatField(k, v string) ([]byte, error) {
+	// A short printable line needs no folding: the common case (Message-IDs, tags),
+	// written directly because header fetches over IMAP do this for every post.
+	if len(k)+2+len(v) <= 76 && printableASCII(k) && printableASCII(v) {
+		return []byte(nettextproto.CanonicalMIMEHeaderKey(k) + ": " + v + "\r\n"), nil
+	}
 	var h textproto.Header
 	h.Add(k, v)
 	var b bytes.Buffer
@@ -105,6 +110,16 @@ func formatField(k, v string) ([]byte, error) {
 	}
 	// WriteHeader ends the header with an empty line; we only want the field.
 	return bytes.TrimSuffix(b.Bytes(), []byte("\r\n")), nil
+}
+
+// printableASCII reports whether s is printable ASCII (space included) only.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // isDropped reports whether an incoming header field must not go out: the
@@ -271,15 +286,32 @@ func isASCII(b []byte) bool {
 // idFields are the fields that carry Message-IDs.
 var idFields = []string{"Message-ID", "In-Reply-To", "References"}
 
-// msgIDRE matches one bracketed Message-ID (as internal/archive reads them).
-var msgIDRE = regexp.MustCompile(`<([^<>\s]+)>`)
-
-// fieldIDs returns the Message-IDs in a field value, without brackets; a value with
-// one bracketless word holding "@" is taken as one id, as some clients write them.
+// fieldIDs returns the Message-IDs in a field value, without brackets: each
+// "<...>" without brackets or white space inside (as internal/archive reads them). A
+// value with one bracketless word holding "@" is taken as one id, as some clients
+// write them. A scan rather than a regular expression: IMAP header fetches run this
+// for every post of a mailbox.
 func fieldIDs(v string) []string {
 	var out []string
-	for _, m := range msgIDRE.FindAllStringSubmatch(v, -1) {
-		out = append(out, m[1])
+	for i := 0; i < len(v); {
+		j := strings.IndexByte(v[i:], '<')
+		if j < 0 {
+			break
+		}
+		start := i + j + 1
+		k := start
+		for k < len(v) && !isIDStop(v[k]) {
+			k++
+		}
+		switch {
+		case k < len(v) && v[k] == '>' && k > start:
+			out = append(out, v[start:k])
+			i = k + 1
+		case k < len(v) && v[k] == '<':
+			i = k // a new id may start here
+		default:
+			i = start
+		}
 	}
 	if len(out) == 0 {
 		if f := strings.Fields(v); len(f) == 1 && strings.Contains(f[0], "@") && !strings.ContainsAny(f[0], "<>") {
@@ -287,6 +319,15 @@ func fieldIDs(v string) []string {
 		}
 	}
 	return out
+}
+
+// isIDStop reports whether c ends a bracketed id: a bracket or white space.
+func isIDStop(c byte) bool {
+	switch c {
+	case '<', '>', ' ', '\t', '\n', '\r', '\f':
+		return true
+	}
+	return false
 }
 
 // maxRefs bounds the ids read from and written to one field.

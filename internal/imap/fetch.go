@@ -189,7 +189,7 @@ func (s *session) prepare(ctx context.Context, chunk []msgRef, p fetchPlan) ([]m
 
 // headerPrefix is how much of a post is read when only its header is needed; the
 // rare post whose header is longer is read whole.
-const headerPrefix = 8 << 10
+const headerPrefix = 4 << 10
 
 // loadArchived builds the archive copies (or their headers) of msgs, whose envelopes
 // are loaded, reading the posts in batches of bounded size and rewriting them on
