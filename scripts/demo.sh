@@ -78,6 +78,9 @@ listd is running with demo data (Ctrl-C stops it).
   Join a list     http://127.0.0.1:8080/kita/subscribe
   Find counselling http://127.0.0.1:8080/beratung?plz=10115
   Outbox          http://127.0.0.1:8080/outbox   (no relay is set: copies and notices wait here)
+  Search          http://127.0.0.1:8080/kita/search?q=kita
+  Atom feed       http://127.0.0.1:8080/kita/atom.xml
+  IMAP            127.0.0.1:1143, user tom@example.com, password: $(../$BIN user password tom@example.com)
   Metrics         http://127.0.0.1:8080/metrics
 
 Post your own message as a member (swaks or curl):
