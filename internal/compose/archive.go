@@ -154,7 +154,7 @@ func (a *Archiver) Read(archiveID int64, author string, raw []byte) (*ArchivedPo
 	if len(block) == 0 {
 		return nil, errors.New("compose: message has no header")
 	}
-	h, err := parseHeader(toCRLF(block))
+	h, err := parseHeader(ToCRLF(block))
 	if err != nil {
 		return nil, fmt.Errorf("compose: parse header: %w", err)
 	}

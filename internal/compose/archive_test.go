@@ -149,7 +149,7 @@ func TestArchiveCopyMatchesMemberCopy(t *testing.T) {
 					strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 			// The body is the one received, only with CRLF line endings.
-			_, body := splitHeader(toCRLF(stripMboxFrom(raw)))
+			_, body := splitHeader(ToCRLF(stripMboxFrom(raw)))
 			if !bytes.HasSuffix(archived, body) {
 				t.Errorf("%s: body is not the one received", file)
 			}

@@ -224,10 +224,10 @@ func (c *composer) plain(e *entity) (edit, bool) {
 	if !ok {
 		return edit{}, false
 	}
-	// Undecoded text is already CRLF (see toCRLF in Prepare).
+	// Undecoded text is already CRLF (see ToCRLF in Prepare).
 	fast := isIdentityCTE(cte) && isUTF8Label(cs)
 	if !fast {
-		text = toCRLF(text)
+		text = ToCRLF(text)
 	}
 	out := make([]byte, 0, len(text)+2+len(c.footer.text))
 	out = append(out, text...)
@@ -257,7 +257,7 @@ func (c *composer) html(e *entity) (edit, bool) {
 	}
 	fast := isIdentityCTE(cte)
 	if !fast {
-		content = toCRLF(content)
+		content = ToCRLF(content)
 	}
 	i := lastIndexFold(content, "</body")
 	if i < 0 {

@@ -71,7 +71,7 @@ func Prepare(raw []byte, l List, archiveID int64) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compose: list %q: %w", l.Name, err)
 	}
-	msg := toCRLF(raw)
+	msg := ToCRLF(raw)
 	// An mbox "From " envelope line is not part of the message (but
 	// "From : x" is a header field).
 	if bytes.HasPrefix(msg, []byte("From ")) {

@@ -303,7 +303,7 @@ func checkEnmime(t *testing.T, in, out []byte) {
 // entity are in the output unchanged.
 func checkPartsKept(t *testing.T, in, out []byte, signed bool) {
 	t.Helper()
-	in = toCRLF(in)
+	in = ToCRLF(in)
 	hdr, body := splitHeader(in)
 	h := readHeader(t, append(hdr, "\r\n"...))
 	mt, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
@@ -338,7 +338,7 @@ func isWrapped(t *testing.T, in, out []byte) bool {
 	t.Helper()
 	h := readHeader(t, out)
 	ct := h.Get("Content-Type")
-	_, body := splitHeader(toCRLF(in))
+	_, body := splitHeader(ToCRLF(in))
 	return strings.Contains(ct, "=_listd_") && bytes.Contains(out, body)
 }
 
@@ -633,7 +633,7 @@ func TestBodies(t *testing.T) {
 				}
 			}
 			if tt.wrapped {
-				_, inBody := splitHeader(toCRLF([]byte(tt.in)))
+				_, inBody := splitHeader(ToCRLF([]byte(tt.in)))
 				if !strings.Contains(head, "multipart/mixed; boundary=\"=_listd_") || !strings.Contains(body, "\r\n\r\n"+string(inBody)+"\r\n--=_listd_") {
 					t.Errorf("not wrapped:\n%s", out)
 				}

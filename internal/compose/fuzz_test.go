@@ -44,7 +44,7 @@ func FuzzPrepare(f *testing.F) {
 		if e.Header.Get("List-Id") == "" {
 			t.Fatalf("no List-Id in\n%q", out)
 		}
-		if _, err := walk(toCRLF(raw)); err == nil {
+		if _, err := walk(ToCRLF(raw)); err == nil {
 			if _, err := walk(out); err != nil {
 				t.Fatalf("input is readable, output is not: %v\ninput  %q\noutput %q", err, raw, out)
 			}

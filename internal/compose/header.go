@@ -14,11 +14,11 @@ import (
 	"github.com/emersion/go-message/textproto"
 )
 
-// toCRLF returns b with every bare LF turned into CRLF. Output must use CRLF
+// ToCRLF returns b with every bare LF turned into CRLF. Output must use CRLF
 // whatever the input used (local delivery often hands us LF-only mail), and
 // doing it once up front lets the rest of the package assume CRLF. b is
 // returned unchanged when it has no bare LF.
-func toCRLF(b []byte) []byte {
+func ToCRLF(b []byte) []byte {
 	n := 0
 	for i, c := range b {
 		if c == '\n' && (i == 0 || b[i-1] != '\r') {
@@ -358,7 +358,7 @@ func ReferencedIDs(raw []byte) ([]string, error) {
 }
 
 func headerOf(raw []byte) (textproto.Header, error) {
-	block, _ := splitHeader(stripEnvelope(toCRLF(raw)))
+	block, _ := splitHeader(stripEnvelope(ToCRLF(raw)))
 	if len(block) == 0 {
 		return textproto.Header{}, errors.New("compose: message has no header")
 	}
@@ -385,7 +385,7 @@ func RewriteMessageIDs(raw []byte, messageID string, refs map[string]string) ([]
 	if !plainID(messageID) {
 		return nil, fmt.Errorf("compose: %q is not a Message-ID", messageID)
 	}
-	msg := stripEnvelope(toCRLF(raw))
+	msg := stripEnvelope(ToCRLF(raw))
 	block, body := splitHeader(msg)
 	if len(block) == 0 {
 		return nil, errors.New("compose: message has no header")

@@ -64,7 +64,7 @@ func TestRewriteMessageIDs(t *testing.T) {
 				t.Errorf("a host name is left:\n%s", out)
 			}
 			// Other fields and the body keep their bytes.
-			_, body, _ := bytes.Cut(toCRLF([]byte(tt.raw)), []byte("\r\n\r\n"))
+			_, body, _ := bytes.Cut(ToCRLF([]byte(tt.raw)), []byte("\r\n\r\n"))
 			if !bytes.HasSuffix(out, body) {
 				t.Errorf("body changed:\n%q", out)
 			}

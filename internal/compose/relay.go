@@ -41,7 +41,7 @@ func PrepareRelay(raw []byte, r Relay) ([]byte, error) {
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("compose: relay: %w", err)
 	}
-	msg := toCRLF(raw)
+	msg := ToCRLF(raw)
 	if bytes.HasPrefix(msg, []byte("From ")) {
 		line, rest, _ := bytes.Cut(msg, []byte("\n"))
 		if !isFieldLine(line) {

@@ -445,7 +445,7 @@ func (s *session) fetchHeld(ctx context.Context, w *imapserver.FetchWriter, refs
 		if err != nil {
 			return err
 		}
-		full := toCRLF(h.Raw)
+		full := compose.ToCRLF(h.Raw)
 		m := message{ref: r, date: h.CreatedAt, full: full, header: full[:headerLen(full)], size: int64(len(full))}
 		if p.opts.Envelope {
 			hdr, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.header)))
@@ -614,27 +614,6 @@ func headerLen(msg []byte) int {
 		return i + 4
 	}
 	return len(msg)
-}
-
-// toCRLF returns b with every bare LF turned into CRLF.
-func toCRLF(b []byte) []byte {
-	n := 0
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			n++
-		}
-	}
-	if n == 0 {
-		return b
-	}
-	out := make([]byte, 0, len(b)+n)
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			out = append(out, '\r')
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // standIn is served for a post whose bytes cannot be read or rewritten: its stored

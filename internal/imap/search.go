@@ -137,7 +137,7 @@ func (s *session) candidates(ctx context.Context, refs []msgRef, content bool) (
 			if err != nil {
 				continue
 			}
-			full := toCRLF(h.Raw)
+			full := compose.ToCRLF(h.Raw)
 			hdr, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(full[:headerLen(full)])))
 			c := candidate{ref: r, date: h.CreatedAt, header: hdr, hasHdr: true, size: int64(len(full)), text: full}
 			if d, err := mail.ParseDate(hdr.Get("Date")); err == nil {

@@ -413,21 +413,31 @@ func monthRange(v string) (since, until time.Time, ok bool) {
 	return t, t.AddDate(0, 1, 0), true
 }
 
-// monthPage lists the posts dated in one month, grouped by thread.
-func (s *Server) monthPage(w http.ResponseWriter, r *http.Request) {
+// monthFor loads up to limit posts of the month the request names (YYYY-MM), writing
+// the error page itself.
+func (s *Server) monthFor(w http.ResponseWriter, r *http.Request, limit int) (*store.List, string, time.Time, []*store.Message, bool) {
 	l, ok := s.listFor(w, r, false)
 	if !ok {
-		return
+		return nil, "", time.Time{}, nil, false
 	}
 	month := r.PathValue("month")
 	since, until, ok := monthRange(month)
 	if !ok {
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
+		return nil, "", time.Time{}, nil, false
 	}
-	ms, err := s.st.MessagesDated(r.Context(), l.ID, since, until, monthLimit+1)
+	ms, err := s.st.MessagesDated(r.Context(), l.ID, since, until, limit)
 	if err != nil {
 		s.internalError(w, r, err)
+		return nil, "", time.Time{}, nil, false
+	}
+	return l, month, since, ms, true
+}
+
+// monthPage lists the posts dated in one month, grouped by thread.
+func (s *Server) monthPage(w http.ResponseWriter, r *http.Request) {
+	l, month, since, ms, ok := s.monthFor(w, r, monthLimit+1)
+	if !ok {
 		return
 	}
 	more := len(ms) > monthLimit

@@ -152,19 +152,8 @@ func (s *Server) threadMbox(w http.ResponseWriter, r *http.Request) {
 const monthMaxPosts = 100000
 
 func (s *Server) monthMbox(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.listFor(w, r, false)
+	l, month, _, ms, ok := s.monthFor(w, r, monthMaxPosts)
 	if !ok {
-		return
-	}
-	month := r.PathValue("month")
-	since, until, ok := monthRange(month)
-	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
-		return
-	}
-	ms, err := s.st.MessagesDated(r.Context(), l.ID, since, until, monthMaxPosts)
-	if err != nil {
-		s.internalError(w, r, err)
 		return
 	}
 	if len(ms) == 0 {
