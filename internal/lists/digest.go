@@ -221,6 +221,10 @@ func (s *Service) digestBody(ctx context.Context, ds digestStore, l *store.List,
 	if err != nil {
 		return nil, err
 	}
+	if len(issue.Threads) == 0 {
+		// Every post of the issue was withdrawn after it was made: nothing to send.
+		return nil, fmt.Errorf("issue %d: every post was withdrawn: %w", is.ID, ErrGone)
+	}
 	base := s.cfg.BaseURL + "/" + l.Name
 	title := or(l.Title, l.Name)
 	var h mail.Header

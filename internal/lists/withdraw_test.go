@@ -209,6 +209,13 @@ func TestWithdrawOnTheWeb(t *testing.T) {
 	if out := qpText([]byte(b.String())); strings.Contains(out, "Geheimer") || !strings.Contains(out, "Antwort") {
 		t.Errorf("digest after withdrawal:\n%s", out)
 	}
+	// With its last post withdrawn too, the issue is not sent at all.
+	if _, err := s.Withdraw(ctx, "kita", other, "ben@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Render(ctx, row); !errors.Is(err, ErrGone) {
+		t.Errorf("an issue of withdrawn posts only rendered: %v", err)
+	}
 }
 
 // TestPublicMessageIDs: an anonymous list's copies, archive copies and digests carry
