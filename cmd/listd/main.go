@@ -44,6 +44,7 @@ commands:
   user export ADDRESS                 everything stored about ADDRESS (JSON, posts as mbox), to stdout
   user erase ADDRESS                  remove ADDRESS and its personal data ([privacy] erase_posts)
   figures [-since YYYY-MM]            the association's aggregate counts (readers, posters, first posts, counselling)
+  postfix-config                      the Postfix settings that hand list mail to listd
   backup FILE                         a consistent copy of the database
 `
 
@@ -81,6 +82,7 @@ func commands() []command {
 		{"user export", cmdUserExport},
 		{"user erase", cmdUserErase},
 		{"figures", cmdFigures},
+		{"postfix-config", cmdPostfixConfig},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
 		{"mod approve", modAction("approve")},
