@@ -91,7 +91,7 @@ func TestArchivePages(t *testing.T) {
 		want   []string
 		absent []string
 	}{
-		{"thread index", "/kita/", false, 200, "text/html", []string{`href="/kita/t/1"`, "4 Beiträge", `href="/kita/2026-11/"`, "atom.xml"}, []string{"@example.net"}},
+		{"thread index", "/kita/", false, 200, "text/html", []string{`href="/kita/t/1"`, "4 Beiträge", `href="/kita/2026-11/">November 2026`, "atom.xml"}, []string{"@example.net"}},
 		{"thread nested", "/kita/t/1", false, 200, "text/html", []string{`class="post depth-0" id="m1"`, `class="post depth-1" id="m2"`,
 			`class="post depth-2" id="m3"`, `class="post depth-1" id="m4"`, "Antwort auf", "In-Reply-To=%3Cc%40x%3E"}, []string{"anna@example.net", "bea@example.net"}},
 		{"thread order", "/kita/t/1", false, 200, "text/html", []string{"Cem"}, nil},

@@ -99,6 +99,9 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
 	funcs := template.FuncMap{"t": translate, "author": author, "dict": dict, "size": humanSize,
+		"month": func(lang string, year, month int) string {
+			return monthName(lang, time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
+		},
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date": func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") }}
 	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
