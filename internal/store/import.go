@@ -71,6 +71,7 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 	var l *importLookup
 	err := im.db.tx(ctx, func(tx *sql.Tx) error {
 		res = ImportResult{Posts: make([]Accepted, 0, len(posts))}
+		byAuthor := map[string]int{}
 		if err := importDigestCheck(ctx, tx, im.listID); err != nil {
 			return err
 		}
@@ -126,9 +127,20 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 			}
 			res.Imported++
 			res.Posts = append(res.Posts, Accepted{ID: id, ThreadID: thread})
+			if q.FromAddr != "" {
+				byAuthor[q.FromAddr]++
+			}
 		}
 		if res.Imported == 0 {
 			return nil
+		}
+		// Members' imported posts count as theirs: first-post moderation does not
+		// hold someone who wrote on the list before it moved here.
+		for addr, n := range byAuthor {
+			if _, err := tx.ExecContext(ctx, `UPDATE members SET posts = posts + ? WHERE list_id = ? AND address = ?`,
+				n, im.listID, addr); err != nil {
+				return err
+			}
 		}
 		// The imported posts are the list's newest ids; the digest starts after them.
 		_, err = tx.ExecContext(ctx, `UPDATE lists SET digest_last_id = (SELECT MAX(id) FROM messages WHERE list_id = ?)

@@ -279,3 +279,28 @@ func TestImportPublicIDs(t *testing.T) {
 		t.Fatalf("reply by public id: %+v %v", reply, err)
 	}
 }
+
+// TestImportCountsMembersPosts: a member's imported posts count as theirs, so that
+// first-post moderation does not hold someone who wrote on the list before.
+func TestImportCountsMembersPosts(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	l := &List{Name: "kita", Archive: "public", Moderation: "first-post"}
+	if err := db.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddMember(ctx, &Member{ListID: l.ID, Address: "anna@example.net", Mode: "each", Role: "member"}); err != nil {
+		t.Fatal(err)
+	}
+	var posts []*Post
+	for i, from := range []string{"anna@example.net", "anna@example.net", "fremd@example.net"} {
+		posts = append(posts, &Post{ListID: l.ID, MessageID: fmt.Sprintf("%d@old", i), FromAddr: from, Date: time.Now(), Raw: []byte("x")})
+	}
+	if _, err := db.ImportPosts(ctx, l.ID, posts); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Member(ctx, l.ID, "anna@example.net")
+	if err != nil || m.Posts != 2 {
+		t.Fatalf("anna has %v posts, want 2 (%v)", m, err)
+	}
+}
