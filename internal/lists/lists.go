@@ -141,8 +141,11 @@ func inputErr(format string, args ...any) error {
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{0,62}[a-z0-9]$|^[a-z0-9]$`)
 
-// reservedNames are site addresses that no list may take.
-var reservedNames = map[string]bool{"beratung": true, "postmaster": true, "abuse": true, "mailer-daemon": true, "root": true, "api": true, "static": true, "outbox": true, "u": true}
+// reservedNames are site addresses and web paths that no list may take, and INBOX,
+// which IMAP gives every user.
+var reservedNames = map[string]bool{"beratung": true, "postmaster": true, "abuse": true, "mailer-daemon": true, "root": true,
+	"api": true, "static": true, "outbox": true, "u": true, "login": true, "logout": true, "prefs": true, "mod": true,
+	"confirm": true, "reenable": true, "healthz": true, "metrics": true, "inbox": true}
 
 // ListOptions are the settings of a new list.
 type ListOptions struct {

@@ -160,6 +160,8 @@ func TestCreateListValidation(t *testing.T) {
 		{"kita", ListOptions{}, "already exists"},
 		{"kita-neu", ListOptions{}, "list name"},
 		{"beratung", ListOptions{}, "list name"},
+		{"login", ListOptions{}, "list name"},
+		{"inbox", ListOptions{}, "list name"},
 		{"", ListOptions{}, "list name"},
 		{"neu", ListOptions{Archive: "secret"}, "-archive"},
 		{"neu", ListOptions{Moderation: "some"}, "-moderation"},
