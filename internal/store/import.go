@@ -72,6 +72,9 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 	err := im.db.tx(ctx, func(tx *sql.Tx) error {
 		res = ImportResult{Posts: make([]Accepted, 0, len(posts))}
 		byAuthor := map[string]int{}
+		// An imported post counts as received at its date, but never later than now:
+		// a wrong date must not keep its thread at the top of the list.
+		now := im.db.now()
 		if err := importDigestCheck(ctx, tx, im.listID); err != nil {
 			return err
 		}
@@ -115,7 +118,7 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 				parentID = sql.NullInt64{Int64: parent, Valid: true}
 			}
 			if _, err := l.insert.ExecContext(ctx, id, im.listID, q.MessageID, thread, parentID, q.Subject, q.SubjectKey,
-				q.FromName, q.FromAddr, q.Date.Unix(), q.Date.Unix(), q.Text, len(q.Raw), q.ParseErrors,
+				q.FromName, q.FromAddr, q.Date.Unix(), min(q.Date.Unix(), now.Unix()), q.Text, len(q.Raw), q.ParseErrors,
 				publicID(key, im.listID, q.MessageID)); err != nil {
 				return fmt.Errorf("archive %s: %w", q.MessageID, err)
 			}

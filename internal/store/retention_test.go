@@ -103,7 +103,7 @@ func TestDeletePostsBefore(t *testing.T) {
 	if hits, _ := db.Search(ctx, other.ID, "Altwort", 10); len(hits) != 1 {
 		t.Errorf("the other list's post: %d hits", len(hits))
 	}
-	ts, err := db.Threads(ctx, l.ID, 10, 0)
+	ts, err := db.Threads(ctx, l.ID, 10, ThreadCursor{})
 	if err != nil || len(ts) != 1 || ts[0].Posts != 1 {
 		t.Fatalf("threads after retention: %v", err)
 	}

@@ -18,31 +18,56 @@ type ThreadSummary struct {
 	FirstDate time.Time
 	LastID    int64
 	LastDate  time.Time
+	// LastReceived is when the newest post came in (an imported post: its date);
+	// the thread index is in this order.
+	LastReceived time.Time
 }
 
-// Threads returns up to limit threads of the list, the most recently active first,
-// those active before the post beforeLastID when that is not zero (keyset paging).
-func (s *DB) Threads(ctx context.Context, listID int64, limit int, beforeLastID int64) ([]*ThreadSummary, error) {
-	if beforeLastID <= 0 {
-		beforeLastID = 1<<63 - 1
+// ThreadCursor is where a page of the thread index ends: the next page starts below
+// it. The zero cursor is the top.
+type ThreadCursor struct {
+	Received int64 // Unix seconds
+	LastID   int64
+}
+
+// Cursor is the position of t in the thread index.
+func (t *ThreadSummary) Cursor() ThreadCursor {
+	return ThreadCursor{Received: t.LastReceived.Unix(), LastID: t.LastID}
+}
+
+const threadColumns = `t.id, t.list_id, t.subject, COALESCE(m.from_name, ''), t.posts, t.first_date, t.last_id, t.last_date, t.last_received`
+
+func scanThread(row interface{ Scan(...any) error }) (*ThreadSummary, error) {
+	var t ThreadSummary
+	var first, last, received int64
+	if err := row.Scan(&t.ID, &t.ListID, &t.Subject, &t.Author, &t.Posts, &first, &t.LastID, &last, &received); err != nil {
+		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.list_id, t.subject, COALESCE(m.from_name, ''), t.posts,
-		t.first_date, t.last_id, t.last_date
+	t.FirstDate, t.LastDate, t.LastReceived = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), time.Unix(received, 0).UTC()
+	return &t, nil
+}
+
+// Threads returns up to limit threads of the list, the one with the latest post
+// first, starting below before (keyset paging; the zero cursor is the top).
+func (s *DB) Threads(ctx context.Context, listID int64, limit int, before ThreadCursor) ([]*ThreadSummary, error) {
+	if before == (ThreadCursor{}) {
+		before = ThreadCursor{Received: 1<<63 - 1, LastID: 1<<63 - 1}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+threadColumns+`
 		FROM threads t LEFT JOIN messages m ON m.id = t.id
-		WHERE t.list_id = ? AND t.last_id < ? ORDER BY t.last_id DESC LIMIT ?`, listID, beforeLastID, limit)
+		WHERE t.list_id = ? AND (t.last_received, t.last_id) < (?, ?)
+		ORDER BY t.last_received DESC, t.last_id DESC LIMIT ?`, listID, before.Received, before.LastID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("threads: %w", err)
 	}
 	defer rows.Close()
 	var out []*ThreadSummary
 	for rows.Next() {
-		var t ThreadSummary
-		var first, last int64
-		if err := rows.Scan(&t.ID, &t.ListID, &t.Subject, &t.Author, &t.Posts, &first, &t.LastID, &last); err != nil {
+		t, err := scanThread(rows)
+		if err != nil {
 			return nil, fmt.Errorf("threads: %w", err)
 		}
-		t.FirstDate, t.LastDate = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-		out = append(out, &t)
+		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("threads: %w", err)
@@ -52,20 +77,15 @@ func (s *DB) Threads(ctx context.Context, listID int64, limit int, beforeLastID 
 
 // ThreadByID returns one thread's summary, or ErrNotFound.
 func (s *DB) ThreadByID(ctx context.Context, listID, threadID int64) (*ThreadSummary, error) {
-	var t ThreadSummary
-	var first, last int64
-	err := s.db.QueryRowContext(ctx, `SELECT t.id, t.list_id, t.subject, COALESCE(m.from_name, ''), t.posts,
-		t.first_date, t.last_id, t.last_date
-		FROM threads t LEFT JOIN messages m ON m.id = t.id WHERE t.list_id = ? AND t.id = ?`, listID, threadID).
-		Scan(&t.ID, &t.ListID, &t.Subject, &t.Author, &t.Posts, &first, &t.LastID, &last)
+	t, err := scanThread(s.db.QueryRowContext(ctx, `SELECT `+threadColumns+`
+		FROM threads t LEFT JOIN messages m ON m.id = t.id WHERE t.list_id = ? AND t.id = ?`, listID, threadID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("thread %d: %w", threadID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("thread %d: %w", threadID, err)
 	}
-	t.FirstDate, t.LastDate = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-	return &t, nil
+	return t, nil
 }
 
 // MonthCount is the number of a list's posts dated in one month.

@@ -28,7 +28,7 @@ func TestThreadIndex(t *testing.T) {
 	c := post("c", "Unterhalt", nov)
 	post("a2", "Re: Kitaplatz", nov, "b")
 
-	ts, err := db.Threads(ctx, l.ID, 10, 0)
+	ts, err := db.Threads(ctx, l.ID, 10, ThreadCursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestThreadIndex(t *testing.T) {
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("threads = %+v, want %+v", got, want)
 	}
-	if page, _ := db.Threads(ctx, l.ID, 10, ts[0].LastID); len(page) != 1 || page[0].ID != c {
+	if page, _ := db.Threads(ctx, l.ID, 10, ts[0].Cursor()); len(page) != 1 || page[0].ID != c {
 		t.Errorf("second page = %+v", page)
 	}
 	months, err := db.Months(ctx, l.ID)
@@ -63,12 +63,45 @@ func TestThreadIndex(t *testing.T) {
 	if _, err := db.db.Exec(`DELETE FROM messages WHERE id IN (?, ?)`, c, a); err != nil {
 		t.Fatal(err)
 	}
-	ts, _ = db.Threads(ctx, l.ID, 10, 0)
+	ts, _ = db.Threads(ctx, l.ID, 10, ThreadCursor{})
 	if len(ts) != 1 || ts[0].ID != a || ts[0].Posts != 2 || ts[0].Author != "" {
 		t.Fatalf("after delete: %+v", ts)
 	}
 	months, _ = db.Months(ctx, l.ID)
 	if len(months) != 1 || months[0].Posts != 2 {
 		t.Fatalf("months after delete: %+v", months)
+	}
+}
+
+// TestImportedThreadsSortByDate: an old archive imported into a list that already
+// has live posts sorts below them; a post dated in the future counts as now.
+func TestImportedThreadsSortByDate(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	l := &List{Name: "kita", Archive: "public", Moderation: "none"}
+	if err := db.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	live, err := db.AcceptPost(ctx, &Post{ListID: l.ID, MessageID: "live@x", Subject: "Heute", Date: time.Now(), Raw: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ImportPosts(ctx, l.ID, []*Post{
+		{ListID: l.ID, MessageID: "old@x", Subject: "2019", Date: time.Date(2019, 3, 1, 0, 0, 0, 0, time.UTC), Raw: []byte("x")},
+		{ListID: l.ID, MessageID: "future@x", Subject: "Zukunft", Date: time.Now().AddDate(5, 0, 0), Raw: []byte("x")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := db.Threads(ctx, l.ID, 10, ThreadCursor{})
+	if err != nil || len(ts) != 3 {
+		t.Fatalf("threads: %d %v", len(ts), err)
+	}
+	// The future-dated one counts as received now, which is after the live post.
+	if ts[0].ID != res.Posts[1].ID || ts[1].ID != live.ID || ts[2].ID != res.Posts[0].ID {
+		t.Errorf("order %d %d %d, want %d %d %d", ts[0].ID, ts[1].ID, ts[2].ID, res.Posts[1].ID, live.ID, res.Posts[0].ID)
+	}
+	if page, _ := db.Threads(ctx, l.ID, 10, ts[1].Cursor()); len(page) != 1 || page[0].ID != res.Posts[0].ID {
+		t.Errorf("page after the live thread: %+v", page)
 	}
 }

@@ -112,7 +112,7 @@ func (s *Server) threadsPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/"+l.Name+"/search?"+r.URL.RawQuery, http.StatusSeeOther)
 		return
 	}
-	before, ok := intParam(r.URL.Query().Get("before"), 0, 1<<62)
+	before, ok := parseCursor(r.URL.Query().Get("before"))
 	if !ok {
 		s.errorPage(w, r, http.StatusBadRequest, "bad_request")
 		return
@@ -122,10 +122,11 @@ func (s *Server) threadsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	var older int64
+	older := ""
 	if len(ts) > threadsPerPage {
 		ts = ts[:threadsPerPage]
-		older = ts[threadsPerPage-1].LastID
+		c := ts[threadsPerPage-1].Cursor()
+		older = strconv.FormatInt(c.Received, 10) + "." + strconv.FormatInt(c.LastID, 10)
 	}
 	months, err := s.st.Months(r.Context(), l.ID)
 	if err != nil {
@@ -135,10 +136,25 @@ func (s *Server) threadsPage(w http.ResponseWriter, r *http.Request) {
 	s.renderPage(w, r, http.StatusOK, "list", listTitle(l), struct {
 		List    *store.List
 		Threads []*store.ThreadSummary
-		Older   int64
+		Older   string
 		Paged   bool
 		Months  []store.MonthCount
-	}{l, ts, older, before > 0, months})
+	}{l, ts, older, before != store.ThreadCursor{}, months})
+}
+
+// parseCursor reads the thread index's "before" parameter, RECEIVED.LASTID; "" is
+// the top.
+func parseCursor(v string) (store.ThreadCursor, bool) {
+	if v == "" {
+		return store.ThreadCursor{}, true
+	}
+	a, b, ok := strings.Cut(v, ".")
+	received, err1 := strconv.ParseInt(a, 10, 64)
+	last, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || received < 0 || last <= 0 {
+		return store.ThreadCursor{}, false
+	}
+	return store.ThreadCursor{Received: received, LastID: last}, true
 }
 
 // postView is one post as a page shows it.

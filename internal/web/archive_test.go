@@ -99,6 +99,8 @@ func TestArchivePages(t *testing.T) {
 		{"html message sanitized", "/kita/m/5?html=1", false, 200, "text/html", []string{"Hallo"}, []string{"<script", "onclick", "tracker.example/p.gif\""}},
 		{"month", "/kita/2026-11/", false, 200, "text/html", []string{"November 2026", "/kita/2026-11.mbox"}, nil},
 		{"bad month", "/kita/2026-13/", false, 404, "text/html", nil, nil},
+		{"bad page cursor", "/kita/?before=7", false, 400, "text/html", nil, nil},
+		{"page below everything", "/kita/?before=1.1", false, 200, "text/html", []string{"Ältere Diskussionen"}, []string{`href="/kita/t/1"`}},
 		{"search", "/kita/search?q=kita", false, 200, "text/html", []string{"<mark>Kita"}, []string{"@example.net"}},
 		{"search compound", "/kita/search?q=unterhalt", false, 200, "text/html", []string{"Unterhaltsvorschuss"}, nil},
 		{"search author", "/kita/search?author=bea", false, 200, "text/html", []string{"/kita/m/2"}, []string{"/kita/m/3\""}},

@@ -34,7 +34,7 @@ type Store interface {
 	Thread(ctx context.Context, listID, threadID int64) ([]*store.Message, error)
 	Search(ctx context.Context, listID int64, query string, limit int) ([]store.Hit, error)
 	SearchArchive(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error)
-	Threads(ctx context.Context, listID int64, limit int, beforeLastID int64) ([]*store.ThreadSummary, error)
+	Threads(ctx context.Context, listID int64, limit int, before store.ThreadCursor) ([]*store.ThreadSummary, error)
 	Months(ctx context.Context, listID int64) ([]store.MonthCount, error)
 	MessagesDated(ctx context.Context, listID int64, since, until time.Time, limit int) ([]*store.Message, error)
 	Raw(ctx context.Context, id int64) ([]byte, error)
