@@ -505,19 +505,59 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.search(w, r, l, []*store.List{l})
+}
+
+// siteSearch searches every archive this visitor may read (public ones, and the
+// lists they are a member of when logged in), or the one named by ?list=.
+func (s *Server) siteSearch(w http.ResponseWriter, r *http.Request) {
+	all, err := s.st.Lists(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	only := r.URL.Query().Get("list")
+	var readable []*store.List
+	for _, l := range all {
+		if (only == "" || l.Name == only) && s.canRead(r, l) {
+			readable = append(readable, l)
+		}
+	}
+	if only != "" && len(readable) == 0 {
+		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+		return
+	}
+	s.search(w, r, nil, readable)
+}
+
+// searchHit is one hit as the search page shows it.
+type searchHit struct {
+	store.Hit
+	List    string // the list's name, for the link
+	Snippet template.HTML
+}
+
+// search runs the search form's query over lists; scope is the list whose page
+// this is, nil for the site-wide search.
+func (s *Server) search(w http.ResponseWriter, r *http.Request, scope *store.List, lists []*store.List) {
 	q := r.URL.Query()
 	form := struct {
-		Q, Author, Since, Until string
-		Page                    int
-	}{Q: strings.TrimSpace(q.Get("q")), Author: strings.TrimSpace(q.Get("author")), Since: q.Get("since"), Until: q.Get("until")}
+		Q, Author, Since, Until, List string
+		Page                          int
+	}{Q: strings.TrimSpace(q.Get("q")), Author: strings.TrimSpace(q.Get("author")), Since: q.Get("since"), Until: q.Get("until"),
+		List: q.Get("list")}
 	page, ok := intParam(q.Get("page"), 1, 1000)
 	if !ok || len(form.Q) > 500 || len(form.Author) > 200 {
 		s.errorPage(w, r, http.StatusBadRequest, "bad_request")
 		return
 	}
 	form.Page = int(page)
-	sq := store.SearchQuery{ListIDs: []int64{l.ID}, Text: form.Q, Author: form.Author,
-		Limit: hitsPerPage, Offset: (form.Page - 1) * hitsPerPage}
+	names := make(map[int64]string, len(lists))
+	sq := store.SearchQuery{Text: form.Q, Author: form.Author, Limit: hitsPerPage, Offset: (form.Page - 1) * hitsPerPage}
+	for _, l := range lists {
+		sq.ListIDs = append(sq.ListIDs, l.ID)
+		names[l.ID] = l.Name
+	}
 	for _, d := range []struct {
 		v   string
 		dst *time.Time
@@ -533,13 +573,9 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 		*d.dst = t.AddDate(0, 0, d.add) // "until" includes its day
 	}
-	type hit struct {
-		store.Hit
-		Snippet template.HTML
-	}
-	var hits []hit
+	var hits []searchHit
 	var more, searched bool
-	if form.Q != "" || form.Author != "" {
+	if (form.Q != "" || form.Author != "") && len(sq.ListIDs) > 0 {
 		searched = true
 		res, err := s.st.SearchArchive(r.Context(), sq)
 		if err != nil {
@@ -547,35 +583,59 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, h := range res.Hits {
-			hits = append(hits, hit{h, markSnippet(h.Snippet)})
+			hits = append(hits, searchHit{h, names[h.ListID], markSnippet(h.Snippet)})
 		}
 		more = res.More
+	} else if form.Q != "" || form.Author != "" {
+		searched = true // no archive to search: no hits
+	}
+	action := "/search"
+	title := translate(s.lang(r), "search")
+	if scope != nil {
+		action = "/" + scope.Name + "/search"
+		title += " · " + listTitle(scope)
 	}
 	next, prev := "", ""
 	if more || form.Page > 1 {
 		v := url.Values{}
-		for k, val := range map[string]string{"q": form.Q, "author": form.Author, "since": form.Since, "until": form.Until} {
+		for k, val := range map[string]string{"q": form.Q, "author": form.Author, "since": form.Since, "until": form.Until, "list": form.List} {
 			if val != "" {
 				v.Set(k, val)
 			}
 		}
 		if more {
 			v.Set("page", strconv.Itoa(form.Page+1))
-			next = "/" + l.Name + "/search?" + v.Encode()
+			next = action + "?" + v.Encode()
 		}
 		if form.Page > 1 {
 			v.Set("page", strconv.Itoa(form.Page-1))
-			prev = "/" + l.Name + "/search?" + v.Encode()
+			prev = action + "?" + v.Encode()
 		}
 	}
-	s.renderPage(w, r, http.StatusOK, "search", translate(s.lang(r), "search")+" · "+listTitle(l), struct {
-		List     *store.List
+	var choices []*store.List
+	if scope == nil {
+		choices = lists
+		if form.List != "" { // the select offers every readable list, not only the chosen one
+			choices = nil
+			if all, err := s.st.Lists(r.Context()); err == nil {
+				for _, l := range all {
+					if s.canRead(r, l) {
+						choices = append(choices, l)
+					}
+				}
+			}
+		}
+	}
+	s.renderPage(w, r, http.StatusOK, "search", title, struct {
+		List     *store.List // nil: the site-wide search
+		Lists    []*store.List
+		Action   string
 		Form     any
-		Hits     []hit
+		Hits     []searchHit
 		Searched bool
 		Next     string
 		Prev     string
-	}{l, form, hits, searched, next, prev})
+	}{scope, choices, action, form, hits, searched, next, prev})
 }
 
 // markSnippet escapes a snippet and turns the store's hit markers into <mark>.

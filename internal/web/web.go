@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	}
 	m.HandleFunc("POST /logout", s.logout)
 	m.HandleFunc("GET /beratung", s.counselPage)
+	m.HandleFunc("GET /search", s.siteSearch)
 	m.HandleFunc("GET /{name}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/"+r.PathValue("name")+"/", http.StatusMovedPermanently)
 	})
