@@ -22,9 +22,10 @@ const usage = `usage: listd [-config FILE] COMMAND [ARGS]
 commands:
   serve                               run SMTP, LMTP, IMAP, HTTP and the delivery queue
   list create NAME [-title T] [-description D] [-archive public|members|private]
-                   [-moderation none|first-post|all] [-topics t1,t2] [-anonymous yes|no]
+                   [-moderation none|first-post|all] [-topics t1,t2] [-anonymous yes|no] [-retention MONTHS]
   list ls                             NAME<TAB>members<TAB>title
   member add LIST ADDRESS [-name N] [-mode each|digest|nomail] [-role member|moderator|owner] [-postal CODE]
+                          [-digest-format newsletter|mime|plain]
   member rm LIST ADDRESS
   member ls LIST                      ADDRESS<TAB>mode<TAB>role
   member import LIST FILE [-mode M]   one address a line ("Name <addr>" too)
@@ -36,6 +37,7 @@ commands:
   list set NAME [-moderation M] [-nonmember hold|reject|discard] [-first-posts N] [-max-size BYTES]
                [-attachments TYPES] [-keywords WORDS] [-emergency on|off] [-title T] ...
                [-digest daily|weekly] [-digest-time 07:00] [-digest-tz Europe/Berlin] [-digest-day 1] [-digest-max-posts N]
+               [-retention MONTHS]
   mod ls                              held posts: ID<TAB>list<TAB>held at<TAB>from<TAB>reason<TAB>subject
   mod approve|discard ID              decide on a held post
   mod reject ID [-reason R]           the reason goes to the poster
