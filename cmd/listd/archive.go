@@ -247,7 +247,7 @@ func (m *mboxImport) parseOne(p *parsed) {
 		fail("empty message")
 		return
 	}
-	if !startsWithHeader(raw) {
+	if !archive.StartsWithHeader(raw) {
 		fail("no header")
 		return
 	}
@@ -277,21 +277,6 @@ func (m *mboxImport) parseOne(p *parsed) {
 	p.post = &store.Post{ListID: m.list.ID, MessageID: mid, Subject: ps.Subject, SubjectKey: key,
 		FromName: author, FromAddr: ps.FromAddr, Date: date, Text: ps.Text, Raw: raw,
 		ParseErrors: strings.Join(ps.Errors, "\n"), ParentCandidates: ps.ParentCandidates(), SubjectFallback: isReply}
-}
-
-// startsWithHeader reports whether the first line of raw is a header field.
-func startsWithHeader(raw []byte) bool {
-	line, _, _ := bytes.Cut(raw, []byte("\n"))
-	i := bytes.IndexByte(line, ':')
-	if i <= 0 {
-		return false
-	}
-	for _, c := range line[:i] {
-		if c <= ' ' || c > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // syntheticMessageID names a message that has no Message-ID. The archive needs one

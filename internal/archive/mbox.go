@@ -222,6 +222,13 @@ func notMboxReason(line []byte, n int) string {
 	return fmt.Sprintf("line %d does not start with \"From \"", n)
 }
 
+// StartsWithHeader reports whether the first line of raw is a header field: what a
+// message must begin with.
+func StartsWithHeader(raw []byte) bool {
+	line, _, _ := bytes.Cut(raw, []byte("\n"))
+	return isHeaderLine(line)
+}
+
 // isHeaderLine reports whether line looks like "Name: value".
 func isHeaderLine(line []byte) bool {
 	i := bytes.IndexByte(line, ':')

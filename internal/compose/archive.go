@@ -243,8 +243,8 @@ func (p *ArchivedPost) header(ids *IDs) ([]byte, error) {
 	return out, nil
 }
 
-// idReplacements are the Message-ID fields ids asks for, by the rules of
-// RewriteMessageIDs (TestArchiveIDsAsRewrite holds the two together).
+// idReplacements are the Message-ID fields ids asks for: Message-ID itself, and the
+// ids of In-Reply-To and References that ids.Refs maps (RewriteMessageIDs' rules).
 func idReplacements(h *textproto.Header, ids *IDs) ([]replacement, error) {
 	if !plainID(ids.MessageID) {
 		return nil, fmt.Errorf("compose: %q is not a Message-ID", ids.MessageID)

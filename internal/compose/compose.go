@@ -4,7 +4,6 @@
 package compose
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -71,22 +70,9 @@ func Prepare(raw []byte, l List, archiveID int64) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compose: list %q: %w", l.Name, err)
 	}
-	msg := ToCRLF(raw)
-	// An mbox "From " envelope line is not part of the message (but
-	// "From : x" is a header field).
-	if bytes.HasPrefix(msg, []byte("From ")) {
-		line, rest, _ := bytes.Cut(msg, []byte("\n"))
-		if !isFieldLine(line) {
-			msg = rest
-		}
-	}
-	hdrBlock, body := splitHeader(msg)
-	if len(hdrBlock) == 0 {
-		return nil, errors.New("compose: message has no header")
-	}
-	h, err := parseHeader(hdrBlock)
+	msg, h, body, err := readMessage(raw)
 	if err != nil {
-		return nil, fmt.Errorf("compose: parse header: %w", err)
+		return nil, err
 	}
 	if h.Len() == 0 {
 		return nil, errors.New("compose: message has no header fields")

@@ -382,48 +382,13 @@ func stripEnvelope(msg []byte) []byte {
 // bytes; line endings become CRLF. Every id written is checked to be a plain
 // id-left@id-right, so that nothing can break out of the field.
 func RewriteMessageIDs(raw []byte, messageID string, refs map[string]string) ([]byte, error) {
-	if !plainID(messageID) {
-		return nil, fmt.Errorf("compose: %q is not a Message-ID", messageID)
-	}
-	msg := stripEnvelope(ToCRLF(raw))
-	block, body := splitHeader(msg)
-	if len(block) == 0 {
-		return nil, errors.New("compose: message has no header")
-	}
-	h, err := parseHeader(block)
+	msg, h, body, err := readMessage(raw)
 	if err != nil {
-		return nil, fmt.Errorf("compose: %w", err)
+		return nil, err
 	}
-	mid, err := formatField("Message-ID", "<"+messageID+">")
+	repl, err := idReplacements(&h, &IDs{MessageID: messageID, Refs: refs})
 	if err != nil {
-		return nil, fmt.Errorf("compose: %w", err)
-	}
-	repl := []replacement{{"Message-ID", mid}}
-	for _, k := range idFields[1:] {
-		if !h.Has(k) {
-			continue
-		}
-		ids := fieldIDs(h.Get(k))
-		if len(ids) == 0 {
-			continue // nothing that reads as an id: left as it came
-		}
-		if len(ids) > maxRefs {
-			ids = ids[len(ids)-maxRefs:] // the nearest references are the last ones
-		}
-		changed := false
-		for i, id := range ids {
-			if to, ok := refs[id]; ok && plainID(to) {
-				ids[i], changed = to, changed || to != id
-			}
-		}
-		if !changed {
-			continue
-		}
-		f, err := formatField(k, "<"+strings.Join(ids, "> <")+">")
-		if err != nil {
-			return nil, fmt.Errorf("compose: %w", err)
-		}
-		repl = append(repl, replacement{k, f})
+		return nil, err
 	}
 	out := make([]byte, 0, len(msg)+64)
 	out, err = appendFields(out, &h, repl, nil)
@@ -432,6 +397,20 @@ func RewriteMessageIDs(raw []byte, messageID string, refs map[string]string) ([]
 	}
 	out = append(out, "\r\n"...)
 	return append(out, body...), nil
+}
+
+// readMessage reads a post as received: its line ends made CRLF, an mbox "From "
+// envelope line dropped (msg is the post from its header on), its header parsed.
+func readMessage(raw []byte) (msg []byte, h textproto.Header, body []byte, err error) {
+	msg = stripEnvelope(ToCRLF(raw))
+	block, body := splitHeader(msg)
+	if len(block) == 0 {
+		return nil, h, nil, errors.New("compose: message has no header")
+	}
+	if h, err = parseHeader(block); err != nil {
+		return nil, h, nil, fmt.Errorf("compose: parse header: %w", err)
+	}
+	return msg, h, body, nil
 }
 
 // plainID reports whether id (without brackets) is printable ASCII of the form

@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -41,20 +40,9 @@ func PrepareRelay(raw []byte, r Relay) ([]byte, error) {
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("compose: relay: %w", err)
 	}
-	msg := ToCRLF(raw)
-	if bytes.HasPrefix(msg, []byte("From ")) {
-		line, rest, _ := bytes.Cut(msg, []byte("\n"))
-		if !isFieldLine(line) {
-			msg = rest
-		}
-	}
-	hdrBlock, body := splitHeader(msg)
-	if len(hdrBlock) == 0 {
-		return nil, errors.New("compose: message has no header")
-	}
-	h, err := parseHeader(hdrBlock)
+	msg, h, body, err := readMessage(raw)
 	if err != nil {
-		return nil, fmt.Errorf("compose: parse header: %w", err)
+		return nil, err
 	}
 	top := newEntity(h, body)
 	switch top.mediaType {
