@@ -228,17 +228,7 @@ func TestArchiveCopyErrors(t *testing.T) {
 // agrees with it, and that an anonymous list's copy never names the sender in its
 // header.
 func FuzzArchiveCopy(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.eml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addSampleMails(f)
 	f.Add([]byte(anonPost))
 	l := testList
 	l.Anonymous, l.Author = true, "Sonne"

@@ -16,17 +16,7 @@ import (
 // LF into CRLF (which Prepare must do) can change what a parser sees, as in
 // testdata/fuzz/FuzzPrepare/14ac57f9e0a2dd6f.
 func FuzzPrepare(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.eml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addSampleMails(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, err := Prepare(raw, testList, 1)
 		if err != nil {
@@ -50,4 +40,20 @@ func FuzzPrepare(f *testing.F) {
 			}
 		}
 	})
+}
+
+// addSampleMails seeds a fuzz target with the sample mails in testdata.
+func addSampleMails(f *testing.F) {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 }

@@ -111,17 +111,7 @@ func TestPrepareRelayRefuses(t *testing.T) {
 }
 
 func FuzzPrepareRelay(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.eml"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addSampleMails(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		out, err := PrepareRelay(raw, testRelay)
 		if err != nil {
