@@ -47,6 +47,7 @@ commands:
   user erase ADDRESS                  remove ADDRESS and its personal data ([privacy] erase_posts)
   figures [-since YYYY-MM]            the association's aggregate counts (readers, posters, first posts, counselling)
   postfix-config                      the Postfix settings that hand list mail to listd
+  dkim keygen [-selector S] [-algorithm rsa|ed25519]  a DKIM key in data_dir, printing the DNS TXT record
   backup FILE                         a consistent copy of the database
 `
 
@@ -85,6 +86,7 @@ func commands() []command {
 		{"user erase", cmdUserErase},
 		{"figures", cmdFigures},
 		{"postfix-config", cmdPostfixConfig},
+		{"dkim keygen", cmdDKIMKeygen},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
 		{"mod approve", modAction("approve")},

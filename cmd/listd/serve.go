@@ -58,8 +58,14 @@ func cmdServe(e *env) error {
 	cfg := a.cfg
 	reg.MustRegister(newQueueCollector(a.db), newFiguresCollector(a.db))
 
+	// Every copy reaches the relay through this renderer: posts, digests and listd's
+	// own mails alike, so this is the one place they are signed.
+	rend, err := signing(cfg, renderer{a.svc}, logger)
+	if err != nil {
+		return err
+	}
 	if cfg.Relay.Address != "" {
-		dl = delivery.New(a.db, renderer{a.svc}, delivery.Config{
+		dl = delivery.New(a.db, rend, delivery.Config{
 			Relay: cfg.Relay.Address, HeloName: cfg.Domain, Connections: cfg.Delivery.Connections,
 			RetryBase: cfg.Delivery.RetryInitial.Duration, MaxAge: cfg.Delivery.MaxAge.Duration,
 			Logger: logger.With("part", "delivery"), Registerer: reg,

@@ -30,6 +30,17 @@ type Config struct {
 	Delivery Delivery `toml:"delivery"`
 	Counsel  Counsel  `toml:"counsel"`
 	Privacy  Privacy  `toml:"privacy"`
+	DKIM     DKIM     `toml:"dkim"`
+}
+
+// DKIM is the signing of outgoing mail. The key is not in the config: `listd dkim
+// keygen` writes it to data_dir/dkim/SELECTOR.pem, and serve signs with it as
+// d=domain when that file exists.
+type DKIM struct {
+	// Selector names the key (s=, SELECTOR._domainkey.DOMAIN in DNS); a new selector
+	// is how keys are rotated. Default "listd"; "" turns signing off even when a key
+	// exists.
+	Selector string `toml:"selector"`
 }
 
 // Privacy is the site's policy for personal data.
@@ -132,6 +143,7 @@ func Default() Config {
 		HTTP:     Listener{Listen: "127.0.0.1:8080"},
 		Delivery: Delivery{Connections: 8, RetryInitial: Duration{time.Minute}, MaxAge: Duration{5 * 24 * time.Hour}},
 		Privacy:  Privacy{ErasePosts: "anonymize"},
+		DKIM:     DKIM{Selector: "listd"},
 		Counsel:  Counsel{Results: 3, RadiusKM: 50, CrisisWords: defaultCrisisWords(), CrisisLines: defaultCrisisLines()},
 	}
 }
@@ -225,6 +237,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Delivery.RetryInitial.Duration <= 0 || c.Delivery.MaxAge.Duration <= 0 {
 		return errors.New("delivery.retry_initial and delivery.max_age must be positive")
+	}
+	c.DKIM.Selector = strings.ToLower(strings.TrimSpace(c.DKIM.Selector))
+	// A selector is a DNS name below _domainkey and the key's file name.
+	if c.DKIM.Selector != "" && (len(c.DKIM.Selector) > 63 || !domainRE.MatchString(c.DKIM.Selector)) {
+		return fmt.Errorf("dkim.selector %q must be letters, digits, hyphens and dots", c.DKIM.Selector)
 	}
 	return nil
 }

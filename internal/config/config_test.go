@@ -46,6 +46,23 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "imap cert without key", file: "[imap]\ntls_cert = \"c.pem\"\n", wantErr: "imap.tls_key"},
 		{name: "imap tls without cert", file: "[imap]\ntls_listen = \"127.0.0.1:993\"\n", wantErr: "imap.tls_listen"},
+		{name: "dkim default", file: "", check: func(t *testing.T, c Config) {
+			if c.DKIM.Selector != "listd" {
+				t.Errorf("dkim.selector = %q", c.DKIM.Selector)
+			}
+		}},
+		{name: "dkim selector", file: "[dkim]\nselector = \"Mail2026.Listd\"\n", check: func(t *testing.T, c Config) {
+			if c.DKIM.Selector != "mail2026.listd" {
+				t.Errorf("dkim.selector = %q", c.DKIM.Selector)
+			}
+		}},
+		{name: "dkim off", file: "[dkim]\nselector = \"\"\n", check: func(t *testing.T, c Config) {
+			if c.DKIM.Selector != "" {
+				t.Errorf("dkim.selector = %q", c.DKIM.Selector)
+			}
+		}},
+		{name: "dkim bad selector", file: "[dkim]\nselector = \"../key\"\n", wantErr: "dkim.selector"},
+		{name: "dkim unknown key", file: "[dkim]\nkey = \"x.pem\"\n", wantErr: "unknown setting dkim.key"},
 		{name: "imap bad tls listen", file: "[imap]\ntls_listen = \"993\"\ntls_cert = \"c\"\ntls_key = \"k\"\n", wantErr: "imap.tls_listen"},
 	}
 	for _, tt := range tests {
