@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/mail"
@@ -13,26 +15,95 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/klauspost/compress/zstd"
+	_ "github.com/mattn/go-sqlite3"
 )
 
-// scanData reports which of the needles any file of the data dir contains, in any case.
+// scanData reports which of the needles any file of the data dir contains, in any
+// case, also inside the posts and texts the database keeps compressed.
 func scanData(t *testing.T, dir string, needles ...string) []string {
 	t.Helper()
 	var found []string
+	look := func(where string, b []byte) {
+		low := bytes.ToLower(b)
+		for _, n := range needles {
+			if bytes.Contains(low, bytes.ToLower([]byte(n))) {
+				found = append(found, where+": "+n)
+			}
+		}
+	}
 	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return nil
 		}
 		b, _ := os.ReadFile(path)
-		low := bytes.ToLower(b)
-		for _, n := range needles {
-			if bytes.Contains(low, bytes.ToLower([]byte(n))) {
-				found = append(found, filepath.Base(path)+": "+n)
-			}
-		}
+		look(filepath.Base(path), b)
 		return nil
 	})
+	for _, v := range storedValues(t, filepath.Join(dir, "listd.db")) {
+		look(v.where, v.b)
+	}
 	return found
+}
+
+type storedValue struct {
+	where string
+	b     []byte
+}
+
+// storedValues reads the posts' bytes and texts out of the database, inflated. It
+// reads the stored layout on its own (a zstd frame for a text; "\x00ZS", the header
+// frame's length and the header and body frames for a post), so that a file scan
+// cannot miss what compression hides.
+func storedValues(t *testing.T, path string) []storedValue {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	rows, err := db.Query(`SELECT 'raw ' || message_id, raw FROM message_raw UNION ALL
+		SELECT 'text ' || id, body_text FROM messages WHERE typeof(body_text) = 'blob'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []storedValue
+	for rows.Next() {
+		var v storedValue
+		if err := rows.Scan(&v.where, &v.b); err != nil {
+			t.Fatal(err)
+		}
+		frames := [][]byte{v.b}
+		switch {
+		case bytes.HasPrefix(v.b, []byte("\x00ZS")):
+			rest := v.b[3:]
+			n, k := binary.Uvarint(rest)
+			if k <= 0 || n > uint64(len(rest)-k) {
+				t.Fatalf("%s: damaged", v.where)
+			}
+			frames = [][]byte{rest[k : k+int(n)], rest[k+int(n):]}
+		case strings.HasPrefix(v.where, "raw"):
+			out = append(out, v)
+			continue
+		}
+		var plain []byte
+		for _, f := range frames {
+			if plain, err = dec.DecodeAll(f, plain); err != nil {
+				t.Fatalf("%s: %v", v.where, err)
+			}
+		}
+		out = append(out, storedValue{v.where, plain})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestExportAndErase(t *testing.T) {
@@ -66,6 +137,11 @@ func TestExportAndErase(t *testing.T) {
 			}
 
 			d.stop(20 * time.Second)
+			// The scan sees into the compressed posts: before the erasure it finds her
+			// address in the body of her post.
+			if found := scanData(t, filepath.Join(d.dir, "data"), "Schreibt mir: anna@example.net"); len(found) == 0 {
+				t.Errorf("the scan does not see into the stored posts")
+			}
 			if out := d.mustCLI("user", "erase", "anna@example.net"); !strings.Contains(out, "2 memberships") {
 				t.Errorf("erase: %s", out)
 			}

@@ -89,6 +89,9 @@ func pseudonyms(e *env, db *store.DB, l *store.List) (map[string]string, error) 
 // importStore stores the batches of one import (a *store.Import).
 type importStore interface {
 	Add(ctx context.Context, posts []*store.Post) (store.ImportResult, error)
+	// PackPost compresses a post for storing; the parsing workers call it, so that
+	// Add, which runs alone, does not.
+	PackPost(p *store.Post)
 }
 
 // mboxImport is one run of archive import.
@@ -277,6 +280,7 @@ func (m *mboxImport) parseOne(p *parsed) {
 	p.post = &store.Post{ListID: m.list.ID, MessageID: mid, Subject: ps.Subject, SubjectKey: key,
 		FromName: author, FromAddr: ps.FromAddr, Date: date, Text: ps.Text, Raw: raw,
 		ParseErrors: strings.Join(ps.Errors, "\n"), ParentCandidates: ps.ParentCandidates(), SubjectFallback: isReply}
+	m.st.PackPost(p.post)
 }
 
 // syntheticMessageID names a message that has no Message-ID. The archive needs one

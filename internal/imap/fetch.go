@@ -221,26 +221,27 @@ func (s *session) loadArchived(ctx context.Context, msgs []message, headerOnly, 
 		if prefix {
 			limit = headerPrefix
 		}
-		raws, err := s.rawPosts(ctx, batch, run, limit)
+		raws, partial, err := s.rawPosts(ctx, batch, run, limit)
 		if err != nil {
 			return err
 		}
 		var whole []*message // posts whose header did not fit into the prefix
 		for _, m := range batch {
-			if r := raws[m.env.ID]; limit > 0 && len(r) >= limit && !hasBlankLine(r) {
+			if partial[m.env.ID] && !hasBlankLine(raws[m.env.ID]) {
 				whole = append(whole, m)
 			}
 		}
 		if len(whole) > 0 {
-			full, err := s.rawPosts(ctx, whole, false, 0)
+			full, _, err := s.rawPosts(ctx, whole, false, 0)
 			if err != nil {
 				return err
 			}
 			for id, r := range full {
 				raws[id] = r
+				delete(partial, id)
 			}
 		}
-		if err := s.buildBatch(ctx, batch, raws, headerOnly, limit, listKey); err != nil {
+		if err := s.buildBatch(ctx, batch, raws, partial, headerOnly, listKey); err != nil {
 			return err
 		}
 	}
@@ -250,7 +251,7 @@ func (s *session) loadArchived(ctx context.Context, msgs []message, headerOnly, 
 // buildBatch rewrites the posts of batch on every core: each worker reads its share,
 // then (on an anonymous list) the Message-IDs they refer to are looked up at once,
 // then each worker writes its share.
-func (s *session) buildBatch(ctx context.Context, batch []*message, raws map[int64][]byte, headerOnly bool, limit int, listKey string) error {
+func (s *session) buildBatch(ctx context.Context, batch []*message, raws map[int64][]byte, partial map[int64]bool, headerOnly bool, listKey string) error {
 	workers := min(runtime.GOMAXPROCS(0), 8, len(batch))
 	archivers := make([]*compose.Archiver, workers)
 	posts := make([]*compose.ArchivedPost, len(batch))
@@ -295,7 +296,7 @@ func (s *session) buildBatch(ctx context.Context, batch []*message, raws map[int
 			}
 			if s.build(posts[i], m, ids, headerOnly) {
 				size := m.size
-				if limit > 0 && len(raws[m.env.ID]) >= limit {
+				if partial[m.env.ID] {
 					size = -1 // the size of a prefix is not the post's
 				}
 				s.srv.headers.put(m.env.ID, listKey, m.env, m.header, size)
@@ -336,28 +337,31 @@ func (s *session) publicRefs(ctx context.Context, posts []*compose.ArchivedPost)
 	return out, nil
 }
 
-// rawPosts reads the posts of msgs by id.
-func (s *session) rawPosts(ctx context.Context, msgs []*message, run bool, limit int) (map[int64][]byte, error) {
+// rawPosts reads the posts of msgs by id; with limit > 0, posts in partial may come
+// as their first bytes only (see store.RawPostRange).
+func (s *session) rawPosts(ctx context.Context, msgs []*message, run bool, limit int) (raws map[int64][]byte, partial map[int64]bool, err error) {
 	l := s.sel.mb.list
-	var raws []store.RawPost
-	var err error
+	var rs []store.RawPost
 	if run {
-		raws, err = s.srv.st.RawPostRange(ctx, l.ID, msgs[0].env.ID, msgs[len(msgs)-1].env.ID, limit)
+		rs, err = s.srv.st.RawPostRange(ctx, l.ID, msgs[0].env.ID, msgs[len(msgs)-1].env.ID, limit)
 	} else {
 		ids := make([]int64, len(msgs))
 		for i, m := range msgs {
 			ids[i] = m.env.ID
 		}
-		raws, err = s.srv.st.RawPosts(ctx, l.ID, ids)
+		rs, err = s.srv.st.RawPosts(ctx, l.ID, ids)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make(map[int64][]byte, len(raws))
-	for _, r := range raws {
-		out[r.ID] = r.Raw
+	raws, partial = make(map[int64][]byte, len(rs)), map[int64]bool{}
+	for _, r := range rs {
+		raws[r.ID] = r.Raw
+		if r.Prefix {
+			partial[r.ID] = true
+		}
 	}
-	return out, nil
+	return raws, partial, nil
 }
 
 // hasBlankLine reports whether b holds the blank line that ends a header.

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // Post is a message accepted for a list: archived and queued for the members in one
@@ -26,6 +29,37 @@ type Post struct {
 	ParentCandidates []string
 	// SubjectFallback allows threading by SubjectKey when no parent is found.
 	SubjectFallback bool
+
+	packed *packedPost // Raw and Text as stored, made by PackPost
+}
+
+// packedPost is a Post's Raw and Text compressed for storing, with what they were
+// made from.
+type packedPost struct {
+	raw, rawSrc []byte
+	text        any
+	textSrc     string
+}
+
+// PackPost compresses p's bytes and text for storing, at the level meant for imports.
+// An import calls it from its parsing workers, so that compressing runs on every core;
+// AcceptPost and Import.Add compress what was not packed (or changed since) at the
+// faster level of live posts. It is safe for concurrent use.
+func (s *DB) PackPost(p *Post) {
+	s.packPost(p, s.pack.bulkEncoder())
+}
+
+func (s *DB) packPost(p *Post, enc *zstd.Encoder) {
+	p.packed = &packedPost{raw: s.pack.packRaw(enc, p.Raw), rawSrc: p.Raw, text: s.pack.packText(enc, p.Text), textSrc: p.Text}
+}
+
+// stored returns p's Raw and Text as stored, packing them if PackPost was not called
+// since they last changed.
+func (s *DB) stored(p *Post) (raw []byte, text any) {
+	if k := p.packed; k == nil || k.textSrc != p.Text || !bytes.Equal(k.rawSrc, p.Raw) {
+		s.packPost(p, s.pack.live)
+	}
+	return p.packed.raw, p.packed.text
 }
 
 // Accepted says what AcceptPost did.
@@ -42,6 +76,7 @@ const subjectWindow = 30 * 24 * time.Hour
 // AcceptPost archives p and queues one copy for every member of its list who gets
 // each post, in one transaction: when it returns nil, both are on disk.
 func (s *DB) AcceptPost(ctx context.Context, p *Post) (*Accepted, error) {
+	s.stored(p) // compressed before the transaction, which holds the write lock
 	var a *Accepted
 	err := s.Update(ctx, func(t *Tx) error {
 		var err error
@@ -81,15 +116,19 @@ func (t *Tx) AcceptPost(p *Post) (*Accepted, error) {
 		if err != nil {
 			return err
 		}
+		raw, text := t.db.stored(p)
 		_, err = tx.ExecContext(ctx, `INSERT INTO messages (id, list_id, message_id, thread_id, parent_id, subject, subject_key,
 			from_name, from_addr, date, received_at, body_text, size, parse_errors, public_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, p.ListID, p.MessageID, thread, parent, p.Subject, p.SubjectKey, p.FromName, p.FromAddr,
-			p.Date.Unix(), now.Unix(), p.Text, len(p.Raw), p.ParseErrors, publicID(key, p.ListID, p.MessageID))
+			p.Date.Unix(), now.Unix(), text, len(p.Raw), p.ParseErrors, publicID(key, p.ListID, p.MessageID))
 		if err != nil {
 			return fmt.Errorf("archive: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, p.Raw); err != nil {
+		if _, err := tx.ExecContext(ctx, insertFTSSQL, id, p.Subject, p.Text, p.FromName); err != nil {
+			return fmt.Errorf("archive index: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, raw); err != nil {
 			return fmt.Errorf("archive raw: %w", err)
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (message_id, list_id, member_id, rcpt, next_attempt, created_at)
@@ -219,11 +258,11 @@ func (m *Message) PublicMessageID(domain string) string {
 const messageColumns = `id, list_id, message_id, thread_id, COALESCE(parent_id, 0), subject, from_name, from_addr, date, received_at,
 	body_text, size, public_id, COALESCE(withdrawn_at, 0)`
 
-func scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
+func (s *DB) scanMessage(row interface{ Scan(...any) error }) (*Message, error) {
 	var m Message
 	var date, received, withdrawn int64
 	if err := row.Scan(&m.ID, &m.ListID, &m.MessageID, &m.ThreadID, &m.ParentID, &m.Subject, &m.FromName, &m.FromAddr,
-		&date, &received, &m.Text, &m.Size, &m.PublicID, &withdrawn); err != nil {
+		&date, &received, textScanner{s.pack, &m.Text}, &m.Size, &m.PublicID, &withdrawn); err != nil {
 		return nil, err
 	}
 	m.Date = time.Unix(date, 0).UTC()
@@ -242,7 +281,7 @@ func (s *DB) queryMessages(ctx context.Context, query string, args ...any) ([]*M
 	defer rows.Close()
 	var out []*Message
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		m, err := s.scanMessage(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +306,7 @@ func (s *DB) Messages(ctx context.Context, listID int64, limit int, beforeID int
 
 // Message returns one post of the list, or ErrNotFound.
 func (s *DB) Message(ctx context.Context, listID, id int64) (*Message, error) {
-	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND id = ?`, listID, id))
+	m, err := s.scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND id = ?`, listID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
@@ -296,6 +335,9 @@ func (s *DB) Raw(ctx context.Context, id int64) ([]byte, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT raw FROM message_raw WHERE message_id = ?`, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("raw %d: %w", id, ErrNotFound)
+	}
+	if err == nil {
+		raw, err = s.pack.unpackRaw(raw)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("raw %d: %w", id, err)

@@ -97,7 +97,7 @@ type Erased struct {
 // postal codes), pending requests, logins and sessions, IMAP app passwords and seen
 // flags, trust, rate counters, held posts, queued and past copies, and its posts:
 // deleted, or with deletePosts false, kept with the address and the names replaced.
-// Then the full-text index is rebuilt from what is left and the database vacuumed, so
+// Then the full-text index is merged into one segment and the database vacuumed, so
 // no old page keeps a trace.
 func (s *DB) EraseAddress(ctx context.Context, address string, names []string, deletePosts bool) (*Erased, error) {
 	var e Erased
@@ -144,31 +144,47 @@ func (s *DB) EraseAddress(ctx context.Context, address string, names []string, d
 			e.Posts, err = exec(`DELETE FROM messages WHERE from_addr = ?`, address)
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT m.id, m.body_text, r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.from_addr = ?`, address)
+		rows, err := tx.QueryContext(ctx, `SELECT m.id, m.subject, m.body_text, r.raw, m.withdrawn_at IS NOT NULL
+			FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.from_addr = ?`, address)
 		if err != nil {
 			return err
 		}
 		type post struct {
-			id   int64
-			text string
-			raw  []byte
+			id            int64
+			subject, text string
+			raw           []byte
+			withdrawn     bool
 		}
 		var ps []post
 		for rows.Next() {
 			var p post
-			if err := rows.Scan(&p.id, &p.text, &p.raw); err != nil {
+			if err := rows.Scan(&p.id, &p.subject, textScanner{s.pack, &p.text}, &p.raw, &p.withdrawn); err != nil {
 				rows.Close()
 				return err
 			}
 			ps = append(ps, p)
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return err
+		}
 		rows.Close()
 		scrub := scrubber(address, names)
 		for _, p := range ps {
-			if _, err := exec(`UPDATE messages SET from_addr = '', from_name = '', body_text = ? WHERE id = ?`, string(scrub([]byte(p.text))), p.id); err != nil {
+			text := string(scrub([]byte(p.text)))
+			if _, err := exec(`UPDATE messages SET from_addr = '', from_name = '', body_text = ? WHERE id = ?`, s.pack.packText(s.pack.live, text), p.id); err != nil {
 				return err
 			}
-			if _, err := exec(`UPDATE message_raw SET raw = ? WHERE message_id = ?`, scrub(p.raw), p.id); err != nil {
+			if !p.withdrawn {
+				if err := reindex(ctx, tx, p.id, p.subject, text, ""); err != nil {
+					return err
+				}
+			}
+			raw, err := s.pack.unpackRaw(p.raw)
+			if err != nil {
+				return fmt.Errorf("post %d: %w", p.id, err)
+			}
+			if _, err := exec(`UPDATE message_raw SET raw = ? WHERE message_id = ?`, s.pack.packRaw(s.pack.live, scrub(raw)), p.id); err != nil {
 				return err
 			}
 		}
@@ -179,7 +195,7 @@ func (s *DB) EraseAddress(ctx context.Context, address string, names []string, d
 		return nil, fmt.Errorf("erase: %w", classify(err))
 	}
 	// Deleted rows stay in the index's old segments and in free pages until these run.
-	for _, q := range []string{`INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')`, `VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+	for _, q := range []string{`INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`, `VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return &e, fmt.Errorf("erase: %s: %w", q, err)
 		}

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -187,11 +190,13 @@ func (s *DB) EnvelopeRange(ctx context.Context, listID, fromID, toID int64) ([]E
 }
 
 // RawPostRange returns the bytes of the list's posts with ids from fromID to toID, in
-// id order; with limit > 0 only their first limit bytes (enough for most headers).
+// id order. With limit > 0 it may return only a post's first bytes, marked Prefix:
+// its header when that ends within about limit bytes, and otherwise nothing or a part
+// of it, after which the caller reads the whole post.
 func (s *DB) RawPostRange(ctx context.Context, listID, fromID, toID int64, limit int) ([]RawPost, error) {
-	col := "r.raw"
+	col := "r.raw, 0"
 	if limit > 0 {
-		col = fmt.Sprintf("substr(r.raw, 1, %d)", limit)
+		col = fmt.Sprintf("substr(r.raw, 1, %d), length(r.raw)", limit)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT r.message_id, `+col+` FROM messages m JOIN message_raw r ON r.message_id = m.id
 		WHERE m.list_id = ? AND m.id BETWEEN ? AND ? ORDER BY m.id`, listID, fromID, toID)
@@ -202,13 +207,26 @@ func (s *DB) RawPostRange(ctx context.Context, listID, fromID, toID int64, limit
 	var out []RawPost
 	for rows.Next() {
 		var p RawPost
-		if err := rows.Scan(&p.ID, &p.Raw); err != nil {
+		var size int
+		if err := rows.Scan(&p.ID, &p.Raw, &size); err != nil {
 			return nil, fmt.Errorf("raw posts: %w", err)
+		}
+		if limit > 0 {
+			var whole bool
+			if p.Raw, whole, err = s.pack.unpackHeader(p.Raw, size); err != nil {
+				return nil, fmt.Errorf("raw post %d: %w", p.ID, err)
+			}
+			p.Prefix = !whole
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("raw posts: %w", err)
+	}
+	if limit <= 0 {
+		if err := s.unpackPosts(out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -217,6 +235,34 @@ func (s *DB) RawPostRange(ctx context.Context, listID, fromID, toID int64, limit
 type RawPost struct {
 	ID  int64
 	Raw []byte
+	// Prefix means Raw holds only the post's first bytes (RawPostRange with a limit).
+	Prefix bool
+}
+
+// unpackPosts inflates the stored bytes of ps in place, on every core when there is
+// much of it.
+func (s *DB) unpackPosts(ps []RawPost) error {
+	total := 0
+	for _, p := range ps {
+		total += len(p.Raw)
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8, max(1, total/(256<<10)))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(ps); i += workers {
+				raw, err := s.pack.unpackRaw(ps[i].Raw)
+				if err != nil {
+					errs[w] = fmt.Errorf("raw post %d: %w", ps[i].ID, err)
+					return
+				}
+				ps[i].Raw = raw
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // RawPosts returns the bytes of those of ids that belong to the list, in id order.
@@ -244,6 +290,9 @@ func (s *DB) RawPosts(ctx context.Context, listID int64, ids []int64) ([]RawPost
 			return nil, fmt.Errorf("raw posts: %w", err)
 		}
 		ids = ids[n:]
+	}
+	if err := s.unpackPosts(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -56,6 +56,10 @@ func (s *DB) NewImport(listID int64) *Import {
 	return &Import{db: s, listID: listID, subjects: map[string][]importedPost{}}
 }
 
+// PackPost compresses p for storing ahead of Add (see DB.PackPost). It is safe for
+// concurrent use.
+func (im *Import) PackPost(p *Post) { im.db.PackPost(p) }
+
 // ImportPosts archives one batch of old posts of a list: an Import of one batch.
 func (s *DB) ImportPosts(ctx context.Context, listID int64, posts []*Post) (ImportResult, error) {
 	return s.NewImport(listID).Add(ctx, posts)
@@ -117,12 +121,16 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 			if parent != 0 {
 				parentID = sql.NullInt64{Int64: parent, Valid: true}
 			}
+			raw, text := im.db.stored(p)
 			if _, err := l.insert.ExecContext(ctx, id, im.listID, q.MessageID, thread, parentID, q.Subject, q.SubjectKey,
-				q.FromName, q.FromAddr, q.Date.Unix(), min(q.Date.Unix(), now.Unix()), q.Text, len(q.Raw), q.ParseErrors,
+				q.FromName, q.FromAddr, q.Date.Unix(), min(q.Date.Unix(), now.Unix()), text, len(q.Raw), q.ParseErrors,
 				publicID(key, im.listID, q.MessageID)); err != nil {
 				return fmt.Errorf("archive %s: %w", q.MessageID, err)
 			}
-			if _, err := l.insertRaw.ExecContext(ctx, id, q.Raw); err != nil {
+			if _, err := l.insertFTS.ExecContext(ctx, id, q.Subject, q.Text, q.FromName); err != nil {
+				return fmt.Errorf("archive index %s: %w", q.MessageID, err)
+			}
+			if _, err := l.insertRaw.ExecContext(ctx, id, raw); err != nil {
 				return fmt.Errorf("archive raw %s: %w", q.MessageID, err)
 			}
 			if q.SubjectKey != "" {
@@ -191,11 +199,11 @@ func importDigestCheck(ctx context.Context, tx *sql.Tx, listID int64) error {
 // importLookup is the statements of one batch; as a parentLookup (and publicLookup)
 // it threads with prepared statements and the import's memory of subjects.
 type importLookup struct {
-	ctx                                             context.Context
-	byID, byPublic, bySubjBefore, insert, insertRaw *sql.Stmt
-	firstID                                         int64                     // posts below it were there before the import
-	subjects                                        map[string][]importedPost // the import's earlier batches
-	pending                                         map[string][]importedPost // this batch
+	ctx                                                        context.Context
+	byID, byPublic, bySubjBefore, insert, insertRaw, insertFTS *sql.Stmt
+	firstID                                                    int64                     // posts below it were there before the import
+	subjects                                                   map[string][]importedPost // the import's earlier batches
+	pending                                                    map[string][]importedPost // this batch
 }
 
 // prepare makes the batch's lookup; next is the id its first post gets.
@@ -216,6 +224,7 @@ func (im *Import) prepare(ctx context.Context, tx *sql.Tx, next int64) (*importL
 			from_name, from_addr, date, received_at, body_text, size, parse_errors, public_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&l.insertRaw, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`},
+		{&l.insertFTS, insertFTSSQL},
 	} {
 		stmt, err := tx.PrepareContext(ctx, st.query)
 		if err != nil {
@@ -228,7 +237,7 @@ func (im *Import) prepare(ctx context.Context, tx *sql.Tx, next int64) (*importL
 }
 
 func (l *importLookup) close() {
-	for _, st := range []*sql.Stmt{l.byID, l.byPublic, l.bySubjBefore, l.insert, l.insertRaw} {
+	for _, st := range []*sql.Stmt{l.byID, l.byPublic, l.bySubjBefore, l.insert, l.insertRaw, l.insertFTS} {
 		if st != nil {
 			st.Close()
 		}

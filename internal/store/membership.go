@@ -11,6 +11,7 @@ import (
 // Tx is a transaction of the store, for domain operations that must change several
 // things at once (a pending request and the mail that asks to confirm it).
 type Tx struct {
+	db  *DB
 	tx  *sql.Tx
 	ctx context.Context
 	now time.Time
@@ -19,7 +20,7 @@ type Tx struct {
 // Update runs fn in one transaction: all of its changes are committed, or none.
 func (s *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		return fn(&Tx{tx: tx, ctx: ctx, now: s.now()})
+		return fn(&Tx{db: s, tx: tx, ctx: ctx, now: s.now()})
 	})
 }
 

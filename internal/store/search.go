@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -316,8 +317,8 @@ func (s *DB) hits(ctx context.Context, ids []int64, hl []mark) ([]Hit, error) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, list_id, thread_id, subject, from_name, date, substr(body_text, 1, ?)
-		FROM messages WHERE id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)`, append([]any{snippetScan}, args...)...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, list_id, thread_id, subject, from_name, date, body_text
+		FROM messages WHERE id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +328,7 @@ func (s *DB) hits(ctx context.Context, ids []int64, hl []mark) ([]Hit, error) {
 		var h Hit
 		var date int64
 		var body string
-		if err := rows.Scan(&h.ID, &h.ListID, &h.ThreadID, &h.Subject, &h.FromName, &date, &body); err != nil {
+		if err := rows.Scan(&h.ID, &h.ListID, &h.ThreadID, &h.Subject, &h.FromName, &date, textScanner{s.pack, &body}); err != nil {
 			return nil, err
 		}
 		h.Date = time.Unix(date, 0).UTC()
@@ -359,8 +360,8 @@ func (s *DB) Search(ctx context.Context, listID int64, query string, limit int) 
 	return res.Hits, nil
 }
 
-// OptimizeSearch merges the full-text index into one segment and brings the search
-// vocabulary up to date. Every search looks up its words in each segment, and a bulk
+// OptimizeSearch merges the full-text index into one segment, brings the search
+// vocabulary up to date and compacts the database. Every search looks up its words in each segment, and a bulk
 // import leaves tens of them: at 100,000 posts this takes a few seconds and makes
 // searches for widened words several times faster.
 func (s *DB) OptimizeSearch(ctx context.Context) error {
@@ -370,7 +371,8 @@ func (s *DB) OptimizeSearch(ctx context.Context) error {
 	if err := s.updateTerms(ctx); err != nil {
 		return fmt.Errorf("optimize search index: %w", err)
 	}
-	return nil
+	// The merge freed the old segments' pages.
+	return s.Compact(ctx)
 }
 
 // The vocabulary (search_terms, see migration 0009).
@@ -432,13 +434,16 @@ func (s *DB) updateTerms(ctx context.Context) error {
 			`INSERT INTO search_terms (term, docs) SELECT term, doc FROM messages_fts_terms WHERE doc > 0`}
 		args = [][]any{nil, nil}
 	default:
+		// The index holds no text (migration 0016): the new posts' words go in from here.
+		if err := addSearchNew(ctx, tx, s.pack, indexedTo); err != nil {
+			return fmt.Errorf("search terms: %w", err)
+		}
 		steps = []string{
-			`INSERT INTO temp.search_new (t) SELECT subject || ' ' || body_text || ' ' || from_name FROM messages WHERE id > ?`,
 			`INSERT INTO search_terms (term, docs) SELECT term, doc FROM temp.search_new_terms WHERE true
 				ON CONFLICT (term) DO UPDATE SET docs = docs + excluded.docs`,
 			`INSERT INTO temp.search_new (search_new) VALUES ('delete-all')`,
 		}
-		args = [][]any{{indexedTo}, nil, nil}
+		args = [][]any{nil, nil}
 	}
 	steps = append(steps, `UPDATE search_terms_state SET indexed_to = ?`)
 	args = append(args, []any{newest})
@@ -449,6 +454,35 @@ func (s *DB) updateTerms(ctx context.Context) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("search terms: %w", classify(err))
+	}
+	return nil
+}
+
+// addSearchNew puts the words of the posts after id into temp.search_new, a post at
+// a time: there are at most rebuildTermsAfter of them.
+func addSearchNew(ctx context.Context, tx *sql.Tx, p *packer, after int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT subject, body_text, from_name FROM messages WHERE id > ? AND withdrawn_at IS NULL`, after)
+	if err != nil {
+		return err
+	}
+	var posts []string
+	for rows.Next() {
+		var subject, text, from string
+		if err := rows.Scan(&subject, textScanner{p, &text}, &from); err != nil {
+			rows.Close()
+			return err
+		}
+		posts = append(posts, subject+" "+text+" "+from)
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
+	rows.Close()
+	for _, t := range posts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO temp.search_new (t) VALUES (?)`, t); err != nil {
+			return err
+		}
 	}
 	return nil
 }

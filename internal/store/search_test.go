@@ -427,7 +427,13 @@ func TestSearchTerms(t *testing.T) {
 		t.Errorf("terms after a new post: %v", got)
 	}
 	// Erasing a name: the vocabulary is emptied at once and rebuilt without it.
-	if _, err := db.db.Exec(`UPDATE messages SET from_name = '' WHERE id = 21`); err != nil {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`UPDATE messages SET from_name = '' WHERE id = 21`); err != nil {
+			return err
+		}
+		return reindex(ctx, tx, 21, "Kitaplatzvergabe", "Die Vergabe beginnt.", "")
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := terms(""); len(got) != 0 {

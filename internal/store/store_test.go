@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -199,7 +200,10 @@ func TestFull(t *testing.T) {
 	if _, err := db.db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+2)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := db.AcceptPost(ctx, &Post{ListID: l.ID, MessageID: "big", Date: time.Now(), Raw: make([]byte, 1<<20)})
+	// Random bytes: compressing them saves nothing.
+	big := make([]byte, 1<<20)
+	rand.NewChaCha8([32]byte{1}).Read(big)
+	_, err := db.AcceptPost(ctx, &Post{ListID: l.ID, MessageID: "big", Date: time.Now(), Raw: big})
 	if !errors.Is(err, ErrFull) {
 		t.Fatalf("err = %v, want ErrFull", err)
 	}
@@ -235,5 +239,38 @@ func TestBackup(t *testing.T) {
 	}
 	if err := db.Backup(context.Background(), path); err == nil {
 		t.Fatal("backup over an existing file")
+	}
+}
+
+// TestNewDatabaseLayout: a new database has its page size and incremental vacuuming,
+// and Compact gives freed pages back.
+func TestNewDatabaseLayout(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	var size, vacuum int
+	if err := db.db.QueryRow(`SELECT (SELECT page_size FROM pragma_page_size), (SELECT auto_vacuum FROM pragma_auto_vacuum)`).Scan(&size, &vacuum); err != nil {
+		t.Fatal(err)
+	}
+	if size != pageSize || vacuum != 2 {
+		t.Fatalf("page size %d, auto_vacuum %d", size, vacuum)
+	}
+	l := seed(t, db, 0)
+	big := make([]byte, 1<<20)
+	rand.NewChaCha8([32]byte{2}).Read(big)
+	if _, err := db.AcceptPost(ctx, &Post{ListID: l.ID, MessageID: "big", Date: time.Now(), Raw: big}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.db.Exec(`DELETE FROM messages WHERE message_id = 'big'`); err != nil {
+		t.Fatal(err)
+	}
+	free := func() (n int) {
+		db.db.QueryRow(`PRAGMA freelist_count`).Scan(&n)
+		return n
+	}
+	if free() < 100 {
+		t.Fatalf("free pages after the delete: %d", free())
+	}
+	if err := db.Compact(ctx); err != nil || free() != 0 {
+		t.Fatalf("free pages after Compact: %d, %v", free(), err)
 	}
 }

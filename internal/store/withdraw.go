@@ -108,8 +108,8 @@ type Withdrawn struct {
 
 // WithdrawPost withdraws the list's post id on behalf of its author: the row stays,
 // so the thread keeps its shape, with the subject and dates; text, author name and
-// address go, the bytes become placeholder, and the full-text index follows through
-// its triggers. Queued copies and held copies of the post are dropped. It returns
+// address go, the bytes become placeholder, and the post leaves the full-text index
+// (its subject stays on the thread's page, but a search no longer finds it). Queued copies and held copies of the post are dropped. It returns
 // ErrNotFound when the list has no such post by author, or one withdrawn already.
 // What it replaces is zeroed (see secureTx); PurgeTraces afterwards empties the
 // write-ahead log.
@@ -117,7 +117,7 @@ func (s *DB) WithdrawPost(ctx context.Context, listID, id int64, author string, 
 	var w Withdrawn
 	now := s.now()
 	err := s.secureTx(ctx, func(tx *sql.Tx) error {
-		m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND id = ?`, listID, id))
+		m, err := s.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND id = ?`, listID, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -132,7 +132,10 @@ func (s *DB) WithdrawPost(ctx context.Context, listID, id int64, author string, 
 			size = ?, withdrawn_at = ? WHERE id = ?`, len(placeholder), now.Unix(), id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE message_raw SET raw = ? WHERE message_id = ?`, placeholder, id); err != nil {
+		if err := unindex(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE message_raw SET raw = ? WHERE message_id = ?`, s.pack.packRaw(s.pack.live, placeholder), id); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE message_id = ? AND state = 'queued'`, id)
@@ -157,10 +160,9 @@ func (s *DB) WithdrawPost(ctx context.Context, listID, id int64, author string, 
 
 // secureTx runs fn in a transaction on a connection with PRAGMA secure_delete on, so
 // that what fn deletes or overwrites is zeroed in the database pages rather than left
-// in free space. The full-text index removes deleted tokens at once (its
-// secure-delete option, set by migration 0013). Together they make a withdrawal or an
-// expiry leave no trace without rebuilding the index or vacuuming the database, which
-// takes seconds for every hundred megabytes and holds up every writer meanwhile.
+// in free space. With PurgeTraces after it, a withdrawal or an expiry leaves no trace
+// without vacuuming the database, which takes seconds for every hundred megabytes and
+// holds up every writer meanwhile.
 func (s *DB) secureTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -192,21 +194,57 @@ func (s *DB) secureTx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // PurgeTraces removes what a withdrawal or expiry leaves: the full-text index is
-// merged into one segment, securely (its b-tree keeps prefixes of the first word of
-// each page, also of words since deleted), and the write-ahead log, which may still
-// hold pages as they were, is checkpointed and truncated. The merge holds up writers
-// for about half a second per 200 MB of database; rebuilding the index and vacuuming
-// would take six times as long.
+// merged into one segment, securely (its segments keep a deleted post's words until
+// they are merged, and its b-tree prefixes of the first word of each page), pages
+// freed earlier without being zeroed are zeroed, and the write-ahead log, which may
+// still hold pages as they were, is checkpointed and truncated. The merge holds up
+// writers for about half a second per 200 MB of database; vacuuming would take
+// several times as long.
 func (s *DB) PurgeTraces(ctx context.Context) error {
 	err := s.secureTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`)
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`); err != nil {
+			return fmt.Errorf("optimize: %w", err)
+		}
+		return zeroFreePages(ctx, tx)
 	})
 	if err != nil {
-		return fmt.Errorf("purge traces: optimize: %w", err)
+		return fmt.Errorf("purge traces: %w", err)
+	}
+	if err := s.Compact(ctx); err != nil {
+		return fmt.Errorf("purge traces: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return fmt.Errorf("purge traces: %w", classify(err))
+	}
+	return nil
+}
+
+// zeroFreePages overwrites the database's free pages with zeros: pages that ordinary
+// work freed (the full-text index merging its segments, for one) keep what they held.
+// A table of zero-filled blobs takes every free page, and dropping it under
+// secure_delete gives them back zeroed.
+func zeroFreePages(ctx context.Context, tx *sql.Tx) error {
+	var free, size int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil {
+		return err
+	}
+	if free == 0 {
+		return nil
+	}
+	if err := tx.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE purge_free_pages (b BLOB)`); err != nil {
+		return fmt.Errorf("zero free pages: %w", err)
+	}
+	const chunk = 16 << 20
+	for left := free * size; left > 0; left -= chunk {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO purge_free_pages (b) VALUES (zeroblob(?))`, min(left, chunk)); err != nil {
+			return fmt.Errorf("zero free pages: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE purge_free_pages`); err != nil {
+		return fmt.Errorf("zero free pages: %w", err)
 	}
 	return nil
 }
