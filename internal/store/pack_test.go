@@ -3,11 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -187,25 +184,7 @@ func TestPackedStore(t *testing.T) {
 // left out of it.
 func TestPackedTextMigration(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	raw, err := sql.Open("sqlite3", dsn(filepath.Join(dir, "listd.db"), "FULL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version >= 16 {
-			break
-		}
-		if _, err := raw.ExecContext(ctx, m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		raw.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version))
-	}
-	for _, q := range []string{
+	db := openFrom(t, 16,
 		`INSERT INTO lists (id, name, created_at) VALUES (1, 'kita', 0)`,
 		`INSERT INTO messages (id, list_id, message_id, thread_id, subject, from_name, date, received_at, body_text)
 			VALUES (1, 1, 'a@host', 1, 'Kitaplatz', 'Anna', 0, 0, 'Wer kennt die Kita am Park?'),
@@ -213,17 +192,7 @@ func TestPackedTextMigration(t *testing.T) {
 		`INSERT INTO message_raw (message_id, raw) VALUES (1, 'Subject: Kitaplatz' || char(13, 10, 13, 10) || 'Wer kennt die Kita am Park?'),
 			(2, 'Subject: Re: Kitaplatz' || char(13, 10, 13, 10) || 'withdrawn')`,
 		`UPDATE messages SET withdrawn_at = 1, body_text = '', from_name = '' WHERE id = 2`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
-	db, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	)
 	if m, err := db.Message(ctx, 1, 1); err != nil || m.Text != "Wer kennt die Kita am Park?" {
 		t.Fatalf("old text: %+v %v", m, err)
 	}

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +16,43 @@ import (
 func open(t *testing.T) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openFrom makes a database at the version before migration next, runs setup on it
+// (rows as an older listd stored them) and opens it with the store, which migrates it.
+func openFrom(t *testing.T, next int, setup ...string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	raw, err := sql.Open("sqlite3", dsn(filepath.Join(dir, "listd.db"), "FULL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version >= next {
+			break
+		}
+		if _, err := raw.ExecContext(ctx, m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		raw.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version))
+	}
+	for _, q := range setup {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,38 +87,10 @@ func TestPublicIDs(t *testing.T) {
 // each when the database is upgraded.
 func TestPublicIDMigration(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	raw, err := sql.Open("sqlite3", dsn(filepath.Join(dir, "listd.db"), "FULL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version >= 13 {
-			break
-		}
-		if _, err := raw.ExecContext(ctx, m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		raw.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version))
-	}
-	for _, q := range []string{
+	db := openFrom(t, 13,
 		`INSERT INTO lists (id, name, created_at) VALUES (1, 'kita', 0)`,
 		`INSERT INTO messages (id, list_id, message_id, thread_id, date, received_at) VALUES (1, 1, 'a@host', 1, 0, 0), (2, 1, 'b@host', 1, 0, 0)`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
-	db, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	)
 	a, _ := db.Message(ctx, 1, 1)
 	b, _ := db.Message(ctx, 1, 2)
 	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(a.PublicID) || a.PublicID == b.PublicID {
