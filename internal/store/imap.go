@@ -205,28 +205,23 @@ func (s *DB) RawPostRange(ctx context.Context, listID, fromID, toID int64, limit
 	}
 	defer rows.Close()
 	var out []RawPost
+	var sizes []int // with a limit: the stored values' sizes
 	for rows.Next() {
 		var p RawPost
 		var size int
 		if err := rows.Scan(&p.ID, &p.Raw, &size); err != nil {
 			return nil, fmt.Errorf("raw posts: %w", err)
 		}
-		if limit > 0 {
-			var whole bool
-			if p.Raw, whole, err = s.pack.unpackHeader(p.Raw, size); err != nil {
-				return nil, fmt.Errorf("raw post %d: %w", p.ID, err)
-			}
-			p.Prefix = !whole
-		}
 		out = append(out, p)
+		if limit > 0 {
+			sizes = append(sizes, size)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("raw posts: %w", err)
 	}
-	if limit <= 0 {
-		if err := s.unpackPosts(out); err != nil {
-			return nil, err
-		}
+	if err := s.unpackPosts(out, sizes); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -240,8 +235,9 @@ type RawPost struct {
 }
 
 // unpackPosts inflates the stored bytes of ps in place, on every core when there is
-// much of it.
-func (s *DB) unpackPosts(ps []RawPost) error {
+// much of it. With sizes (those of the stored values), ps hold prefixes of them, of
+// which the posts' headers are inflated (see packer.unpackHeader).
+func (s *DB) unpackPosts(ps []RawPost, sizes []int) error {
 	total := 0
 	for _, p := range ps {
 		total += len(p.Raw)
@@ -252,7 +248,15 @@ func (s *DB) unpackPosts(ps []RawPost) error {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(ps); i += workers {
-				raw, err := s.pack.unpackRaw(ps[i].Raw)
+				var raw []byte
+				var err error
+				if sizes == nil {
+					raw, err = s.pack.unpackRaw(ps[i].Raw)
+				} else {
+					var whole bool
+					raw, whole, err = s.pack.unpackHeader(ps[i].Raw, sizes[i])
+					ps[i].Prefix = !whole
+				}
 				if err != nil {
 					errs[w] = fmt.Errorf("raw post %d: %w", ps[i].ID, err)
 					return
@@ -291,7 +295,7 @@ func (s *DB) RawPosts(ctx context.Context, listID int64, ids []int64) ([]RawPost
 		}
 		ids = ids[n:]
 	}
-	if err := s.unpackPosts(out); err != nil {
+	if err := s.unpackPosts(out, nil); err != nil {
 		return nil, err
 	}
 	return out, nil
