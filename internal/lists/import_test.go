@@ -1,9 +1,9 @@
-package main
+package lists
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +66,13 @@ Message-ID: <root@example.net>
 >From the start: wir suchen einen Kitaplatz.
 `
 
+// lines collects the lines an import reports.
+type lines []string
+
+func (ls *lines) add(line string) { *ls = append(*ls, line) }
+
+func (ls lines) String() string { return strings.Join(ls, "\n") }
+
 func TestMboxImport(t *testing.T) {
 	ctx := context.Background()
 	for _, anonymous := range []bool{false, true} {
@@ -87,20 +94,19 @@ func TestMboxImport(t *testing.T) {
 				authors = map[string]string{"bernd@example.net": "Igel"}
 			}
 			now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-			var stderr bytes.Buffer
+			var reported lines
 			// Batches of two: threads cross batch boundaries.
-			imp := &mboxImport{st: db.NewImport(l.ID), list: l, file: "old.mbox", authors: authors, workers: 3, batch: 2, now: now, stderr: &stderr}
+			imp := &mboxImport{st: db.NewImport(l.ID), list: l, file: "old.mbox", authors: authors, workers: 3, batch: 2, now: now, report: reported.add}
 			sum, err := imp.run(ctx, strings.NewReader(importFixture))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum != (importSummary{imported: 4, duplicates: 1, unreadable: 2}) {
+			if sum != (ImportSummary{Imported: 4, Duplicates: 1, Unreadable: 2}) {
 				t.Errorf("summary %+v", sum)
 			}
-			for _, want := range []string{"old.mbox: message 3 (line 17): no header (skipped)", "old.mbox: message 6 (line 35): empty message (skipped)"} {
-				if !strings.Contains(stderr.String(), want) {
-					t.Errorf("stderr %q lacks %q", stderr.String(), want)
-				}
+			want := lines{"old.mbox: message 3 (line 17): no header (skipped)", "old.mbox: message 6 (line 35): empty message (skipped)"}
+			if reported.String() != want.String() {
+				t.Errorf("reported\n%s\nwant\n%s", reported, want)
 			}
 			ms, err := db.Messages(ctx, l.ID, 10, 0)
 			if err != nil || len(ms) != 4 {
@@ -132,10 +138,10 @@ func TestMboxImport(t *testing.T) {
 			}
 
 			// Importing again adds nothing: the synthetic Message-ID is stable.
-			stderr.Reset()
+			reported = nil
 			imp.st = db.NewImport(l.ID)
 			sum, err = imp.run(ctx, strings.NewReader(strings.ReplaceAll(importFixture, "\n", "\r\n")))
-			if err != nil || sum != (importSummary{duplicates: 5, unreadable: 2}) {
+			if err != nil || sum != (ImportSummary{Duplicates: 5, Unreadable: 2}) {
 				t.Fatalf("again: %+v %v", sum, err)
 			}
 		})
@@ -156,7 +162,7 @@ func TestMboxImportRefuses(t *testing.T) {
 	if err := db.AddMember(ctx, &store.Member{ListID: l.ID, Address: "d@example.net", Mode: "digest", Role: "member"}); err != nil {
 		t.Fatal(err)
 	}
-	imp := &mboxImport{st: db.NewImport(l.ID), list: l, file: "x.mbox", workers: 2, batch: 1000, now: time.Now(), stderr: &bytes.Buffer{}}
+	imp := &mboxImport{st: db.NewImport(l.ID), list: l, file: "x.mbox", workers: 2, batch: 1000, now: time.Now(), report: func(string) {}}
 	if _, err := imp.run(ctx, strings.NewReader("Subject: one message\n\nbody\n")); err == nil ||
 		!strings.Contains(err.Error(), "x.mbox: not an mbox: line 1 is a header field") {
 		t.Errorf("a single message: %v", err)
@@ -167,6 +173,78 @@ func TestMboxImportRefuses(t *testing.T) {
 	}
 	if _, err := imp.run(ctx, strings.NewReader(importFixture)); !errors.Is(err, store.ErrDigestWaiting) {
 		t.Errorf("with a post waiting for the digest: %v", err)
+	}
+}
+
+// TestImportArchive imports through the Service: pseudonyms come from the list's
+// members, the unreadable messages past the first few are counted in one line, and the
+// merged search index finds the imported text.
+func TestImportArchive(t *testing.T) {
+	ctx := context.Background()
+	// 22 headerless messages after the fixture: 24 unreadable in all.
+	var mbox strings.Builder
+	mbox.WriteString(importFixture)
+	for i := range 22 {
+		fmt.Fprintf(&mbox, "\nFrom junk@example.net Fri Mar  6 09:00:00 2015\njunk %d\n", i)
+	}
+	tests := []struct {
+		name      string
+		anonymous string
+		bernd     string // the author shown for bernd@example.net
+	}{
+		{"named", "no", "Bernd Bauer"},
+		{"anonymous", "yes", "Igel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, db, _ := newService(t)
+			l, err := s.CreateList(ctx, "alt", ListOptions{Anonymous: tt.anonymous})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.AddMember(ctx, &store.Member{ListID: l.ID, Address: "bernd@example.net", Name: "Igel", Mode: "each", Role: "member"}); err != nil {
+				t.Fatal(err)
+			}
+			var reported lines
+			sum, err := s.ImportArchive(ctx, l, strings.NewReader(mbox.String()), "old.mbox", reported.add)
+			if err != nil || sum != (ImportSummary{Imported: 4, Duplicates: 1, Unreadable: 24}) {
+				t.Fatalf("summary %+v, %v", sum, err)
+			}
+			if len(reported) != importShownErrors+1 || reported[0] != "old.mbox: message 3 (line 17): no header (skipped)" ||
+				reported[importShownErrors] != "old.mbox: 4 more unreadable messages not shown" {
+				t.Errorf("reported\n%s", reported)
+			}
+			ms, err := db.Messages(ctx, l.ID, 10, 0)
+			if err != nil || len(ms) != 4 {
+				t.Fatalf("%d messages, %v", len(ms), err)
+			}
+			if b := ms[2]; b.MessageID != "b@example.net" || b.FromName != tt.bernd {
+				t.Errorf("author of %s: %q, want %q", b.MessageID, b.FromName, tt.bernd)
+			}
+			hits, err := db.Search(ctx, l.ID, "Kitaplatz", 10)
+			if err != nil || len(hits) == 0 {
+				t.Errorf("search after the import: %v %v", hits, err)
+			}
+		})
+	}
+}
+
+func TestImportArchiveDigestWaiting(t *testing.T) {
+	ctx := context.Background()
+	s, db, _ := newService(t)
+	l, err := s.List(ctx, "kita")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMember(ctx, "kita", "d@example.net", MemberOptions{Mode: "digest"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AcceptPost(ctx, &store.Post{ListID: l.ID, MessageID: "live@x", Date: time.Now(), Raw: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.ImportArchive(ctx, l, strings.NewReader(importFixture), "old.mbox", nil)
+	if !errors.Is(err, store.ErrDigestWaiting) || sum.Imported != 0 {
+		t.Errorf("with a post waiting for the digest: %+v %v", sum, err)
 	}
 }
 
