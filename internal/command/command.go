@@ -188,12 +188,7 @@ func isSignOff(f string) bool {
 	if len(words) == 0 || len(words) > 6 {
 		return false
 	}
-	for n := 1; n <= 3 && n <= len(words); n++ {
-		if signOffs[strings.Join(words[:n], " ")] {
-			return true
-		}
-	}
-	return false
+	return mailtext.SignOff(words)
 }
 
 // trimLine trims white space, including the no-break and zero-width spaces that

@@ -57,3 +57,28 @@ var umlauts = strings.NewReplacer(
 	"ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss",
 	"a\u0308", "ae", "o\u0308", "oe", "u\u0308", "ue",
 )
+
+// signOffs close a mail; whatever follows them is a signature. Folded (see Fold).
+var signOffs = map[string]bool{
+	"lg": true, "vg": true, "mfg": true, "gruss": true, "gruesse": true, "gruessle": true,
+	"gruesschen": true, "cheers": true, "regards": true, "best": true, "ciao": true,
+	"tschuess": true, "bye": true, "xoxo": true, "herzlichst": true,
+	"liebe gruesse": true, "lieben gruss": true, "liebe gruss": true, "lieben gruessen": true,
+	"lieben gruesse": true, "viele gruesse": true, "beste gruesse": true,
+	"herzliche gruesse": true, "freundliche gruesse": true, "schoene gruesse": true,
+	"sonnige gruesse": true, "best regards": true, "kind regards": true, "warm regards": true,
+	"bis bald": true, "bis dann": true, "alles gute": true, "all the best": true,
+	"mit freundlichen gruessen": true, "mit besten gruessen": true,
+	"mit lieben gruessen": true, "mit herzlichen gruessen": true,
+}
+
+// SignOff reports whether a line's first one to three words (folded, see Fold) close
+// a mail ("LG", "Liebe Grüße", "Best regards"): what follows is a signature.
+func SignOff(words []string) bool {
+	for n := 1; n <= 3 && n <= len(words); n++ {
+		if signOffs[strings.Join(words[:n], " ")] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,9 @@
 package mailtext
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestWords(t *testing.T) {
 	ws := Words("  plz\t10115  bitte")
@@ -29,5 +32,24 @@ func TestFoldAndClip(t *testing.T) {
 	}
 	if got := Clip("abc", 10); got != "abc" {
 		t.Errorf("Clip = %q", got)
+	}
+}
+
+func TestSignOff(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want bool
+	}{
+		{"lg", true},
+		{"liebe gruesse anna", true},
+		{"mit freundlichen gruessen", true},
+		{"best regards", true},
+		{"danke", false},
+		{"liebe kita", false},
+		{"", false},
+	} {
+		if got := SignOff(strings.Fields(tt.line)); got != tt.want {
+			t.Errorf("SignOff(%q) = %v", tt.line, got)
+		}
 	}
 }

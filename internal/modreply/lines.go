@@ -1,11 +1,12 @@
 package modreply
 
 import (
-	"listd/internal/mailtext"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"listd/internal/mailtext"
 )
 
 // Markers of where the text the moderator typed ends. All are matched against
@@ -170,12 +171,7 @@ func isSignOff(f string) bool {
 	for len(ws) > 0 && thanksWords[ws[0]] {
 		ws = ws[1:]
 	}
-	for n := 1; n <= 3 && n <= len(ws); n++ {
-		if signOffs[strings.Join(ws[:n], " ")] {
-			return true
-		}
-	}
-	return false
+	return mailtext.SignOff(ws)
 }
 
 // isGreeting reports whether a line is only a greeting or thanks: "Hallo,", "Moin",

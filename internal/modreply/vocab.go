@@ -95,21 +95,6 @@ var polite = map[string]bool{
 // "(bitte) nicht".
 var noReason = map[string]bool{"nicht": true, "not": true, "lieber": true, "und": true}
 
-// signOffs close a mail; whatever follows them is a signature. Matched against the
-// first one to three words of a line of at most six, after leading thanks.
-var signOffs = map[string]bool{
-	"lg": true, "vg": true, "mfg": true, "gruss": true, "gruesse": true, "gruessle": true,
-	"gruesschen": true, "cheers": true, "regards": true, "best": true, "ciao": true,
-	"tschuess": true, "bye": true, "xoxo": true, "herzlichst": true,
-	"liebe gruesse": true, "lieben gruss": true, "liebe gruss": true, "lieben gruessen": true,
-	"lieben gruesse": true, "viele gruesse": true, "beste gruesse": true,
-	"herzliche gruesse": true, "freundliche gruesse": true, "schoene gruesse": true,
-	"sonnige gruesse": true, "best regards": true, "kind regards": true, "warm regards": true,
-	"bis bald": true, "bis dann": true, "alles gute": true, "all the best": true,
-	"mit freundlichen gruessen": true, "mit besten gruessen": true,
-	"mit lieben gruessen": true, "mit herzlichen gruessen": true,
-}
-
 // thanksWords may come before a sign-off on its line: "Danke und LG".
 var thanksWords = map[string]bool{
 	"danke": true, "dankeschoen": true, "vielen": true, "dank": true, "thanks": true,
