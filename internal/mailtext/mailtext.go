@@ -1,6 +1,7 @@
 // Package mailtext holds the small text helpers shared by the parsers of what people
 // write in mail (list commands, moderators' replies): words with their offsets,
-// folding of case and umlauts, and cutting without breaking UTF-8.
+// folding of case and umlauts, cutting without breaking UTF-8, and the sign-offs
+// after which a signature follows.
 package mailtext
 
 import (
