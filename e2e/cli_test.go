@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -97,10 +98,37 @@ func TestCLIWhileServing(t *testing.T) {
 	if out := d.mustCLI("list", "ls"); out != "kita\t20\t\n" {
 		t.Errorf("list ls = %q", out)
 	}
+	text := strings.Repeat("Die Kita am Park hat wieder Plätze frei, fragt nach Frau Berger. ", 20)
+	if err := send(d.addrs["smtp"], "pa@example.net", []string{"kita@" + domain}, post("pa@example.net", "Plätze frei", text+"\r\n")); err != nil {
+		t.Fatal(err)
+	}
 	backup := filepath.Join(d.dir, "backup.db")
 	d.mustCLI("backup", backup)
 	if st, err := os.Stat(backup); err != nil || st.Size() == 0 {
-		t.Errorf("backup: %v", err)
+		t.Fatalf("backup: %v", err)
+	}
+
+	// The backup is the database: a listd started on it has the post, its text
+	// (stored compressed) and its search index.
+	r := newDaemon(t, options{})
+	os.MkdirAll(filepath.Join(r.dir, "data"), 0o700)
+	b, _ := os.ReadFile(backup)
+	os.WriteFile(filepath.Join(r.dir, "data", "listd.db"), b, 0o600)
+	r.start()
+	var msgs []map[string]any
+	if code := getJSON(t, r.httpBase+"/api/v1/lists/kita/messages", &msgs); code != 200 || len(msgs) != 1 {
+		t.Fatalf("restored messages: %d %v", code, msgs)
+	}
+	var one map[string]any
+	getJSON(t, fmt.Sprintf("%s/api/v1/lists/kita/messages/%v", r.httpBase, msgs[0]["id"]), &one)
+	if got, _ := one["text"].(string); !strings.Contains(got, "Frau Berger") {
+		t.Errorf("restored text: %q", got)
+	}
+	var found struct {
+		Hits []map[string]any `json:"hits"`
+	}
+	if getJSON(t, r.httpBase+"/api/v1/lists/kita/search?q=berger", &found); len(found.Hits) != 1 {
+		t.Errorf("restored search: %v", found)
 	}
 }
 
