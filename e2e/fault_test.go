@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,7 +126,15 @@ func TestDiskFull(t *testing.T) {
 	// Fill the file system, leaving less than one post needs.
 	filler := filepath.Join(mnt, "filler")
 	exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=64k").Run()
-	big := post("anna@example.net", "Groß", strings.Repeat("Ganz viel Text über Kitas und Unterhalt.\r\n", 12000))
+	// Random text: posts are stored compressed, and repeated text would shrink to
+	// nothing.
+	noise := make([]byte, 360000)
+	rand.NewChaCha8([32]byte{3}).Read(noise)
+	var body strings.Builder
+	for enc := base64.StdEncoding.EncodeToString(noise); len(enc) > 0; enc = enc[min(76, len(enc)):] {
+		body.WriteString(enc[:min(76, len(enc))] + "\r\n")
+	}
+	big := post("anna@example.net", "Groß", body.String())
 	var code int
 	var enh string
 	for i := 0; i < 5 && code == 0; i++ {
