@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -34,11 +33,12 @@ type Post struct {
 }
 
 // packedPost is a Post's Raw and Text compressed for storing, with what they were
-// made from.
+// made from: the text, and a hash of the bytes (which may be changed in place).
 type packedPost struct {
-	raw, rawSrc []byte
-	text        any
-	textSrc     string
+	raw     []byte
+	rawSum  uint64
+	text    any
+	textSrc string
 }
 
 // PackPost compresses p's bytes and text for storing, at the level meant for imports.
@@ -50,13 +50,13 @@ func (s *DB) PackPost(p *Post) {
 }
 
 func (s *DB) packPost(p *Post, enc *zstd.Encoder) {
-	p.packed = &packedPost{raw: s.pack.packRaw(enc, p.Raw), rawSrc: p.Raw, text: s.pack.packText(enc, p.Text), textSrc: p.Text}
+	p.packed = &packedPost{raw: s.pack.packRaw(enc, p.Raw), rawSum: s.pack.sum(p.Raw), text: s.pack.packText(enc, p.Text), textSrc: p.Text}
 }
 
 // stored returns p's Raw and Text as stored, packing them if PackPost was not called
 // since they last changed.
 func (s *DB) stored(p *Post) (raw []byte, text any) {
-	if k := p.packed; k == nil || k.textSrc != p.Text || !bytes.Equal(k.rawSrc, p.Raw) {
+	if k := p.packed; k == nil || k.textSrc != p.Text || k.rawSum != s.pack.sum(p.Raw) {
 		s.packPost(p, s.pack.live)
 	}
 	return p.packed.raw, p.packed.text

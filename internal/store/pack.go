@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -18,11 +20,18 @@ import (
 // (with the blank line after it) as one zstd frame and the body as another, so that
 // a reader of headers (an IMAP client listing a folder) inflates only those. A stored
 // post without the magic is its bytes as they are: rows from before compression, and
-// posts that do not shrink. No post is stored plain if it starts with the magic.
+// posts that do not shrink. No post is stored plain if it starts with the magic or
+// with plainMagic. (A row from before compression that starts with either, which only
+// a mail beginning with a NUL byte could, would be misread.)
 //
 // Packed text is a zstd frame stored as a BLOB; plain text stays TEXT, so the two
 // cannot be mistaken for each other.
 var packMagic = []byte("\x00ZS")
+
+// plainMagic marks a post stored as it is after it, for the one kind that can be
+// neither packed nor stored plain: a post over maxPacked that starts like a packed
+// one.
+var plainMagic = []byte("\x00ZP")
 
 const (
 	// maxPacked is the largest post or text that is compressed; larger ones (beyond
@@ -38,7 +47,9 @@ const (
 var errBadPacked = errors.New("damaged compressed value")
 
 // packer compresses and inflates stored posts. All of it is safe for concurrent use;
-// each call runs on its own goroutine.
+// each call runs on its own goroutine. It is used through EncodeAll and DecodeAll
+// only, which start no goroutines, so it is never closed: a reader still inflating
+// when the database closes finishes unharmed.
 type packer struct {
 	// live packs posts as they arrive, and rewritten ones: the fastest level, which
 	// keeps listd serve's memory small.
@@ -49,6 +60,7 @@ type packer struct {
 	bulkOnce sync.Once
 	bulkErr  error
 	dec      *zstd.Decoder
+	seed     maphash.Seed // of sum
 }
 
 func newPacker() (*packer, error) {
@@ -61,8 +73,11 @@ func newPacker() (*packer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decompressor: %w", err)
 	}
-	return &packer{live: live, dec: dec}, nil
+	return &packer{live: live, dec: dec, seed: maphash.MakeSeed()}, nil
 }
+
+// sum is a hash of b, to tell whether bytes packed earlier have changed since.
+func (p *packer) sum(b []byte) uint64 { return maphash.Bytes(p.seed, b) }
 
 // bulkEncoder returns the encoder for imports, or the live one if it cannot be made.
 func (p *packer) bulkEncoder() *zstd.Encoder {
@@ -73,15 +88,6 @@ func (p *packer) bulkEncoder() *zstd.Encoder {
 		return p.live
 	}
 	return p.bulk
-}
-
-func (p *packer) close() {
-	p.live.Close()
-	p.bulkOnce.Do(func() {}) // no bulk encoder is made after this
-	if p.bulk != nil {
-		p.bulk.Close()
-	}
-	p.dec.Close()
 }
 
 // headerLen returns the length of raw's header with the blank line after it, or
@@ -103,7 +109,11 @@ func headerLen(raw []byte) int {
 
 // packRaw returns raw as it is stored, compressed with enc (p.live or p.bulkEncoder()).
 func (p *packer) packRaw(enc *zstd.Encoder, raw []byte) []byte {
-	if len(raw) > maxPacked && !bytes.HasPrefix(raw, packMagic) {
+	ambiguous := bytes.HasPrefix(raw, packMagic) || bytes.HasPrefix(raw, plainMagic)
+	if len(raw) > maxPacked {
+		if ambiguous {
+			return append(slices.Clip(plainMagic), raw...)
+		}
 		return raw
 	}
 	h := headerLen(raw)
@@ -115,7 +125,7 @@ func (p *packer) packRaw(enc *zstd.Encoder, raw []byte) []byte {
 	if h < len(raw) {
 		out = enc.EncodeAll(raw[h:], out)
 	}
-	if len(out) >= len(raw) && !bytes.HasPrefix(raw, packMagic) {
+	if len(out) >= len(raw) && !ambiguous {
 		return raw
 	}
 	return out
@@ -133,6 +143,9 @@ func splitPacked(stored []byte) (header, body []byte, err error) {
 
 // unpackRaw returns the bytes of a stored post.
 func (p *packer) unpackRaw(stored []byte) ([]byte, error) {
+	if bytes.HasPrefix(stored, plainMagic) {
+		return stored[len(plainMagic):], nil
+	}
 	if !bytes.HasPrefix(stored, packMagic) {
 		return stored, nil
 	}
@@ -157,8 +170,11 @@ func (p *packer) unpackRaw(stored []byte) ([]byte, error) {
 // whole reports whether that is the entire post. A packed post whose header frame
 // does not end within the prefix gives nothing: the caller reads the whole post.
 func (p *packer) unpackHeader(prefix []byte, size int) (b []byte, whole bool, err error) {
-	if len(prefix) < len(packMagic) && len(prefix) < size && bytes.HasPrefix(packMagic, prefix) {
+	if len(prefix) < len(packMagic) && len(prefix) < size && (bytes.HasPrefix(packMagic, prefix) || bytes.HasPrefix(plainMagic, prefix)) {
 		return nil, false, nil // too short to tell
+	}
+	if bytes.HasPrefix(prefix, plainMagic) {
+		return prefix[len(plainMagic):], len(prefix) >= size, nil
 	}
 	if !bytes.HasPrefix(prefix, packMagic) {
 		return prefix, len(prefix) >= size, nil

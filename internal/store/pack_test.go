@@ -16,7 +16,6 @@ func newTestPacker(t testing.TB) *packer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(p.close)
 	return p
 }
 
@@ -236,4 +235,42 @@ func FuzzUnpack(f *testing.F) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
+}
+
+// TestOldDatabaseVacuum: a database made before incremental vacuuming gets it when
+// opened, so that freed pages can be given back.
+func TestOldDatabaseVacuum(t *testing.T) {
+	db := openFrom(t, 16, `INSERT INTO lists (id, name, created_at) VALUES (1, 'kita', 0)`)
+	var mode int
+	if err := db.db.QueryRow(`PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != 2 {
+		t.Fatalf("auto_vacuum = %d, %v", mode, err)
+	}
+}
+
+// TestPackEdges: bytes changed in place after PackPost are packed again, and a post
+// too big to pack that starts like a packed one comes back as it was.
+func TestPackEdges(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	l := seed(t, db, 0)
+	p := &Post{ListID: l.ID, MessageID: "<e1@x>", Date: time.Now(), Raw: []byte("Subject: eins\r\n\r\n" + strings.Repeat("Text eins. ", 200))}
+	db.PackPost(p)
+	copy(p.Raw[9:13], "zwei")
+	a, err := db.AcceptPost(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Raw(ctx, a.ID); !bytes.Equal(got, p.Raw) {
+		t.Errorf("stored the bytes from before the change: %.20q", got)
+	}
+
+	pk := newTestPacker(t)
+	big := append(slices.Clone(packMagic), make([]byte, maxPacked)...)
+	stored := pk.packRaw(pk.live, big)
+	if got, err := pk.unpackRaw(stored); err != nil || !bytes.Equal(got, big) {
+		t.Errorf("oversize post starting with the magic: %v", err)
+	}
+	if got, whole, err := pk.unpackHeader(stored[:4096], len(stored)); err != nil || whole || !bytes.HasPrefix(big, got) {
+		t.Errorf("its prefix: %d bytes, whole %v, %v", len(got), whole, err)
+	}
 }

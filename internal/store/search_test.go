@@ -700,7 +700,10 @@ func fillArchive(tb testing.TB, db *DB, n, batch int) (int64, []string) {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, list_id, message_id, thread_id, subject,
 					from_name, from_addr, date, received_at, body_text, size)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, done, l.ID, fmt.Sprintf("<%d@bench>", done), done,
-					p.subject, name, "x@example.net", date.Unix(), date.Unix(), p.body, len(p.body)); err != nil {
+					p.subject, name, "x@example.net", date.Unix(), date.Unix(), db.pack.packText(db.pack.live, p.body), len(p.body)); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, insertFTSSQL, done, p.subject, p.body, name); err != nil {
 					return err
 				}
 			}

@@ -75,12 +75,14 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 	}
 	s := &DB{db: db, path: path, now: time.Now, pack: pk}
 	if err := s.migrate(ctx); err != nil {
-		pk.close()
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if err := s.vacuumIncrementally(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if s.qdb, err = sql.Open("sqlite3", dsn(path, "NORMAL")); err != nil {
-		pk.close()
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -120,9 +122,29 @@ func create(ctx context.Context, path string) error {
 	return nil
 }
 
-// Compact gives the database's free pages back to the file system, on databases made
-// with incremental vacuuming (all since it was introduced; older ones keep their free
-// pages for reuse).
+// vacuumIncrementally turns on incremental vacuuming in a database made before it
+// was the default, with one VACUUM that rewrites the file. Compact depends on it, and
+// PurgeTraces on Compact: a free page keeps what it held until it is given back.
+func (s *DB) vacuumIncrementally(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var mode int
+	if err := conn.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil || mode != 0 {
+		return err
+	}
+	for _, q := range []string{`PRAGMA auto_vacuum = INCREMENTAL`, `VACUUM`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("turn on incremental vacuuming: %w", classify(err))
+		}
+	}
+	return nil
+}
+
+// Compact gives the database's free pages back to the file system: the pages at the
+// end of the file move into the free ones, and the file is cut.
 func (s *DB) Compact(ctx context.Context) error {
 	// The pragma frees a page per step: it is read to the end, as a query.
 	rows, err := s.db.QueryContext(ctx, `PRAGMA incremental_vacuum`)
@@ -140,7 +162,6 @@ func (s *DB) Compact(ctx context.Context) error {
 
 // Close closes the database.
 func (s *DB) Close() error {
-	defer s.pack.close()
 	return errors.Join(s.qdb.Close(), s.db.Close())
 }
 

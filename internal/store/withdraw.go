@@ -195,56 +195,24 @@ func (s *DB) secureTx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // PurgeTraces removes what a withdrawal or expiry leaves: the full-text index is
 // merged into one segment, securely (its segments keep a deleted post's words until
-// they are merged, and its b-tree prefixes of the first word of each page), pages
-// freed earlier without being zeroed are zeroed, and the write-ahead log, which may
-// still hold pages as they were, is checkpointed and truncated. The merge holds up
+// they are merged, and its b-tree prefixes of the first word of each page), the free
+// pages, which keep what they held, are given back (Compact), and the write-ahead
+// log, which may still hold pages as they were, is checkpointed and truncated. The merge holds up
 // writers for about half a second per 200 MB of database; vacuuming would take
 // several times as long.
 func (s *DB) PurgeTraces(ctx context.Context) error {
 	err := s.secureTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`); err != nil {
-			return fmt.Errorf("optimize: %w", err)
-		}
-		return zeroFreePages(ctx, tx)
+		_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("purge traces: %w", err)
+		return fmt.Errorf("purge traces: optimize: %w", err)
 	}
 	if err := s.Compact(ctx); err != nil {
 		return fmt.Errorf("purge traces: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return fmt.Errorf("purge traces: %w", classify(err))
-	}
-	return nil
-}
-
-// zeroFreePages overwrites the database's free pages with zeros: pages that ordinary
-// work freed (the full-text index merging its segments, for one) keep what they held.
-// A table of zero-filled blobs takes every free page, and dropping it under
-// secure_delete gives them back zeroed.
-func zeroFreePages(ctx context.Context, tx *sql.Tx) error {
-	var free, size int64
-	if err := tx.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil {
-		return err
-	}
-	if free == 0 {
-		return nil
-	}
-	if err := tx.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE purge_free_pages (b BLOB)`); err != nil {
-		return fmt.Errorf("zero free pages: %w", err)
-	}
-	const chunk = 16 << 20
-	for left := free * size; left > 0; left -= chunk {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO purge_free_pages (b) VALUES (zeroblob(?))`, min(left, chunk)); err != nil {
-			return fmt.Errorf("zero free pages: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `DROP TABLE purge_free_pages`); err != nil {
-		return fmt.Errorf("zero free pages: %w", err)
 	}
 	return nil
 }
