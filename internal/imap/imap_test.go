@@ -3,16 +3,10 @@ package imap
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net"
 	"slices"
 	"strings"
@@ -26,6 +20,7 @@ import (
 
 	"listd/internal/lists"
 	"listd/internal/store"
+	"listd/internal/testcert"
 	"listd/internal/token"
 	"listd/templates"
 )
@@ -357,18 +352,8 @@ func TestPlaintextLoginNeedsTLS(t *testing.T) {
 }
 
 func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	cert, _, _ := testcert.New(t)
+	return cert
 }
 
 func TestFetch(t *testing.T) {
