@@ -300,6 +300,15 @@ func (g *corpusGen) headers(b *bytes.Buffer, i int, a corpusAuthor, subject stri
 	b.WriteString("MIME-Version: 1.0\n")
 }
 
+// writeQP writes a text/plain part of the charset, quoted-printable.
+func writeQP(b *bytes.Buffer, charset, text string) {
+	b.WriteString("Content-Type: text/plain; charset=" + charset + "\nContent-Transfer-Encoding: quoted-printable\n\n")
+	qp := quotedprintable.NewWriter(b)
+	qp.Write([]byte(text))
+	qp.Close()
+	b.WriteString("\n")
+}
+
 // textPart writes the plain text part: UTF-8 (8bit, quoted-printable or base64) or,
 // for some German posts, ISO-8859-1.
 func (g *corpusGen) textPart(b *bytes.Buffer, text string, english bool) {
@@ -310,17 +319,9 @@ func (g *corpusGen) textPart(b *bytes.Buffer, text string, english bool) {
 		if err != nil {
 			latin = text
 		}
-		b.WriteString("Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n")
-		qp := quotedprintable.NewWriter(b)
-		qp.Write([]byte(latin))
-		qp.Close()
-		b.WriteString("\n")
+		writeQP(b, "iso-8859-1", latin)
 	case r < 5:
-		b.WriteString("Content-Type: text/plain; charset=utf-8; format=flowed\nContent-Transfer-Encoding: quoted-printable\n\n")
-		qp := quotedprintable.NewWriter(b)
-		qp.Write([]byte(text))
-		qp.Close()
-		b.WriteString("\n")
+		writeQP(b, "utf-8; format=flowed", text)
 	case r < 7:
 		b.WriteString("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n")
 		b.WriteString(foldBase64(base64.StdEncoding.EncodeToString([]byte(text)), ""))

@@ -162,10 +162,7 @@ func digestOnce(ctx context.Context, e *env) (res *digestResult, err error) {
 		return nil, err
 	}
 
-	if err := in.startSink(ctx); err != nil {
-		return nil, err
-	}
-	if err := in.startServe(ctx); err != nil {
+	if err := in.startWithSink(ctx); err != nil {
 		return nil, err
 	}
 	serve, sk := in.serve, in.sink

@@ -117,10 +117,7 @@ func fanoutOnce(ctx context.Context, e *env) (res *fanoutResult, err error) {
 	}
 
 	// The sink, then listd serve.
-	if err := in.startSink(ctx); err != nil {
-		return nil, err
-	}
-	if err := in.startServe(ctx); err != nil {
+	if err := in.startWithSink(ctx); err != nil {
 		return nil, err
 	}
 	serve, sk := in.serve, in.sink

@@ -90,6 +90,14 @@ func (in *instance) startSink(ctx context.Context) error {
 	return nil
 }
 
+// startWithSink starts the sink, then listd serve: the runs that send mail.
+func (in *instance) startWithSink(ctx context.Context) error {
+	if err := in.startSink(ctx); err != nil {
+		return err
+	}
+	return in.startServe(ctx)
+}
+
 // startServe starts `listd -config F serve` (output in listd.log) and waits until
 // GET /healthz answers 200.
 func (in *instance) startServe(ctx context.Context) error {

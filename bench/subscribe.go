@@ -109,10 +109,7 @@ func subscribeOnce(ctx context.Context, e *env) (*subscribeResult, error) {
 	if err := in.listd(ctx, "list", "create", subscribeList, "-title", "Bench"); err != nil {
 		return nil, err
 	}
-	if err := in.startSink(ctx); err != nil {
-		return nil, err
-	}
-	if err := in.startServe(ctx); err != nil {
+	if err := in.startWithSink(ctx); err != nil {
 		return nil, err
 	}
 	serve, sk := in.serve, in.sink
