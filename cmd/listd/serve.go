@@ -93,7 +93,9 @@ func cmdServe(e *env) error {
 		listeners = append(listeners, l)
 		return l, nil
 	}
-	rcv := smtp.ReceiverFunc(func(ctx context.Context, from string) (smtp.Txn, error) { return a.svc.Begin(ctx, from) })
+	rcv := smtp.ReceiverFunc(func(ctx context.Context, c lists.Client, from string) (smtp.Txn, error) {
+		return a.svc.Begin(ctx, c, from)
+	})
 	type mailServer struct {
 		srv *smtp.Server
 		l   net.Listener

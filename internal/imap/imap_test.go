@@ -130,7 +130,7 @@ func newFixture(t testing.TB, tweak func(*Config)) *fixture {
 func (f *fixture) post(list, from, raw string) {
 	f.t.Helper()
 	ctx := context.Background()
-	txn, err := f.svc.Begin(ctx, from)
+	txn, err := f.svc.Begin(ctx, lists.Client{}, from)
 	if err != nil {
 		f.t.Fatal(err)
 	}

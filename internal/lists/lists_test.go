@@ -44,7 +44,7 @@ func newService(t testing.TB) (*Service, *store.DB, *token.Signer) {
 func deliver(t testing.TB, s *Service, from, rcpt, raw string) error {
 	t.Helper()
 	ctx := context.Background()
-	txn, err := s.Begin(ctx, from)
+	txn, err := s.Begin(ctx, Client{}, from)
 	if err != nil {
 		t.Fatal(err)
 	}

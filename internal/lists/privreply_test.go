@@ -202,11 +202,11 @@ func TestPrivateReplyRefusals(t *testing.T) {
 	otherList := "job-reply+1." + signer.Short("reply-post", "kita", "1") + "@lists.example.org"
 	for _, a := range []string{forged, otherList, "kita-reply+rshort.aaaaaaaaaaaaa@lists.example.org", "kita-reply@lists.example.org",
 		"kita-reply+01." + signer.Short("reply-post", "kita", "01") + "@lists.example.org"} {
-		txn, _ := s.Begin(ctx, "ben@example.net")
+		txn, _ := s.Begin(ctx, Client{}, "ben@example.net")
 		wantCode(t, txn.AddRcpt(ctx, a), 550)
 	}
 	// Upper case, as some systems fold it, still works.
-	txn, _ := s.Begin(ctx, "ben@example.net")
+	txn, _ := s.Begin(ctx, Client{}, "ben@example.net")
 	wantCode(t, txn.AddRcpt(ctx, strings.ToUpper(addr)), 0)
 
 	tests := []struct {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -106,16 +107,31 @@ func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) 
 	return &Recipient{List: l, Kind: kind, Token: tok}, nil
 }
 
-// Txn is one mail transaction: an envelope sender, its recipients, the message.
-type Txn struct {
-	s     *Service
-	from  string
-	rcpts []*Recipient
+// Client is what the SMTP edge knows of the connection a transaction came over.
+type Client struct {
+	// IP is the connecting address; invalid when unknown (a unix socket, a test).
+	IP netip.Addr
+	// HELO is the name the client gave in HELO, EHLO or LHLO.
+	HELO string
 }
 
-// Begin starts a transaction for the envelope sender from ("" for the null sender).
-func (s *Service) Begin(ctx context.Context, from string) (*Txn, error) {
-	return &Txn{s: s, from: strings.ToLower(strings.TrimSpace(from))}, nil
+// Local reports whether the client is on this machine: loopback, a unix socket or
+// unknown. Behind a local MTA every connection is local, so being local proves nothing
+// about who wrote a message.
+func (c Client) Local() bool { return !c.IP.IsValid() || c.IP.Unmap().IsLoopback() }
+
+// Txn is one mail transaction: a client, an envelope sender, its recipients, the message.
+type Txn struct {
+	s      *Service
+	client Client
+	from   string
+	rcpts  []*Recipient
+}
+
+// Begin starts a transaction from client for the envelope sender from ("" for the
+// null sender).
+func (s *Service) Begin(ctx context.Context, client Client, from string) (*Txn, error) {
+	return &Txn{s: s, client: client, from: strings.ToLower(strings.TrimSpace(from))}, nil
 }
 
 // AddRcpt accepts a recipient, or returns a *Rejection saying why not.

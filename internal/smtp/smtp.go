@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -30,14 +31,16 @@ type Txn interface {
 
 // Receiver starts transactions (implemented through ReceiverFunc over *lists.Service).
 type Receiver interface {
-	Begin(ctx context.Context, from string) (Txn, error)
+	Begin(ctx context.Context, client lists.Client, from string) (Txn, error)
 }
 
 // ReceiverFunc adapts a function to Receiver.
-type ReceiverFunc func(ctx context.Context, from string) (Txn, error)
+type ReceiverFunc func(ctx context.Context, client lists.Client, from string) (Txn, error)
 
 // Begin calls f.
-func (f ReceiverFunc) Begin(ctx context.Context, from string) (Txn, error) { return f(ctx, from) }
+func (f ReceiverFunc) Begin(ctx context.Context, client lists.Client, from string) (Txn, error) {
+	return f(ctx, client, from)
+}
 
 // Config is the server's settings.
 type Config struct {
@@ -108,13 +111,32 @@ type backend struct {
 }
 
 func (b *backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
-	return &session{b: b}, nil
+	return &session{b: b, conn: c, ip: remoteIP(c.Conn())}, nil
+}
+
+// remoteIP is the client's address, invalid for a unix socket.
+func remoteIP(c net.Conn) netip.Addr {
+	if c == nil {
+		return netip.Addr{}
+	}
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
 }
 
 type session struct {
 	b     *backend
+	conn  *gosmtp.Conn
+	ip    netip.Addr
 	txn   Txn
 	rcpts []string
+}
+
+// client is what the domain learns of the connection; the HELO name is known only
+// once the client has greeted.
+func (s *session) client() lists.Client {
+	return lists.Client{IP: s.ip, HELO: s.conn.Hostname()}
 }
 
 // ctx bounds each command; go-smtp gives no per-session context.
@@ -129,7 +151,7 @@ func (s *session) Logout() error { return nil }
 func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	txn, err := s.b.rcv.Begin(ctx, from)
+	txn, err := s.b.rcv.Begin(ctx, s.client(), from)
 	if err != nil {
 		return s.reply(err)
 	}

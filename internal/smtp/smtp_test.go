@@ -37,7 +37,7 @@ func newServer(t *testing.T, lmtp bool) string {
 	if _, err := svc.AddMember(ctx, "kita", "anna@example.net", lists.MemberOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(ReceiverFunc(func(ctx context.Context, from string) (Txn, error) { return svc.Begin(ctx, from) }),
+	srv := New(ReceiverFunc(func(ctx context.Context, c lists.Client, from string) (Txn, error) { return svc.Begin(ctx, c, from) }),
 		Config{Domain: "lists.example.org", MaxMessageBytes: 4096, MaxRecipients: 10, LMTP: lmtp})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
