@@ -128,7 +128,8 @@ func cmdServe(e *env) error {
 		members := webMembers{Service: a.svc, deletePosts: cfg.Privacy.ErasePosts == "delete"}
 		h, err := web.New(a.db, a.svc, members, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Copies: a.svc, PrivateReply: a.svc.PrivateReplyAddress, Language: cfg.Language,
 			Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			Logger: logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:")})
+			MetricsToken: cfg.HTTP.MetricsToken,
+			Logger:       logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:")})
 		if err != nil {
 			closeAll()
 			return err
@@ -348,19 +349,25 @@ func scheduleDigests(ctx context.Context, svc *lists.Service, logger *slog.Logge
 }
 
 // figuresCollector exports the association's aggregate figures on /metrics: counts
-// only, never linked to a person.
+// only, never linked to a person. Lists are named by their label only when their
+// archive is announced (public or members); the figures of private lists are added up
+// under privateLabel, so that no private list's name or size is on /metrics, even
+// when a proxy in front of listd passes it on by mistake.
 type figuresCollector struct {
 	db      *store.DB
 	figures map[string]*prometheus.Desc
 	counsel *prometheus.Desc
 }
 
+// privateLabel stands for all private lists together; no list name has brackets.
+const privateLabel = "(private)"
+
 func newFiguresCollector(db *store.DB) figuresCollector {
 	return figuresCollector{db: db,
 		figures: map[string]*prometheus.Desc{
-			"readers":     prometheus.NewDesc("listd_readers", "Members by list and delivery mode.", []string{"list", "mode"}, nil),
-			"posters":     prometheus.NewDesc("listd_posters", "Distinct posters by list and month.", []string{"list", "month"}, nil),
-			"first_posts": prometheus.NewDesc("listd_first_posts", "Members' first posts by list and month.", []string{"list", "month"}, nil),
+			"readers":     prometheus.NewDesc("listd_readers", "Members by list and delivery mode (private lists added up as \""+privateLabel+"\").", []string{"list", "mode"}, nil),
+			"posters":     prometheus.NewDesc("listd_posters", "Distinct posters by list and month (private lists added up as \""+privateLabel+"\").", []string{"list", "month"}, nil),
+			"first_posts": prometheus.NewDesc("listd_first_posts", "Members' first posts by list and month (private lists added up as \""+privateLabel+"\").", []string{"list", "month"}, nil),
 		},
 		counsel: prometheus.NewDesc("listd_counselling", "Counselling searches and replies by month, topic and kind.",
 			[]string{"month", "topic", "kind"}, nil),
@@ -379,8 +386,10 @@ func (c figuresCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	since := time.Now().AddDate(-1, 0, 0).Format("2006-01")
 	if fs, err := c.db.Figures(ctx, since); err == nil {
-		for _, f := range fs {
-			ch <- prometheus.MustNewConstMetric(c.figures[f.Name], prometheus.GaugeValue, float64(f.Count), f.List, f.Label)
+		if ls, err := c.db.Lists(ctx); err == nil {
+			for _, f := range announcedFigures(fs, ls) {
+				ch <- prometheus.MustNewConstMetric(c.figures[f.Name], prometheus.GaugeValue, float64(f.Count), f.List, f.Label)
+			}
 		}
 	}
 	if cs, err := c.db.CounselStats(ctx, since); err == nil {
@@ -388,4 +397,34 @@ func (c figuresCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.counsel, prometheus.GaugeValue, float64(s.Count), s.Month, s.Topic, s.Kind)
 		}
 	}
+}
+
+// announcedFigures names a list only when its archive is public or members-only, and
+// adds up every other list's figures under privateLabel.
+func announcedFigures(fs []store.Figure, ls []*store.List) []store.Figure {
+	announced := map[string]bool{}
+	for _, l := range ls {
+		if l.Archive == "public" || l.Archive == "members" {
+			announced[l.Name] = true
+		}
+	}
+	var out []store.Figure
+	folded := map[store.Figure]int{} // key: Name and Label, List privateLabel, Count 0
+	for _, f := range fs {
+		if announced[f.List] {
+			out = append(out, f)
+			continue
+		}
+		k := store.Figure{Name: f.Name, List: privateLabel, Label: f.Label}
+		if _, ok := folded[k]; !ok {
+			out = append(out, k)
+		}
+		folded[k] += f.Count
+	}
+	for i, f := range out {
+		if f.List == privateLabel {
+			out[i].Count = folded[store.Figure{Name: f.Name, List: f.List, Label: f.Label}]
+		}
+	}
+	return out
 }

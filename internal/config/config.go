@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -25,7 +26,7 @@ type Config struct {
 	SMTP     SMTP     `toml:"smtp"`
 	LMTP     Listener `toml:"lmtp"`
 	IMAP     IMAP     `toml:"imap"`
-	HTTP     Listener `toml:"http"`
+	HTTP     HTTP     `toml:"http"`
 	Relay    Relay    `toml:"relay"`
 	Delivery Delivery `toml:"delivery"`
 	Counsel  Counsel  `toml:"counsel"`
@@ -84,6 +85,15 @@ type Listener struct {
 	Listen string `toml:"listen"`
 }
 
+// HTTP is the web server: pages, the JSON API, health and metrics.
+type HTTP struct {
+	Listen string `toml:"listen"`
+	// MetricsToken lets clients that are not on this machine read /metrics with
+	// "Authorization: Bearer TOKEN". "" (the default): /metrics answers loopback
+	// clients only.
+	MetricsToken string `toml:"metrics_token"`
+}
+
 // IMAP is the IMAP server: members read the archives in their mail programs.
 type IMAP struct {
 	Listen string `toml:"listen"` // plain IMAP, with STARTTLS when a certificate is set; "" off
@@ -140,7 +150,7 @@ func Default() Config {
 		SMTP:     SMTP{Listen: "127.0.0.1:2525", MaxMessageSize: 10 << 20, MaxRecipients: 50},
 		LMTP:     Listener{Listen: ""},
 		IMAP:     IMAP{Listen: "127.0.0.1:1143"},
-		HTTP:     Listener{Listen: "127.0.0.1:8080"},
+		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
 		Delivery: Delivery{Connections: 8, RetryInitial: Duration{time.Minute}, MaxAge: Duration{5 * 24 * time.Hour}},
 		Privacy:  Privacy{ErasePosts: "anonymize"},
 		DKIM:     DKIM{Selector: "listd"},
@@ -219,6 +229,9 @@ func (c *Config) Validate() error {
 	}
 	if c.IMAP.TLSListen != "" && c.IMAP.TLSCert == "" {
 		return errors.New("imap.tls_listen needs imap.tls_cert and imap.tls_key")
+	}
+	if strings.IndexFunc(c.HTTP.MetricsToken, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return errors.New("http.metrics_token must not contain spaces or control characters: it is sent in an HTTP header")
 	}
 	if c.SMTP.MaxMessageSize <= 0 {
 		return errors.New("smtp.max_message_size must be positive")

@@ -52,7 +52,7 @@ func (s *Server) apiLists(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []apiList{}
 	for _, l := range ls {
-		if l.Archive == "private" {
+		if !announced(l) {
 			continue
 		}
 		out = append(out, apiList{Name: l.Name, Title: l.Title, Description: l.Description, Archive: l.Archive})

@@ -39,7 +39,8 @@ type subscribeForm struct {
 
 func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 	l, err := s.members.List(r.Context(), r.PathValue("name"))
-	if errors.Is(err, lists.ErrNoSuchList) {
+	if errors.Is(err, lists.ErrNoSuchList) || (err == nil && !announced(l)) {
+		// A private list has no public join form: it answers as if it did not exist.
 		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
 		return
 	}

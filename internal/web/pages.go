@@ -17,7 +17,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}
 	var shown []*store.List
 	for _, l := range ls {
-		if l.Archive != "private" {
+		if announced(l) {
 			shown = append(shown, l)
 		}
 	}

@@ -5,6 +5,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,7 +60,10 @@ type Config struct {
 	// only to loopback clients: it names recipients).
 	Outbox  bool
 	Metrics http.Handler // nil: no /metrics
-	Logger  *slog.Logger
+	// MetricsToken lets clients that are not on this machine read /metrics with
+	// "Authorization: Bearer TOKEN"; "": loopback clients only.
+	MetricsToken string
+	Logger       *slog.Logger
 	// Signer signs the forms' CSRF tokens.
 	Signer *token.Signer
 	// SecureCookies marks cookies Secure (when base_url is https).
@@ -124,8 +129,13 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	if s.cfg.Metrics != nil {
-		m.Handle("GET /metrics", s.cfg.Metrics)
+		m.HandleFunc("GET /metrics", s.metrics)
 	}
+	m.HandleFunc("GET /robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, robots)
+	})
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.Handle("GET /static/{file}", http.StripPrefix("/static/", http.FileServerFS(s.static)))
 	m.HandleFunc("GET /api/v1/lists", s.apiLists)
 	m.HandleFunc("GET /api/v1/lists/{name}/messages", s.apiMessages)
@@ -312,6 +322,28 @@ func (s *Server) listFor(w http.ResponseWriter, r *http.Request, api bool) (*sto
 	return l, true
 }
 
+// announced reports whether a list may be named to the public: only lists whose
+// archive is public or members-only are. Private lists (and any archive setting this
+// package does not know) appear in no directory, feed or count anyone can read.
+func announced(l *store.List) bool {
+	return l.Archive == "public" || l.Archive == "members"
+}
+
+// robots names no list: a private list's name must not appear even as a path to
+// avoid. It keeps crawlers out of the pages that are not archive content.
+const robots = `User-agent: *
+Disallow: /api/
+Disallow: /search
+Disallow: /login
+Disallow: /prefs
+Disallow: /mod
+Disallow: /outbox
+Disallow: /metrics
+Disallow: /confirm/
+Disallow: /u/
+Disallow: /reenable/
+`
+
 var addrRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 
 // maskAddresses hides mail addresses inside a body: nobody's address reaches the public.
@@ -321,8 +353,49 @@ func maskAddresses(s string) string {
 	})
 }
 
-// isLoopback reports whether the request comes from this machine.
+// metrics serves /metrics to this machine, and to others only with the configured
+// bearer token: the figures are the operator's, not the public's.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	if isLoopback(r) || s.metricsToken(r) {
+		s.cfg.Metrics.ServeHTTP(w, r)
+		return
+	}
+	if s.cfg.MetricsToken == "" {
+		s.errorPage(w, r, http.StatusForbidden, "metrics_forbidden")
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="listd metrics"`)
+	s.errorPage(w, r, http.StatusUnauthorized, "metrics_token")
+}
+
+// metricsToken reports whether the request carries the configured metrics token. The
+// comparison takes the same time whatever the token sent, its length included.
+func (s *Server) metricsToken(r *http.Request) bool {
+	if s.cfg.MetricsToken == "" {
+		return false
+	}
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	want := sha256.Sum256([]byte(s.cfg.MetricsToken))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// forwardHeaders are set by reverse proxies. A request that carries one came through
+// a proxy, on this machine or not, so its loopback address says nothing about the
+// client.
+var forwardHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip", "Via"}
+
+// isLoopback reports whether the request comes from this machine and not through a
+// proxy.
 func isLoopback(r *http.Request) bool {
+	for _, h := range forwardHeaders {
+		if _, ok := r.Header[h]; ok {
+			return false
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return false
