@@ -63,7 +63,7 @@ func TestPostReachesEveryMember(t *testing.T) {
 
 	body := "Hallo zusammen,\r\nwer kennt eine Kita mit Plätzen in Köln?\r\n"
 	raw := post("anna@example.net", "Kitaplätze", body,
-		"Message-ID: <first@example.net>", "List-Id: <other.example.com>", "List-Unsubscribe: <mailto:x@example.com>")
+		"Message-ID: <first@example.net>", "List-Post: <mailto:other@example.com>", "List-Unsubscribe: <mailto:x@example.com>")
 	if err := send(d.addrs["smtp"], "anna@example.net", []string{"kita@" + domain}, raw); err != nil {
 		t.Fatalf("member post: %v", err)
 	}
@@ -100,8 +100,10 @@ func TestPostReachesEveryMember(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", m.To, k, got, v)
 			}
 		}
-		if vs := env.GetHeaderValues("List-Id"); len(vs) != 1 {
-			t.Errorf("List-Id appears %d times; the incoming one must be removed", len(vs))
+		for _, h := range []string{"List-Id", "List-Post", "List-Unsubscribe"} {
+			if vs := env.GetHeaderValues(h); len(vs) != 1 {
+				t.Errorf("%s appears %d times; the incoming one must be removed", h, len(vs))
+			}
 		}
 		if !strings.HasPrefix(env.GetHeader("Archived-At"), "<http://127.0.0.1:8080/kita/m/") {
 			t.Errorf("Archived-At = %q", env.GetHeader("Archived-At"))

@@ -215,11 +215,13 @@ type Decision struct {
 	Reason    string
 	Rejection *Rejection // for Reject
 	Member    *store.Member
+	// Result is the listd_posts_total label when it is not the action's own.
+	Result string
 }
 
-// decide is the one place that says what happens to a post: loops are dropped,
-// non-members are held, refused or dropped as the list says, and members' posts go
-// through the list's hold rules.
+// decide is the one place that says what happens to a post: loops and automatic
+// mail are dropped, non-members are held, refused or dropped as the list says, and
+// members' posts go through the list's hold rules.
 func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, size int) (Decision, error) {
 	listID := l.Name + "." + s.cfg.Domain
 	listAddr := l.Name + "@" + s.cfg.Domain
@@ -230,6 +232,11 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 		if strings.EqualFold(strings.TrimSpace(v), listAddr) {
 			return Decision{Action: Drop, Reason: "loop: carries our X-Loop"}, nil
 		}
+	}
+	// Mail from programs (vacation replies, other lists, bounces) is never posted,
+	// whoever sent it: the rule is the one that keeps listd from answering it.
+	if auto, why := Automatic(p, envFrom); auto {
+		return Decision{Action: Drop, Reason: "automatic mail: " + why, Result: "automatic"}, nil
 	}
 	var member *store.Member
 	trusted := false
@@ -310,7 +317,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		log.Info("post refused", "reason", d.Reason)
 		return d.Rejection
 	case Drop:
-		s.posts.WithLabelValues("dropped").Inc()
+		s.posts.WithLabelValues(or(d.Result, "dropped")).Inc()
 		log.Warn("post dropped", "reason", d.Reason)
 		return nil
 	case Hold:
