@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"listd/internal/lists"
 )
@@ -33,6 +34,11 @@ func (s *Server) digestPreview(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
 		return
 	case errors.Is(err, lists.ErrNoSuchMember):
+		if l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name"))); err == nil && !announced(l) {
+			// A private list is not there for those not on it.
+			s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+			return
+		}
 		s.errorPage(w, r, http.StatusForbidden, "mod_forbidden")
 		return
 	case err != nil:

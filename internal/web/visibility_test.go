@@ -1,13 +1,17 @@
 package web
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"listd/internal/lists"
+	"listd/internal/store"
 	"listd/internal/token"
 	"listd/templates"
 )
@@ -118,6 +122,64 @@ func TestPrivateListNotAnnounced(t *testing.T) {
 		none, noneBody := get(t, base+strings.ReplaceAll(path, "NAME", "nosuch"))
 		if private.StatusCode != none.StatusCode || privBody != strings.ReplaceAll(noneBody, "nosuch", "intern") {
 			t.Errorf("%s: the private list answers %d, a missing one %d\n%s\n---\n%s", path, private.StatusCode, none.StatusCode, privBody, noneBody)
+		}
+	}
+}
+
+// A member of one list, logged in, learns nothing of a private list she is not on.
+func TestPrivateListNotAnnouncedToOtherMembers(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, l := range []*store.List{{Name: "kita", Archive: "public", Moderation: "none"}, {Name: "intern", Title: "Vorstand", Archive: "private", Moderation: "none"}} {
+		if err := db.CreateList(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		if l.Name == "kita" {
+			db.ImportMembers(ctx, []*store.Member{{ListID: l.ID, Address: "anna@example.net", Mode: "each", Role: "member"}})
+		}
+	}
+	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
+	svc, err := lists.New(db, signer, lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
+		Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de",
+		Logger: slog.New(slog.DiscardHandler), Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	session := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	if err := db.CreateSession(ctx, hashHex(session), "anna@example.net", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(path string) (int, string) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, path := range []string{"/NAME/", "/NAME/digest", "/NAME/subscribe", "/search?list=NAME&q=x", "/api/v1/lists/NAME/messages"} {
+		ps, pb := fetch(strings.ReplaceAll(path, "NAME", "intern"))
+		ns, nb := fetch(strings.ReplaceAll(path, "NAME", "nosuch"))
+		if ps != ns || pb != strings.ReplaceAll(nb, "nosuch", "intern") {
+			t.Errorf("%s: the private list answers %d, a missing one %d\n%s", path, ps, ns, pb)
+		}
+	}
+	for _, path := range []string{"/", "/api/v1/lists", "/search?q=x"} {
+		if _, body := fetch(path); strings.Contains(body, "intern") || strings.Contains(body, "Vorstand") {
+			t.Errorf("%s names the private list", path)
 		}
 	}
 }
