@@ -44,6 +44,17 @@ func TestLoad(t *testing.T) {
 				t.Errorf("got %+v", c.IMAP)
 			}
 		}},
+		{name: "metrics token", file: "[http]\nmetrics_token = \"Zq8r3xVfK2mWp9Lh\"\n", check: func(t *testing.T, c Config) {
+			if c.HTTP.MetricsToken != "Zq8r3xVfK2mWp9Lh" || c.HTTP.Listen != "127.0.0.1:8080" {
+				t.Errorf("got %+v", c.HTTP)
+			}
+		}},
+		{name: "metrics token default", file: "", check: func(t *testing.T, c Config) {
+			if c.HTTP.MetricsToken != "" {
+				t.Errorf("http.metrics_token = %q", c.HTTP.MetricsToken)
+			}
+		}},
+		{name: "metrics token with a space", file: "[http]\nmetrics_token = \"two words\"\n", wantErr: "http.metrics_token"},
 		{name: "imap cert without key", file: "[imap]\ntls_cert = \"c.pem\"\n", wantErr: "imap.tls_key"},
 		{name: "imap tls without cert", file: "[imap]\ntls_listen = \"127.0.0.1:993\"\n", wantErr: "imap.tls_listen"},
 		{name: "dkim default", file: "", check: func(t *testing.T, c Config) {
