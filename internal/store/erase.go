@@ -97,11 +97,11 @@ type Erased struct {
 // postal codes), pending requests, logins and sessions, IMAP app passwords and seen
 // flags, trust, rate counters, held posts, queued and past copies, and its posts:
 // deleted, or with deletePosts false, kept with the address and the names replaced.
-// Then the full-text index is merged into one segment and the database vacuumed, so
-// no old page keeps a trace.
+// What it deletes or replaces is zeroed (see secureTx), and PurgeTraces then removes
+// what is left in the index, free pages and the write-ahead log, as for a withdrawal.
 func (s *DB) EraseAddress(ctx context.Context, address string, names []string, deletePosts bool) (*Erased, error) {
 	var e Erased
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.secureTx(ctx, func(tx *sql.Tx) error {
 		exec := func(q string, args ...any) (int, error) {
 			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {
@@ -138,6 +138,9 @@ func (s *DB) EraseAddress(ctx context.Context, address string, names []string, d
 			return err
 		}
 		if err := eraseIMAP(ctx, tx, address); err != nil {
+			return err
+		}
+		if err := markPurge(ctx, tx); err != nil {
 			return err
 		}
 		if deletePosts {
@@ -194,11 +197,8 @@ func (s *DB) EraseAddress(ctx context.Context, address string, names []string, d
 	if err != nil {
 		return nil, fmt.Errorf("erase: %w", classify(err))
 	}
-	// Deleted rows stay in the index's old segments and in free pages until these run.
-	for _, q := range []string{`INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`, `VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return &e, fmt.Errorf("erase: %s: %w", q, err)
-		}
+	if err := s.PurgeTraces(ctx); err != nil {
+		return &e, fmt.Errorf("erase: %w", err)
 	}
 	return &e, nil
 }

@@ -74,7 +74,8 @@ const retentionBatch = 100
 // hangs on them: their bytes, queued and past copies and IMAP flags (foreign keys),
 // the full-text index, threads and month counts (triggers), and the list's held copies
 // (waiting or decided) from before cutoff, all deleted securely (see secureTx).
-// PurgeTraces afterwards empties the write-ahead log.
+// PurgeTraces afterwards removes what is left of them in the index, free pages and
+// the write-ahead log; until it has, the purge is pending (see PurgePending).
 func (s *DB) DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Time) (Expired, error) {
 	var e Expired
 	for {
@@ -86,7 +87,9 @@ func (s *DB) DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Ti
 			if err != nil {
 				return err
 			}
-			n, _ = res.RowsAffected()
+			if n, _ = res.RowsAffected(); n > 0 {
+				return markPurge(ctx, tx)
+			}
 			return nil
 		})
 		if err != nil {
@@ -111,6 +114,9 @@ func (s *DB) DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Ti
 		}
 		n, _ := res.RowsAffected()
 		e.Held = int(n)
+		if n > 0 {
+			return markPurge(ctx, tx)
+		}
 		return nil
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -43,12 +44,16 @@ type DB struct {
 	path string
 	now  func() time.Time
 	pack *packer
+	// purgeMu runs one PurgeTraces at a time; purgeWait is how long it waits for
+	// readers to let go of the write-ahead log (the constant purgeWait; tests shorten it).
+	purgeMu   sync.Mutex
+	purgeWait time.Duration
 }
 
 // dsn sets the pragmas in the connection string so every pooled connection has them.
 // secure_delete=FAST zeroes deleted cells and reused pages at no extra I/O: what a
 // person withdrew or had erased must not survive in a page that was put to another
-// use (free pages are zeroed when that matters, see PurgeTraces).
+// use (free pages are zeroed when that matters, see secureTx and PurgeTraces).
 func dsn(path, synchronous string) string {
 	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_synchronous=" + synchronous
 }
@@ -73,7 +78,7 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &DB{db: db, path: path, now: time.Now, pack: pk}
+	s := &DB{db: db, path: path, now: time.Now, pack: pk, purgeWait: purgeWait}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)

@@ -111,8 +111,9 @@ type Withdrawn struct {
 // address go, the bytes become placeholder, and the post leaves the full-text index
 // (its subject stays on the thread's page, but a search no longer finds it). Queued copies and held copies of the post are dropped. It returns
 // ErrNotFound when the list has no such post by author, or one withdrawn already.
-// What it replaces is zeroed (see secureTx); PurgeTraces afterwards empties the
-// write-ahead log.
+// What it replaces is zeroed (see secureTx); PurgeTraces afterwards removes what is
+// left in the index, free pages and the write-ahead log, and until it has, the purge
+// is pending (see PurgePending).
 func (s *DB) WithdrawPost(ctx context.Context, listID, id int64, author string, placeholder []byte) (*Withdrawn, error) {
 	var w Withdrawn
 	now := s.now()
@@ -150,7 +151,7 @@ func (s *DB) WithdrawPost(ctx context.Context, listID, id int64, author string, 
 		}
 		n, _ = res.RowsAffected()
 		w.Held = int(n)
-		return nil
+		return markPurge(ctx, tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("withdraw post %d: %w", id, err)
@@ -191,28 +192,4 @@ func (s *DB) secureTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return classify(err)
 	}
 	return classify(tx.Commit())
-}
-
-// PurgeTraces removes what a withdrawal or expiry leaves: the full-text index is
-// merged into one segment, securely (its segments keep a deleted post's words until
-// they are merged, and its b-tree prefixes of the first word of each page), the free
-// pages, which keep what they held, are given back (Compact), and the write-ahead
-// log, which may still hold pages as they were, is checkpointed and truncated. The merge holds up
-// writers for about half a second per 200 MB of database; vacuuming would take
-// several times as long.
-func (s *DB) PurgeTraces(ctx context.Context) error {
-	err := s.secureTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("purge traces: optimize: %w", err)
-	}
-	if err := s.Compact(ctx); err != nil {
-		return fmt.Errorf("purge traces: %w", err)
-	}
-	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		return fmt.Errorf("purge traces: %w", classify(err))
-	}
-	return nil
 }
