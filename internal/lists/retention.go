@@ -22,6 +22,7 @@ type retentionStore interface {
 	Retentions(ctx context.Context) ([]store.Retention, error)
 	DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Time) (store.Expired, error)
 	PurgeTraces(ctx context.Context) error
+	PurgePending(ctx context.Context) error
 }
 
 // MaxRetention is the longest retention one can set, in months (100 years).
@@ -80,7 +81,9 @@ func RetentionCutoff(now time.Time, months int) time.Time {
 }
 
 // ApplyRetention deletes the posts that lists keep no longer, then purges the
-// database files of them. The maintenance calls it hourly.
+// database files of them; with nothing to delete, it finishes a purge that was cut
+// short (by a crash, or by a reader that kept the write-ahead log), whichever
+// deletion it followed. The maintenance calls it at start and hourly.
 func (s *Service) ApplyRetention(ctx context.Context) error {
 	rs, err := s.retentionStore()
 	if err != nil {
@@ -108,6 +111,8 @@ func (s *Service) ApplyRetention(ctx context.Context) error {
 	if deleted > 0 {
 		s.forget(0)
 		errs = append(errs, rs.PurgeTraces(ctx))
+	} else {
+		errs = append(errs, rs.PurgePending(ctx))
 	}
 	return errors.Join(errs...)
 }

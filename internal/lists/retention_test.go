@@ -113,3 +113,46 @@ func TestApplyRetention(t *testing.T) {
 		t.Errorf("thirteen months on: kita %d posts, job %d", count(1), count(2))
 	}
 }
+
+// TestApplyRetentionFinishesPurge: posts deleted by a run whose purge never ended
+// (listd killed between the two) leave no trace after the next run, though it has
+// nothing left to delete.
+func TestApplyRetentionFinishesPurge(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	c := &clock{t: time.Now()}
+	s.cfg.Now = c.now
+	old := c.t.AddDate(-2, 0, 0)
+	if _, err := db.ImportPosts(ctx, 1, []*store.Post{{MessageID: "old@x", Subject: "Alt", Date: old, Text: "Uraltgeheimnis",
+		Raw: []byte("Subject: Alt\r\n\r\nUraltgeheimnis\r\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRetention(ctx, "kita", 12); err != nil {
+		t.Fatal(err)
+	}
+	// The first run, up to the deletion.
+	if e, err := db.DeletePostsBefore(ctx, 1, RetentionCutoff(c.t, 12)); err != nil || e.Posts != 1 {
+		t.Fatalf("deleted %+v: %v", e, err)
+	}
+	held := func() []string {
+		var found []string
+		filepath.Walk(filepath.Dir(db.Path()), func(path string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				if b, _ := os.ReadFile(path); bytes.Contains(bytes.ToLower(b), []byte("uraltgeheimnis")) {
+					found = append(found, filepath.Base(path))
+				}
+			}
+			return nil
+		})
+		return found
+	}
+	if len(held()) == 0 {
+		t.Fatal("the deletion left nothing to purge")
+	}
+	if err := s.ApplyRetention(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if found := held(); len(found) > 0 {
+		t.Errorf("traces of the deleted post in %v", found)
+	}
+}
