@@ -41,7 +41,6 @@ type counselStats interface {
 const (
 	firstPostWindow = 30 * 24 * time.Hour
 	crisisWindow    = 24 * time.Hour
-	askPerDay       = 3
 )
 
 // counselHit is one centre as the reply mail shows it.
@@ -235,7 +234,8 @@ func (s *Service) flagCrisis(tx *store.Tx, l *store.List, archiveID int64, subje
 }
 
 // askCounsel answers a mail to beratung@ (or a "beratung CODE" command) with the
-// centres near the postal code it names, to its sender, a few times a day at most.
+// centres near the postal code it names, to its sender, within the limits on mail to
+// unconfirmed addresses.
 func (s *Service) askCounsel(ctx context.Context, l *store.List, sender, lang, postal string, topics []string, inReplyTo string) error {
 	var res *counsel.Result
 	if postal != "" {
@@ -245,13 +245,12 @@ func (s *Service) askCounsel(ctx context.Context, l *store.List, sender, lang, p
 		}
 	}
 	err := s.st.Update(ctx, func(tx *store.Tx) error {
-		ok, err := tx.Allow("counsel:"+sender, 24*time.Hour, askPerDay)
-		if err != nil || !ok {
+		if err := s.allowUnconfirmed(ctx, tx, "counsel", sender); err != nil {
 			return err
 		}
 		return s.counselReply(tx, l, sender, 0, lang, "counsel", res, nil, inReplyTo)
 	})
-	if err != nil {
+	if err := s.quietly(err); err != nil {
 		return fmt.Errorf("counselling answer: %w", err)
 	}
 	s.kick()

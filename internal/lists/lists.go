@@ -78,6 +78,7 @@ type Service struct {
 
 	posts   *prometheus.CounterVec
 	bounces *prometheus.CounterVec
+	limited *prometheus.CounterVec // mails to unconfirmed addresses not sent (unconfirmed.go)
 	mails   mailTemplates
 
 	mu       sync.Mutex
@@ -114,8 +115,12 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 		Name: "listd_bounces_total",
 		Help: "Mail to the bounce addresses, by class (hard, soft, dmarc, notabounce, forged).",
 	}, []string{"class"})
+	s.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "listd_unconfirmed_limited_total",
+		Help: "Mails to unconfirmed addresses not sent because the mailbox or the asking network had its budget.",
+	}, []string{"scope"})
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(s.posts, s.bounces)
+		cfg.Registerer.MustRegister(s.posts, s.bounces, s.limited)
 	}
 	return s, nil
 }

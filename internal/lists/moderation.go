@@ -23,7 +23,6 @@ const (
 	heldTTL        = 14 * 24 * time.Hour
 	summaryAfter   = 24 * time.Hour
 	summaryEvery   = 24 * time.Hour
-	posterNotices  = 5 // held notices per poster address and hour
 	moderatorRetry = 10
 )
 
@@ -103,12 +102,10 @@ func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *ar
 		if auto || poster == "" {
 			return nil
 		}
-		if ok, err := tx.Allow("held:"+poster, hour, posterNotices); err != nil || !ok {
-			return err
+		if err := s.allowUnconfirmed(ctx, tx, "held", poster); err != nil {
+			return s.quietly(err)
 		}
-		d := s.data(l)
-		d.HeldSubject = p.Subject
-		return s.queue(tx, outMail{kind: "held", lang: s.posterLang(ctx, l, poster), list: l, to: poster, data: d,
+		return s.queue(tx, outMail{kind: "held", lang: s.posterLang(ctx, l, poster), list: l, to: poster, data: s.data(l),
 			inReplyTo: p.MessageID, auto: "auto-replied"})
 	})
 	if errors.Is(err, store.ErrExists) {
@@ -275,8 +272,11 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 			if auto, _ := Automatic(mustParse(h.Raw), h.EnvFrom); auto || h.FromAddr == "" {
 				return nil
 			}
+			// The poster may be anybody's address: the notice names no subject.
+			if err := s.allowUnconfirmed(ctx, tx, "rejected", h.FromAddr); err != nil {
+				return s.quietly(err)
+			}
 			d := s.data(l)
-			d.HeldSubject = h.Subject
 			if reason != "" {
 				d.Lines = []string{reason}
 			}
@@ -491,9 +491,10 @@ func (s *Service) expireHeld(ctx context.Context, h *store.Held) error {
 		if auto, _ := Automatic(mustParse(h.Raw), h.EnvFrom); auto || h.FromAddr == "" {
 			return nil
 		}
-		d := s.data(l)
-		d.HeldSubject = h.Subject
-		return s.queue(tx, outMail{kind: "expired", lang: lang, list: l, to: h.FromAddr, data: d, inReplyTo: h.MessageID, auto: "auto-replied"})
+		if err := s.allowUnconfirmed(ctx, tx, "expired", h.FromAddr); err != nil {
+			return s.quietly(err)
+		}
+		return s.queue(tx, outMail{kind: "expired", lang: lang, list: l, to: h.FromAddr, data: s.data(l), inReplyTo: h.MessageID, auto: "auto-replied"})
 	})
 	if err != nil {
 		return fmt.Errorf("expire held post %d: %w", h.ID, err)

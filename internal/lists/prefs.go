@@ -10,40 +10,45 @@ import (
 )
 
 // RequestLogin mails a one-hour, single-use login link to address if it is a member
-// of any list; otherwise nothing is sent. The caller answers the same either way.
+// of any list; otherwise nothing is sent. The caller answers the same either way;
+// ErrRateLimited, which members and strangers meet alike, says too many mails went
+// to the address or were asked for from the client's network recently.
 func (s *Service) RequestLogin(ctx context.Context, address, lang string) error {
 	addr, _, err := NormalizeAddress(address)
 	if err != nil {
 		return err
 	}
-	ms, err := s.st.Memberships(ctx, addr)
-	if err != nil {
-		return err
-	}
-	if len(ms) == 0 {
-		s.log.Info("login link not sent: not a member anywhere")
-		return nil
-	}
 	n := nonce()
 	tok := s.signer.Sign("login", []string{n}, loginTTL)
 	d := s.data(nil)
 	d.LoginURL = s.cfg.BaseURL + "/login/" + tok
-	lang = s.lang(or(lang, ms[0].Language))
+	member := true
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
-		ok, err := tx.Allow("login:"+addr, hour, loginsPerHour)
+		// Counted before looking: a stranger asking for anyone's link hits the same
+		// limit whether or not the address is on a list, so the answer tells nothing.
+		if err := s.allowUnconfirmed(ctx, tx, "login", addr); err != nil {
+			return err
+		}
+		ms, err := tx.Memberships(addr)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return ErrRateLimited
+		if len(ms) == 0 {
+			member = false
+			return nil
 		}
+		lang = s.lang(or(lang, ms[0].Language))
 		if err := tx.PutLogin(token.Digest(n), addr, s.cfg.Now().Add(loginTTL)); err != nil {
 			return err
 		}
 		return s.queue(tx, outMail{kind: "login", lang: lang, to: addr, data: d})
 	})
-	if err := s.quietly(err); err != nil {
+	if err != nil {
 		return fmt.Errorf("login link: %w", err)
+	}
+	if !member {
+		s.log.Info("login link not sent: not a member anywhere")
+		return nil
 	}
 	s.kick()
 	return nil

@@ -150,6 +150,7 @@ func (t *Txn) Recipients() int { return len(t.rcpts) }
 // Deliver reads the message and acts on it for every accepted recipient, returning
 // one result per recipient in the order they were added (nil: accepted and on disk).
 func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
+	ctx = WithClient(ctx, t.client)
 	results := make([]error, len(t.rcpts))
 	raw, err := io.ReadAll(r)
 	if err != nil {

@@ -95,7 +95,8 @@ func (s *Service) request(ctx context.Context, rc *Recipient, envFrom string, p 
 			help = true
 		case command.Unknown:
 			if !help {
-				results = append(results, s.text(lang, "unknown")+" „"+c.Line+"“")
+				// Never quoted back: the reply may reach anybody's address.
+				results = append(results, s.text(lang, "unknown"))
 			}
 			help = true
 		case command.Subscribe:
@@ -178,7 +179,7 @@ func (s *Service) setting(ctx context.Context, l *store.List, sender, lang strin
 				return nil
 			}
 			m.Name = name
-			out = s.text(lang, "name_set") + " " + name
+			out = s.text(lang, "name_set")
 		case command.Postal:
 			o, err := MemberOptions{Postal: c.Arg}.validate()
 			if err != nil {
@@ -208,18 +209,18 @@ func (s *Service) failText(lang string, err error) string {
 	}
 	var ie *InputError
 	if errors.As(err, &ie) {
-		return ie.Msg
+		// Its sentence may repeat what the sender wrote.
+		return s.text(lang, "bad_input")
 	}
 	s.log.Error("request", "err", err)
 	return s.text(lang, "failed")
 }
 
-// reply answers a request, at most a few times an hour per address.
+// reply answers a request, within the limits on mail to unconfirmed addresses.
 func (s *Service) reply(ctx context.Context, l *store.List, to, lang, kind string, lines []string, inReplyTo string) error {
 	err := s.st.Update(ctx, func(tx *store.Tx) error {
-		ok, err := tx.Allow("reply:"+to, hour, repliesPerHour)
-		if err != nil || !ok {
-			return errors.Join(err, ErrRateLimited)
+		if err := s.allowUnconfirmed(ctx, tx, kind, to); err != nil {
+			return err
 		}
 		d := s.data(l)
 		d.Lines = lines

@@ -14,7 +14,7 @@ import (
 
 // RequestErase mails address a link that erases it and everything stored about it.
 // It is sent whatever the address has on record (the caller is its logged-in owner),
-// a few times a day at most.
+// within the limits on mail to unconfirmed addresses.
 func (s *Service) RequestErase(ctx context.Context, address, lang string) error {
 	addr, _, err := NormalizeAddress(address)
 	if err != nil {
@@ -25,12 +25,8 @@ func (s *Service) RequestErase(ctx context.Context, address, lang string) error 
 	d.Address = addr
 	d.ConfirmURL = s.cfg.BaseURL + "/confirm/" + s.signer.Sign("erase", []string{n}, linkTTL)
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
-		ok, err := tx.Allow("confirm:"+addr, 24*hour, confirmsPerDay)
-		if err != nil {
+		if err := s.allowUnconfirmed(ctx, tx, "erase-confirm", addr); err != nil {
 			return err
-		}
-		if !ok {
-			return ErrRateLimited
 		}
 		if err := tx.PutLogin(linkDigest("erase", n), addr, s.cfg.Now().Add(linkTTL)); err != nil {
 			return err

@@ -48,7 +48,7 @@ func TestEraseOnRequest(t *testing.T) {
 	}
 	// A few links a day at most.
 	var err2 error
-	for i := 0; i < confirmsPerDay+1 && err2 == nil; i++ {
+	for i := 0; i < mailboxPerHour+1 && err2 == nil; i++ {
 		err2 = s.RequestErase(ctx, "ben@example.net", "de")
 	}
 	if !errors.Is(err2, ErrRateLimited) {

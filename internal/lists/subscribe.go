@@ -28,19 +28,18 @@ type JoinRequest struct {
 	InReplyTo   string // Message-ID of the mail that asked, if any
 }
 
-// Limits on what one address can cause to be sent.
+// How long links work; what one address can cause to be sent is bounded by the
+// rule in unconfirmed.go.
 const (
-	confirmsPerDay  = 5
-	repliesPerHour  = 5
-	loginsPerHour   = 3
 	unsubscribeTTL  = UnsubscribeTTL
 	reenableTTL     = 30 * 24 * time.Hour
 	loginTTL        = time.Hour
 	disabledRemoval = 30 * 24 * time.Hour
 )
 
-// ErrRateLimited means the address asked for too many mails recently; nothing was sent.
-var ErrRateLimited = errors.New("too many requests for this address; please try again later")
+// ErrRateLimited means too many mails went to the address, or were asked for from
+// the client's network, recently; nothing was sent.
+var ErrRateLimited = errors.New("too many mails were sent to this address recently; please try again later")
 
 // ErrBadToken means a link or reply token is forged, expired or used.
 var ErrBadToken = errors.New("this link is not valid: it may have expired or been used already")
@@ -102,18 +101,13 @@ func (s *Service) requestPending(ctx context.Context, l *store.List, p *store.Pe
 	tok := s.signer.Sign(token.Bound("confirm", p.Address, p.Action), []string{l.Name, p.Nonce}, confirmTTL)
 	d := s.data(l)
 	d.ConfirmURL = s.cfg.BaseURL + "/confirm/" + tok
-	d.Name = p.Name
 	kind := "confirm-join"
 	if p.Action == "unsubscribe" {
 		kind = "confirm-leave"
 	}
 	err := s.st.Update(ctx, func(tx *store.Tx) error {
-		ok, err := tx.Allow("confirm:"+p.Address, 24*time.Hour, confirmsPerDay)
-		if err != nil {
+		if err := s.allowUnconfirmed(ctx, tx, kind, p.Address); err != nil {
 			return err
-		}
-		if !ok {
-			return ErrRateLimited
 		}
 		if err := tx.PutPending(p); err != nil {
 			return err

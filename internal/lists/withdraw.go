@@ -71,8 +71,8 @@ type PostToWithdraw struct {
 // withdrawMail is the data of the confirmation mail.
 type withdrawMail struct {
 	mailData
-	PostSubject, PostDate, PostURL string
-	Hours                          int
+	PostDate, PostURL string // never the subject: the request may come from anybody
+	Hours             int
 }
 
 // requestWithdraw answers a withdraw command from sender on list l: if the post is
@@ -101,17 +101,13 @@ func (s *Service) requestWithdraw(ctx context.Context, l *store.List, sender, la
 	}
 	n := nonce()
 	tok := s.signer.Sign("withdraw", []string{target.Name, strconv.FormatInt(id, 10), n}, linkTTL)
-	d := withdrawMail{mailData: s.data(target), PostSubject: or(m.Subject, "-"),
+	d := withdrawMail{mailData: s.data(target),
 		PostDate: m.Date.In(berlin()).Format("02.01.2006 15:04"), Hours: int(linkTTL.Hours()),
 		PostURL: s.cfg.BaseURL + "/" + target.Name + "/m/" + strconv.FormatInt(id, 10)}
 	d.ConfirmURL = s.cfg.BaseURL + "/confirm/" + tok
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
-		ok, err := tx.Allow("confirm:"+m.FromAddr, 24*time.Hour, confirmsPerDay)
-		if err != nil {
+		if err := s.allowUnconfirmed(ctx, tx, "withdraw-confirm", m.FromAddr); err != nil {
 			return err
-		}
-		if !ok {
-			return ErrRateLimited
 		}
 		if err := tx.PutLogin(linkDigest("withdraw", n), strings.ToLower(m.FromAddr), s.cfg.Now().Add(linkTTL)); err != nil {
 			return err

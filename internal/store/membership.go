@@ -205,6 +205,58 @@ func (t *Tx) Allow(key string, window time.Duration, limit int) (bool, error) {
 	return n <= limit, nil
 }
 
+// RateLimit is one counter of a rate rule: at most Limit events under Key in any
+// period of length Window (one Key, one Window) (the counts of the current and the previous window, the
+// previous one weighted by how much of it the period still covers).
+type RateLimit struct {
+	Key    string
+	Window time.Duration
+	Limit  int
+}
+
+// AllowAll counts one event under every limit when each still has room, and returns
+// -1; otherwise it counts none and returns the index of the first limit that is
+// exhausted. Windows longer than a day are not kept (see Expire).
+func (t *Tx) AllowAll(limits []RateLimit) (int, error) {
+	for i, l := range limits {
+		start := t.now.Truncate(l.Window)
+		var cur, prev int
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT window_start, count FROM rates WHERE key = ? AND window_start IN (?, ?)`,
+			l.Key, unixMilli(start), unixMilli(start.Add(-l.Window)))
+		if err != nil {
+			return 0, fmt.Errorf("rate %s: %w", l.Key, classify(err))
+		}
+		for rows.Next() {
+			var ws int64
+			var n int
+			if err := rows.Scan(&ws, &n); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("rate %s: %w", l.Key, err)
+			}
+			if ws == unixMilli(start) {
+				cur = n
+			} else {
+				prev = n
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return 0, fmt.Errorf("rate %s: %w", l.Key, err)
+		}
+		covered := float64(l.Window-t.now.Sub(start)) / float64(l.Window)
+		if float64(prev)*covered+float64(cur)+1 > float64(l.Limit) {
+			return i, nil
+		}
+	}
+	for _, l := range limits {
+		_, err := t.tx.ExecContext(t.ctx, `INSERT INTO rates (key, window_start, count) VALUES (?, ?, 1)
+			ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1`, l.Key, unixMilli(t.now.Truncate(l.Window)))
+		if err != nil {
+			return 0, fmt.Errorf("rate %s: %w", l.Key, classify(err))
+		}
+	}
+	return -1, nil
+}
+
 // Mail returns a standalone mail, or ErrNotFound.
 func (s *DB) Mail(ctx context.Context, id int64) (*Mail, error) {
 	var m Mail
@@ -220,7 +272,20 @@ func (s *DB) Mail(ctx context.Context, id int64) (*Mail, error) {
 
 // Memberships returns every membership of an address, with the lists.
 func (s *DB) Memberships(ctx context.Context, address string) ([]*Member, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE address = ? ORDER BY list_id`, address)
+	return memberships(ctx, s.db, address)
+}
+
+// Memberships returns every membership of an address, within the transaction.
+func (t *Tx) Memberships(address string) ([]*Member, error) {
+	return memberships(t.ctx, t.tx, address)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func memberships(ctx context.Context, db querier, address string) ([]*Member, error) {
+	rows, err := db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE address = ? ORDER BY list_id`, address)
 	if err != nil {
 		return nil, fmt.Errorf("memberships: %w", err)
 	}
