@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -102,8 +102,9 @@ func (s *Server) sessionAddress(r *http.Request) string {
 	return addr
 }
 
-// limiter bounds form posts per client address, in memory only: client IP addresses
-// are never stored.
+// limiter bounds form posts per client network (IPv4 /24, IPv6 /64: one host has a
+// whole /64 to pick addresses from), in memory only: client IP addresses are never
+// stored.
 type limiter struct {
 	mu     sync.Mutex
 	window time.Time
@@ -112,9 +113,9 @@ type limiter struct {
 }
 
 func (l *limiter) allow(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	host := r.RemoteAddr
+	if ip := remoteIP(r); ip.IsValid() {
+		host = networkKey(ip)
 	}
 	now := time.Now().Truncate(time.Minute)
 	l.mu.Lock()
@@ -124,6 +125,19 @@ func (l *limiter) allow(r *http.Request) bool {
 	}
 	l.counts[host]++
 	return l.counts[host] <= l.limit
+}
+
+// networkKey is the network an address is counted in: its IPv4 /24 or IPv6 /64.
+func networkKey(ip netip.Addr) string {
+	bits := 64
+	if ip = ip.Unmap(); ip.Is4() {
+		bits = 24
+	}
+	p, err := ip.WithZone("").Prefix(bits)
+	if err != nil {
+		return ip.String()
+	}
+	return p.String()
 }
 
 // formGuard checks what every form post needs: the rate limit and the CSRF token.

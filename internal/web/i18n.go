@@ -192,6 +192,8 @@ var messages = map[string]map[string]string{
 		"erased_heading":        "Gelöscht",
 		"erased_text":           "Ihre Adresse und Ihre Daten sind gelöscht, und Sie sind abgemeldet.",
 		"try_later":             "Bitte versuchen Sie es später noch einmal.",
+		"too_many_mails":        "Zu viele Mails",
+		"too_many_mails_text":   "An diese Adresse gingen in letzter Zeit zu viele Mails von uns, oder von Ihrem Netz aus wurden zu viele angefordert. Es wurde nichts verschickt; bitte versuchen Sie es in einer Stunde noch einmal.",
 	},
 	"en": {
 		"site_name":           "Mailing lists",
@@ -381,6 +383,8 @@ var messages = map[string]map[string]string{
 		"erased_heading":        "Erased",
 		"erased_text":           "Your address and your data are erased, and you are logged out.",
 		"try_later":             "Please try again later.",
+		"too_many_mails":        "Too many mails",
+		"too_many_mails_text":   "We sent too many mails to this address recently, or too many were asked for from your network. Nothing was sent; please try again in an hour.",
 	},
 }
 

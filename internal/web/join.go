@@ -66,7 +66,11 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case errors.As(err, &ie):
 				form.Error, status = ie.Msg, http.StatusBadRequest
-			case err != nil && !errors.Is(err, lists.ErrRateLimited):
+			case errors.Is(err, lists.ErrRateLimited):
+				// Strangers and members meet the limit alike: it tells nothing.
+				s.showNotice(w, r, http.StatusTooManyRequests, "too_many_mails", "too_many_mails_text")
+				return
+			case err != nil:
 				s.internalError(w, r, err)
 				return
 			default:
@@ -193,6 +197,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		}
 		err := s.members.RequestLogin(r.Context(), r.PostFormValue("address"), s.lang(r))
 		var ie *lists.InputError
+		if errors.Is(err, lists.ErrRateLimited) {
+			// Counted for strangers' addresses too, so this reveals no membership.
+			s.showNotice(w, r, http.StatusTooManyRequests, "too_many_mails", "too_many_mails_text")
+			return
+		}
 		if err != nil && !errors.As(err, &ie) {
 			s.internalError(w, r, err)
 			return
@@ -374,7 +383,7 @@ func (s *Server) privacyAction(w http.ResponseWriter, r *http.Request, p privacy
 		err := p.RequestErase(ctx, addr, lang)
 		switch {
 		case errors.Is(err, lists.ErrRateLimited):
-			s.showNotice(w, r, http.StatusTooManyRequests, "too_many", "try_later")
+			s.showNotice(w, r, http.StatusTooManyRequests, "too_many_mails", "too_many_mails_text")
 		case err != nil:
 			s.internalError(w, r, err)
 		default:

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -207,6 +208,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	}()
+	// The list domain counts mail that a request asks for per network of the client.
+	r = r.WithContext(lists.WithClient(r.Context(), lists.Client{IP: remoteIP(r)}))
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -351,6 +354,15 @@ func maskAddresses(s string) string {
 	return addrRE.ReplaceAllStringFunc(s, func(a string) string {
 		return a[:1] + "…@…"
 	})
+}
+
+// remoteIP is the client's address; invalid when RemoteAddr holds none.
+func remoteIP(r *http.Request) netip.Addr {
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap()
+	}
+	ip, _ := netip.ParseAddr(r.RemoteAddr)
+	return ip.Unmap()
 }
 
 // metrics serves /metrics to this machine, and to others only with the configured
