@@ -178,3 +178,30 @@ func TestMaskAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestLimiterPerNetwork(t *testing.T) {
+	l := &limiter{limit: 2}
+	req := func(remote string) *http.Request {
+		r := httptest.NewRequest("POST", "/login", nil)
+		r.RemoteAddr = remote
+		return r
+	}
+	steps := []struct {
+		remote string
+		want   bool
+	}{
+		{"[2001:db8:1:2::1]:4000", true},
+		{"[2001:db8:1:2::2]:4001", true},
+		{"[2001:db8:1:2:ffff::3]:4002", false}, // the same /64
+		{"[2001:db8:1:3::1]:4003", true},       // the next /64
+		{"203.0.113.1:5000", true},
+		{"203.0.113.2:5001", true},
+		{"[::ffff:203.0.113.3]:5002", false}, // the same /24
+		{"203.0.114.1:5003", true},
+	}
+	for _, st := range steps {
+		if got := l.allow(req(st.remote)); got != st.want {
+			t.Errorf("%s: allowed %v, want %v", st.remote, got, st.want)
+		}
+	}
+}
