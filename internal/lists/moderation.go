@@ -272,8 +272,9 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 			if auto, _ := Automatic(mustParse(h.Raw), h.EnvFrom); auto || h.FromAddr == "" {
 				return nil
 			}
-			// The poster may be anybody's address: the notice names no subject.
-			if err := s.allowUnconfirmed(ctx, tx, "rejected", h.FromAddr); err != nil {
+			// The poster may be anybody's address: the notice names no subject, and
+			// it counts for the mailbox only, not for the moderator's network.
+			if err := s.allowUnconfirmed(WithClient(ctx, Client{}), tx, "rejected", h.FromAddr); err != nil {
 				return s.quietly(err)
 			}
 			d := s.data(l)

@@ -280,3 +280,37 @@ func TestUnconfirmedMailsCarryNoStrangerText(t *testing.T) {
 		}
 	}
 }
+
+// A moderator's decisions tell posters without charging the moderator's network.
+func TestRejectionsCountForPostersOnly(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.AddMember(ctx, "kita", "mod@example.org", MemberOptions{Role: "moderator"}); err != nil {
+		t.Fatal(err)
+	}
+	n := networkPerHour + 5
+	for i := 0; i < n; i++ {
+		from := fmt.Sprintf("poster%d@example.net", i)
+		rcpt, raw := strangerRequest(4, from)
+		deliverAs(t, s, Client{}, from, rcpt, strings.Replace(raw, "<req4@", fmt.Sprintf("<held%d@", i), 1))
+	}
+	held, err := db.HeldPosts(ctx, 1, "held")
+	if err != nil || len(held) != n {
+		t.Fatalf("held %d posts, want %d: %v", len(held), n, err)
+	}
+	modCtx := WithClient(ctx, Client{IP: netip.MustParseAddr("203.0.113.7")})
+	for _, h := range held {
+		if err := s.Moderate(modCtx, h.ID, ModReject, "thema", "mod@example.org"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rejected := 0
+	for _, m := range queuedMails(t, db) {
+		if m.Kind == "rejected" {
+			rejected++
+		}
+	}
+	if rejected != n {
+		t.Errorf("%d posters told of the rejection, want %d", rejected, n)
+	}
+}
