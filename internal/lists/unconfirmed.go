@@ -37,18 +37,15 @@ func MailboxOf(addr string) Mailbox {
 	if at < 0 {
 		return Mailbox(addr)
 	}
-	local, domain := addr[:at], strings.TrimSuffix(addr[at+1:], ".")
-	local = strings.Trim(local, `"`)
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
-	}
+	local, _, _ := strings.Cut(addr[:at], "+")
+	domain := strings.Trim(addr[at+1:], ". \t")
 	if domain == "googlemail.com" {
 		domain = "gmail.com"
 	}
 	if domain == "gmail.com" {
 		local = strings.ReplaceAll(local, ".", "")
 	}
-	return Mailbox(local + "@" + domain)
+	return Mailbox(strings.Trim(local, "\" \t") + "@" + domain)
 }
 
 // Network is the network a client is counted in: its IPv4 /24 or IPv6 /64.
