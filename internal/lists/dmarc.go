@@ -5,12 +5,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"listd/internal/senderauth"
 )
 
-// Resolver looks up DNS TXT records (net.DefaultResolver; a fake in tests).
-type Resolver interface {
-	LookupTXT(ctx context.Context, name string) ([]string, error)
-}
+// Resolver answers the DNS questions of DMARC policy lookups and of sender
+// authentication: TXT, and MX, A/AAAA and PTR for SPF (net.DefaultResolver; a fake in
+// tests).
+type Resolver = senderauth.Resolver
 
 // dmarcTTL is how long a domain's policy is remembered.
 const dmarcTTL = time.Hour

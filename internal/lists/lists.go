@@ -62,8 +62,12 @@ type Config struct {
 	Kick       func()
 	Registerer prometheus.Registerer // may be nil
 	Templates  fs.FS                 // holds mail/de/*.txt and mail/en/*.txt
-	// Resolver looks up senders' DMARC policies; nil never rewrites From for DMARC.
+	// Resolver looks up senders' DMARC policies and authenticates them (SPF, DKIM,
+	// DMARC); nil never rewrites From for DMARC and proves no sender by DNS.
 	Resolver Resolver
+	// TrustedAuthServID is the authserv-id of the local mail server whose
+	// Authentication-Results are believed ([smtp] trusted_authserv_id); "" none.
+	TrustedAuthServID string
 	// Counsel is the counselling directory; nil turns counselling replies off.
 	Counsel         Directories
 	CounselSettings CounselConfig
@@ -76,10 +80,11 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 
-	posts   *prometheus.CounterVec
-	bounces *prometheus.CounterVec
-	limited *prometheus.CounterVec // mails to unconfirmed addresses not sent (unconfirmed.go)
-	mails   mailTemplates
+	posts      *prometheus.CounterVec
+	bounces    *prometheus.CounterVec
+	limited    *prometheus.CounterVec // mails to unconfirmed addresses not sent (unconfirmed.go)
+	senderAuth *prometheus.CounterVec
+	mails      mailTemplates
 
 	mu       sync.Mutex
 	prepared map[int64]*preparedEntry // rendering cache, see render.go
@@ -119,8 +124,12 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 		Name: "listd_unconfirmed_limited_total",
 		Help: "Mails to unconfirmed addresses not sent because the mailbox or the asking network had its budget.",
 	}, []string{"scope"})
+	s.senderAuth = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "listd_sender_auth_total",
+		Help: "Posts that claim a member or trusted sender, by the verdict on their author (pass, fail, none, temperror) and what followed (accepted, held, deferred).",
+	}, []string{"verdict", "outcome"})
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(s.posts, s.bounces, s.limited)
+		cfg.Registerer.MustRegister(s.posts, s.bounces, s.limited, s.senderAuth)
 	}
 	return s, nil
 }

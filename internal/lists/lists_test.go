@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -43,8 +45,14 @@ func newService(t testing.TB) (*Service, *store.DB, *token.Signer) {
 
 func deliver(t testing.TB, s *Service, from, rcpt, raw string) error {
 	t.Helper()
+	return deliverVia(t, s, Client{}, from, rcpt, raw)
+}
+
+// deliverVia delivers as a client connected from elsewhere would.
+func deliverVia(t testing.TB, s *Service, c Client, from, rcpt, raw string) error {
+	t.Helper()
 	ctx := context.Background()
-	txn, err := s.Begin(ctx, Client{}, from)
+	txn, err := s.Begin(ctx, c, from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +72,10 @@ func TestPolicy(t *testing.T) {
 		wantCode int // 0: accepted
 		archived bool
 	}{
-		{"member by From", "bounce@elsewhere.example", "kita@lists.example.org", "From: Anna <Anna@Example.net>\r\nMessage-ID: <1@x>\r\n\r\nHallo\r\n", 0, true},
-		{"member by envelope", "ben@example.net", "KITA@lists.example.org", "From: Ben <ben@other.example>\r\nMessage-ID: <2@x>\r\n\r\nHallo\r\n", 0, true},
+		{"member by From", "anna@example.net", "kita@lists.example.org", "From: Anna <Anna@Example.net>\r\nMessage-ID: <1@x>\r\n\r\nHallo\r\n", 0, true},
+		// Unproven claims are held, and the list has no moderators: refused.
+		{"member's From, another envelope", "bounce@elsewhere.example", "kita@lists.example.org", "From: Anna <Anna@Example.net>\r\nMessage-ID: <1b@x>\r\n\r\nHallo\r\n", 550, false},
+		{"member only in the envelope", "ben@example.net", "KITA@lists.example.org", "From: Ben <ben@other.example>\r\nMessage-ID: <2@x>\r\n\r\nHallo\r\n", 550, false},
 		{"stranger", "eve@example.com", "kita@lists.example.org", "From: eve@example.com\r\nMessage-ID: <3@x>\r\n\r\nHallo\r\n", 550, false},
 		{"null sender, no From", "", "kita@lists.example.org", "Subject: x\r\nMessage-ID: <4@x>\r\n\r\nbounce\r\n", 0, false},
 		{"loop by List-Id", "anna@example.net", "kita@lists.example.org", "From: anna@example.net\r\nList-Id: Kita <kita.lists.example.org>\r\nMessage-ID: <5@x>\r\n\r\nx\r\n", 0, false},
@@ -199,24 +209,50 @@ func newSignerWithClock(now func() time.Time) *token.Signer {
 
 func archiveParse(raw string) (*archive.Parsed, error) { return archive.Parse([]byte(raw)) }
 
+// fakeResolver serves TXT records from a map; every other name does not exist.
 type fakeResolver map[string][]string
 
+var _ Resolver = fakeResolver(nil)
+
+func notFound(name string) error {
+	return &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
 func (f fakeResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	if v, ok := f[name]; ok {
+	if v, ok := f[strings.TrimSuffix(name, ".")]; ok {
 		return v, nil
 	}
-	return nil, errors.New("no such host")
+	return nil, notFound(name)
+}
+
+func (f fakeResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	return nil, notFound(name)
+}
+
+func (f fakeResolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
+	return nil, notFound(host)
+}
+
+func (f fakeResolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	return nil, notFound(addr)
 }
 
 func TestDMARCRewrite(t *testing.T) {
 	s, db, _ := newService(t)
 	ctx := context.Background()
-	s.cfg.Resolver = fakeResolver{
+	// The posters' mail servers are at 192.0.2.7, as their SPF records say, so that
+	// the posts are proven to be theirs.
+	dns := fakeResolver{
 		"_dmarc.strict.example": {"v=DMARC1; p=reject; rua=mailto:d@strict.example"},
 		"_dmarc.quar.example":   {"v=DMARC1;p=quarantine"},
 		"_dmarc.lax.example":    {"v=DMARC1; p=none"},
 		"_dmarc.spf.example":    {"v=spf1 -all"},
 	}
+	for _, d := range []string{"strict", "quar", "lax", "spf", "unknown"} {
+		dns[d+".example"] = []string{"v=spf1 ip4:192.0.2.7 -all"}
+	}
+	s.cfg.Resolver = dns
+	poster := Client{IP: netip.MustParseAddr("192.0.2.7"), HELO: "mail.example"}
 	l, _ := s.List(ctx, "kita")
 	no := "no"
 	if _, err := s.UpdateList(ctx, "kita", ListSettings{Anonymous: &no}); err != nil {
@@ -232,7 +268,7 @@ func TestDMARCRewrite(t *testing.T) {
 	for i, tt := range tests {
 		s.AddMember(ctx, "kita", tt.from, MemberOptions{})
 		mid := fmt.Sprintf("<d%d@x>", i)
-		if err := deliver(t, s, tt.from, "kita@lists.example.org", "From: Poster <"+tt.from+">\r\nSubject: x\r\nMessage-ID: "+mid+"\r\n\r\nHallo\r\n"); err != nil {
+		if err := deliverVia(t, s, poster, tt.from, "kita@lists.example.org", "From: Poster <"+tt.from+">\r\nSubject: x\r\nMessage-ID: "+mid+"\r\n\r\nHallo\r\n"); err != nil {
 			t.Fatal(err)
 		}
 		ds, _ := db.ClaimDue(ctx, time.Now().Add(time.Hour), 1000)

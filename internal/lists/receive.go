@@ -159,6 +159,7 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 		}
 		return results
 	}
+	auth := t.authorship(raw)
 	p, err := archive.Parse(raw)
 	if err != nil {
 		rej := reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
@@ -182,7 +183,7 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 		switch rc.Kind {
 		case KindPost:
 			if results[i] = imageRefusal(rc.List.Anonymous, unreadable); results[i] == nil {
-				results[i] = t.s.post(ctx, rc.List, t.from, p, raw)
+				results[i] = t.s.post(ctx, rc.List, t.from, p, raw, auth)
 			}
 		case KindReply:
 			results[i] = t.s.privateReply(ctx, rc, t.from, p, raw, unreadable)
@@ -221,9 +222,10 @@ type Decision struct {
 }
 
 // decide is the one place that says what happens to a post: loops and automatic
-// mail are dropped, non-members are held, refused or dropped as the list says, and
+// mail are dropped, non-members are held, refused or dropped as the list says, posts
+// that claim a member or trusted sender without proof are held (authorship.go), and
 // members' posts go through the list's hold rules.
-func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, size int) (Decision, error) {
+func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, size int, auth *authorship) (Decision, error) {
 	listID := l.Name + "." + s.cfg.Domain
 	listAddr := l.Name + "@" + s.cfg.Domain
 	if strings.Contains(strings.ToLower(p.ListID), "<"+listID+">") {
@@ -241,13 +243,14 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	}
 	var member *store.Member
 	trusted := false
+	claimed := "" // the address the post would be attributed to
 	for _, addr := range []string{p.FromAddr, envFrom} {
 		if addr == "" || member != nil {
 			continue
 		}
 		m, err := s.st.Member(ctx, l.ID, addr)
 		if err == nil {
-			member = m
+			member, claimed = m, addr
 			continue
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -257,6 +260,9 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 			return Decision{}, err
 		} else if ok {
 			trusted = true
+			if claimed == "" {
+				claimed = addr
+			}
 		}
 	}
 	if member == nil && !trusted {
@@ -269,6 +275,9 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 					listAddr, l.Name, s.cfg.Domain)}, nil
 		}
 		return Decision{Action: Hold, Reason: "the sender is not a member"}, nil
+	}
+	if d := s.unproven(ctx, l, auth, claimed, envFrom, p); d != nil {
+		return *d, nil
 	}
 	if reason := s.holdReason(l, member, trusted, p, size); reason != "" {
 		return Decision{Action: Hold, Reason: reason, Member: member}, nil
@@ -299,7 +308,7 @@ func (s *Service) storePost(l *store.List, p *archive.Parsed, raw []byte, m *sto
 	}
 }
 
-func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte) error {
+func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte, auth *authorship) error {
 	log := s.log.With("list", l.Name, "message_id", p.MessageID)
 	// A post that cannot be turned into members' copies is refused now, while the
 	// sender still hears about it, rather than failing for every member later.
@@ -308,7 +317,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		log.Info("post refused", "reason", "cannot be composed", "err", err)
 		return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
 	}
-	d, err := s.decide(ctx, l, envFrom, p, len(raw))
+	d, err := s.decide(ctx, l, envFrom, p, len(raw), auth)
 	if err != nil {
 		return fmt.Errorf("decide on post to %s: %w", l.Name, err)
 	}

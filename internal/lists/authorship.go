@@ -1,0 +1,85 @@
+package lists
+
+import (
+	"context"
+	"strings"
+
+	"listd/internal/archive"
+	"listd/internal/senderauth"
+	"listd/internal/store"
+)
+
+// Authorship: a post counts as a member's (or a trusted sender's) only when that
+// address is proven. The From address is proven when DMARC passes, or DKIM or SPF
+// passes aligned with its domain; when its domain publishes nothing, only when the
+// envelope sender is the same mailbox. An address named only in the envelope is proven
+// by an aligned pass alone. Every other post that claims someone is held for the
+// moderators, without the member it claims; a DNS failure defers it (451 4.4.3).
+
+// authorship checks a transaction's message once per claimed address, for every list
+// it goes to.
+type authorship struct {
+	s        *Service
+	client   Client
+	envFrom  string
+	raw      []byte // as received, before listd changed anything (DKIM covers it)
+	verdicts map[string]senderauth.Verdict
+}
+
+func (t *Txn) authorship(raw []byte) *authorship {
+	return &authorship{s: t.s, client: t.client, envFrom: t.from, raw: raw}
+}
+
+func (a *authorship) verdict(ctx context.Context, author string) senderauth.Verdict {
+	key := strings.ToLower(author)
+	if v, ok := a.verdicts[key]; ok {
+		return v
+	}
+	c := senderauth.Checker{Resolver: a.s.cfg.Resolver, TrustedAuthServID: a.s.cfg.TrustedAuthServID}
+	v := c.Check(ctx, senderauth.Message{IP: a.client.IP, Local: a.client.Local(), HELO: a.client.HELO,
+		EnvFrom: a.envFrom, Author: author, Raw: a.raw})
+	if a.verdicts == nil {
+		a.verdicts = map[string]senderauth.Verdict{}
+	}
+	a.verdicts[key] = v
+	return v
+}
+
+// Hold reasons of unproven posts; moderators read them in both languages.
+const (
+	reasonAuthFail = "Absender nicht bestätigt: die Domain der Absenderadresse lehnt die Nachricht ab (%s) / " +
+		"sender not authenticated: the sender's domain disowns the message (%s fail)"
+	reasonAuthNone = "Absender nicht bestätigt: keine passende Signatur, und der Umschlag-Absender ist ein anderer / " +
+		"sender not authenticated: no aligned signature, and the envelope sender differs"
+)
+
+// unproven returns the decision on a post that claims claimed (a member's or trusted
+// address found in From or in the envelope) without proof, or nil when the claim
+// holds. a is nil where no transaction carries the message.
+func (s *Service) unproven(ctx context.Context, l *store.List, a *authorship, claimed, envFrom string, p *archive.Parsed) *Decision {
+	if a == nil {
+		return nil
+	}
+	v := a.verdict(ctx, claimed)
+	byFrom := strings.EqualFold(claimed, p.FromAddr)
+	var d *Decision
+	outcome := "accepted"
+	switch {
+	case v.Result == senderauth.Pass:
+	case v.Result == senderauth.None && byFrom && envFrom != "" && strings.EqualFold(envFrom, p.FromAddr):
+	case v.Result == senderauth.TempError:
+		outcome = "deferred"
+		d = &Decision{Action: Reject, Reason: "sender authentication: " + v.Reason,
+			Rejection: reject(451, [3]int{4, 4, 3}, "the sender's domain could not be checked (DNS did not answer); please try again later")}
+	case v.Result == senderauth.Fail:
+		outcome = "held"
+		d = &Decision{Action: Hold, Reason: strings.ReplaceAll(reasonAuthFail, "%s", v.Method)}
+	default:
+		outcome = "held"
+		d = &Decision{Action: Hold, Reason: reasonAuthNone}
+	}
+	s.senderAuth.WithLabelValues(string(v.Result), outcome).Inc()
+	s.log.Info("sender authentication", "list", l.Name, "message_id", p.MessageID, "verdict", string(v.Result),
+		"method", v.Method, "source", v.Source, "reason", v.Reason, "outcome", outcome)
+	return d
+}

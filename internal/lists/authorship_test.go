@@ -1,0 +1,193 @@
+package lists
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-msgauth/dkim"
+)
+
+// TestForgedEnvelopeIsHeld: a stranger's envelope with a member's From is neither sent
+// to the members nor archived under the member's pseudonym: it waits for the
+// moderators, without the member.
+func TestForgedEnvelopeIsHeld(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.AddMember(ctx, "kita", "mod@example.org", MemberOptions{Role: "moderator", Mode: "nomail"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMember(ctx, "kita", "bob@example.net", MemberOptions{Name: "Papa B."}); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := s.List(ctx, "kita")
+	raw := "From: Bob <bob@example.net>\r\nSubject: Treffen\r\nMessage-ID: <forged@x>\r\n\r\nKommt alle zu mir nach Hause.\r\n"
+	if err := deliver(t, s, "attacker@evil.example", "kita@lists.example.org", raw); err != nil {
+		t.Fatalf("forged post refused instead of held: %v", err)
+	}
+	if ms, _ := db.Messages(ctx, l.ID, 100, 0); len(ms) != 0 {
+		t.Errorf("forged post archived: %+v", ms[0])
+	}
+	ds, err := db.Deliveries(ctx, []string{"queued"}, 1000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.MessageID != 0 {
+			t.Errorf("a copy of the forged post was queued for %s", d.Rcpt)
+		}
+	}
+	held, _ := s.HeldPosts(ctx, "")
+	if len(held) != 1 || !strings.Contains(held[0].Held.Reason, "sender not authenticated") {
+		t.Fatalf("held: %+v", held)
+	}
+	// The member's own post, from the member's own envelope, still goes out.
+	if err := deliver(t, s, "bob@example.net", "kita@lists.example.org", strings.Replace(raw, "forged@x", "real@x", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := db.Messages(ctx, l.ID, 100, 0); len(ms) != 1 || ms[0].FromName != "Papa B." {
+		t.Errorf("the member's own post: %+v", ms)
+	}
+}
+
+// authDNS is a fakeResolver with names that time out.
+type authDNS struct {
+	fakeResolver
+	slow map[string]bool
+}
+
+func (a authDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	if a.slow[name] {
+		return nil, &net.DNSError{Err: "i/o timeout", Name: name, IsTimeout: true, IsTemporary: true}
+	}
+	return a.fakeResolver.LookupTXT(ctx, name)
+}
+
+// dkimKey signs as a domain whose public key the fake DNS publishes.
+type dkimKey struct {
+	domain string
+	key    ed25519.PrivateKey
+}
+
+func newDKIMKey(t *testing.T, dns fakeResolver, domain string) dkimKey {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns["s1._domainkey."+domain] = []string{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}
+	return dkimKey{domain: domain, key: priv}
+}
+
+func (k dkimKey) sign(t *testing.T, msg string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{Domain: k.domain, Selector: "s1", Signer: k.key}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestSenderAuthentication(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	for _, a := range []string{"mod@example.org", "carla@reject.example"} {
+		role := ""
+		if a == "mod@example.org" {
+			role = "moderator"
+		}
+		if _, err := s.AddMember(ctx, "kita", a, MemberOptions{Role: role, Mode: "nomail"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dns := fakeResolver{
+		"example.net":           {"v=spf1 ip4:192.0.2.7 -all"},
+		"evil.example":          {"v=spf1 ip4:198.51.100.0/24 -all"},
+		"_dmarc.reject.example": {"v=DMARC1; p=reject"},
+	}
+	netKey := newDKIMKey(t, dns, "example.net")
+	rejectKey := newDKIMKey(t, dns, "reject.example")
+	evilKey := newDKIMKey(t, dns, "evil.example")
+	s.cfg.Resolver = authDNS{fakeResolver: dns, slow: map[string]bool{"_dmarc.slow.example": true}}
+	const mx = "mx.lists.example.org"
+	s.cfg.TrustedAuthServID = mx
+	if _, err := s.AddMember(ctx, "kita", "dora@slow.example", MemberOptions{Mode: "nomail"}); err != nil {
+		t.Fatal(err)
+	}
+
+	local := Client{IP: netip.MustParseAddr("127.0.0.1"), HELO: "localhost"}
+	poster := Client{IP: netip.MustParseAddr("192.0.2.7"), HELO: "mail.example.net"}
+	stranger := Client{IP: netip.MustParseAddr("198.51.100.9"), HELO: "evil.example"}
+	msg := func(from string) string {
+		return "From: " + from + "\r\nTo: kita@lists.example.org\r\nSubject: Hallo\r\n\r\nHallo zusammen\r\n"
+	}
+	const (
+		accepted = "accepted"
+		held     = "held"
+		deferred = "deferred"
+	)
+	tests := []struct {
+		name    string
+		client  Client
+		envFrom string
+		raw     string
+		want    string
+	}{
+		{"unsigned, own envelope", local, "anna@example.net", msg("anna@example.net"), accepted},
+		{"unsigned, own envelope in other case", local, "Anna@Example.NET", msg("Anna <anna@example.net>"), accepted},
+		{"unsigned, forged envelope", local, "attacker@evil.example", msg("anna@example.net"), held},
+		{"unsigned, null sender", local, "", msg("anna@example.net"), held},
+		{"signed by the member's domain, other envelope", local, "bounces@mailer.example", netKey.sign(t, msg("anna@example.net")), accepted},
+		{"signed by a stranger's domain, forged envelope", stranger, "attacker@evil.example", evilKey.sign(t, msg("anna@example.net")), held},
+		{"signature broken on the way", local, "attacker@evil.example", strings.Replace(netKey.sign(t, msg("anna@example.net")), "Hallo zusammen", "Kauft Pillen", 1), held},
+		{"spf pass", poster, "anna@example.net", msg("anna@example.net"), accepted},
+		{"spf fail with the member's own envelope", stranger, "anna@example.net", msg("anna@example.net"), held},
+		{"member only in the envelope, spf pass", poster, "ben@example.net", msg("Ben <ben@other.example>"), accepted},
+		{"member only in the envelope, nothing proven", local, "ben@example.net", msg("Ben <ben@other.example>"), held},
+		{"dmarc p=reject, unsigned", local, "carla@reject.example", msg("carla@reject.example"), held},
+		{"dmarc p=reject, signed", local, "carla@reject.example", rejectKey.sign(t, msg("carla@reject.example")), accepted},
+		{"trusted results from the local server", local, "srs0=x@forwarder.example",
+			"Authentication-Results: " + mx + "; dmarc=pass header.from=reject.example\r\n" + msg("carla@reject.example"), accepted},
+		{"a stranger's results are ignored", local, "attacker@evil.example",
+			"Authentication-Results: mx.evil.example; dmarc=pass header.from=reject.example; dkim=pass header.d=reject.example\r\n" + msg("carla@reject.example"), held},
+		{"trusted id from a remote client is ignored", stranger, "attacker@evil.example",
+			"Authentication-Results: " + mx + "; dmarc=pass header.from=reject.example\r\n" + msg("carla@reject.example"), held},
+		{"dns timeout", local, "dora@slow.example", msg("dora@slow.example"), deferred},
+	}
+	l, _ := s.List(ctx, "kita")
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := fmt.Sprintf("Message-ID: <auth%d@x>\r\n%s", i, tt.raw)
+			archivedBefore, _ := db.Messages(ctx, l.ID, 1000, 0)
+			heldBefore, _ := s.HeldPosts(ctx, "")
+			err := deliverVia(t, s, tt.client, tt.envFrom, "kita@lists.example.org", raw)
+			archivedAfter, _ := db.Messages(ctx, l.ID, 1000, 0)
+			heldAfter, _ := s.HeldPosts(ctx, "")
+			var rej *Rejection
+			got := "?"
+			switch {
+			case err == nil && len(archivedAfter) == len(archivedBefore)+1 && len(heldAfter) == len(heldBefore):
+				got = accepted
+			case err == nil && len(archivedAfter) == len(archivedBefore) && len(heldAfter) == len(heldBefore)+1:
+				got = held
+				if r := heldAfter[len(heldAfter)-1].Held.Reason; !strings.Contains(r, "sender not authenticated") || !strings.Contains(r, "Absender nicht bestätigt") {
+					t.Errorf("hold reason %q", r)
+				}
+			case errors.As(err, &rej) && rej.Code == 451 && rej.Enhanced == [3]int{4, 4, 3}:
+				got = deferred
+			}
+			if got != tt.want {
+				t.Errorf("%s (err %v, archived %d→%d, held %d→%d), want %s", got, err,
+					len(archivedBefore), len(archivedAfter), len(heldBefore), len(heldAfter), tt.want)
+			}
+		})
+	}
+}
