@@ -36,7 +36,7 @@ type serving struct {
 	kick     func()
 	reg      prometheus.Registerer
 	tmpl     fs.FS
-	resolver lists.Resolver // DMARC lookups: only serve renders copies
+	resolver lists.Resolver // DMARC policies and sender authentication: only serve needs DNS
 }
 
 // open loads the config and opens the database and the list domain.
@@ -65,6 +65,7 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 	live := counsel.NewLive(db, counsel.LiveOptions{Logger: logger})
 	svc, err := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
 		Logger: logger, Kick: kick, Registerer: reg, Templates: tmpl, Counsel: live, Resolver: resolver,
+		TrustedAuthServID: cfg.SMTP.TrustedAuthServID,
 		CounselSettings: lists.CounselConfig{Results: cfg.Counsel.Results, RadiusKM: cfg.Counsel.RadiusKM,
 			CrisisWords: cfg.Counsel.CrisisWords, CrisisLines: cfg.Counsel.CrisisLines}})
 	if err != nil {

@@ -110,6 +110,13 @@ type SMTP struct {
 	Listen         string `toml:"listen"`
 	MaxMessageSize int64  `toml:"max_message_size"` // bytes
 	MaxRecipients  int    `toml:"max_recipients"`
+	// TrustedAuthServID is the authserv-id of the mail server in front of listd (such
+	// as Postfix with OpenDKIM/OpenDMARC) whose Authentication-Results fields are
+	// believed in mail that reaches listd over a local connection (SMTP or LMTP).
+	// Fields with any other id, and all fields over connections from other machines,
+	// are ignored; listd then checks SPF, DKIM and DMARC itself. Default "": believe
+	// none.
+	TrustedAuthServID string `toml:"trusted_authserv_id"`
 }
 
 // Relay is the outbound smarthost.
@@ -238,6 +245,11 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTP.MaxRecipients <= 0 {
 		return errors.New("smtp.max_recipients must be positive")
+	}
+	// An authserv-id is a name as the server writes it before the first ";" (RFC 8601).
+	c.SMTP.TrustedAuthServID = strings.TrimSpace(c.SMTP.TrustedAuthServID)
+	if id := c.SMTP.TrustedAuthServID; id != "" && (len(id) > 255 || strings.ContainsAny(id, " \t\r\n;()\"\\")) {
+		return fmt.Errorf("smtp.trusted_authserv_id %q must be one name, like the mail server's host name", id)
 	}
 	if c.Delivery.Connections <= 0 || c.Delivery.Connections > 100 {
 		return errors.New("delivery.connections must be between 1 and 100")

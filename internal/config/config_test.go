@@ -39,6 +39,17 @@ func TestLoad(t *testing.T) {
 		{name: "bad url", file: "base_url = \"ftp://x\"\n", wantErr: "base_url"},
 		{name: "bad listen", file: "[smtp]\nlisten = \"2525\"\n", wantErr: "smtp.listen"},
 		{name: "bad domain", file: "domain = \"a b\"\n", wantErr: "domain"},
+		{name: "trusted authserv-id", file: "[smtp]\ntrusted_authserv_id = \" mx.example.org \"\n", check: func(t *testing.T, c Config) {
+			if c.SMTP.TrustedAuthServID != "mx.example.org" {
+				t.Errorf("smtp.trusted_authserv_id = %q", c.SMTP.TrustedAuthServID)
+			}
+		}},
+		{name: "trusted authserv-id default", file: "", check: func(t *testing.T, c Config) {
+			if c.SMTP.TrustedAuthServID != "" {
+				t.Errorf("smtp.trusted_authserv_id = %q, want none", c.SMTP.TrustedAuthServID)
+			}
+		}},
+		{name: "bad authserv-id", file: "[smtp]\ntrusted_authserv_id = \"mx.example.org; dkim=pass\"\n", wantErr: "smtp.trusted_authserv_id"},
 		{name: "imap tls", file: "[imap]\nlisten = \"\"\ntls_listen = \"127.0.0.1:993\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n", check: func(t *testing.T, c Config) {
 			if c.IMAP.Listen != "" || c.IMAP.TLSListen != "127.0.0.1:993" || c.IMAP.TLSCert != "c.pem" || c.IMAP.TLSKey != "k.pem" {
 				t.Errorf("got %+v", c.IMAP)
