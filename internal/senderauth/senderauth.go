@@ -253,9 +253,12 @@ func (e *evidence) verifyDKIM(ctx context.Context, r Resolver, raw []byte) {
 		case v.Err == nil:
 		case dkim.IsTempFail(v.Err):
 			res = TempError
-		case dkim.IsPermFail(v.Err) && v.Domain == "":
-			continue // not even a signature of a domain
+		case dkim.IsPermFail(v.Err):
+			// A permerror (RFC 8601): no key, a malformed or expired signature. It
+			// proves nothing either way, like no signature at all.
+			continue
 		default:
+			// The signature or the body hash did not verify against the key.
 			res = Fail
 		}
 		e.dkim = append(e.dkim, methodResult{domain: strings.ToLower(v.Domain), result: res})

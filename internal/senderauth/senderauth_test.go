@@ -116,6 +116,8 @@ func TestCheck(t *testing.T) {
 		{name: "stranger's signature, p=reject", m: Message{Local: true, EnvFrom: "x@evil.example", Author: "bob@reject.example", Raw: []byte(signed(evil, from("bob@reject.example")))}, want: Fail, method: "dmarc"},
 		{name: "stranger's signature, nothing published", m: Message{Local: true, EnvFrom: "x@evil.example", Author: "bob@nothing.example", Raw: []byte(signed(evil, from("bob@nothing.example")))}, want: None},
 		{name: "broken signature of the author's domain", m: Message{Local: true, Author: "bob@example.net", Raw: []byte(strings.Replace(signed(net1, plain), "Hallo zusammen", "Kauft Pillen", 1))}, want: Fail, method: "dkim"},
+		{name: "signature without a key proves nothing", m: Message{Local: true, EnvFrom: "bob@nothing.example", Author: "bob@nothing.example",
+			Raw: []byte("DKIM-Signature: v=1; a=rsa-sha256; d=nothing.example; s=sel; h=from:to:subject; bh=abc; b=def\r\n" + from("bob@nothing.example"))}, want: None},
 		{name: "unsigned, p=none", m: Message{Local: true, EnvFrom: "bob@lax.example", Author: "bob@lax.example", Raw: []byte(from("bob@lax.example"))}, want: Fail, method: "dmarc"},
 		{name: "dmarc at the organizational domain", m: Message{Local: true, EnvFrom: "bob@a.reject.example", Author: "bob@a.reject.example", Raw: []byte(from("bob@a.reject.example"))}, want: Fail, method: "dmarc"},
 		{name: "spf pass", m: Message{IP: remote, HELO: "mail.example.net", EnvFrom: "bob@example.net", Author: "bob@example.net", Raw: []byte(plain)}, want: Pass, method: "spf"},
