@@ -115,7 +115,10 @@ func (c *Checker) Check(ctx context.Context, m Message) Verdict {
 			source = "authres"
 		}
 	}
-	if c.Resolver != nil {
+	// A trusted server's DMARC pass or fail decides; otherwise what it did not
+	// report is checked here.
+	decided := ev.dmarcKnown && (ev.dmarc == Pass || ev.dmarc == Fail)
+	if c.Resolver != nil && !decided {
 		if !ev.dmarcKnown {
 			ev.lookupDMARC(ctx, c.Resolver, author)
 		}
