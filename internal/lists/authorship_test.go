@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/emersion/go-msgauth/dkim"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // TestForgedEnvelopeIsHeld: a stranger's envelope with a member's From is neither sent
@@ -189,5 +190,24 @@ func TestSenderAuthentication(t *testing.T) {
 					len(archivedBefore), len(archivedAfter), len(heldBefore), len(heldAfter), tt.want)
 			}
 		})
+	}
+	counted := map[string]float64{}
+	for _, v := range []string{"pass", "fail", "none", "temperror"} {
+		for _, o := range []string{accepted, held, deferred} {
+			var m dto.Metric
+			if err := s.senderAuth.WithLabelValues(v, o).Write(&m); err != nil {
+				t.Fatal(err)
+			}
+			counted[o] += m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{}
+	for _, tt := range tests {
+		want[tt.want]++
+	}
+	for o, n := range want {
+		if counted[o] != n {
+			t.Errorf("listd_sender_auth_total{outcome=%q} = %v, want %v", o, counted[o], n)
+		}
 	}
 }
