@@ -212,29 +212,27 @@ func (e *evidence) evaluate(author string) Verdict {
 }
 
 // lookupDMARC finds the policy of the author's domain, or of its organizational
-// domain (RFC 7489 section 6.6.3).
+// domain (RFC 7489 section 6.6.3). A name that does not exist, or has no DMARC record,
+// is no policy; any other DNS error leaves the question open.
 func (e *evidence) lookupDMARC(ctx context.Context, r Resolver, author string) {
-	opts := &dmarc.LookupOptions{LookupTXT: func(name string) ([]string, error) { return r.LookupTXT(ctx, name) }}
 	names := []string{author}
 	if od := orgDomain(author); od != author {
 		names = append(names, od)
 	}
 	for _, d := range names {
-		rec, err := dmarc.LookupWithOptions(d, opts)
-		switch {
-		case err == nil:
-			e.record = rec
-			return
-		case errors.Is(err, dmarc.ErrNoPolicy):
-		case dmarc.IsTempFail(err) || ctx.Err() != nil:
+		txts, err := r.LookupTXT(ctx, "_dmarc."+d)
+		var dnsErr *net.DNSError
+		if err != nil && !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
 			e.dmarcTemp = true
 			return
-		case rec == nil && strings.HasPrefix(err.Error(), "dmarc: failed to lookup"):
-			// Neither "not found" nor temporary (a refused query, say): the answer
-			// may come later.
-			e.dmarcTemp = true
-			return
-		default:
+		}
+		for _, txt := range txts {
+			if !strings.HasPrefix(txt, "v=DMARC1") {
+				continue
+			}
+			if rec, err := dmarc.Parse(txt); err == nil {
+				e.record = rec
+			}
 			// A record that does not parse counts as none (RFC 7489 section 6.6.3).
 			return
 		}

@@ -85,6 +85,7 @@ func TestCheck(t *testing.T) {
 		"_dmarc.reject.example": {"v=DMARC1; p=reject"},
 		"_dmarc.lax.example":    {"v=DMARC1; p=none"},
 		"_dmarc.slow.example":   {"v=DMARC1; p=reject"},
+		"_dmarc.broken.example": {"some other text", "v=DMARC1; p=sometimes"},
 	}, Timeout: map[string]bool{"_dmarc.slow.example": true}}
 	net1 := newSigner(t, dns, "example.net")
 	sub := newSigner(t, dns, "mail.reject.example")
@@ -126,6 +127,7 @@ func TestCheck(t *testing.T) {
 		{name: "spf pass of another domain", m: Message{IP: stranger, EnvFrom: "x@evil.example", Author: "bob@example.net", Raw: []byte(plain)}, want: None},
 		{name: "spf of the null sender is the helo name's", m: Message{IP: remote, HELO: "example.net", Author: "bob@example.net", Raw: []byte(plain)}, want: Pass, method: "spf"},
 		{name: "spf not checked for local clients", m: Message{IP: netip.MustParseAddr("127.0.0.1"), Local: true, EnvFrom: "bob@example.net", Author: "bob@example.net", Raw: []byte(plain)}, want: None},
+		{name: "malformed dmarc record counts as none", m: Message{Local: true, EnvFrom: "bob@broken.example", Author: "bob@broken.example", Raw: []byte(from("bob@broken.example"))}, want: None},
 		{name: "dns timeout", m: Message{Local: true, EnvFrom: "bob@slow.example", Author: "bob@slow.example", Raw: []byte(from("bob@slow.example"))}, want: TempError},
 		{name: "no author", m: Message{Local: true, Raw: []byte(plain)}, want: None},
 		{name: "trusted dmarc pass", checker: Checker{TrustedAuthServID: trusted},
