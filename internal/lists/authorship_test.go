@@ -157,6 +157,8 @@ func TestSenderAuthentication(t *testing.T) {
 		{"dmarc p=reject, signed", local, "carla@reject.example", rejectKey.sign(t, msg("carla@reject.example")), accepted},
 		{"trusted results from the local server", local, "srs0=x@forwarder.example",
 			"Authentication-Results: " + mx + "; dmarc=pass header.from=reject.example\r\n" + msg("carla@reject.example"), accepted},
+		{"member only in the envelope, trusted dmarc pass of the From domain", local, "ben@example.net",
+			"Authentication-Results: " + mx + "; dmarc=pass header.from=reject.example\r\n" + msg("x@reject.example"), held},
 		{"a stranger's results are ignored", local, "attacker@evil.example",
 			"Authentication-Results: mx.evil.example; dmarc=pass header.from=reject.example; dkim=pass header.d=reject.example\r\n" + msg("carla@reject.example"), held},
 		{"trusted id from a remote client is ignored", stranger, "attacker@evil.example",

@@ -111,7 +111,7 @@ func (c *Checker) Check(ctx context.Context, m Message) Verdict {
 	var ev evidence
 	source := "checked"
 	if c.TrustedAuthServID != "" && m.Local {
-		if ev = trustedResults(m.Raw, c.TrustedAuthServID); ev.any() {
+		if ev = trustedResults(m.Raw, c.TrustedAuthServID, author); ev.any() {
 			source = "authres"
 		}
 	}
@@ -297,8 +297,9 @@ func spfResult(v string) Result {
 // trustedResults reads the Authentication-Results fields that carry id. The server in
 // front adds its own fields at the top, so for each method the topmost field that
 // reports it is believed; a sender's own fields with that id further down (the server
-// should remove them, RFC 8601 section 5) never override it.
-func trustedResults(raw []byte, id string) evidence {
+// should remove them, RFC 8601 section 5) never override it. A DMARC result counts
+// only for the author's domain (header.from).
+func trustedResults(raw []byte, id, author string) evidence {
 	var e evidence
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
 	if err != nil {
@@ -313,7 +314,7 @@ func trustedResults(raw []byte, id string) evidence {
 		for _, r := range results {
 			switch r := r.(type) {
 			case *authres.DMARCResult:
-				if e.dmarcKnown {
+				if e.dmarcKnown || !strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(r.From), "."), author) {
 					continue
 				}
 				dmarcSeen = true

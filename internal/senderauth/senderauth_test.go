@@ -143,6 +143,9 @@ func TestCheck(t *testing.T) {
 			m: Message{Local: true, Author: "bob@example.net", Raw: []byte("Authentication-Results: " + trusted + "; dmarc=fail header.from=example.net\r\n" +
 				"Received: from evil.example\r\nAuthentication-Results: " + trusted + "; dmarc=pass header.from=example.net\r\n" + plain)},
 			want: Fail, method: "dmarc", source: "authres"},
+		{name: "trusted dmarc pass for another domain is not the author's", checker: Checker{TrustedAuthServID: trusted},
+			m:    Message{Local: true, EnvFrom: "x@evil.example", Author: "bob@reject.example", Raw: []byte("Authentication-Results: " + trusted + "; dmarc=pass header.from=evil.example\r\n" + from("bob@reject.example"))},
+			want: Fail, method: "dmarc", source: "checked"},
 		{name: "a stranger's results are ignored", checker: Checker{TrustedAuthServID: trusted},
 			m:    Message{Local: true, EnvFrom: "x@evil.example", Author: "bob@reject.example", Raw: []byte("Authentication-Results: mx.evil.example; dmarc=pass header.from=reject.example; dkim=pass header.d=reject.example\r\n" + from("bob@reject.example"))},
 			want: Fail, method: "dmarc", source: "checked"},
