@@ -134,6 +134,7 @@ func TestSenderAuthentication(t *testing.T) {
 		accepted = "accepted"
 		held     = "held"
 		deferred = "deferred"
+		dropped  = "dropped"
 	)
 	tests := []struct {
 		name    string
@@ -145,7 +146,7 @@ func TestSenderAuthentication(t *testing.T) {
 		{"unsigned, own envelope", local, "anna@example.net", msg("anna@example.net"), accepted},
 		{"unsigned, own envelope in other case", local, "Anna@Example.NET", msg("Anna <anna@example.net>"), accepted},
 		{"unsigned, forged envelope", local, "attacker@evil.example", msg("anna@example.net"), held},
-		{"unsigned, null sender", local, "", msg("anna@example.net"), held},
+		{"unsigned, null sender: automatic mail, never posted", local, "", msg("anna@example.net"), dropped},
 		{"signed by the member's domain, other envelope", local, "bounces@mailer.example", netKey.sign(t, msg("anna@example.net")), accepted},
 		{"signed by a stranger's domain, forged envelope", stranger, "attacker@evil.example", evilKey.sign(t, msg("anna@example.net")), held},
 		{"signature broken on the way", local, "attacker@evil.example", strings.Replace(netKey.sign(t, msg("anna@example.net")), "Hallo zusammen", "Kauft Pillen", 1), held},
@@ -186,6 +187,8 @@ func TestSenderAuthentication(t *testing.T) {
 				}
 			case errors.As(err, &rej) && rej.Code == 451 && rej.Enhanced == [3]int{4, 4, 3}:
 				got = deferred
+			case err == nil && len(archivedAfter) == len(archivedBefore) && len(heldAfter) == len(heldBefore):
+				got = dropped
 			}
 			if got != tt.want {
 				t.Errorf("%s (err %v, archived %d→%d, held %d→%d), want %s", got, err,
@@ -205,7 +208,9 @@ func TestSenderAuthentication(t *testing.T) {
 	}
 	want := map[string]float64{}
 	for _, tt := range tests {
-		want[tt.want]++
+		if tt.want != dropped {
+			want[tt.want]++
+		}
 	}
 	for o, n := range want {
 		if counted[o] != n {
