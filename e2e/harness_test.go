@@ -27,9 +27,16 @@ import (
 // listdBin is the binary under test, built once by TestMain.
 var listdBin string
 
+// dns answers every daemon's DNS look-ups (dns_test.go).
+var dns *dnsServer
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "listd-e2e")
 	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if dns, err = startDNS(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -76,7 +83,8 @@ func newDaemon(t *testing.T, o options) *daemon {
 	dir := t.TempDir()
 	d := &daemon{t: t, dir: dir, config: filepath.Join(dir, "listd.toml"), log: &syncBuffer{}}
 	var b strings.Builder
-	fmt.Fprintf(&b, "domain = %q\ndata_dir = %q\nbase_url = \"http://127.0.0.1:8080\"\nlanguage = \"de\"\n", domain, filepath.Join(dir, "data"))
+	fmt.Fprintf(&b, "domain = %q\ndata_dir = %q\nbase_url = \"http://127.0.0.1:8080\"\nlanguage = \"de\"\nresolver = %q\n",
+		domain, filepath.Join(dir, "data"), dns.addr)
 	fmt.Fprintf(&b, "[smtp]\nlisten = \"127.0.0.1:0\"\n")
 	if o.maxMsg > 0 {
 		fmt.Fprintf(&b, "max_message_size = %d\n", o.maxMsg)

@@ -61,3 +61,32 @@ func TestSenderForgedEnvelope(t *testing.T) {
 		t.Errorf("no verdict in the log:\n%s", d.log.String())
 	}
 }
+
+// TestSenderDMARCDomain: listd asks the configured resolver. A member whose domain
+// publishes DMARC p=reject and whose post carries no aligned signature is held, even
+// with the member's own envelope; a member of a domain that publishes nothing posts.
+func TestSenderDMARCDomain(t *testing.T) {
+	dns.publishTXT("_dmarc.strict.example", "v=DMARC1; p=reject")
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	d.mustCLI("list", "create", "umgang", "-archive", "public")
+	d.mustCLI("member", "add", "umgang", "mod@example.org", "-role", "moderator", "-mode", "nomail")
+	d.mustCLI("member", "add", "umgang", "carla@strict.example")
+	d.mustCLI("member", "add", "umgang", "anna@example.net")
+	d.start()
+	list := "umgang@" + domain
+
+	if err := send(d.addrs["smtp"], "carla@strict.example", []string{list},
+		plain("carla@strict.example", list, "Ohne Signatur", "Hallo\r\n")); err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	sk.mailWith(t, "mod@example.org", "Ohne Signatur")
+	if err := send(d.addrs["smtp"], "anna@example.net", []string{list},
+		plain("anna@example.net", list, "Von Anna", "Hallo\r\n")); err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	sk.mailWith(t, "carla@strict.example", "Von Anna")
+	if out := d.mustCLI("mod", "ls"); !strings.Contains(out, "Ohne Signatur") || strings.Contains(out, "Von Anna") {
+		t.Errorf("mod ls:\n%s", out)
+	}
+}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -32,16 +34,16 @@ func (a *app) Close() { a.db.Close() }
 // serving is what `listd serve` adds to the parts a command opens; the zero value
 // is right for the other commands.
 type serving struct {
-	logger   *slog.Logger
-	kick     func()
-	reg      prometheus.Registerer
-	tmpl     fs.FS
-	resolver lists.Resolver // DMARC policies and sender authentication: only serve needs DNS
+	logger *slog.Logger
+	kick   func()
+	reg    prometheus.Registerer
+	tmpl   fs.FS
+	dns    bool // look up DMARC policies and authenticate senders: only serve needs DNS
 }
 
 // open loads the config and opens the database and the list domain.
 func open(e *env, configPath string, sv serving) (*app, error) {
-	logger, kick, reg, tmpl, resolver := sv.logger, sv.kick, sv.reg, sv.tmpl, sv.resolver
+	logger, kick, reg, tmpl := sv.logger, sv.kick, sv.reg, sv.tmpl
 	if tmpl == nil {
 		tmpl = templates.FS("")
 	}
@@ -60,6 +62,10 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 	}
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	var resolver lists.Resolver
+	if sv.dns {
+		resolver = dnsResolver(cfg.Resolver)
 	}
 	sign := token.NewSigner(key, nil)
 	live := counsel.NewLive(db, counsel.LiveOptions{Logger: logger})
@@ -216,4 +222,16 @@ func cmdBackup(e *env) error {
 // oneLine keeps tab-separated output one record a line.
 func oneLine(s string) string {
 	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+// dnsResolver asks server ("host:port") for every look-up, or the system's resolvers
+// when server is "".
+func dnsResolver(server string) *net.Resolver {
+	if server == "" {
+		return net.DefaultResolver
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
 }

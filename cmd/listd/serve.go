@@ -50,7 +50,7 @@ func cmdServe(e *env) error {
 			dl.Kick()
 		}
 	}
-	a, err := open(e, *f.config, serving{logger: logger, kick: kick, reg: reg, tmpl: templates.FS(*templateDir), resolver: net.DefaultResolver})
+	a, err := open(e, *f.config, serving{logger: logger, kick: kick, reg: reg, tmpl: templates.FS(*templateDir), dns: true})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ type Config struct {
 	DataDir  string `toml:"data_dir"`
 	BaseURL  string `toml:"base_url"`
 	Language string `toml:"language"`
+	// Resolver is the DNS server ("host:port") listd asks about senders' SPF, DKIM
+	// and DMARC records; "" asks the system's resolvers.
+	Resolver string `toml:"resolver"`
 
 	SMTP     SMTP     `toml:"smtp"`
 	LMTP     Listener `toml:"lmtp"`
@@ -217,7 +220,7 @@ func (c *Config) Validate() error {
 	}
 	for _, l := range []struct{ name, addr string }{
 		{"smtp.listen", c.SMTP.Listen}, {"imap.listen", c.IMAP.Listen}, {"imap.tls_listen", c.IMAP.TLSListen}, {"http.listen", c.HTTP.Listen},
-		{"relay.address", c.Relay.Address},
+		{"relay.address", c.Relay.Address}, {"resolver", c.Resolver},
 	} {
 		if l.addr == "" {
 			continue
