@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 	"text/template"
 
@@ -18,11 +19,13 @@ var postfixTemplate = template.Must(template.New("postfix").Parse(`# Postfix set
 # --- /etc/postfix/main.cf (add; postconf -e 'NAME = VALUE' works too) ---
 # Postfix accepts mail for the list domain and passes it on: listd is the final
 # destination. listd refuses unknown recipients itself, so Postfix asks it first
-# (address verification) instead of accepting and bouncing later.
+# (address verification) instead of accepting and bouncing later. An address listd
+# refuses gets 550 (Postfix's default, 450, has senders retry for days).
 relay_domains = $mydestination, {{.Domain}}
 transport_maps = hash:/etc/postfix/transport
 smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination,
-    check_recipient_access inline:{ {{.Domain}} = reject_unverified_recipient }
+    check_recipient_access inline:{ { {{.Domain}} = reject_unverified_recipient } }
+unverified_recipient_reject_code = 550
 # Addresses such as NAME-confirm+TOKEN@ and NAME-bounces+...@ carry listd's own tokens:
 # they must reach listd whole. Postfix keeps the address unchanged on this transport.
 {{- if .LMTP}}
@@ -34,12 +37,28 @@ message_size_limit = {{.MaxSize}}
 
 # --- /etc/postfix/transport (then: postmap /etc/postfix/transport) ---
 {{.Domain}}    {{.Transport}}
+{{- if .Socket}}
+{{- if .InQueue}}
+# The socket {{.Socket}} is inside Postfix's queue directory
+# ({{.QueueDir}}), so the path above is relative to it: it works whether
+# Postfix's lmtp client runs chrooted (Debian's master.cf: chroot y) or not.
+{{- else}}
+# The socket {{.Socket}} is outside Postfix's queue directory
+# ({{.QueueDir}}): Postfix's lmtp client must not run chrooted. In
+# /etc/postfix/master.cf the lmtp line's fifth column (chroot) must be n:
+#   lmtp      unix  -       -       n       -       -       lmtp
+# or put the socket under {{.QueueDir}} (-queue-directory names another one).
+{{- end}}
+# Postfix's lmtp client runs as the user postfix: listd makes the socket writable for
+# everyone, so let only postfix (and listd) into its directory, e.g.
+#   install -d -o listd -g postfix -m 0750 {{.SocketDir}}
+{{- end}}
 
 # --- listd.toml ---
 # listd sends its copies through this Postfix (loopback, permitted by mynetworks):
 #   [relay]
 #   address = "127.0.0.1:25"
-{{- if not .Loopback}}
+{{- if and (not .Socket) (not .Loopback)}}
 # listd listens on {{.Listen}}, not on loopback: allow only this Postfix to reach it.
 {{- end}}
 `))
@@ -47,6 +66,7 @@ message_size_limit = {{.MaxSize}}
 // cmdPostfixConfig prints the Postfix settings for this configuration.
 func cmdPostfixConfig(e *env) error {
 	f := newFlags(e, "postfix-config")
+	queueDir := f.String("queue-directory", "/var/spool/postfix", "Postfix's queue_directory, where its chrooted programs live")
 	if _, err := f.parse(0, 0, ""); err != nil {
 		return err
 	}
@@ -56,14 +76,25 @@ func cmdPostfixConfig(e *env) error {
 	}
 	d := struct {
 		Domain, Config, Transport, Listen string
-		LMTP, Loopback                    bool
+		Socket, SocketDir, QueueDir       string
+		LMTP, Loopback, InQueue           bool
 		MaxSize                           int64
-	}{Domain: cfg.Domain, Config: or(*f.config, "the built-in defaults"), MaxSize: cfg.SMTP.MaxMessageSize + 64<<10}
+	}{Domain: cfg.Domain, Config: or(*f.config, "the built-in defaults"), MaxSize: cfg.SMTP.MaxMessageSize + 64<<10,
+		QueueDir: filepath.Clean(*queueDir)}
 	d.Listen = cfg.SMTP.Listen
 	d.Transport = "smtp:[" + hostOf(cfg.SMTP.Listen) + "]:" + portOf(cfg.SMTP.Listen)
 	if cfg.LMTP.Listen != "" {
 		d.LMTP, d.Listen = true, cfg.LMTP.Listen
 		d.Transport = "lmtp:inet:" + hostOf(cfg.LMTP.Listen) + ":" + portOf(cfg.LMTP.Listen)
+		if path, ok := strings.CutPrefix(cfg.LMTP.Listen, "unix:"); ok {
+			d.Socket, d.SocketDir = filepath.Clean(path), filepath.Dir(filepath.Clean(path))
+			d.Transport = "lmtp:unix:" + d.Socket
+			// Postfix's daemons work in the queue directory, chrooted or not: a path
+			// relative to it names the same socket either way.
+			if rel, err := filepath.Rel(d.QueueDir, d.Socket); err == nil && filepath.IsAbs(d.Socket) && !strings.HasPrefix(rel, "..") {
+				d.InQueue, d.Transport = true, "lmtp:unix:"+rel
+			}
+		}
 	}
 	if d.Listen == "" {
 		return fmt.Errorf("%s: neither [smtp] nor [lmtp] listens: Postfix has nothing to hand mail to", d.Config)

@@ -86,6 +86,13 @@ func cmdServe(e *env) error {
 			os.Remove(path)
 		}
 		l, err := net.Listen(network, addr)
+		if err == nil && network == "unix" {
+			// Postfix's lmtp client runs as its own user: the socket is open to all
+			// and its directory decides who reaches it, as for the TCP port.
+			if err = os.Chmod(addr, 0o666); err != nil {
+				l.Close()
+			}
+		}
 		if err != nil {
 			closeAll()
 			return nil, fmt.Errorf("%s listen: %w", name, err)
