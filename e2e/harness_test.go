@@ -179,7 +179,7 @@ func (d *daemon) start() {
 		}
 	}
 	// LMTP, when configured, is announced right after SMTP.
-	if strings.Contains(mustRead(d.t, d.config), "[lmtp]") {
+	if strings.Contains(mustRead(d.t, d.config), "[lmtp]") && d.addrs["lmtp"] == "" {
 		select {
 		case f := <-found:
 			d.addrs[f[0]] = f[1]
