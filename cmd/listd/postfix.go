@@ -87,11 +87,14 @@ func cmdPostfixConfig(e *env) error {
 		d.LMTP, d.Listen = true, cfg.LMTP.Listen
 		d.Transport = "lmtp:inet:" + hostOf(cfg.LMTP.Listen) + ":" + portOf(cfg.LMTP.Listen)
 		if path, ok := strings.CutPrefix(cfg.LMTP.Listen, "unix:"); ok {
+			if !filepath.IsAbs(path) {
+				return fmt.Errorf("%s: [lmtp] listen = %q: Postfix needs the socket's absolute path", d.Config, cfg.LMTP.Listen)
+			}
 			d.Socket, d.SocketDir = filepath.Clean(path), filepath.Dir(filepath.Clean(path))
 			d.Transport = "lmtp:unix:" + d.Socket
 			// Postfix's daemons work in the queue directory, chrooted or not: a path
 			// relative to it names the same socket either way.
-			if rel, err := filepath.Rel(d.QueueDir, d.Socket); err == nil && filepath.IsAbs(d.Socket) && !strings.HasPrefix(rel, "..") {
+			if rel, err := filepath.Rel(d.QueueDir, d.Socket); err == nil && !strings.HasPrefix(rel, "..") {
 				d.InQueue, d.Transport = true, "lmtp:unix:"+rel
 			}
 		}

@@ -11,6 +11,16 @@ import (
 	"testing"
 )
 
+func TestPostfixConfigRelativeSocket(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "listd.toml")
+	os.WriteFile(cfg, []byte("domain = \"lists.example.org\"\n[lmtp]\nlisten = \"unix:lmtp.sock\"\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"-config", cfg, "postfix-config"}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "absolute path") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errb.String(), out.String())
+	}
+}
+
 func TestPostfixConfig(t *testing.T) {
 	tests := []struct {
 		name      string
