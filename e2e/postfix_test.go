@@ -72,6 +72,11 @@ func TestPostfixEndToEnd(t *testing.T) {
 	if !strings.Contains(copyOf, "Wer kommt mit?") || !strings.Contains(copyOf, "Return-Path: <kita-bounces+bernd=members.test.") {
 		t.Errorf("bernd's copy:\n%s", copyOf)
 	}
+	// Postfix's Received line for the post names the poster's address and HELO name;
+	// the copies must not.
+	if strings.Contains(copyOf, "127.0.0.2") || strings.Contains(copyOf, "client.example.net") {
+		t.Errorf("bernd's copy shows where anna posted from:\n%s", copyOf)
+	}
 
 	// The dead member's provider refuses the copy; Postfix's DSN comes back to listd.
 	end := time.Now().Add(time.Minute)
