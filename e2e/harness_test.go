@@ -68,6 +68,7 @@ type daemon struct {
 	exited   chan struct{}
 	addrs    map[string]string // proto → address it listens on
 	httpBase string
+	serve    []string // more arguments of listd serve
 }
 
 type options struct {
@@ -142,7 +143,7 @@ func (d *daemon) start() {
 	if d.log == nil {
 		d.log = &syncBuffer{}
 	}
-	cmd := exec.Command(listdBin, "-config", d.config, "serve")
+	cmd := exec.Command(listdBin, append([]string{"-config", d.config, "serve"}, d.serve...)...)
 	pr, pw := io.Pipe()
 	cmd.Stdout = io.Discard
 	cmd.Stderr = pw

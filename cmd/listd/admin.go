@@ -27,6 +27,7 @@ type app struct {
 	svc  *lists.Service
 	sign *token.Signer
 	tmpl fs.FS
+	live *counsel.Live
 }
 
 func (a *app) Close() { a.db.Close() }
@@ -78,7 +79,7 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, db: db, svc: svc, sign: sign, tmpl: tmpl}, nil
+	return &app{cfg: cfg, db: db, svc: svc, sign: sign, tmpl: tmpl, live: live}, nil
 }
 
 func cmdListCreate(e *env) error {

@@ -37,6 +37,10 @@ func cmdServe(e *env) error {
 	}
 	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// SIGHUP reloads (reload.go); caught from the start so that it never ends listd.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	reg := prometheus.NewRegistry()
@@ -56,6 +60,7 @@ func cmdServe(e *env) error {
 	}
 	defer a.Close()
 	cfg := a.cfg
+	rl := &reloader{logger: logger, tmpl: a.tmpl, svc: a.svc, live: a.live}
 	reg.MustRegister(newQueueCollector(a.db), newFiguresCollector(a.db))
 
 	// Every copy reaches the relay through this renderer: posts, digests and listd's
@@ -124,7 +129,7 @@ func cmdServe(e *env) error {
 		mailServers = append(mailServers, mailServer{srv, l})
 		logger.Info("listening", "proto", m.name, "addr", l.Addr().String())
 	}
-	imapSrv, imapLs, err := listenIMAP(cfg, a, logger, listen)
+	imapSrv, imapLs, err := listenIMAP(cfg, a, rl, logger, listen)
 	if err != nil {
 		closeAll()
 		return err
@@ -141,6 +146,7 @@ func cmdServe(e *env) error {
 			closeAll()
 			return err
 		}
+		rl.web = h
 		if httpL, err = listen("http", cfg.HTTP.Listen); err != nil {
 			return err
 		}
@@ -195,6 +201,11 @@ func cmdServe(e *env) error {
 		defer wg.Done()
 		scheduleDigests(ctx, a.svc, logger)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rl.watch(ctx, hup)
+	}()
 	logger.Info("listd serving", "domain", cfg.Domain, "data_dir", cfg.DataDir)
 
 	var runErr error
@@ -232,17 +243,17 @@ type imapListener struct {
 
 // listenIMAP opens the IMAP sockets the config asks for, announcing each the way the
 // other services are announced; nil when IMAP is off.
-func listenIMAP(cfg config.Config, a *app, logger *slog.Logger, listen func(name, addr string) (net.Listener, error)) (*imap.Server, []imapListener, error) {
+func listenIMAP(cfg config.Config, a *app, rl *reloader, logger *slog.Logger, listen func(name, addr string) (net.Listener, error)) (*imap.Server, []imapListener, error) {
 	if cfg.IMAP.Listen == "" && cfg.IMAP.TLSListen == "" {
 		return nil, nil, nil
 	}
 	var tlsCfg *tls.Config
 	if cfg.IMAP.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.IMAP.TLSCert, cfg.IMAP.TLSKey)
+		cert, err := rl.cert(cfg.IMAP.TLSCert, cfg.IMAP.TLSKey)
 		if err != nil {
 			return nil, nil, fmt.Errorf("imap certificate: %w", err)
 		}
-		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		tlsCfg = cert.Config()
 	}
 	srv := imap.New(a.db, a.svc, imap.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
 		TLS: tlsCfg, Logger: logger.With("part", "imap")})

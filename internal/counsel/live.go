@@ -145,3 +145,20 @@ func (l *Live) Directory(ctx context.Context) (*Directory, error) {
 	l.log.InfoContext(ctx, "counselling directory loaded", "centres", len(d.centers), "postal_codes", len(d.places), "version", v)
 	return d, nil
 }
+
+// Reload builds the directory from the store now, whatever its version, and returns
+// it. On failure the directory in use stays and the error says why.
+func (l *Live) Reload(ctx context.Context) (*Directory, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, err := l.src.CounselVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counselling directory: %w", err)
+	}
+	d, err := Load(ctx, l.src, l.opts)
+	if err != nil {
+		return nil, err
+	}
+	l.cur.Store(&liveState{dir: d, version: v, checked: l.now()})
+	return d, nil
+}

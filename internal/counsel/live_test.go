@@ -98,3 +98,43 @@ func TestLiveKeepsOldOnError(t *testing.T) {
 	}
 	os.RemoveAll(dir)
 }
+
+// TestLiveReload: Reload reads the store at once, also within CheckEvery, and a failed
+// reload leaves the directory in use.
+func TestLiveReload(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveCenters(ctx, db, loadExample(t)); err != nil {
+		t.Fatal(err)
+	}
+	live := NewLive(db, LiveOptions{CheckEvery: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	d, err := live.Directory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, errs := ParseCenters(strings.NewReader("name,postal_code,topics\nNeu,10117,trennung\n"), "new.csv")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if err := SaveCenters(ctx, db, cs); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := live.Reload(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := live.Directory(ctx); got != d2 || got == d || len(got.Centers()) != 1 {
+		t.Fatalf("after Reload: %d centres", len(got.Centers()))
+	}
+	db.Close()
+	if _, err := live.Reload(ctx); err == nil {
+		t.Error("closed store: no error")
+	}
+	if got, err := live.Directory(ctx); err != nil || got != d2 {
+		t.Errorf("after a failed reload: %v", err)
+	}
+}

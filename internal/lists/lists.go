@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -84,7 +85,7 @@ type Service struct {
 	bounces    *prometheus.CounterVec
 	limited    *prometheus.CounterVec // mails to unconfirmed addresses not sent (unconfirmed.go)
 	senderAuth *prometheus.CounterVec
-	mails      mailTemplates
+	mails      atomic.Pointer[mailTemplates] // replaced whole by ReloadTemplates
 
 	mu       sync.Mutex
 	prepared map[int64]*preparedEntry // rendering cache, see render.go
@@ -107,11 +108,10 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	if cfg.CounselSettings.RadiusKM == 0 {
 		cfg.CounselSettings.RadiusKM = 50
 	}
-	mails, err := parseMailTemplates(cfg.Templates)
-	if err != nil {
+	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}}
+	if err := s.ReloadTemplates(cfg.Templates); err != nil {
 		return nil, err
 	}
-	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}, mails: mails}
 	s.posts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "listd_posts_total",
 		Help: "Posts received, by what was decided.",

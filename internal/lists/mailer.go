@@ -42,6 +42,20 @@ func parseMailTemplates(fsys fs.FS) (mailTemplates, error) {
 	return out, nil
 }
 
+// ReloadTemplates parses the mails from fsys again (mail/de/*.txt, mail/en/*.txt);
+// mails built from then on use them. When one does not parse, the mails in use stay.
+func (s *Service) ReloadTemplates(fsys fs.FS) error {
+	t, err := parseMailTemplates(fsys)
+	if err != nil {
+		return err
+	}
+	s.mails.Store(&t)
+	return nil
+}
+
+// mailSet returns the mail templates in use.
+func (s *Service) mailSet() mailTemplates { return *s.mails.Load() }
+
 // data fills the template fields that every mail of list l may use.
 func (s *Service) data(l *store.List) mailData {
 	d := mailData{PrefsURL: s.cfg.BaseURL + "/prefs"}
@@ -93,7 +107,8 @@ func (s *Service) buildWith(m outMail, data any) (*store.Mail, error) {
 // build renders a notice as a complete RFC 5322 message.
 func (s *Service) build(m outMail) (*store.Mail, error) {
 	lang := m.lang
-	if _, ok := s.mails[lang]; !ok {
+	mails := s.mailSet()
+	if _, ok := mails[lang]; !ok {
 		lang = s.cfg.Language
 	}
 	var out bytes.Buffer
@@ -101,7 +116,7 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 	if m.extra != nil {
 		data = m.extra
 	}
-	if err := s.mails[lang].ExecuteTemplate(&out, m.kind+".txt", data); err != nil {
+	if err := mails[lang].ExecuteTemplate(&out, m.kind+".txt", data); err != nil {
 		return nil, fmt.Errorf("mail %s: %w", m.kind, err)
 	}
 	first, body, _ := strings.Cut(out.String(), "\n")

@@ -242,7 +242,7 @@ func (s *Service) relayMessage(l *store.List, sender, to *store.Member, from *st
 	lang := s.lang(to.Language)
 	d := relayData{ListAddr: l.Name + "@" + s.cfg.Domain, BlockAddr: s.blockAddress(l, from.ID, to.Address)}
 	var note bytes.Buffer
-	if err := s.mails[lang].ExecuteTemplate(&note, "privreply-note.txt", d); err != nil {
+	if err := s.mailSet()[lang].ExecuteTemplate(&note, "privreply-note.txt", d); err != nil {
 		return nil, fmt.Errorf("private reply note: %w", err)
 	}
 	msg, err := compose.PrepareRelay(raw, compose.Relay{Name: l.Name, Domain: s.cfg.Domain, Sender: s.relaySender(l, sender, lang),

@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/language"
@@ -86,7 +87,8 @@ type Server struct {
 	render     Renderer
 	cfg        Config
 	log        *slog.Logger
-	pages      map[string]*template.Template
+	funcs      template.FuncMap
+	pages      atomic.Pointer[map[string]*template.Template] // replaced whole by ReloadTemplates
 	static     fs.FS
 	mux        *http.ServeMux
 	matcher    language.Matcher
@@ -95,7 +97,7 @@ type Server struct {
 // New builds the handler, parsing the page templates from tmpl.
 func New(st Store, r Renderer, members Membership, moderation Moderation, counselling Counselling, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
 	s := &Server{st: st, render: r, members: members, moderation: moderation, counsel: counselling, sessions: sessions, limit: &limiter{limit: 30},
-		cfg: cfg, log: cfg.Logger, pages: map[string]*template.Template{},
+		cfg: cfg, log: cfg.Logger,
 		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -110,12 +112,9 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 		},
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date": func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") }}
-	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
-		t, err := template.New(name).Funcs(funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("page %s: %w", name, err)
-		}
-		s.pages[name] = t
+	s.funcs = funcs
+	if err := s.ReloadTemplates(tmpl); err != nil {
+		return nil, err
 	}
 	static, err := fs.Sub(tmpl, "static")
 	if err != nil {
@@ -124,6 +123,22 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 	s.static = static
 	s.routes()
 	return s, nil
+}
+
+// ReloadTemplates parses the pages from tmpl again; requests from then on use them.
+// When a page does not parse, the pages in use stay and the error names it. The
+// static files are read from the file system given to New on each request.
+func (s *Server) ReloadTemplates(tmpl fs.FS) error {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
+		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/"+name+".html")
+		if err != nil {
+			return fmt.Errorf("page %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	s.pages.Store(&pages)
+	return nil
 }
 
 func (s *Server) routes() {
@@ -257,7 +272,7 @@ func (s *Server) render1(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
-	if err := s.pages[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data, Switch: switchURL(r, lang)}); err != nil {
+	if err := (*s.pages.Load())[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data, Switch: switchURL(r, lang)}); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
 }
