@@ -49,6 +49,7 @@ commands:
   postfix-config                      the Postfix settings that hand list mail to listd
   dkim keygen [-selector S] [-algorithm rsa|ed25519]  a DKIM key in data_dir, printing the DNS TXT record
   backup FILE                         a consistent copy of the database
+  check [-ip ADDRESS]                 what DNS (MX, SPF, DKIM, DMARC, PTR) and the config still lack
 `
 
 // env is what a command gets: its arguments, output streams and the global options.
@@ -80,6 +81,7 @@ func commands() []command {
 		{"geo import", cmdGeoImport},
 		{"archive import", cmdArchiveImport},
 		{"backup", cmdBackup},
+		{"check", cmdCheck},
 		{"digest send", cmdDigestSend},
 		{"user password", cmdUserPassword},
 		{"user export", cmdUserExport},
