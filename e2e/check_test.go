@@ -26,8 +26,8 @@ func newCheckDaemon(t *testing.T, relayHost string) *daemon {
 // zoneStrings are the quoted strings of a zone-file TXT line.
 var zoneStrings = regexp.MustCompile(`"([^"]*)"`)
 
-// publishDKIM publishes the record that `listd dkim keygen` printed.
-func publishDKIM(t *testing.T, keygenOut string) {
+// publishDKIM publishes on srv the record that `listd dkim keygen` printed.
+func publishDKIM(t *testing.T, srv *dnsServer, keygenOut string) {
 	t.Helper()
 	line, _, _ := strings.Cut(keygenOut, "\n")
 	name, _, _ := strings.Cut(line, " ")
@@ -38,7 +38,7 @@ func publishDKIM(t *testing.T, keygenOut string) {
 	if len(txt) == 0 {
 		t.Fatalf("no record in %q", keygenOut)
 	}
-	dns.publishTXT(name, txt...)
+	srv.publishTXT(name, txt...)
 }
 
 // TestCheck runs listd check against the test DNS server: a domain that publishes
@@ -64,7 +64,7 @@ func TestCheck(t *testing.T) {
 	dns.publishIP("out.check.example.org", "192.0.2.26")
 	dns.publishTXT(checkDomain, "v=spf1 mx ip4:192.0.2.26 -all")
 	dns.publishTXT("_dmarc."+checkDomain, "v=DMARC1; p=quarantine")
-	publishDKIM(t, keygen)
+	publishDKIM(t, dns, keygen)
 	dns.publishPTR("192.0.2.26", "out.check.example.org")
 	out, err = d.cli("check")
 	if err != nil {

@@ -11,11 +11,10 @@ import (
 // unitFiles are the systemd units docs/deploy.md installs.
 var unitFiles = []string{"listd.service", "listd-backup.service", "listd-backup.timer"}
 
-// installUnits copies the example units into a temporary directory, their ExecStart
-// pointing at the binary under test (systemd-analyze wants the program to exist).
-func installUnits(t *testing.T) string {
+// installUnits copies the example units into dir, their ExecStart pointing at the
+// binary under test (systemd-analyze wants the program to exist).
+func installUnits(t *testing.T, dir string) string {
 	t.Helper()
-	dir := t.TempDir()
 	for _, name := range unitFiles {
 		b, err := os.ReadFile(filepath.Join("..", "examples", "systemd", name))
 		if err != nil {
@@ -34,7 +33,7 @@ func installUnits(t *testing.T) string {
 // service's hardening is scored as well.
 func TestSystemdUnits(t *testing.T) {
 	analyze := need(t, "systemd-analyze")
-	dir := installUnits(t)
+	dir := installUnits(t, t.TempDir())
 	var paths []string
 	for _, name := range unitFiles {
 		paths = append(paths, filepath.Join(dir, name))
