@@ -31,7 +31,7 @@ type reloader struct {
 // share the holder.
 func (r *reloader) cert(certFile, keyFile string) (*tlscert.Holder, error) {
 	for _, h := range r.certs {
-		if h.File() == certFile {
+		if h.Same(certFile, keyFile) {
 			return h, nil
 		}
 	}

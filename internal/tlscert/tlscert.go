@@ -53,6 +53,11 @@ func (h *Holder) Expires() time.Time {
 // File is the certificate's file name, for log lines.
 func (h *Holder) File() string { return h.certFile }
 
+// Same reports whether h reads certFile and keyFile.
+func (h *Holder) Same(certFile, keyFile string) bool {
+	return h.certFile == certFile && h.keyFile == keyFile
+}
+
 // GetCertificate is tls.Config's GetCertificate: the certificate loaded last.
 func (h *Holder) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	return h.cur.Load(), nil
