@@ -117,14 +117,23 @@ func TestReloadOnHUP(t *testing.T) {
 		t.Errorf("the handshake after the reload presented the old certificate (%d handshakes)", len(seen))
 	}
 
-	// A broken template: the error is logged, the working pages stay, listd serves on.
+	// Broken templates: the error is logged, the working pages and mails stay, listd
+	// serves on.
 	edit(t, filepath.Join(tmpl, "pages", "index.html"), func(s string) string { return s + "{{if}" })
+	edit(t, filepath.Join(tmpl, "mail", "de", "welcome.txt"), func(s string) string { return s + "{{.Nope" })
 	hup(t, d, `level=ERROR msg="reload: kept the previous versions of what failed"`)
-	if !strings.Contains(d.log.String(), "index.html") {
-		t.Errorf("the error does not name the template:\n%s", d.log.String())
+	if log := d.log.String(); !strings.Contains(log, "index.html") || !strings.Contains(log, "welcome.txt") {
+		t.Errorf("the error does not name the templates:\n%s", log)
 	}
 	if page := get(t, d.httpBase+"/"); !strings.Contains(page, "Seite neu geladen") {
 		t.Errorf("after a failed reload:\n%s", page)
+	}
+	if err := send(d.addrs["smtp"], "zwei@example.net", []string{"kita-subscribe@" + domain},
+		plain("zwei@example.net", "kita-subscribe@"+domain, "", "")); err != nil {
+		t.Fatal(err)
+	}
+	if got := sk.waitFor(t, 2, 10*time.Second); !bytes.Contains(got[1].Data, []byte("Mail neu geladen.")) {
+		t.Errorf("the confirmation after a failed reload:\n%s", got[1].Data)
 	}
 	if !d.running() {
 		t.Fatal("listd ended after a failed reload")
