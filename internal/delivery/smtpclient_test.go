@@ -321,7 +321,7 @@ func TestClientSend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()
 			f := newFakeRelay(t, tt.relay)
-			c, err := dialSMTP(ctx, f.addr, "client.test", defaultTimeouts)
+			c, err := dialSMTP(ctx, &relaySession{addr: f.addr, helo: "client.test"}, defaultTimeouts, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -389,7 +389,7 @@ func TestClientSend(t *testing.T) {
 func TestClientSizeLimit(t *testing.T) {
 	f := newFakeRelay(t, relayBehaviour{pipelining: true, size: 10})
 	ctx := t.Context()
-	c, err := dialSMTP(ctx, f.addr, "client.test", defaultTimeouts)
+	c, err := dialSMTP(ctx, &relaySession{addr: f.addr, helo: "client.test"}, defaultTimeouts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func (errMsg) WriteTo(w io.Writer) (int64, error) {
 func TestClientWriteErrorNeverTerminates(t *testing.T) {
 	f := newFakeRelay(t, relayBehaviour{pipelining: true})
 	ctx := t.Context()
-	c, err := dialSMTP(ctx, f.addr, "client.test", defaultTimeouts)
+	c, err := dialSMTP(ctx, &relaySession{addr: f.addr, helo: "client.test"}, defaultTimeouts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +463,7 @@ func TestClientGreeting(t *testing.T) {
 				io.WriteString(c, tt.greeting)
 				c.Close()
 			}()
-			_, err = dialSMTP(t.Context(), l.Addr().String(), "client.test", defaultTimeouts)
+			_, err = dialSMTP(t.Context(), &relaySession{addr: l.Addr().String(), helo: "client.test"}, defaultTimeouts, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error = %v, want %q", err, tt.wantErr)
 			}
@@ -489,7 +489,7 @@ func TestClientContextInterruptsRead(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = dialSMTP(ctx, l.Addr().String(), "client.test", defaultTimeouts)
+	_, err = dialSMTP(ctx, &relaySession{addr: l.Addr().String(), helo: "client.test"}, defaultTimeouts, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error = %v, want deadline exceeded", err)
 	}
