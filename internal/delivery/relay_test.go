@@ -402,9 +402,11 @@ func TestRelaySessionRefused(t *testing.T) {
 			wantLog: "step=auth",
 		},
 		{
-			name:    "no AUTH offered",
-			srv:     submissionOptions{tls: "starttls", mechs: []string{}},
-			cfg:     func(s *submission) Config { return Config{RootCAs: s.roots(t), Username: relayUser, Password: relayPass} },
+			name: "no AUTH offered",
+			srv:  submissionOptions{tls: "starttls", mechs: []string{}},
+			cfg: func(s *submission) Config {
+				return Config{RootCAs: s.roots(t), Username: relayUser, Password: relayPass}
+			},
 			remote:  true,
 			wantErr: "does not offer AUTH",
 			wantLog: "step=auth",

@@ -7,6 +7,7 @@ package smtp
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -49,6 +50,7 @@ type Config struct {
 	MaxRecipients   int
 	LMTP            bool
 	Logger          *slog.Logger
+	TLSConfig       *tls.Config // offers STARTTLS when set
 }
 
 // Server is one SMTP or LMTP listener.
@@ -77,6 +79,7 @@ func New(rcv Receiver, cfg Config) *Server {
 	srv.ReadTimeout = 5 * time.Minute
 	srv.WriteTimeout = time.Minute
 	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = cfg.TLSConfig
 	srv.ErrorLog = slogPrinter{log}
 	return &Server{srv: srv, log: log}
 }
