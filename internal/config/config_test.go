@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -207,4 +208,39 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("Load accepted a config that does not validate: %q", in)
 		}
 	})
+}
+
+// The README's configuration block is the built-in defaults, so that an admin can
+// copy it as it stands.
+func TestREADMEDefaults(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "### Configuration\n")
+	if !ok {
+		t.Fatal("README has no Configuration section")
+	}
+	_, rest, ok = strings.Cut(rest, "```toml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README's Configuration section has no toml block")
+	}
+	path := filepath.Join(t.TempDir(), "listd.toml")
+	if err := os.WriteFile(path, []byte(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatalf("README's block: %v", err)
+	}
+	want := Default()
+	if err := want.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// The crisis lists are abbreviated there ("...").
+	got.Counsel.CrisisWords, got.Counsel.CrisisLines = want.Counsel.CrisisWords, want.Counsel.CrisisLines
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("README's block differs from the defaults:\n got %+v\nwant %+v", got, want)
+	}
 }
