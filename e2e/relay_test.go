@@ -213,6 +213,10 @@ func TestRelayTestCommand(t *testing.T) {
 func TestRelayTestCommandFails(t *testing.T) {
 	s := newSubmission(t, false)
 	other := newSubmission(t, false) // another certificate
+	notPEM := filepath.Join(t.TempDir(), "ca.txt")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		relay   string
@@ -222,6 +226,7 @@ func TestRelayTestCommandFails(t *testing.T) {
 	}{
 		{"wrong password", relayTOML(t, s, "starttls", "wrong-"+submitPass), []string{"admin@example.net"}, nil, "535 5.7.8 authentication credentials invalid"},
 		{"unknown CA", strings.Replace(relayTOML(t, s, "starttls", submitPass), s.caFile, other.caFile, 1), []string{"admin@example.net"}, nil, "certificate"},
+		{"ca_file without a certificate", strings.Replace(relayTOML(t, s, "starttls", submitPass), s.caFile, notPEM, 1), []string{"admin@example.net"}, nil, "relay.ca_file " + notPEM + " holds no PEM certificate"},
 		{"no password", "username = \"" + submitUser + "\"\n", []string{"admin@example.net"}, nil, "LISTD_RELAY_PASSWORD"},
 		{"bad address", relayTOML(t, s, "starttls", submitPass), []string{"not an address"}, nil, "not a mail address"},
 	}

@@ -159,11 +159,13 @@ func (c *smtpClient) setUp(ctx context.Context, rs *relaySession, host string, l
 		return &stepError{"tls", err}
 	}
 	if start {
-		if err := c.upgrade(ctx, tc); err != nil {
+		if err := c.upgrade(ctx, tc, loopback); err != nil {
 			return err
 		}
-		if err := c.hello(ctx, rs.helo); err != nil {
-			return err
+		if c.tlsOn {
+			if err := c.hello(ctx, rs.helo); err != nil {
+				return err
+			}
 		}
 	}
 	if rs.username == "" {
@@ -176,13 +178,18 @@ func (c *smtpClient) setUp(ctx context.Context, rs *relaySession, host string, l
 	return c.auth(ctx, rs.username, rs.password)
 }
 
-// upgrade issues STARTTLS and makes the session TLS (RFC 3207).
-func (c *smtpClient) upgrade(ctx context.Context, tc *tls.Config) error {
+// upgrade issues STARTTLS and makes the session TLS (RFC 3207). When optional (a
+// relay on loopback) and the relay refuses, the session goes on in clear, as it
+// would if STARTTLS had not been offered.
+func (c *smtpClient) upgrade(ctx context.Context, tc *tls.Config, optional bool) error {
 	stop := c.arm(ctx, c.to.command)
 	r, err := c.cmd(ctx, "STARTTLS")
 	stop()
 	if err != nil {
 		return &stepError{"tls", fmt.Errorf("STARTTLS: %w", err)}
+	}
+	if r.code != 220 && optional {
+		return nil
 	}
 	if r.code != 220 {
 		c.quit(ctx)

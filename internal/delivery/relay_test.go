@@ -450,6 +450,57 @@ func TestRelaySessionRefused(t *testing.T) {
 	}
 }
 
+// A relay that offers STARTTLS and then refuses it: on loopback the session goes on
+// in clear, as if it had not been offered; off this machine it ends.
+func TestStartTLSRefused(t *testing.T) {
+	for _, remote := range []bool{false, true} {
+		t.Run(fmt.Sprintf("remote %v", remote), func(t *testing.T) {
+			f := newFakeRelay(t, relayBehaviour{startTLS: "454 4.7.0 TLS not available due to local problem"})
+			ctx := t.Context()
+			c, err := dialSMTP(ctx, &relaySession{addr: f.addr, helo: "client.test", remote: remote}, defaultTimeouts, nil)
+			if remote {
+				if err == nil || !strings.Contains(err.Error(), "STARTTLS: 454 4.7.0") {
+					t.Errorf("err = %v", err)
+				}
+				if err == nil {
+					c.close(ctx)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.send(ctx, "bounces@example.org", []string{"alice@example.org"}, testMsg(clientMsg))
+			if err != nil || res[0].class() != 2 {
+				t.Errorf("send: %v, %v", res, err)
+			}
+			c.close(ctx)
+			if _, _, cmds := f.snapshot(); !slices.Equal(cmds[:2], []string{"EHLO client.test", "STARTTLS"}) || slices.Contains(cmds[2:], "EHLO client.test") {
+				t.Errorf("commands %q", cmds)
+			}
+		})
+	}
+}
+
+// FuzzParseExtensions feeds arbitrary EHLO lines to the extension parser.
+func FuzzParseExtensions(f *testing.F) {
+	f.Add("PIPELINING\nSIZE 10240000\nSTARTTLS\nAUTH PLAIN LOGIN\n8BITMIME")
+	f.Add("AUTH=LOGIN PLAIN\nauth cram-md5 plain\nsize")
+	f.Add("SIZE -5\nAUTH\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var c smtpClient
+		c.parseExtensions(strings.Split(in, "\n"))
+		if c.sizeLimit < 0 {
+			t.Fatalf("size limit %d", c.sizeLimit)
+		}
+		for m := range c.authMechs {
+			if m == "" || m != strings.ToUpper(m) || strings.ContainsAny(m, " \t") {
+				t.Fatalf("mechanism %q", m)
+			}
+		}
+	})
+}
+
 func TestTLSPolicy(t *testing.T) {
 	tests := []struct {
 		mode              TLSMode

@@ -57,6 +57,9 @@ type relayBehaviour struct {
 	always354  bool              // 354 to DATA even when no RCPT was accepted (RFC 2920 allows it)
 	size       int               // the SIZE limit advertised (default 10 MB)
 	hangUp     bool              // close the connection after each transaction, unannounced
+	// startTLS, if set, offers STARTTLS and answers it with this reply (without ever
+	// speaking TLS).
+	startTLS string
 }
 
 type fakeTx struct {
@@ -131,6 +134,9 @@ func (f *fakeRelay) serve(conn net.Conn) {
 			if f.pipelining {
 				ext += "250-PIPELINING\r\n"
 			}
+			if f.startTLS != "" {
+				ext += "250-STARTTLS\r\n"
+			}
 			size := f.size
 			if size == 0 {
 				size = 10_000_000
@@ -138,6 +144,8 @@ func (f *fakeRelay) serve(conn net.Conn) {
 			reply(ext + "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE " + strconv.Itoa(size) + "\r\n")
 		case "HELO":
 			reply("250 fake.test\r\n")
+		case "STARTTLS":
+			reply(f.startTLS + "\r\n")
 		case "MAIL":
 			tx = &fakeTx{mail: cmd, reads: []int{cr.n}}
 			reply("250 2.1.0 ok\r\n")
