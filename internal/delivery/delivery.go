@@ -1,6 +1,7 @@
 // Package delivery owns the outbound queue's workers: it claims due copies from the
-// store, hands them to the relay over SMTP (connections kept open and reused,
-// PIPELINING when offered), and records each outcome with retry and backoff.
+// store, hands them to the relay over SMTP (STARTTLS or implicit TLS and AUTH as
+// configured, connections kept open and reused, PIPELINING when offered), and
+// records each outcome with retry and backoff.
 package delivery
 
 import (
