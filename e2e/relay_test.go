@@ -161,6 +161,9 @@ func TestRelayTestCommand(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSubmission(t, tc.implicit)
 			d := newDaemon(t, options{relay: s.addr, extra: relayTOML(t, s, tc.mode, submitPass)})
+			if tc.implicit {
+				d.mustCLI("dkim", "keygen")
+			}
 			out := d.mustCLI("relay", "test", "admin@example.net")
 			want := []string{
 				"S: 220 smtp.provider.test",
@@ -177,7 +180,9 @@ func TestRelayTestCommand(t *testing.T) {
 				"the relay accepted the test mail for admin@example.net",
 			}
 			if !tc.implicit {
-				want = append(want, "S: 250-STARTTLS", "C: STARTTLS", "S: 220 ")
+				want = append(want, "S: 250-STARTTLS", "C: STARTTLS", "S: 220 ", "the test mail is not DKIM-signed")
+			} else {
+				want = append(want, "the test mail is DKIM-signed as d="+domain+" s=listd")
 			}
 			for _, w := range want {
 				if !strings.Contains(out, w) {
@@ -191,6 +196,9 @@ func TestRelayTestCommand(t *testing.T) {
 			m := got[0]
 			if m.user != submitUser || !m.tls || m.from != "postmaster@"+domain || len(m.rcpts) != 1 || m.rcpts[0] != "admin@example.net" {
 				t.Errorf("provider got user %q tls %v from %q to %q", m.user, m.tls, m.from, m.rcpts)
+			}
+			if signed := bytes.HasPrefix(m.data, []byte("DKIM-Signature: ")) && bytes.Contains(m.data, []byte("d="+domain+";")); signed != tc.implicit {
+				t.Errorf("DKIM-signed %v, want %v:\n%s", signed, tc.implicit, m.data)
 			}
 			env, err := enmime.ReadEnvelope(bytes.NewReader(m.data))
 			if err != nil {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	netmail "net/mail"
 	"os"
@@ -18,6 +20,7 @@ import (
 
 	"listd/internal/config"
 	"listd/internal/delivery"
+	"listd/internal/dkim"
 )
 
 // relayConfig is the delivery's view of [relay]: the password read from its file or
@@ -93,6 +96,15 @@ func cmdRelayTest(e *env) error {
 	if err != nil {
 		return err
 	}
+	msg, signedAs, err := signTestMail(cfg, msg)
+	if err != nil {
+		return err
+	}
+	if signedAs != "" {
+		fmt.Fprintf(e.stdout, "*  the test mail is DKIM-signed as %s\n", signedAs)
+	} else {
+		fmt.Fprintln(e.stdout, "*  the test mail is not DKIM-signed: no key for [dkim] selector (listd dkim keygen)")
+	}
 	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
@@ -102,6 +114,34 @@ func cmdRelayTest(e *env) error {
 	}
 	fmt.Fprintf(e.stdout, "*  the relay accepted the test mail for %s\n", to.Address)
 	return nil
+}
+
+// signTestMail signs msg as serve signs every copy, when the selector's key exists,
+// so that the test shows what the provider makes of the signature too.
+func signTestMail(cfg config.Config, msg []byte) (signed []byte, as string, err error) {
+	if cfg.DKIM.Selector == "" {
+		return msg, "", nil
+	}
+	path, err := dkim.KeyPath(cfg.DataDir, cfg.DKIM.Selector)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := dkim.LoadKey(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return msg, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := dkim.NewSigner(cfg.Domain, cfg.DKIM.Selector, key)
+	if err != nil {
+		return nil, "", fmt.Errorf("dkim key %s: %w", path, err)
+	}
+	sig, err := s.Signature(bytes.NewReader(msg))
+	if err != nil {
+		return nil, "", err
+	}
+	return append(sig, msg...), "d=" + s.Domain() + " s=" + s.Selector(), nil
 }
 
 // testMail is the message `listd relay test` sends: German and English, marked as
