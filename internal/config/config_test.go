@@ -198,6 +198,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add("domain = \"lists.example.org\"\n[smtp]\nlisten = \"127.0.0.1:2525\"\n")
 	f.Add("[delivery]\nretry_initial = \"2s\"\n")
 	f.Add("[counsel]\nresults = 0\n")
+	f.Add("[relay]\naddress = \"smtp.example.net:465\"\ntls = \"implicit\"\nusername = \"u\"\npassword_file = \"pw\"\n")
+	f.Add("[smtp]\ntls_cert = \"c.pem\"\n[relay]\ntls = \"none\"\nca_file = \"ca.pem\"\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		path := filepath.Join(t.TempDir(), "listd.toml")
 		if err := os.WriteFile(path, []byte(in), 0o600); err != nil {
