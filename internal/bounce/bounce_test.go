@@ -53,6 +53,7 @@ func TestParseSamples(t *testing.T) {
 		{"garbled_boundary.eml", "dsn", Hard, "5.2.1", "zoe@example.org", 1},
 		{"dsn_multi.eml", "dsn", DMARC, "5.7.1", "ab@gmail.com", 2},
 		{"text_dsn.eml", "dsn", Hard, "5.1.1", "adam@example.at", 1},
+		{"forwarded_dsn.eml", "dsn", Hard, "5.1.1", "anna.beispiel@example.net", 1},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
@@ -214,6 +215,20 @@ func TestParseInline(t *testing.T) {
 				"--b\nContent-Type: text/plain\n\nYour message was displayed.\n--b\nContent-Type: message/disposition-notification\n\n" +
 				"Final-Recipient: rfc822; anna@example.com\nDisposition: manual-action/MDN-sent-manually; displayed\n--b--\n",
 			"", NotABounce, "", ""},
+		{"deleted unread by hand",
+			"From: Anna <anna@example.com>\nSubject: Not read: [kita] Elternabend\nReturn-Path: <>\n" +
+				"Content-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n" +
+				"--b\nContent-Type: text/plain\n\nYour message was deleted without being read.\n--b\nContent-Type: message/disposition-notification\n\n" +
+				"Final-Recipient: rfc822; anna@example.com\nDisposition: manual-action/MDN-sent-manually; deleted\n--b--\n",
+			"", NotABounce, "", ""},
+		{"sieve reject",
+			daemon + "Subject: Automatically rejected mail\nAuto-Submitted: auto-replied (rejected)\n" +
+				"Content-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n" +
+				"--b\nContent-Type: text/plain\n\nYour message to <x@example.com> was automatically rejected:\nKeine Werbung, danke.\n" +
+				"--b\nContent-Type: message/disposition-notification\n\n" +
+				"Reporting-UA: mail; Dovecot Mail Delivery Agent\nFinal-Recipient: rfc822; x@example.com\n" +
+				"Disposition: automatic-action/MDN-sent-automatically; deleted\n--b--\n",
+			"mdn", Soft, "", "x@example.com"},
 		{"mbox From line and leading blank lines",
 			"\r\nFrom MAILER-DAEMON Tue May 14 08:12:04 2024\n" + daemon + "Subject: failure notice\n\n" +
 				"Hi. This is the qmail-send program at mail.example.net.\n\n<ida@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n",

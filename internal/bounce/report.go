@@ -117,6 +117,21 @@ func (m *message) report() *Report {
 	if len(recips) > 0 {
 		return &Report{Format: "dsn", Recipients: clipRecipients(recips)}
 	}
+	if len(m.refused) > 0 {
+		// A refusal sent as a disposition notification: the text gives the
+		// reason (a full mailbox is soft), else it counts as soft.
+		r := findReply(lines, allLines(lines))
+		words := asciiLower(body)
+		if r.diag != "" {
+			words = asciiLower(r.diag)
+		}
+		rep := &Report{Format: "mdn"}
+		for _, a := range m.refused {
+			rep.Recipients = append(rep.Recipients, Recipient{Address: a, Status: r.status, Diagnostic: r.diag,
+				Class: classify(r.status, r.code, words, Soft)})
+		}
+		return rep
+	}
 	if m.mdn {
 		// A read receipt (RFC 8098): the message arrived.
 		return &Report{}
