@@ -240,6 +240,28 @@ func TestParseInline(t *testing.T) {
 			"From: Anna <anna@example.com>\nSubject: Fwd: Undelivered Mail Returned to Sender\n\n" +
 				"This is the mail system at host x.\n\n<b@example.com>: host mx said: 550 5.1.1 unknown\n",
 			"", NotABounce, "", ""},
+		{"gateway answering with RE: and a failure at the end",
+			"From: gateway@example.fr\nSubject: RE: [kita] Elternabend : non remis (delivery failed)\n\n" +
+				"Your message could not be delivered to\nx@example.fr\n",
+			"generic", Soft, "", "x@example.fr"},
+		{"person replying to a failure notice",
+			"From: Anna <anna@example.com>\nSubject: Re: Undeliverable: [kita] Elternabend\n\n" +
+				"Your message could not be delivered to x@example.fr, says my mail program.\n",
+			"", NotABounce, "", ""},
+		{"auto-submitted daemon report in another language",
+			"From: Mail Delivery System <Mailer-Daemon@mx.example.ru>\nAuto-Submitted: auto-replied\n" +
+				"Subject: =?utf-8?b?0J/QuNGB0YzQvNC+?=\nContent-Type: text/plain; charset=utf-8\n\n" +
+				"К сожалению, Ваше письмо не может быть доставлено одному или нескольким получателям:\n" +
+				"  Message was not accepted -- invalid mailbox.\n Local mailbox x@example.ru is unavailable: user not found\n",
+			"generic", Hard, "", "x@example.ru"},
+		{"daemon returning the message in words not known here",
+			daemon + "Subject: =?utf-8?b?6YKu5Lu2?=\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n" +
+				"sina.com.\n\n<x@sina.com>:\n\n--b\nContent-Type: message/rfc822\n\nSubject: [kita] Elternabend\n\nHallo\n--b--\n",
+			"generic", Soft, "", "x@sina.com"},
+		{"vacation from a person with the message attached",
+			"From: Anna <anna@example.com>\nSubject: Abwesenheit\nAuto-Submitted: auto-replied\nContent-Type: multipart/mixed; boundary=b\n\n" +
+				"--b\nContent-Type: text/plain\n\nIch bin bis Montag nicht da.\n--b\nContent-Type: message/rfc822\n\nSubject: x\n\ny\n--b--\n",
+			"", NotABounce, "", ""},
 		{"daemon mail without a failure",
 			"From: postmaster@example.com\nSubject: Your mailbox\n\nPlease read our new policy.\n",
 			"", NotABounce, "", ""},

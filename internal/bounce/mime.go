@@ -42,13 +42,14 @@ type textPart struct {
 
 // message is the part of a mail that the classifier looks at.
 type message struct {
-	header  textproto.Header
-	subject string // decoded
-	from    string // decoded, lower case
-	dsn     []string
-	texts   []textPart
-	mdn     bool // has a message disposition notification (read receipt)
-	refused []string
+	header   textproto.Header
+	subject  string // decoded
+	from     string // decoded, lower case
+	dsn      []string
+	texts    []textPart
+	mdn      bool // has a message disposition notification (read receipt)
+	refused  []string
+	returned bool // carries a returned message or its header
 }
 
 func readMessage(raw []byte) (*message, error) {
@@ -74,7 +75,7 @@ func readMessage(raw []byte) (*message, error) {
 	}
 	w := walker{budget: maxText}
 	w.walk(h, body, 0)
-	m.dsn, m.texts, m.mdn, m.refused = w.dsn, w.texts, w.mdn, w.refused
+	m.dsn, m.texts, m.mdn, m.refused, m.returned = w.dsn, w.texts, w.mdn, w.refused, w.returned
 	return m, nil
 }
 
@@ -136,6 +137,9 @@ type walker struct {
 	// refused are the recipients of disposition notifications that say
 	// the message was deleted unread.
 	refused []string
+	// returned is set when the message carries a message or its header
+	// as a part: what a report sends back.
+	returned bool
 }
 
 func (w *walker) walk(h textproto.Header, body []byte, depth int) {
@@ -182,9 +186,12 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int) {
 		ih, ib := splitHeader(body)
 		if imt, ip := contentType(ih); imt == "multipart/report" && isDeliveryReport(ip["report-type"]) {
 			w.walk(ih, ib, depth+1)
+		} else {
+			w.returned = true
 		}
 	case strings.HasPrefix(mt, "message/") || mt == "text/rfc822-headers":
 		// The returned original: what it says is not about the failure.
+		w.returned = true
 	case strings.HasPrefix(mt, "text/"):
 		disp := strings.ToLower(strings.TrimSpace(h.Get("Content-Disposition")))
 		w.addText(textPart{
