@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
@@ -64,11 +65,15 @@ func Parse(raw []byte) (*Parsed, error) {
 	}
 	p := &Parsed{
 		Subject:       strings.TrimSpace(env.GetHeader("Subject")),
-		Text:          mailtext.UTF8OrWindows1252([]byte(env.Text)),
+		Text:          env.Text,
 		ListID:        strings.TrimSpace(env.GetHeader("List-Id")),
 		XLoop:         env.GetHeaderValues("X-Loop"),
 		AutoSubmitted: strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))),
 		Precedence:    strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence"))),
+	}
+	if !utf8.ValidString(p.Text) {
+		// Undeclared 8-bit text that enmime passed through (undeclaredAsUTF8).
+		p.Text = mailtext.UTF8OrWindows1252([]byte(p.Text))
 	}
 	for _, h := range autoReplyHeaders {
 		if env.GetHeader(h) != "" {
