@@ -131,7 +131,9 @@ func cmdServe(e *env) error {
 			tc = inboundTLS
 		}
 		srv := smtp.New(rcv, smtp.Config{Domain: cfg.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageSize,
-			MaxRecipients: cfg.SMTP.MaxRecipients, LMTP: m.lmtp, Logger: logger, TLSConfig: tc})
+			MaxRecipients: cfg.SMTP.MaxRecipients, MaxHeaderBytes: cfg.SMTP.MaxHeaderSize, MaxHeaderFields: cfg.SMTP.MaxHeaderFields,
+			MaxSessions: cfg.SMTP.MaxSessions, MaxSessionsPerNetwork: cfg.SMTP.MaxSessionsPerNetwork, LMTP: m.lmtp, Logger: logger,
+			TLSConfig: tc})
 		mailServers = append(mailServers, mailServer{srv, l})
 		logger.Info("listening", "proto", m.name, "addr", l.Addr().String(), "starttls", tc != nil)
 	}

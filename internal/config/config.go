@@ -124,6 +124,13 @@ type SMTP struct {
 	// TLSCert and TLSKey are PEM files; with them the server offers STARTTLS.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
+	// MaxHeaderSize and MaxHeaderFields bound a message's header section (bytes, fields).
+	MaxHeaderSize   int `toml:"max_header_size"`
+	MaxHeaderFields int `toml:"max_header_fields"`
+	// MaxSessions bounds the SMTP and LMTP sessions open at once, MaxSessionsPerNetwork
+	// those from one IPv4 /24 or IPv6 /64; loopback counts only towards MaxSessions.
+	MaxSessions           int `toml:"max_sessions"`
+	MaxSessionsPerNetwork int `toml:"max_sessions_per_network"`
 }
 
 // Relay is the outbound smarthost.
@@ -216,7 +223,8 @@ func Default() Config {
 		DataDir:  "./data",
 		BaseURL:  "http://127.0.0.1:8080",
 		Language: "de",
-		SMTP:     SMTP{Listen: "127.0.0.1:2525", MaxMessageSize: 10 << 20, MaxRecipients: 50},
+		SMTP: SMTP{Listen: "127.0.0.1:2525", MaxMessageSize: 10 << 20, MaxRecipients: 50,
+			MaxHeaderSize: 256 << 10, MaxHeaderFields: 1000, MaxSessions: 100, MaxSessionsPerNetwork: 10},
 		LMTP:     Listener{Listen: ""},
 		IMAP:     IMAP{Listen: "127.0.0.1:1143"},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
@@ -344,6 +352,15 @@ func (c *Config) Validate() error {
 	c.SMTP.TrustedAuthServID = strings.TrimSpace(c.SMTP.TrustedAuthServID)
 	if id := c.SMTP.TrustedAuthServID; id != "" && (len(id) > 255 || strings.ContainsAny(id, " \t\r\n;()\"\\")) {
 		return fmt.Errorf("smtp.trusted_authserv_id %q must be one name, like the mail server's host name", id)
+	}
+	if c.SMTP.MaxHeaderSize < 1<<10 || int64(c.SMTP.MaxHeaderSize) > c.SMTP.MaxMessageSize {
+		return errors.New("smtp.max_header_size must be at least 1024 and at most smtp.max_message_size")
+	}
+	if c.SMTP.MaxHeaderFields < 50 {
+		return errors.New("smtp.max_header_fields must be at least 50")
+	}
+	if c.SMTP.MaxSessions <= 0 || c.SMTP.MaxSessionsPerNetwork <= 0 {
+		return errors.New("smtp.max_sessions and smtp.max_sessions_per_network must be positive")
 	}
 	if c.Delivery.Connections <= 0 || c.Delivery.Connections > 100 {
 		return errors.New("delivery.connections must be between 1 and 100")

@@ -51,6 +51,13 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{name: "bad authserv-id", file: "[smtp]\ntrusted_authserv_id = \"mx.example.org; dkim=pass\"\n", wantErr: "smtp.trusted_authserv_id"},
+		{name: "smtp limits", file: "[smtp]\nmax_header_size = 65536\nmax_header_fields = 500\nmax_sessions = 20\nmax_sessions_per_network = 4\n", check: func(t *testing.T, c Config) {
+			if c.SMTP.MaxHeaderSize != 65536 || c.SMTP.MaxHeaderFields != 500 || c.SMTP.MaxSessions != 20 || c.SMTP.MaxSessionsPerNetwork != 4 {
+				t.Errorf("got %+v", c.SMTP)
+			}
+		}},
+		{name: "header limit over message limit", file: "[smtp]\nmax_message_size = 100000\nmax_header_size = 200000\n", wantErr: "smtp.max_header_size"},
+		{name: "no sessions", file: "[smtp]\nmax_sessions = 0\n", wantErr: "smtp.max_sessions"},
 		{name: "imap tls", file: "[imap]\nlisten = \"\"\ntls_listen = \"127.0.0.1:993\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n", check: func(t *testing.T, c Config) {
 			if c.IMAP.Listen != "" || c.IMAP.TLSListen != "127.0.0.1:993" || c.IMAP.TLSCert != "c.pem" || c.IMAP.TLSKey != "k.pem" {
 				t.Errorf("got %+v", c.IMAP)
