@@ -310,13 +310,6 @@ func (s *Service) storePost(l *store.List, p *archive.Parsed, raw []byte, m *sto
 
 func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte, auth *authorship) error {
 	log := s.log.With("list", l.Name, "message_id", p.MessageID)
-	// A post that cannot be turned into members' copies is refused now, while the
-	// sender still hears about it, rather than failing for every member later.
-	if _, err := compose.Prepare(raw, s.composeList(l, ""), 0); err != nil {
-		s.posts.WithLabelValues("unreadable").Inc()
-		log.Info("post refused", "reason", "cannot be composed", "err", err)
-		return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
-	}
 	d, err := s.decide(ctx, l, envFrom, p, len(raw), auth)
 	if err != nil {
 		return fmt.Errorf("decide on post to %s: %w", l.Name, err)
@@ -330,7 +323,19 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		s.posts.WithLabelValues(or(d.Result, "dropped")).Inc()
 		log.Warn("post dropped", "reason", d.Reason)
 		return nil
-	case Hold:
+	}
+	// A post that will reach the members, now or once a moderator approves it, and
+	// cannot be turned into their copies is refused now, while the sender still hears
+	// about it. A stranger's post is decided on first and composed only when approved:
+	// composing costs a few times the message's size.
+	if d.Action == Accept || d.Member != nil {
+		if _, err := compose.Prepare(raw, s.composeList(l, ""), 0); err != nil {
+			s.posts.WithLabelValues("unreadable").Inc()
+			log.Info("post refused", "reason", "cannot be composed", "err", err)
+			return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
+		}
+	}
+	if d.Action == Hold {
 		return s.hold(ctx, l, envFrom, p, raw, d.Reason)
 	}
 	var a *store.Accepted
