@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 
 	"listd/internal/store"
 	"listd/internal/token"
@@ -86,6 +87,10 @@ type Service struct {
 	senderAuth *prometheus.CounterVec
 	mails      mailTemplates
 
+	// receiving bounds the bytes of messages being parsed, composed and stored at
+	// once (see Txn.Deliver).
+	receiving *semaphore.Weighted
+
 	mu       sync.Mutex
 	prepared map[int64]*preparedEntry // rendering cache, see render.go
 	digests  digestCache
@@ -111,7 +116,8 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}, mails: mails}
+	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}, mails: mails,
+		receiving: semaphore.NewWeighted(receiveBudget)}
 	s.posts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "listd_posts_total",
 		Help: "Posts received, by what was decided.",

@@ -120,6 +120,10 @@ type Client struct {
 // about who wrote a message.
 func (c Client) Local() bool { return !c.IP.IsValid() || c.IP.Unmap().IsLoopback() }
 
+// receiveBudget is how many bytes of received messages are handled at once: three
+// of the largest by default, any number of ordinary posts.
+const receiveBudget = 32 << 20
+
 // Txn is one mail transaction: a client, an envelope sender, its recipients, the message.
 type Txn struct {
 	s      *Service
@@ -159,6 +163,17 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 		}
 		return results
 	}
+	// Parsing, cleaning images, composing and storing cost a few times a message's
+	// size: messages take turns by size, so that many large ones at once cannot
+	// exhaust memory (a small post hardly waits).
+	weight := min(int64(len(raw)), receiveBudget)
+	if err := t.s.receiving.Acquire(ctx, weight); err != nil {
+		for i := range results {
+			results[i] = fmt.Errorf("wait to handle a message of %d bytes: %w", len(raw), err)
+		}
+		return results
+	}
+	defer t.s.receiving.Release(weight)
 	auth := t.authorship(raw)
 	p, err := archive.Parse(raw)
 	if err != nil {

@@ -19,9 +19,13 @@ var ErrGone = errors.New("post no longer archived")
 // UnsubscribeTTL is how long the one-click link in a list mail works.
 const UnsubscribeTTL = 60 * 24 * time.Hour
 
-// cacheSize bounds the prepared posts kept for rendering; a fan-out touches one post
-// at a time, so a few suffice.
-const cacheSize = 16
+// cacheSize and cacheBytes bound the prepared posts kept for rendering; a fan-out
+// touches one post at a time, so a few suffice. The bytes bound keeps a burst of
+// large posts from staying in memory after their copies have gone.
+const (
+	cacheSize  = 16
+	cacheBytes = 32 << 20
+)
 
 type preparedEntry struct {
 	p      *compose.Prepared
@@ -106,7 +110,15 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	defer s.mu.Unlock()
 	s.clock++
 	e.used = s.clock
-	if len(s.prepared) >= cacheSize {
+	size := p.Size()
+	for id, x := range s.prepared {
+		size += x.p.Size()
+		if id == d.MessageID { // prepared twice at once: the older one goes
+			size -= x.p.Size()
+			delete(s.prepared, id)
+		}
+	}
+	for len(s.prepared) > 0 && (len(s.prepared) >= cacheSize || size > cacheBytes) {
 		var oldest int64
 		var min uint64 = ^uint64(0)
 		for id, x := range s.prepared {
@@ -114,6 +126,7 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 				oldest, min = id, x.used
 			}
 		}
+		size -= s.prepared[oldest].p.Size()
 		delete(s.prepared, oldest)
 	}
 	s.prepared[d.MessageID] = e
