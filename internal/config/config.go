@@ -353,8 +353,8 @@ func (c *Config) Validate() error {
 	if id := c.SMTP.TrustedAuthServID; id != "" && (len(id) > 255 || strings.ContainsAny(id, " \t\r\n;()\"\\")) {
 		return fmt.Errorf("smtp.trusted_authserv_id %q must be one name, like the mail server's host name", id)
 	}
-	if c.SMTP.MaxHeaderSize < 1<<10 || int64(c.SMTP.MaxHeaderSize) > c.SMTP.MaxMessageSize {
-		return errors.New("smtp.max_header_size must be at least 1024 and at most smtp.max_message_size")
+	if c.SMTP.MaxHeaderSize < 1<<10 {
+		return errors.New("smtp.max_header_size must be at least 1024")
 	}
 	if c.SMTP.MaxHeaderFields < 50 {
 		return errors.New("smtp.max_header_fields must be at least 50")

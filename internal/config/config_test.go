@@ -56,7 +56,7 @@ func TestLoad(t *testing.T) {
 				t.Errorf("got %+v", c.SMTP)
 			}
 		}},
-		{name: "header limit over message limit", file: "[smtp]\nmax_message_size = 100000\nmax_header_size = 200000\n", wantErr: "smtp.max_header_size"},
+		{name: "header limit too small", file: "[smtp]\nmax_header_size = 100\n", wantErr: "smtp.max_header_size"},
 		{name: "no sessions", file: "[smtp]\nmax_sessions = 0\n", wantErr: "smtp.max_sessions"},
 		{name: "imap tls", file: "[imap]\nlisten = \"\"\ntls_listen = \"127.0.0.1:993\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n", check: func(t *testing.T, c Config) {
 			if c.IMAP.Listen != "" || c.IMAP.TLSListen != "127.0.0.1:993" || c.IMAP.TLSCert != "c.pem" || c.IMAP.TLSKey != "k.pem" {
