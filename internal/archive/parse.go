@@ -51,8 +51,12 @@ var autoReplyHeaders = []string{"X-Autoreply", "X-Autorespond", "X-Autoresponder
 	"X-Vacation", "X-MS-Exchange-Inbox-Rules-Loop"}
 
 // Parse reads a message as received. It fails only when the message has no readable
-// header; problems inside the body are recorded in Errors.
+// header, or more than MaxHeaderFields header fields in all its parts together;
+// problems inside the body are recorded in Errors.
 func Parse(raw []byte) (*Parsed, error) {
+	if err := countHeaderFields(raw, MaxHeaderFields); err != nil {
+		return nil, fmt.Errorf("parse message: %w", err)
+	}
 	// The declared charset is trusted, except the labels that 8-bit mail without a
 	// declaration comes with (none, US-ASCII, Latin-1, Windows-1252): those are read
 	// as UTF-8 when valid, else Windows-1252, as the web page reads them. enmime's

@@ -72,6 +72,8 @@ func TestHeaderLimits(t *testing.T) {
 		{"too many fields", headerBomb(1200), "552 5.3.4 the header of the message has more than 1000 fields"},
 		{"too large a header section", []byte("From: eve@example.com\r\n" + longField + "\r\nbody\r\n"), "552 5.3.4 the header of the message is larger than 256 KiB"},
 		{"header without end", []byte("From: eve@example.com\r\n" + longField), "552 5.3.4 the header of the message is larger than 256 KiB"},
+		{"too many fields in a part", []byte("From: eve@example.com\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n" +
+			strings.Repeat("X-A: b\r\n", 12000) + "\r\nx\r\n--b1--\r\n"), "554 5.6.0 the message could not be read as mail (parse message: more than 10000 header fields"},
 		{"a large body is not a header", []byte("From: anna@example.net\r\nSubject: gross\r\n\r\n" + strings.Repeat(strings.Repeat("z", 70)+"\r\n", 8000)), ""},
 	}
 	for _, tt := range tests {
