@@ -29,6 +29,12 @@ const (
 	DefaultMaxSessionsPerNetwork = 10
 )
 
+var (
+	_ io.Reader    = (*headerLimit)(nil)
+	_ net.Listener = (*sessionLimit)(nil)
+	_ net.Conn     = (*limitedConn)(nil)
+)
+
 // headerLimit passes a message through while counting its header section, and fails
 // with a 552 as soon as the header grows beyond maxBytes or maxFields, so that an
 // oversized header is never read into memory whole. The body passes unexamined.
