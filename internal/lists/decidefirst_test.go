@@ -31,7 +31,6 @@ func TestDecidedBeforeComposed(t *testing.T) {
 	// With a base URL compose refuses, no post to any list can be composed: the
 	// stand-in for a message compose cannot handle.
 	s.cfg.BaseURL = "https://lists.example.org/<kaputt>"
-	const post = "From: eve@example.com\r\nSubject: Frage\r\n\r\nHallo\r\n"
 	tests := []struct {
 		name, from, rcpt string
 		wantCode         int // 0: accepted (dropped or held)
@@ -43,6 +42,7 @@ func TestDecidedBeforeComposed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			post := "From: " + tt.from + "\r\nSubject: Frage\r\n\r\nHallo\r\n"
 			err := deliver(t, s, tt.from, tt.rcpt, post)
 			var rej *Rejection
 			switch {
