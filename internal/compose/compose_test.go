@@ -800,7 +800,7 @@ func TestAnonymousHeader(t *testing.T) {
 				t.Errorf("anonymous copy keeps %q:\n%s", s, out)
 			}
 		}
-		if !strings.Contains(out, "Message-ID: <a@b>") || !strings.Contains(out, "To: umgang@lists.example.org") {
+		if !strings.Contains(out, "Message-ID: <a@b>") || !strings.Contains(out, "To: <umgang@lists.example.org>") {
 			t.Errorf("kept fields missing:\n%s", out)
 		}
 	}
