@@ -142,6 +142,11 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 		}
 		target = m.FromAddr
 	}
+	// In-Reply-To and References keep the list's posts only, as the recipient knows them.
+	refs, err := s.shownRefs(ctx, l, raw)
+	if err != nil {
+		return fmt.Errorf("private reply on %s: %w", l.Name, err)
+	}
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		if tok.kind == replyRelay {
 			r, err := tx.RelayByID(tok.relayID)
@@ -179,7 +184,7 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 		} else if !ok {
 			return reject(450, [3]int{4, 7, 1}, "you have sent %d private messages today, as many as a day allows; please try again tomorrow", privateReplyLimit)
 		}
-		msg, err := s.relayMessage(l, sender, to, from, []string{p.FromAddr, envFrom}, raw)
+		msg, err := s.relayMessage(l, sender, to, from, []string{p.FromAddr, envFrom}, refs, raw)
 		if errors.Is(err, compose.ErrNotRelayable) {
 			return reject(554, [3]int{5, 6, 0}, "signed (S/MIME) or encrypted mail would show who you are; please send your private message without signature or encryption")
 		}
@@ -238,7 +243,7 @@ func (s *Service) relaySender(l *store.List, m *store.Member, lang string) strin
 }
 
 // relayMessage builds the mail that passes raw on from sender to to.
-func (s *Service) relayMessage(l *store.List, sender, to *store.Member, from *store.Relay, hide []string, raw []byte) ([]byte, error) {
+func (s *Service) relayMessage(l *store.List, sender, to *store.Member, from *store.Relay, hide []string, refs map[string]string, raw []byte) ([]byte, error) {
 	lang := s.lang(to.Language)
 	d := relayData{ListAddr: l.Name + "@" + s.cfg.Domain, BlockAddr: s.blockAddress(l, from.ID, to.Address)}
 	var note bytes.Buffer
@@ -247,7 +252,7 @@ func (s *Service) relayMessage(l *store.List, sender, to *store.Member, from *st
 	}
 	msg, err := compose.PrepareRelay(raw, compose.Relay{Name: l.Name, Domain: s.cfg.Domain, Sender: s.relaySender(l, sender, lang),
 		From: s.relayAddress(l, from.ID), To: to.Address, MessageID: newMessageID(s.cfg.Domain), Note: note.String(),
-		Hide: append(hide, sender.Address)})
+		Hide: append(hide, sender.Address), Refs: refs})
 	if err != nil {
 		return nil, fmt.Errorf("private reply: %w", err)
 	}
