@@ -24,6 +24,12 @@ type span struct{ start, end int }
 // body is left alone. Delimiter lines are recognised as
 // mime/multipart does: "--" boundary ["--"] [blanks] CRLF.
 func splitMultipart(body []byte, boundary string) (*multipart, bool) {
+	return splitParts(body, boundary, false)
+}
+
+// splitParts is splitMultipart; when lenient, a missing close delimiter ends the last
+// part at the end of the body, as mail readers read it.
+func splitParts(body []byte, boundary string, lenient bool) (*multipart, bool) {
 	if !validBoundary(boundary) {
 		return nil, false
 	}
@@ -62,6 +68,10 @@ func splitMultipart(body []byte, boundary string) (*multipart, bool) {
 		}
 		start = next
 		pos = next
+	}
+	if lenient && start >= 0 {
+		m.parts = append(m.parts, span{start, len(body)})
+		return m, true
 	}
 	return nil, false
 }

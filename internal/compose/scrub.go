@@ -86,26 +86,17 @@ func (s *scrubber) split(h *textproto.Header, body []byte, depth int) *multipart
 	if err != nil || !strings.HasPrefix(strings.ToLower(mt), "multipart/") {
 		return nil
 	}
-	b := params["boundary"]
-	if m, ok := splitMultipart(body, b); ok {
-		return m
-	}
-	if !validBoundary(b) {
-		return nil
-	}
-	fixed := append(append([]byte{}, body...), "\r\n--"+b+"--\r\n"...)
-	if !bytes.HasSuffix(body, []byte("\r\n")) && len(body) > 0 {
-		fixed = append(append([]byte{}, body...), "\r\n\r\n--"+b+"--\r\n"...)
-	}
-	m, _ := splitMultipart(fixed, b)
+	m, _ := splitParts(body, params["boundary"], true)
 	return m
 }
 
 // entity scrubs the header h of an entity in place and returns its new body, and
 // whether anything changed.
 func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool) ([]byte, bool) {
+	// The kept fields are copied into a new header: deleting one name after another
+	// would cost a pass over the header for each.
 	changed := false
-	var drop []string
+	var kept []byte
 	fields := h.Fields()
 	for fields.Next() {
 		k := fields.Key()
@@ -118,13 +109,19 @@ func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool)
 			// of the message itself names nothing in it.
 			keep = (keep || !hasPrefixFold(k, "Content-")) && !strings.EqualFold(k, "Content-Id")
 		}
-		if !keep {
-			drop = append(drop, k)
+		raw, err := fields.Raw()
+		if !keep || err != nil {
+			changed = true
+			continue
 		}
+		kept = append(kept, raw...)
 	}
-	for _, k := range drop {
-		h.Del(k)
-		changed = true
+	if changed {
+		nh, err := parseHeader(append(kept, "\r\n"...))
+		if err != nil {
+			nh = textproto.Header{}
+		}
+		*h = nh
 	}
 	if h.Has("Content-Id") {
 		if nw, ok := s.cids[strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>")]; ok {
@@ -161,7 +158,7 @@ func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool)
 			out = append(out, "\r\n"...)
 			repl[i] = append(out, nb...)
 		}
-		if len(repl) == 0 && len(m.body) == len(body) {
+		if len(repl) == 0 {
 			return body, changed
 		}
 		if nb, ok := m.rebuild(repl, nil); ok {
@@ -193,13 +190,8 @@ func (s *scrubber) links(h *textproto.Header, body []byte) ([]byte, string, bool
 	if !ok {
 		return nil, "", false
 	}
-	out := content
-	for old, nw := range s.cids {
-		for _, scheme := range []string{"cid:", "CID:", "Cid:"} {
-			out = bytes.ReplaceAll(out, []byte(scheme+old), []byte("cid:"+nw))
-		}
-	}
-	if bytes.Equal(out, content) {
+	out, changed := s.replaceLinks(content)
+	if !changed {
 		return nil, "", false
 	}
 	if isIdentityCTE(cte) {
@@ -207,6 +199,46 @@ func (s *scrubber) links(h *textproto.Header, body []byte) ([]byte, string, bool
 	}
 	newCTE, nb := encodeText(out, cte, isIdentityCTE(cte))
 	return nb, newCTE, true
+}
+
+// replaceLinks replaces each "cid:ID" (any case) whose ID is one of the message's
+// Content-IDs by the new id, in one pass over content.
+func (s *scrubber) replaceLinks(content []byte) ([]byte, bool) {
+	var out []byte
+	last, changed := 0, false
+	for i := 0; i+4 <= len(content); {
+		j := bytes.IndexByte(content[i:], ':')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i < 3 || !bytes.EqualFold(content[i-3:i], []byte("cid")) {
+			i++
+			continue
+		}
+		start := i + 1
+		end := start
+		for end < len(content) && !isLinkEnd(content[end]) {
+			end++
+		}
+		nw, ok := s.cids[string(content[start:end])]
+		if !ok {
+			i = end
+			continue
+		}
+		out = append(out, content[last:i-3]...)
+		out = append(out, "cid:"+nw...)
+		last, i, changed = end, end, true
+	}
+	if !changed {
+		return content, false
+	}
+	return append(out, content[last:]...), true
+}
+
+// isLinkEnd reports whether c ends the id of a cid: link in HTML.
+func isLinkEnd(c byte) bool {
+	return c <= ' ' || c == '"' || c == '\'' || c == '>' || c == '<' || c == ')' || c == 0x7f
 }
 
 // params returns the value of Content-Type or Content-Disposition without the
