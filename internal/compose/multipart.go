@@ -95,15 +95,23 @@ func validBoundary(b string) bool {
 // delimiter. It fails if new content contains a line that a parser could
 // take for one of this multipart's delimiters.
 func (m *multipart) rebuild(repl map[int][]byte, extra []byte) ([]byte, bool) {
-	size := len(m.body) + len(extra) + len(m.boundary) + 8
 	for _, r := range repl {
 		if hasDelimiter(r, m.boundary) {
 			return nil, false
 		}
-		size += len(r)
 	}
 	if hasDelimiter(extra, m.boundary) {
 		return nil, false
+	}
+	return m.replace(repl, extra), true
+}
+
+// replace is rebuild without the check for delimiters: for parts whose new content
+// holds no line that was not a line of the part before.
+func (m *multipart) replace(repl map[int][]byte, extra []byte) []byte {
+	size := len(m.body) + len(extra) + len(m.boundary) + 8
+	for _, r := range repl {
+		size += len(r)
 	}
 	out := make([]byte, 0, size)
 	prev := 0
@@ -125,7 +133,7 @@ func (m *multipart) rebuild(repl map[int][]byte, extra []byte) ([]byte, bool) {
 		out = append(out, extra...)
 		prev = last
 	}
-	return append(out, m.body[prev:]...), true
+	return append(out, m.body[prev:]...)
 }
 
 // hasDelimiter reports whether a line of b starts with "--" boundary.

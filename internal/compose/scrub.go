@@ -3,6 +3,7 @@ package compose
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"mime"
 	"strconv"
@@ -21,8 +22,9 @@ import (
 // (mailview.PublicFileName, so the page, the download and the copies agree);
 // Content-Description goes; a Content-ID (Thunderbird writes the sender's domain
 // into it) becomes an id of the list's, and the cid: links of HTML parts follow.
-// An attached message (message/rfc822) is content the sender chose to attach and is
-// left as it is.
+// A PGP/MIME or S/MIME signature (multipart/signed) is taken off, as it names the
+// signer's key. An attached message (message/rfc822) is content the sender chose to
+// attach and is left as it is.
 
 // partFields are the fields a body part keeps.
 var partFields = []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-Language", "Content-ID"}
@@ -53,6 +55,12 @@ func scrubMIME(h textproto.Header, body []byte, domain, seed string) (textproto.
 	sum := sha256.Sum256([]byte(seed))
 	s := &scrubber{domain: domain, tag: hex.EncodeToString(sum[:6]), cids: map[string]string{}}
 	h = h.Copy()
+	if top := newEntity(h, body); top.mediaType == "multipart/signed" {
+		// A PGP/MIME or S/MIME signature names the signer's key, and so the signer.
+		if e, err := unsign(top); err == nil {
+			h, body = e.h, e.body
+		}
+	}
 	s.collect(&h, body, 0)
 	nb, _ := s.entity(&h, body, 0, true)
 	return h, nb
@@ -161,10 +169,10 @@ func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool)
 		if len(repl) == 0 {
 			return body, changed
 		}
-		if nb, ok := m.rebuild(repl, nil); ok {
-			return nb, true
-		}
-		return body, changed
+		// A part's new header holds only content fields (no line of it can start
+		// with "--"), and its body lines were its lines before: no delimiter is
+		// added where a reader did not see one.
+		return m.replace(repl, nil), true
 	}
 	if len(s.cids) > 0 {
 		if mt, _, _, err := mediatype.Parse(h.Get("Content-Type")); err == nil && strings.EqualFold(mt, "text/html") {
@@ -197,8 +205,26 @@ func (s *scrubber) links(h *textproto.Header, body []byte) ([]byte, string, bool
 	if isIdentityCTE(cte) {
 		out = ToCRLF(out)
 	}
+	if bytes.HasPrefix(out, []byte("--")) || bytes.Contains(out, []byte("\n--")) {
+		// Written out as text, a line of it could read as a delimiter of a
+		// multipart around it; base64 has no such line.
+		return encodeBase64(out), "base64", true
+	}
 	newCTE, nb := encodeText(out, cte, isIdentityCTE(cte))
 	return nb, newCTE, true
+}
+
+// encodeBase64 encodes b in lines of 76 characters (RFC 2045), each ending in CRLF.
+func encodeBase64(b []byte) []byte {
+	enc := base64.StdEncoding.EncodeToString(b)
+	out := make([]byte, 0, len(enc)+len(enc)/76*2+2)
+	for len(enc) > 76 {
+		out = append(out, enc[:76]...)
+		out = append(out, "\r\n"...)
+		enc = enc[76:]
+	}
+	out = append(out, enc...)
+	return append(out, "\r\n"...)
 }
 
 // replaceLinks replaces each "cid:ID" (any case) whose ID is one of the message's

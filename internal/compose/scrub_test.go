@@ -6,8 +6,12 @@ import (
 	"mime"
 	mpart "mime/multipart"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"listd/internal/mailview"
 )
 
 // leakyPost carries the identifying fields mail programs, providers and news
@@ -234,4 +238,58 @@ func TestScrubKeepsCleanParts(t *testing.T) {
 	if !bytes.Equal(got, body) {
 		t.Errorf("clean body changed:\n%s", got)
 	}
+}
+
+// TestAnonymousUnsigned: a PGP/MIME signature, which names the signer's key, is
+// taken off an anonymous post, in the members' copies as in the archive copy.
+func TestAnonymousUnsigned(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "signed-pgp.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prepare(raw, anonList, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var member bytes.Buffer
+	p.WriteTo(&member, testUnsub)
+	archived, err := ArchiveCopy(anonList, 3, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, out := range map[string][]byte{"member copy": member.Bytes(), "archive copy": archived} {
+		if bytes.Contains(bytes.ToLower(out), []byte("pgp-signature")) || bytes.Contains(out, []byte("BEGIN PGP SIGNATURE")) {
+			t.Errorf("%s keeps the signature:\n%s", what, out)
+		}
+	}
+}
+
+// FuzzScrubMIME: scrubbing never panics, keeps a readable message readable, and
+// leaves no file name that is not public.
+func FuzzScrubMIME(f *testing.F) {
+	addSampleMails(f)
+	f.Add([]byte(leakyPost))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		msg, h, body, err := readMessage(raw)
+		if err != nil {
+			return
+		}
+		nh, nb := scrubMIME(h, body, "lists.example.org", "seed")
+		out, err := appendFields(nil, &nh, nil, nil)
+		if err != nil {
+			return
+		}
+		out = append(append(out, "\r\n"...), nb...)
+		if _, errIn := walk(msg); errIn == nil {
+			parts, err := walk(out)
+			if err != nil {
+				t.Fatalf("input is readable, output is not: %v\ninput  %q\noutput %q", err, msg, out)
+			}
+			for _, p := range parts {
+				if p.filename != "" && mailview.PublicFileName(p.filename) != p.filename {
+					t.Fatalf("file name %q left in\n%q", p.filename, out)
+				}
+			}
+		}
+	})
 }
