@@ -55,13 +55,16 @@ func scrubMIME(h textproto.Header, body []byte, domain, seed string) (textproto.
 	sum := sha256.Sum256([]byte(seed))
 	s := &scrubber{domain: domain, tag: hex.EncodeToString(sum[:6]), cids: map[string]string{}}
 	h = h.Copy()
-	if top := newEntity(h, body); top.mediaType == "multipart/signed" {
-		// A PGP/MIME or S/MIME signature names the signer's key, and so the signer.
-		if e, err := unsign(top); err == nil {
-			h, body = e.h, e.body
+	// Most posts are one text part: no signature, no parts, no Content-IDs to look for.
+	if hasMultipart(h.Get("Content-Type")) {
+		if top := newEntity(h, body); top.mediaType == "multipart/signed" {
+			// A PGP/MIME or S/MIME signature names the signer's key, and so the signer.
+			if e, err := unsign(top); err == nil {
+				h, body = e.h, e.body
+			}
 		}
+		s.collect(&h, body, 0)
 	}
-	s.collect(&h, body, 0)
 	nb, _ := s.entity(&h, body, 0, true)
 	return h, nb
 }
@@ -87,7 +90,7 @@ func (s *scrubber) collect(h *textproto.Header, body []byte, depth int) {
 // split returns the parts of a multipart entity, or nil. A multipart that lacks its
 // close delimiter is read as a mail reader reads it, to the end of the body.
 func (s *scrubber) split(h *textproto.Header, body []byte, depth int) *multipart {
-	if depth >= maxScrubDepth {
+	if depth >= maxScrubDepth || !hasMultipart(h.Get("Content-Type")) {
 		return nil
 	}
 	mt, params, _, err := mediatype.Parse(h.Get("Content-Type"))
@@ -96,6 +99,16 @@ func (s *scrubber) split(h *textproto.Header, body []byte, depth int) *multipart
 	}
 	m, _ := splitParts(body, params["boundary"], true)
 	return m
+}
+
+// hasMultipart reports whether a Content-Type value may name a multipart type.
+func hasMultipart(v string) bool {
+	for i := 0; i+len("multipart") <= len(v); i++ {
+		if strings.EqualFold(v[i:i+len("multipart")], "multipart") {
+			return true
+		}
+	}
+	return false
 }
 
 // entity scrubs the header h of an entity in place and returns its new body, and
@@ -315,6 +328,10 @@ func (s *scrubber) params(key, v string) (string, bool) {
 	}
 	if !changed {
 		return "", false
+	}
+	if strings.HasPrefix(mt, "multipart/") && keep["boundary"] == "" {
+		// Nothing can read it as a multipart: it is one opaque part.
+		return "application/octet-stream", true
 	}
 	out := mime.FormatMediaType(mt, keep)
 	if out == "" {
