@@ -13,9 +13,10 @@ import (
 // The archive copy of a post is what readers of the archive get (over IMAP, in mbox
 // downloads): the header a member's copy has, without anything made for one member,
 // and the body as received. So on an anonymous list From is "Pseudonym via NAME"
-// <NAME@DOMAIN>, Reply-To the list and the identifying fields are gone, exactly as in
-// the members' copies; the subject carries the tag and the list fields are there. It
-// has no footer and no personal List-Unsubscribe link.
+// <NAME@DOMAIN>, Reply-To and To the list, the header holds only the fields of the
+// allow-list and the body parts are scrubbed, exactly as in the members' copies; the
+// subject carries the tag and the list fields are there. It has no footer and no
+// personal List-Unsubscribe link.
 
 // ArchiveCopy returns the archive copy of the post raw (RFC 5322 bytes as received,
 // CRLF or LF line endings) with the archive id archiveID. l.Author is the post's
