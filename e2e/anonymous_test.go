@@ -68,7 +68,7 @@ func leakyMail(rcpt, subject, refs string) string {
 		`Content-Type: multipart/related; boundary="rel"; start="<part1.zwiebelmeier@annahome.example>"` + "\r\n\r\n" +
 		"--rel\r\nContent-Type: text/html; charset=utf-8\r\nContent-ID: <part1.zwiebelmeier@annahome.example>\r\n" +
 		"Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
-		"<p>Wie regelt ihr den Umgang am Wochenende? <img src=3D\"cid:part2.zwiebelmeier@annahome.example\"></p>\r\n" +
+		"<p>Wie regelt ihr den Umgang am Wochenende? <img src=3D\"cid:part2.zwiebelmeier@annahome.example\"> <img src=3D\"cid:logo@annahome.example\"></p>\r\n" +
 		"--rel\r\nContent-Type: image/png; name=\"" + addr + ".png\"\r\n" +
 		"Content-ID: <part2.zwiebelmeier@annahome.example>\r\nContent-Description: Foto von Anna Zwiebelmeier\r\n" +
 		"Content-Disposition: inline; filename=\"" + addr + ".png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +

@@ -73,7 +73,7 @@ func scrubMIME(h textproto.Header, body []byte, domain, seed string) (textproto.
 func (s *scrubber) collect(h *textproto.Header, body []byte, depth int) {
 	if id := strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>"); id != "" && depth > 0 {
 		if _, ok := s.cids[id]; !ok {
-			s.cids[id] = "part" + strconv.Itoa(len(s.cids)+1) + "." + s.tag + "@" + s.domain
+			s.cids[id] = s.newID()
 		}
 	}
 	m := s.split(h, body, depth)
@@ -85,6 +85,15 @@ func (s *scrubber) collect(h *textproto.Header, body []byte, depth int) {
 			s.collect(&p.h, p.body, depth+1)
 		}
 	}
+}
+
+// newID returns a new Content-ID of the list's for the message.
+func (s *scrubber) newID() string {
+	return "part" + strconv.Itoa(len(s.cids)+1) + "." + s.tag + "@" + s.domain
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // split returns the parts of a multipart entity, or nil. A multipart that lacks its
@@ -187,14 +196,12 @@ func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool)
 		// added where a reader did not see one.
 		return m.replace(repl, nil), true
 	}
-	if len(s.cids) > 0 {
-		if mt, _, _, err := mediatype.Parse(h.Get("Content-Type")); err == nil && strings.EqualFold(mt, "text/html") {
-			if nb, cte, ok := s.links(h, body); ok {
-				if cte != "" {
-					h.Set("Content-Transfer-Encoding", cte)
-				}
-				return nb, true
+	if mt, _, _, err := mediatype.Parse(h.Get("Content-Type")); err == nil && strings.EqualFold(mt, "text/html") {
+		if nb, cte, ok := s.links(h, body); ok {
+			if cte != "" {
+				h.Set("Content-Transfer-Encoding", cte)
 			}
+			return nb, true
 		}
 	}
 	return body, changed
@@ -240,8 +247,8 @@ func encodeBase64(b []byte) []byte {
 	return append(out, "\r\n"...)
 }
 
-// replaceLinks replaces each "cid:ID" (any case) whose ID is one of the message's
-// Content-IDs by the new id, in one pass over content.
+// replaceLinks replaces each "cid:ID" (any case) by the new id of ID, in one pass
+// over content; an ID no part of the message has gets a new id too.
 func (s *scrubber) replaceLinks(content []byte) ([]byte, bool) {
 	var out []byte
 	last, changed := 0, false
@@ -251,7 +258,7 @@ func (s *scrubber) replaceLinks(content []byte) ([]byte, bool) {
 			break
 		}
 		i += j
-		if i < 3 || !bytes.EqualFold(content[i-3:i], []byte("cid")) {
+		if i < 3 || !bytes.EqualFold(content[i-3:i], []byte("cid")) || (i > 3 && isAlnum(content[i-4])) {
 			i++
 			continue
 		}
@@ -260,10 +267,16 @@ func (s *scrubber) replaceLinks(content []byte) ([]byte, bool) {
 		for end < len(content) && !isLinkEnd(content[end]) {
 			end++
 		}
-		nw, ok := s.cids[string(content[start:end])]
-		if !ok {
+		if end == start {
 			i = end
 			continue
+		}
+		id := string(content[start:end])
+		nw, ok := s.cids[id]
+		if !ok {
+			// A link to a part the message lacks still names the sender's domain.
+			nw = s.newID()
+			s.cids[id] = nw
 		}
 		out = append(out, content[last:i-3]...)
 		out = append(out, "cid:"+nw...)

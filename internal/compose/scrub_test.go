@@ -67,7 +67,7 @@ const leakyPost = "Return-Path: <anna.zwiebelmeier@annahome.example>\r\n" +
 	"Content-ID: <part1.anna@annahome.example>\r\n" +
 	"Content-Transfer-Encoding: quoted-printable\r\n" +
 	"\r\n" +
-	"<p>Hallo <img src=3D\"cid:part2.anna@annahome.example\"></p>\r\n" +
+	"<p>Hallo <img src=3D\"cid:part2.anna@annahome.example\"> <img src=3D'CID:logo@annahome.example'></p>\r\n" +
 	"--rel\r\n" +
 	"Content-Type: image/png; name=\"anna.zwiebelmeier@annahome.example.png\"; x-unix-mode=0644\r\n" +
 	"Content-ID: <part2.anna@annahome.example>\r\n" +
