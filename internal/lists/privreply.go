@@ -11,6 +11,7 @@ import (
 
 	"listd/internal/archive"
 	"listd/internal/compose"
+	"listd/internal/senderauth"
 	"listd/internal/store"
 )
 
@@ -103,7 +104,7 @@ func (s *Service) blockAddress(l *store.List, relayID, recipient string) string 
 }
 
 // privateReply handles mail to NAME-reply+TOKEN@.
-func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom string, p *archive.Parsed, raw []byte, unreadableImages []string) error {
+func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom string, p *archive.Parsed, raw []byte, unreadableImages []string, auth *authorship) error {
 	l := rc.List
 	log := s.log.With("list", l.Name, "message_id", p.MessageID)
 	tok, ok := parseReplyToken(rc.Token)
@@ -126,6 +127,18 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 		return reject(550, [3]int{5, 7, 1}, "only members of %s@%s can send private messages through its addresses; to join, write to %s-subscribe@%s",
 			l.Name, s.cfg.Domain, l.Name, s.cfg.Domain)
 	}
+	// A private message goes out under the sender's relay address, so it must be
+	// theirs as surely as a post: the same rule, but there is no moderator to hold it for.
+	ok, v := auth.proven(ctx, sender.Address, envFrom, p.FromAddr)
+	switch {
+	case !ok && v.Result == senderauth.TempError:
+		s.countAuth(l, p, v, "deferred")
+		return authDeferred()
+	case !ok:
+		s.countAuth(l, p, v, "refused")
+		return reject(550, [3]int{5, 7, 1}, "your message could not be confirmed as coming from your address (no aligned DKIM signature or SPF pass, and the envelope sender differs); it was not passed on")
+	}
+	s.countAuth(l, p, v, "accepted")
 	if len(unreadableImages) > 0 {
 		return unreadableImage()
 	}

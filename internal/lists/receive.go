@@ -201,7 +201,7 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 				results[i] = t.s.post(ctx, rc.List, t.from, p, raw, auth)
 			}
 		case KindReply:
-			results[i] = t.s.privateReply(ctx, rc, t.from, p, raw, unreadable)
+			results[i] = t.s.privateReply(ctx, rc, t.from, p, raw, unreadable, auth)
 		case KindBounce:
 			results[i] = t.s.bounce(ctx, rc, raw)
 		case KindModerate:
