@@ -45,6 +45,8 @@ var benchmarks = []benchmark{
 	{"proximity", "counselling centres near a postal code: queries per second, geo import", benchProximity},
 	{"archive", "archive import of 20,000 and 100,000 generated messages, database size, search, thread and message pages", runArchive},
 	{"imap", "IMAP on 20,000 archived messages: UID FETCH 1:* (ENVELOPE), FETCH 1:* (BODY.PEEK[HEADER]), full bodies, peak RSS", runIMAP},
+	{"hostile", "16 mails of 9 MB at once: header bombs (700,000 fields) from a stranger, then ordinary posts with attachments; peak RSS", runHostile},
+	{"load", "50 SMTP senders for 60 s to 5 lists of 1,000 members: errors, RSS over time, queue length, 250 to last copy p50/p99", runLoad},
 }
 
 // figure is one measured (or descriptive) value.
@@ -68,7 +70,11 @@ type env struct {
 	poll    time.Duration // /metrics poll interval
 	repeat  int           // runs of each benchmark; the median is reported
 	conns   int           // subscribe: concurrent SMTP connections
-	stderr  io.Writer
+	// load: senders, how long they send, and each one's pause between posts
+	loadSenders  int
+	duration     time.Duration
+	loadInterval time.Duration
+	stderr       io.Writer
 
 	archiveSizes []int // archive: corpus sizes, in messages
 }
@@ -94,6 +100,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 120*time.Second, "how long to wait for the last delivery (fanout: after the post was accepted; subscribe: after the last command was)")
 	poll := fs.Duration("poll", 100*time.Millisecond, "interval of polling listd's /metrics for completion (the clock is the sink's; faster polling costs listd CPU and RSS)")
 	repeat := fs.Int("repeat", 1, "run each benchmark this many times (fresh listd each time) and report the median run")
+	loadSenders := fs.Int("senders", 50, "load: concurrent SMTP senders")
+	duration := fs.Duration("duration", 60*time.Second, "load: how long the senders send")
+	loadInterval := fs.Duration("interval", 20*time.Second, "load: each sender posts once per interval")
 	archiveSizes := fs.String("archive-sizes", "20000,100000", "archive: corpus sizes in messages, comma-separated")
 	list := fs.Bool("list", false, "list the benchmarks and exit")
 	fs.Usage = func() {
@@ -122,6 +131,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *conns < 1 {
 		fmt.Fprintln(stderr, "bench: -connections must be at least 1")
+		return 2
+	}
+	if *loadSenders < 1 || *duration <= 0 || *loadInterval <= 0 {
+		fmt.Fprintln(stderr, "bench: -senders, -duration and -interval must be positive")
 		return 2
 	}
 	if *members < 1 {
@@ -154,6 +167,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	e := &env{keep: *keep, members: *members, sink: *sink, timeout: *timeout, poll: *poll, repeat: *repeat, conns: *conns, stderr: stderr}
 	e.archiveSizes = sizes
+	e.loadSenders, e.duration, e.loadInterval = *loadSenders, *duration, *loadInterval
 	e.modRoot, err = moduleRoot(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)

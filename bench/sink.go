@@ -247,7 +247,10 @@ func postfixVersion(ctx context.Context) string {
 // message and counts it when it has been read in full, just before the 250 reply.
 type goSink struct {
 	counter
-	bytes    atomic.Int64 // message bytes received
+	bytes atomic.Int64 // message bytes received
+	// seen, when set before the first message, is told each message's load-test
+	// post number (readPostTag) and when it arrived in full.
+	seen     func(tag string, at time.Time)
 	srv      *smtp.Server
 	l        net.Listener
 	mu       sync.Mutex
@@ -309,11 +312,20 @@ func (*sinkSession) Logout() error                        { return nil }
 func (*sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (*sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (ss *sinkSession) Data(r io.Reader) error {
+	id := ""
+	if ss.s.seen != nil {
+		br := bufio.NewReader(r)
+		id, r = readPostTag(br), br
+	}
 	n, err := io.Copy(io.Discard, r)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
 	ss.s.bytes.Add(n)
-	ss.s.add(time.Now())
+	ss.s.add(now)
+	if ss.s.seen != nil {
+		ss.s.seen(id, now)
+	}
 	return nil
 }

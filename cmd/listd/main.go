@@ -50,6 +50,7 @@ commands:
   dkim keygen [-selector S] [-algorithm rsa|ed25519]  a DKIM key in data_dir, printing the DNS TXT record
   backup FILE                         a consistent copy of the database
   check [-ip ADDRESS]                 what DNS (MX, SPF, DKIM, DMARC, PTR) and the config still lack
+  relay test ADDRESS                  one test mail through the relay, its answers shown
 `
 
 // env is what a command gets: its arguments, output streams and the global options.
@@ -89,6 +90,7 @@ func commands() []command {
 		{"figures", cmdFigures},
 		{"postfix-config", cmdPostfixConfig},
 		{"dkim keygen", cmdDKIMKeygen},
+		{"relay test", cmdRelayTest},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
 		{"mod approve", modAction("approve")},

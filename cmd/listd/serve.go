@@ -70,11 +70,18 @@ func cmdServe(e *env) error {
 		return err
 	}
 	if cfg.Relay.Address != "" {
-		dl = delivery.New(a.db, rend, delivery.Config{
-			Relay: cfg.Relay.Address, HeloName: cfg.Domain, Connections: cfg.Delivery.Connections,
-			RetryBase: cfg.Delivery.RetryInitial.Duration, MaxAge: cfg.Delivery.MaxAge.Duration,
-			Logger: logger.With("part", "delivery"), Registerer: reg,
-		})
+		dc, err := relayConfig(cfg, logger)
+		if err != nil {
+			return err
+		}
+		dc.Connections = cfg.Delivery.Connections
+		dc.RetryBase, dc.MaxAge = cfg.Delivery.RetryInitial.Duration, cfg.Delivery.MaxAge.Duration
+		dc.Logger, dc.Registerer = logger.With("part", "delivery"), reg
+		dl = delivery.New(a.db, rend, dc)
+	}
+	inboundTLS, err := smtpTLS(cfg)
+	if err != nil {
+		return err
 	}
 
 	// Listen on everything first, so a port in use fails the start, not a goroutine.
@@ -124,10 +131,16 @@ func cmdServe(e *env) error {
 		if err != nil {
 			return err
 		}
+		var tc *tls.Config
+		if !m.lmtp {
+			tc = inboundTLS
+		}
 		srv := smtp.New(rcv, smtp.Config{Domain: cfg.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageSize,
-			MaxRecipients: cfg.SMTP.MaxRecipients, LMTP: m.lmtp, Logger: logger})
+			MaxRecipients: cfg.SMTP.MaxRecipients, MaxHeaderBytes: cfg.SMTP.MaxHeaderSize, MaxHeaderFields: cfg.SMTP.MaxHeaderFields,
+			MaxSessions: cfg.SMTP.MaxSessions, MaxSessionsPerNetwork: cfg.SMTP.MaxSessionsPerNetwork, LMTP: m.lmtp, Logger: logger,
+			TLSConfig: tc})
 		mailServers = append(mailServers, mailServer{srv, l})
-		logger.Info("listening", "proto", m.name, "addr", l.Addr().String())
+		logger.Info("listening", "proto", m.name, "addr", l.Addr().String(), "starttls", tc != nil)
 	}
 	imapSrv, imapLs, err := listenIMAP(cfg, a, rl, logger, listen)
 	if err != nil {
@@ -187,7 +200,7 @@ func cmdServe(e *env) error {
 	dlDone := make(chan error, 1)
 	if dl != nil {
 		go func() { dlDone <- dl.Run(ctx) }()
-		logger.Info("delivering", "relay", cfg.Relay.Address)
+		logger.Info("delivering", "relay", cfg.Relay.Address, "tls", cfg.Relay.TLS, "auth", cfg.Relay.Username != "")
 	} else {
 		close(dlDone)
 		logger.Info("no relay configured: outgoing mail stays in the outbox", "url", cfg.BaseURL+"/outbox")

@@ -10,8 +10,13 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+	"golang.org/x/text/encoding/htmlindex"
+
+	"listd/internal/mailtext"
 )
 
 // Parsed is what the archive keeps of a message besides its raw bytes.
@@ -46,12 +51,19 @@ var autoReplyHeaders = []string{"X-Autoreply", "X-Autorespond", "X-Autoresponder
 	"X-Vacation", "X-MS-Exchange-Inbox-Rules-Loop"}
 
 // Parse reads a message as received. It fails only when the message has no readable
-// header; problems inside the body are recorded in Errors.
+// header, or more than MaxHeaderFields header fields in all its parts together;
+// problems inside the body are recorded in Errors.
 func Parse(raw []byte) (*Parsed, error) {
-	// The declared charset is trusted; guessing only where none is declared. enmime's
+	if err := countHeaderFields(raw, MaxHeaderFields); err != nil {
+		return nil, fmt.Errorf("parse message: %w", err)
+	}
+	// The declared charset is trusted, except the labels that 8-bit mail without a
+	// declaration comes with (none, US-ASCII, Latin-1, Windows-1252): those are read
+	// as UTF-8 when valid, else Windows-1252, as the web page reads them. enmime's
 	// detection otherwise overrules the declaration, misreads UTF-8 as ISO-8859-1 now
 	// and then, and costs most of the parse time.
-	env, err := enmime.NewParser(enmime.DisableCharacterDetection(true)).ReadEnvelope(bytes.NewReader(raw))
+	env, err := enmime.NewParser(enmime.DisableCharacterDetection(true),
+		enmime.SetCustomParseMediaType(undeclaredAsUTF8)).ReadEnvelope(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}
@@ -62,6 +74,10 @@ func Parse(raw []byte) (*Parsed, error) {
 		XLoop:         env.GetHeaderValues("X-Loop"),
 		AutoSubmitted: strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))),
 		Precedence:    strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence"))),
+	}
+	if !utf8.ValidString(p.Text) {
+		// Undeclared 8-bit text that enmime passed through (undeclaredAsUTF8).
+		p.Text = mailtext.UTF8OrWindows1252([]byte(p.Text))
 	}
 	for _, h := range autoReplyHeaders {
 		if env.GetHeader(h) != "" {
@@ -92,6 +108,33 @@ func Parse(raw []byte) (*Parsed, error) {
 		p.Errors = append(p.Errors, e.Error())
 	}
 	return p, nil
+}
+
+// undeclaredAsUTF8 parses a Content-Type for enmime, naming UTF-8 as the charset of
+// plain text that declares none or one of the labels of undeclared 8-bit mail, so
+// that enmime passes its bytes through for Parse to read as UTF8OrWindows1252 does.
+// A message without Content-Type gets enmime's default "text/plain;
+// charset=us-ascii" here too.
+func undeclaredAsUTF8(ctype string) (string, map[string]string, []string, error) {
+	mtype, params, invalid, err := mediatype.Parse(ctype)
+	if err != nil || mtype != "text/plain" {
+		return mtype, params, invalid, err
+	}
+	label := strings.ToLower(strings.Trim(strings.TrimSpace(params["charset"]), `"'`))
+	if label != "" {
+		enc, err := htmlindex.Get(label)
+		if err != nil {
+			return mtype, params, invalid, nil // enmime notes the unknown charset
+		}
+		if name, _ := htmlindex.Name(enc); name != "windows-1252" {
+			return mtype, params, invalid, nil
+		}
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	params["charset"] = "utf-8"
+	return mtype, params, invalid, nil
 }
 
 var msgIDRE = regexp.MustCompile(`<([^<>\s]+)>`)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParse(t *testing.T) {
@@ -63,9 +64,13 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("Subject: x\r\n\r\nbody"))
+	f.Add([]byte("Subject: x\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\nZuckert\xc3\xbcte \xfc"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, err := Parse(raw)
 		if err == nil {
+			if !utf8.ValidString(p.Text) {
+				t.Errorf("Text is not UTF-8: %q", p.Text)
+			}
 			p.ParentCandidates()
 			SubjectKey(p.Subject)
 		}

@@ -72,7 +72,8 @@ type Recipient struct {
 // Report is what Parse found in a message.
 type Report struct {
 	// Format is the kind of report recognised: "dsn", "exim", "qmail",
-	// "postfix", "sendmail", "exchange", "gmail", "generic", or "" when the
+	// "postfix", "sendmail", "exchange", "gmail", "generic", "mdn" (a refusal
+	// sent as a disposition notification), or "" when the
 	// message is no delivery report at all (an auto-reply, a human's mail).
 	Format     string
 	Recipients []Recipient // at least one when Class() != NotABounce

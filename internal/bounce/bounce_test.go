@@ -53,6 +53,7 @@ func TestParseSamples(t *testing.T) {
 		{"garbled_boundary.eml", "dsn", Hard, "5.2.1", "zoe@example.org", 1},
 		{"dsn_multi.eml", "dsn", DMARC, "5.7.1", "ab@gmail.com", 2},
 		{"text_dsn.eml", "dsn", Hard, "5.1.1", "adam@example.at", 1},
+		{"forwarded_dsn.eml", "dsn", Hard, "5.1.1", "anna.beispiel@example.net", 1},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
@@ -214,6 +215,20 @@ func TestParseInline(t *testing.T) {
 				"--b\nContent-Type: text/plain\n\nYour message was displayed.\n--b\nContent-Type: message/disposition-notification\n\n" +
 				"Final-Recipient: rfc822; anna@example.com\nDisposition: manual-action/MDN-sent-manually; displayed\n--b--\n",
 			"", NotABounce, "", ""},
+		{"deleted unread by hand",
+			"From: Anna <anna@example.com>\nSubject: Not read: [kita] Elternabend\nReturn-Path: <>\n" +
+				"Content-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n" +
+				"--b\nContent-Type: text/plain\n\nYour message was deleted without being read.\n--b\nContent-Type: message/disposition-notification\n\n" +
+				"Final-Recipient: rfc822; anna@example.com\nDisposition: manual-action/MDN-sent-manually; deleted\n--b--\n",
+			"", NotABounce, "", ""},
+		{"sieve reject",
+			daemon + "Subject: Automatically rejected mail\nAuto-Submitted: auto-replied (rejected)\n" +
+				"Content-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n" +
+				"--b\nContent-Type: text/plain\n\nYour message to <x@example.com> was automatically rejected:\nKeine Werbung, danke.\n" +
+				"--b\nContent-Type: message/disposition-notification\n\n" +
+				"Reporting-UA: mail; Dovecot Mail Delivery Agent\nFinal-Recipient: rfc822; x@example.com\n" +
+				"Disposition: automatic-action/MDN-sent-automatically; deleted\n--b--\n",
+			"mdn", Soft, "", "x@example.com"},
 		{"mbox From line and leading blank lines",
 			"\r\nFrom MAILER-DAEMON Tue May 14 08:12:04 2024\n" + daemon + "Subject: failure notice\n\n" +
 				"Hi. This is the qmail-send program at mail.example.net.\n\n<ida@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n",
@@ -224,6 +239,28 @@ func TestParseInline(t *testing.T) {
 		{"forwarded bounce from a member",
 			"From: Anna <anna@example.com>\nSubject: Fwd: Undelivered Mail Returned to Sender\n\n" +
 				"This is the mail system at host x.\n\n<b@example.com>: host mx said: 550 5.1.1 unknown\n",
+			"", NotABounce, "", ""},
+		{"gateway answering with RE: and a failure at the end",
+			"From: gateway@example.fr\nSubject: RE: [kita] Elternabend : non remis (delivery failed)\n\n" +
+				"Your message could not be delivered to\nx@example.fr\n",
+			"generic", Soft, "", "x@example.fr"},
+		{"person replying to a failure notice",
+			"From: Anna <anna@example.com>\nSubject: Re: Undeliverable: [kita] Elternabend\n\n" +
+				"Your message could not be delivered to x@example.fr, says my mail program.\n",
+			"", NotABounce, "", ""},
+		{"auto-submitted daemon report in another language",
+			"From: Mail Delivery System <Mailer-Daemon@mx.example.ru>\nAuto-Submitted: auto-replied\n" +
+				"Subject: =?utf-8?b?0J/QuNGB0YzQvNC+?=\nContent-Type: text/plain; charset=utf-8\n\n" +
+				"К сожалению, Ваше письмо не может быть доставлено одному или нескольким получателям:\n" +
+				"  Message was not accepted -- invalid mailbox.\n Local mailbox x@example.ru is unavailable: user not found\n",
+			"generic", Hard, "", "x@example.ru"},
+		{"daemon returning the message in words not known here",
+			daemon + "Subject: =?utf-8?b?6YKu5Lu2?=\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n" +
+				"sina.com.\n\n<x@sina.com>:\n\n--b\nContent-Type: message/rfc822\n\nSubject: [kita] Elternabend\n\nHallo\n--b--\n",
+			"generic", Soft, "", "x@sina.com"},
+		{"vacation from a person with the message attached",
+			"From: Anna <anna@example.com>\nSubject: Abwesenheit\nAuto-Submitted: auto-replied\nContent-Type: multipart/mixed; boundary=b\n\n" +
+				"--b\nContent-Type: text/plain\n\nIch bin bis Montag nicht da.\n--b\nContent-Type: message/rfc822\n\nSubject: x\n\ny\n--b--\n",
 			"", NotABounce, "", ""},
 		{"daemon mail without a failure",
 			"From: postmaster@example.com\nSubject: Your mailbox\n\nPlease read our new policy.\n",

@@ -50,12 +50,17 @@ var (
 		"domain not found", "host not found", "host or domain name not found",
 		"couldn't be found", "could not be found", "account has been disabled",
 		"account is disabled", "wasn't found", "was not found", "no longer active",
-		"no longer valid", "no longer accepts", "permanent", "unbekannt",
+		"no longer valid", "no longer accepts", "permanent", "unbekannt", "unknown host",
+		"user not found", "user doesn't have a", "not listed in domino directory",
+		"does not have a final email delivery point", "n'existe pas",
+		"invalid final delivery userid",
 		"existiert nicht", "gibt es nicht", "ungültig", "nicht mehr gültig",
 	}
 	// gaveUpWords say the sending MTA stopped retrying: hard, whatever the
 	// last temporary reply was.
 	gaveUpWords = []string{"not going to try again", "in the queue too long"}
+	// reGaveUp is SMTP32's "Delivery failed 20 attempts".
+	reGaveUp = regexp.MustCompile(`delivery failed \d+ attempts`)
 )
 
 // classify decides how bad one recipient's failure is from the enhanced

@@ -42,12 +42,14 @@ type textPart struct {
 
 // message is the part of a mail that the classifier looks at.
 type message struct {
-	header  textproto.Header
-	subject string // decoded
-	from    string // decoded, lower case
-	dsn     []string
-	texts   []textPart
-	mdn     bool // has a message disposition notification (read receipt)
+	header   textproto.Header
+	subject  string // decoded
+	from     string // decoded, lower case
+	dsn      []string
+	texts    []textPart
+	mdn      bool // has a message disposition notification (read receipt)
+	refused  []string
+	returned bool // carries a returned message or its header
 }
 
 func readMessage(raw []byte) (*message, error) {
@@ -73,7 +75,7 @@ func readMessage(raw []byte) (*message, error) {
 	}
 	w := walker{budget: maxText}
 	w.walk(h, body, 0)
-	m.dsn, m.texts, m.mdn = w.dsn, w.texts, w.mdn
+	m.dsn, m.texts, m.mdn, m.refused, m.returned = w.dsn, w.texts, w.mdn, w.refused, w.returned
 	return m, nil
 }
 
@@ -132,6 +134,12 @@ type walker struct {
 	dsn    []string
 	texts  []textPart
 	mdn    bool
+	// refused are the recipients of disposition notifications that say
+	// the message was deleted unread.
+	refused []string
+	// returned is set when the message carries a message or its header
+	// as a part: what a report sends back.
+	returned bool
 }
 
 func (w *walker) walk(h textproto.Header, body []byte, depth int) {
@@ -159,8 +167,31 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int) {
 		}
 	case mt == "message/disposition-notification" || mt == "message/global-disposition-notification":
 		w.mdn = true
+		// "automatic-action/...; deleted" is how a Sieve reject (RFC 5429)
+		// and a delivery agent refusing the message (Dovecot: quota) answer,
+		// to the return path where read receipts never go: not a receipt
+		// but a refusal.
+		for _, g := range parseFieldGroups(w.decode(h, body, params)) {
+			mode, typ, _ := strings.Cut(strings.ToLower(g["disposition"]), ";")
+			if strings.HasPrefix(strings.TrimSpace(mode), "automatic-action") && strings.TrimSpace(typ) == "deleted" &&
+				len(w.refused) < maxRecipients {
+				w.refused = append(w.refused, normalizeAddr(g["final-recipient"]))
+			}
+		}
+	case mt == "message/rfc822" || mt == "message/global":
+		// A delivery report forwarded as an attachment (a mailbox's forwarding
+		// rule, a provider passing a DSN on) is read as the report it is;
+		// anything else is the returned original, which says nothing about
+		// the failure.
+		ih, ib := splitHeader(body)
+		if imt, ip := contentType(ih); imt == "multipart/report" && isDeliveryReport(ip["report-type"]) {
+			w.walk(ih, ib, depth+1)
+		} else {
+			w.returned = true
+		}
 	case strings.HasPrefix(mt, "message/") || mt == "text/rfc822-headers":
 		// The returned original: what it says is not about the failure.
+		w.returned = true
 	case strings.HasPrefix(mt, "text/"):
 		disp := strings.ToLower(strings.TrimSpace(h.Get("Content-Disposition")))
 		w.addText(textPart{
@@ -169,6 +200,12 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int) {
 			attachment: strings.HasPrefix(disp, "attachment"),
 		})
 	}
+}
+
+// isDeliveryReport tells whether a multipart/report's report-type is a DSN.
+func isDeliveryReport(reportType string) bool {
+	rt := strings.ToLower(strings.TrimSpace(reportType))
+	return rt == "delivery-status" || rt == "global-delivery-status"
 }
 
 func (w *walker) addText(p textPart) {

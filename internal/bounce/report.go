@@ -13,7 +13,11 @@ var (
 	// failed recipients: "<a@b>:", "  a@b", "a@b on 1/2/2024".
 	reAddrLine = regexp.MustCompile(`^[ \t]*<?(` + reAddr.String() + `)>?:?(?:[ \t]|$|<|\()`)
 	// reReplyPrefix marks a reply or forward, i.e. a human's mail.
-	reReplyPrefix  = regexp.MustCompile(`^\s*(?:\[[^\]]{0,64}\]\s*)?(?:re|aw|fw|fwd|wg|sv|vs|tr|antw|rif|odp|vb)\s*(?:\[\d+\])?\s*:`)
+	reReplyPrefix = regexp.MustCompile(`^\s*(?:\[[^\]]{0,64}\]\s*)?(?:re|aw|fw|fwd|wg|sv|vs|tr|antw|rif|odp|vb)\s*(?:\[\d+\])?\s*:`)
+	// reBounceTail is a failure phrase that some gateways append to the
+	// subject they answer ("RE: subject : non remis (delivery failed)"),
+	// where a person replying to a failure would have it at the start.
+	reBounceTail   = regexp.MustCompile(`(?:\(|:\s)\s*(?:delivery failed|non remis|undeliverable|unzustellbar|nicht zustellbar|returned mail)\)?\s*$`)
 	reDelaySubject = regexp.MustCompile(`\bdelay(?:ed)?\b|verzögert|still being retried|could not send message for past`)
 	// reOriginal marks where a report starts quoting the returned message,
 	// whose content says nothing about the failure.
@@ -33,7 +37,8 @@ var (
 		"nicht zugestellt", "zustellung fehlgeschlagen", "non remis", "non recapitabile",
 		"onbestelbaar", "unable to deliver", "could not be delivered",
 		"couldn't be delivered", "not delivered", "mail system error", "address not found",
-		"failed delivery",
+		"failed delivery", "failed mail", "mail failed", "user unknown", "non-delivery",
+		"не доставлено",
 	}
 	autoSubjects = []string{
 		"out of office", "out of the office", "abwesenheit", "automatische antwort",
@@ -49,7 +54,8 @@ var (
 		"was not delivered", "delivery failed", "delivery has failed", "undeliverable",
 		"failed permanently", "permanent error", "nicht zugestellt",
 		"konnten nicht erreicht werden", "unzustellbar", "nicht zustellbar",
-		"fehlgeschlagen",
+		"fehlgeschlagen", "has been returned because", "failed addresses follow",
+		"recipients was aborted", "was rejected by", "не может быть доставлено",
 	}
 	delayWords = []string{
 		"this is a warning only", "has not yet been delivered", "has been delayed",
@@ -80,6 +86,7 @@ var formatMarkers = []struct {
 		"the following recipient(s) cannot be reached", "did not reach the following recipient",
 		"your message did not reach some or all of the intended recipients",
 		"oder gruppen ist fehlgeschlagen", "vom remoteserver wurde",
+		"delivery to the following recipients failed.",
 	}},
 	{"gmail", []string{
 		"delivery to the following recipient failed permanently",
@@ -117,6 +124,21 @@ func (m *message) report() *Report {
 	if len(recips) > 0 {
 		return &Report{Format: "dsn", Recipients: clipRecipients(recips)}
 	}
+	if len(m.refused) > 0 {
+		// A refusal sent as a disposition notification: the text gives the
+		// reason (a full mailbox is soft), else it counts as soft.
+		r := findReply(lines, allLines(lines))
+		words := asciiLower(body)
+		if r.diag != "" {
+			words = asciiLower(r.diag)
+		}
+		rep := &Report{Format: "mdn"}
+		for _, a := range m.refused {
+			rep.Recipients = append(rep.Recipients, Recipient{Address: a, Status: r.status, Diagnostic: r.diag,
+				Class: classify(r.status, r.code, words, Soft)})
+		}
+		return rep
+	}
 	if m.mdn {
 		// A read receipt (RFC 8098): the message arrived.
 		return &Report{}
@@ -128,12 +150,15 @@ func (m *message) report() *Report {
 	// Failure subjects quote the original subject, which may say "delayed".
 	delaySubj := !bounceSubj && reDelaySubject.MatchString(subj)
 	auto := m.autoReply(subj)
-	if !daemon && reReplyPrefix.MatchString(subj) || auto && !daemon && !bounceSubj {
+	if !daemon && reReplyPrefix.MatchString(subj) && !reBounceTail.MatchString(subj) || auto && !daemon && !bounceSubj {
 		return &Report{}
 	}
 	autoSub := strings.ToLower(strings.TrimSpace(m.header.Get("Auto-Submitted")))
 	nullSender := strings.TrimSpace(m.header.Get("Return-Path")) == "<>"
-	if !daemon && !bounceSubj && !delaySubj && !nullSender && (autoSub == "" || autoSub == "no") {
+	// multipart/report is only ever written by programs.
+	mt, params := contentType(m.header)
+	report := mt == "multipart/report" && isDeliveryReport(params["report-type"])
+	if !daemon && !bounceSubj && !delaySubj && !nullSender && !report && (autoSub == "" || autoSub == "no") {
 		return &Report{}
 	}
 
@@ -152,13 +177,16 @@ func (m *message) report() *Report {
 	if delaySubj || containsAny(flat, delayWords) && !containsAny(flat, finalWords) {
 		return &Report{Format: name}
 	}
-	if format == "" && auto && !bounceSubj {
+	failure := containsAny(flat, failureWords)
+	if format == "" && auto && !bounceSubj && !(daemon && failure) {
 		return &Report{}
 	}
 	fallback := Hard // the known formats are only sent for failures
 	if format == "" {
 		fallback = NotABounce
-		if bounceSubj || containsAny(flat, failureWords) {
+		// A mail daemon returning the message is a failure too, whatever
+		// language its words are in.
+		if bounceSubj || failure || daemon && m.returned {
 			fallback = Soft // a failure, of unknown severity
 		}
 	}
@@ -175,7 +203,7 @@ func (m *message) report() *Report {
 // text lists none, one from the whole text.
 func (m *message) textRecipients(lines []string, flat string, fallback Class) []Recipient {
 	own := m.ownAddresses()
-	gaveUp := containsAny(flat, gaveUpWords)
+	gaveUp := containsAny(flat, gaveUpWords) || reGaveUp.MatchString(flat)
 	finish := func(r Recipient) Recipient {
 		if r.Class == Soft && gaveUp {
 			r.Class = Hard

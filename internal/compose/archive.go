@@ -13,9 +13,10 @@ import (
 // The archive copy of a post is what readers of the archive get (over IMAP, in mbox
 // downloads): the header a member's copy has, without anything made for one member,
 // and the body as received. So on an anonymous list From is "Pseudonym via NAME"
-// <NAME@DOMAIN>, Reply-To the list and the identifying fields are gone, exactly as in
-// the members' copies; the subject carries the tag and the list fields are there. It
-// has no footer and no personal List-Unsubscribe link.
+// <NAME@DOMAIN>, Reply-To and To the list, the header holds only the fields of the
+// allow-list and the body parts are scrubbed, exactly as in the members' copies; the
+// subject carries the tag and the list fields are there. It has no footer and no
+// personal List-Unsubscribe link.
 
 // ArchiveCopy returns the archive copy of the post raw (RFC 5322 bytes as received,
 // CRLF or LF line endings) with the archive id archiveID. l.Author is the post's
@@ -65,7 +66,7 @@ type Archiver struct {
 	// The list fields around Archived-At, which names the post.
 	before, after []byte
 	archivedAt    string // "Archived-At: <BASE/NAME/m/"
-	replyTo       []byte
+	replyTo, to   []byte
 	from          map[string][]byte // the From field per pseudonym
 }
 
@@ -92,6 +93,9 @@ func NewArchiver(l List) (*Archiver, error) {
 	a.before, a.after = fields[:i], fields[i+len(a.archivedAt)+len("0>\r\n"):]
 	if l.Anonymous {
 		if a.replyTo, err = formatField("Reply-To", "<"+l.Name+"@"+l.Domain+">"); err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		if a.to, err = formatField("To", "<"+l.Name+"@"+l.Domain+">"); err != nil {
 			return nil, fmt.Errorf("compose: %w", err)
 		}
 	}
@@ -161,6 +165,10 @@ func (a *Archiver) Read(archiveID int64, author string, raw []byte) (*ArchivedPo
 	if h.Len() == 0 {
 		return nil, errors.New("compose: message has no header fields")
 	}
+	if a.l.Anonymous {
+		// The parts' headers are scrubbed as in the members' copies.
+		h, body = scrubMIME(h, ToCRLF(body), a.l.Domain, a.l.Name+"\x00"+strconv.FormatInt(archiveID, 10))
+	}
 	return &ArchivedPost{a: a, id: archiveID, author: author, h: h, size: len(block), body: body}, nil
 }
 
@@ -224,12 +232,12 @@ func (p *ArchivedPost) header(ids *IDs) ([]byte, error) {
 			}
 			a.from[p.author] = from
 		}
-		repl = append(repl, replacement{"From", from}, replacement{"Reply-To", a.replyTo})
+		repl = append(repl, replacement{"From", from}, replacement{"Reply-To", a.replyTo}, replacement{"To", a.to})
 	}
 	id := strconv.FormatInt(p.id, 10)
 	out := make([]byte, 0, p.size+len(a.before)+len(a.after)+len(a.archivedAt)+len(id)+256)
 	out, err = appendFields(out, h, repl, func(k string) bool {
-		return isDropped(k) || (l.Anonymous && isIdentifying(k))
+		return isDropped(k) || (l.Anonymous && !anonymousKeeps(k))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compose: header: %w", err)
@@ -243,8 +251,8 @@ func (p *ArchivedPost) header(ids *IDs) ([]byte, error) {
 	return out, nil
 }
 
-// idReplacements are the Message-ID fields ids asks for: Message-ID itself, and the
-// ids of In-Reply-To and References that ids.Refs maps (RewriteMessageIDs' rules).
+// idReplacements are the Message-ID fields ids asks for: Message-ID itself, and
+// In-Reply-To and References with the ids of the list's posts only (refFields).
 func idReplacements(h *textproto.Header, ids *IDs) ([]replacement, error) {
 	if !plainID(ids.MessageID) {
 		return nil, fmt.Errorf("compose: %q is not a Message-ID", ids.MessageID)
@@ -253,28 +261,54 @@ func idReplacements(h *textproto.Header, ids *IDs) ([]replacement, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
 	}
-	repl := []replacement{{"Message-ID", mid}}
+	refs, err := refFields(h, ids.Refs, nil)
+	if err != nil {
+		return nil, err
+	}
+	return append([]replacement{{"Message-ID", mid}}, refs...), nil
+}
+
+// refFields rewrites In-Reply-To and References so that they name the list's posts
+// only, as the list shows them: an id that refs maps becomes its value, an id that is
+// one of refs' values (already the shown one) or that keep accepts stays, and every
+// other id goes (it may name the sender's machine, or mail that never reached the
+// list); a field left without ids goes too. Only the ids written are checked to be
+// plain id-left@id-right, so that nothing can break out of the field.
+func refFields(h *textproto.Header, refs map[string]string, keep func(id string) bool) ([]replacement, error) {
+	shown := make(map[string]bool, len(refs))
+	for _, to := range refs {
+		shown[to] = true
+	}
+	var repl []replacement
 	for _, k := range idFields[1:] {
 		if !h.Has(k) {
 			continue
 		}
 		found := fieldIDs(h.Get(k))
-		if len(found) == 0 {
-			continue
-		}
 		if len(found) > maxRefs {
 			found = found[len(found)-maxRefs:]
 		}
-		changed := false
-		for i, id := range found {
-			if to, ok := ids.Refs[id]; ok && plainID(to) {
-				found[i], changed = to, changed || to != id
+		var out []string
+		seen := map[string]bool{}
+		for _, id := range found {
+			to, ok := refs[id]
+			switch {
+			case ok:
+			case shown[id] || (keep != nil && keep(id)):
+				to = id
+			default:
+				continue
+			}
+			if plainID(to) && !seen[to] {
+				seen[to] = true
+				out = append(out, to)
 			}
 		}
-		if !changed {
+		if len(out) == 0 {
+			repl = append(repl, replacement{k, nil})
 			continue
 		}
-		f, err := formatField(k, "<"+strings.Join(found, "> <")+">")
+		f, err := formatField(k, "<"+strings.Join(out, "> <")+">")
 		if err != nil {
 			return nil, fmt.Errorf("compose: %w", err)
 		}

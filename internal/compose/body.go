@@ -460,7 +460,11 @@ func (c *composer) assemble(l List, top *entity, ed edit, archiveID int64, wrapp
 		if err != nil {
 			return nil, fmt.Errorf("compose: %w", err)
 		}
-		repl = append(repl, replacement{"From", from}, replacement{"Reply-To", replyTo})
+		to, err := formatField("To", "<"+l.Name+"@"+l.Domain+">")
+		if err != nil {
+			return nil, fmt.Errorf("compose: %w", err)
+		}
+		repl = append(repl, replacement{"From", from}, replacement{"Reply-To", replyTo}, replacement{"To", to})
 	} else if l.MungeFrom {
 		from, err := formatField("From", anonymousFrom(l))
 		if err != nil {
@@ -492,7 +496,7 @@ func (c *composer) assemble(l List, top *entity, ed edit, archiveID int64, wrapp
 	out := make([]byte, 0, len(c.msg)-len(top.body)+len(ed.body)+len(list)+256)
 	out, err = appendFields(out, &top.h, repl, func(k string) bool {
 		// Other content fields of a wrapped message moved into its part.
-		return isDropped(k) || (wrapped && hasPrefixFold(k, "Content-")) || (l.Anonymous && isIdentifying(k))
+		return isDropped(k) || (wrapped && hasPrefixFold(k, "Content-")) || (l.Anonymous && !anonymousKeeps(k))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compose: header: %w", err)

@@ -20,8 +20,9 @@ type List struct {
 	BaseURL  string // "http://127.0.0.1:8080" (no trailing slash)
 	Language string // "de" or "en": footer language
 	// Anonymous lists hide who posted: From becomes "Author via NAME" <NAME@DOMAIN>,
-	// Reply-To the list, and the fields that identify a sender are removed (see
-	// isIdentifying).
+	// Reply-To and To the list, the header keeps only the fields of an allow-list
+	// (KeptFields, WrittenFields) and the body parts lose what could name the sender
+	// (see scrubMIME).
 	Anonymous bool
 	Author    string // the pseudonym shown on an anonymous list; "" for none
 	// MungeFrom sends a post of a list that is not anonymous from the list's own
@@ -76,6 +77,9 @@ func Prepare(raw []byte, l List, archiveID int64) (*Prepared, error) {
 	}
 	if h.Len() == 0 {
 		return nil, errors.New("compose: message has no header fields")
+	}
+	if l.Anonymous {
+		h, body = scrubMIME(h, body, l.Domain, l.Name+"\x00"+strconv.FormatInt(archiveID, 10))
 	}
 
 	c := &composer{footer: newFooter(l), msg: msg, seed: l.Name + "\x00" + strconv.FormatInt(archiveID, 10)}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
 )
 
 // FuzzPrepare checks that Prepare never panics and that whatever it accepts
@@ -15,9 +18,15 @@ import (
 // post is compared in its CRLF form: with mixed line endings, turning bare
 // LF into CRLF (which Prepare must do) can change what a parser sees, as in
 // testdata/fuzz/FuzzPrepare/14ac57f9e0a2dd6f.
+//
+// On an anonymous list the header must hold only the fields of the allow-list,
+// every part only partFields, and nothing that go-message could read before may
+// become unreadable.
 func FuzzPrepare(f *testing.F) {
 	addSampleMails(f)
+	f.Add([]byte(leakyPost))
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		prepareAnonymous(t, raw)
 		p, err := Prepare(raw, testList, 1)
 		if err != nil {
 			return
@@ -55,5 +64,51 @@ func addSampleMails(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+}
+
+// prepareAnonymous checks Prepare of raw on an anonymous list (see FuzzPrepare).
+func prepareAnonymous(t *testing.T, raw []byte) {
+	t.Helper()
+	p, err := Prepare(raw, anonList, 1)
+	if err != nil {
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := p.WriteTo(&buf, testUnsub); err != nil {
+		t.Fatalf("WriteTo: %v", err)
+	}
+	out := buf.Bytes()
+	h, err := headerOf(out)
+	if err != nil {
+		t.Fatalf("anonymous copy has no header: %v\n%q", err, out)
+	}
+	checkAllowList(t, h, append(append([]string{}, KeptFields...), WrittenFields...))
+	parts, err := walk(out)
+	if _, errIn := walk(ToCRLF(raw)); errIn == nil && err != nil {
+		t.Fatalf("input is readable, anonymous output is not: %v\ninput  %q\noutput %q", err, raw, out)
+	}
+	for _, part := range parts {
+		if part.depth >= maxScrubDepth {
+			continue // followed no deeper than mail readers do
+		}
+		for _, k := range part.keys {
+			if !slices.ContainsFunc(partFields, func(f string) bool { return strings.EqualFold(f, k) }) &&
+				!slices.ContainsFunc(KeptFields, func(f string) bool { return strings.EqualFold(f, k) }) &&
+				!slices.ContainsFunc(WrittenFields, func(f string) bool { return strings.EqualFold(f, k) }) {
+				t.Fatalf("a part keeps %s:\n%q", k, out)
+			}
+		}
+	}
+}
+
+// checkAllowList fails when h has a field that allowed lacks.
+func checkAllowList(t *testing.T, h textproto.Header, allowed []string) {
+	t.Helper()
+	fields := h.Fields()
+	for fields.Next() {
+		if !slices.ContainsFunc(allowed, func(f string) bool { return strings.EqualFold(f, fields.Key()) }) {
+			t.Fatalf("anonymous copy keeps %s", fields.Key())
+		}
 	}
 }

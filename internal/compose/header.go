@@ -136,30 +136,39 @@ func isDropped(key string) bool {
 	return false
 }
 
-// isIdentifying reports whether a field may tell who sent a post, its machine or its
-// mail provider; an anonymous list removes these. The list: Sender, Reply-To (set to
-// the list), Cc and Bcc, Received and its kin, originating-IP fields, mail programs,
-// DKIM and ARC signatures that no longer hold, read-receipt requests, organisation,
-// OpenPGP key announcements (Autocrypt carries the sender's address and key), and the
-// providers' own X- fields that carry account data.
-func isIdentifying(key string) bool {
-	switch strings.ToLower(key) {
-	case "sender", "reply-to", "cc", "bcc", "received", "received-spf", "x-received", "authentication-results",
-		"x-originating-ip", "x-sender-ip", "x-source-ip", "x-mailer", "user-agent", "x-user-agent", "x-sender",
-		"x-authenticated-sender", "x-authenticated-user", "x-envelope-from", "errors-to", "organization",
-		"organisation", "dkim-signature", "x-google-dkim-signature", "domainkey-signature", "disposition-notification-to",
-		"return-receipt-to", "x-confirm-reading-to", "x-original-sender", "x-original-from", "x-forwarded-for",
-		"x-forwarded-to", "x-client-ip", "x-real-ip", "x-ms-exchange-organization-authsource", "x-apparently-to",
-		"autocrypt", "autocrypt-gossip", "openpgp":
-		return true
-	}
-	for _, p := range []string{"ARC-", "X-Google-", "X-Gm-", "X-MS-", "X-Microsoft-", "X-Apple-", "X-Yahoo-",
-		"X-Originating-", "X-Sender-", "X-Spam-", "X-Virus-", "X-Ui-", "X-Provags-", "X-GMX-", "X-Mailru-", "X-Proofpoint-"} {
-		if hasPrefixFold(key, p) {
+// The header of a post on an anonymous list is built from an allow-list: the fields
+// in KeptFields come from the sender (Content-Type and Content-Disposition without the
+// parameters that could name someone, In-Reply-To and References with the ids of the
+// list's own posts only, see scrubMIME and idReplacements), those in WrittenFields
+// listd writes itself, and every other field the sender's mail program or provider
+// wrote is left out. The README's privacy section lists both.
+
+// KeptFields are the fields of the sender's an anonymous post keeps.
+var KeptFields = []string{"Date", "Subject", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+	"Content-Disposition", "Content-Language", "In-Reply-To", "References"}
+
+// WrittenFields are the fields listd writes into an anonymous post: From and Reply-To
+// name the list, To the list's address, Message-ID is the list's public id for the
+// post, and the list fields (RFC 2369, 2919, 8058, 5064).
+var WrittenFields = []string{"From", "Reply-To", "To", "Message-ID", "List-Id", "List-Post", "List-Help",
+	"List-Subscribe", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Archive", "Archived-At", "Precedence", "X-Loop"}
+
+// senderKeeps reports whether a field of the sender's is one an anonymous post or a
+// private reply keeps (KeptFields).
+func senderKeeps(key string) bool {
+	for _, k := range KeptFields {
+		if strings.EqualFold(k, key) {
 			return true
 		}
 	}
 	return false
+}
+
+// anonymousKeeps reports whether an anonymous post keeps a field of the post as
+// handed to compose: one of KeptFields, or its Message-ID, which the caller has set
+// to the list's public id (see RewriteMessageIDs).
+func anonymousKeeps(key string) bool {
+	return senderKeeps(key) || strings.EqualFold(key, "Message-ID")
 }
 
 // anonymousFrom is the From of a post on an anonymous list.
@@ -377,10 +386,12 @@ func stripEnvelope(msg []byte) []byte {
 }
 
 // RewriteMessageIDs returns raw with Message-ID set to <messageID> (added if raw has
-// none) and each id of In-Reply-To and References that refs maps replaced by its
-// value; ids refs lacks stay as they were. The other fields and the body keep their
-// bytes; line endings become CRLF. Every id written is checked to be a plain
-// id-left@id-right, so that nothing can break out of the field.
+// none) and In-Reply-To and References naming the list's posts only: each id that refs
+// maps is replaced by its value, an id that is one of refs' values stays, and every
+// other id is left out (a field left without ids goes). refs maps the ids of the
+// list's posts, as received or as shown, to the ids the list shows. The other fields
+// and the body keep their bytes; line endings become CRLF. Every id written is checked
+// to be a plain id-left@id-right, so that nothing can break out of the field.
 func RewriteMessageIDs(raw []byte, messageID string, refs map[string]string) ([]byte, error) {
 	msg, h, body, err := readMessage(raw)
 	if err != nil {

@@ -25,8 +25,14 @@ func TestRewriteMessageIDs(t *testing.T) {
 			"References: <root@ben.example>\r\n <123@annas-laptop.fritz.box>\r\nSubject: Re: x\r\n\r\nText\r\n",
 			"<new@lists.example.org>", "<pub1@lists.example.org>", "<pub0@lists.example.org> <pub1@lists.example.org>",
 			[]string{"123@annas-laptop.fritz.box", "root@ben.example"}},
-		{"unknown ids stay", "Message-Id: <a@b>\nIn-Reply-To: <other@elsewhere>\nReferences: <other@elsewhere>\n\nx\n",
-			"<new@lists.example.org>", "<other@elsewhere>", "<other@elsewhere>", []string{"other@elsewhere"}},
+		{"unknown ids go", "Message-Id: <a@b>\nIn-Reply-To: <other@annas-laptop.fritz.box>\nReferences: <other@annas-laptop.fritz.box>\n\nx\n",
+			"<new@lists.example.org>", "", "", []string{"other@annas-laptop.fritz.box"}},
+		{"shown ids stay, others go", "Message-Id: <a@b>\r\nIn-Reply-To: <pub1@lists.example.org> (Anna Schmidt)\r\n" +
+			"References: <x@annas-laptop.fritz.box> <pub0@lists.example.org>\r\n <pub1@lists.example.org>\r\n\r\nx\r\n",
+			"<new@lists.example.org>", "<pub1@lists.example.org>", "<pub0@lists.example.org> <pub1@lists.example.org>",
+			[]string{"pub1@lists.example.org", "pub0@lists.example.org", "x@annas-laptop.fritz.box"}},
+		{"no ids at all", "Message-Id: <a@b>\r\nIn-Reply-To: Anna Schmidt's mail of Monday\r\n\r\nx",
+			"<new@lists.example.org>", "", "", nil},
 		{"no Message-ID", "From: a@x\r\nSubject: y\r\n\r\nbody", "<new@lists.example.org>", "", "", nil},
 		{"bracketless In-Reply-To", "Message-ID: <a@b>\r\nIn-Reply-To: 123@annas-laptop.fritz.box\r\n\r\nx",
 			"<new@lists.example.org>", "<pub1@lists.example.org>", "", []string{"123@annas-laptop.fritz.box"}},
@@ -82,9 +88,9 @@ func TestRewriteMessageIDsRefusesBadIDs(t *testing.T) {
 			t.Errorf("Message-ID %q was taken", id)
 		}
 	}
-	// A bad replacement is not written; the id stays as it was.
+	// A bad replacement is not written, nor the id it would replace.
 	out, err := RewriteMessageIDs(raw, "new@list", map[string]string{"x@y": "evil>\r\nBcc: v@x"})
-	if err != nil || !bytes.Contains(out, []byte("In-Reply-To: <x@y>\r\n")) || bytes.Contains(out, []byte("Bcc")) {
+	if err != nil || bytes.Contains(out, []byte("In-Reply-To")) || bytes.Contains(out, []byte("Bcc")) {
 		t.Errorf("bad replacement: %q %v", out, err)
 	}
 	if _, err := RewriteMessageIDs([]byte(" continuation without a field\r\n"), "a@b", nil); err == nil {
@@ -115,6 +121,14 @@ func FuzzRewriteMessageIDs(f *testing.F) {
 		}
 		if got := fieldIDs(h.Get("Message-ID")); len(got) != 1 || got[0] != "new@lists.example.org" {
 			t.Fatalf("Message-ID %q in\n%q", got, out)
+		}
+		// Only the list's ids are left.
+		for _, k := range idFields[1:] {
+			for _, id := range fieldIDs(h.Get(k)) {
+				if id != "pub@lists.example.org" {
+					t.Fatalf("%s keeps %q in\n%q", k, id, out)
+				}
+			}
 		}
 		// Rewriting again changes nothing more.
 		again, err := RewriteMessageIDs(out, "new@lists.example.org", refs)

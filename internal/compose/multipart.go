@@ -24,6 +24,12 @@ type span struct{ start, end int }
 // body is left alone. Delimiter lines are recognised as
 // mime/multipart does: "--" boundary ["--"] [blanks] CRLF.
 func splitMultipart(body []byte, boundary string) (*multipart, bool) {
+	return splitParts(body, boundary, false)
+}
+
+// splitParts is splitMultipart; when lenient, a missing close delimiter ends the last
+// part at the end of the body, as mail readers read it.
+func splitParts(body []byte, boundary string, lenient bool) (*multipart, bool) {
 	if !validBoundary(boundary) {
 		return nil, false
 	}
@@ -63,6 +69,10 @@ func splitMultipart(body []byte, boundary string) (*multipart, bool) {
 		start = next
 		pos = next
 	}
+	if lenient && start >= 0 {
+		m.parts = append(m.parts, span{start, len(body)})
+		return m, true
+	}
 	return nil, false
 }
 
@@ -85,15 +95,23 @@ func validBoundary(b string) bool {
 // delimiter. It fails if new content contains a line that a parser could
 // take for one of this multipart's delimiters.
 func (m *multipart) rebuild(repl map[int][]byte, extra []byte) ([]byte, bool) {
-	size := len(m.body) + len(extra) + len(m.boundary) + 8
 	for _, r := range repl {
 		if hasDelimiter(r, m.boundary) {
 			return nil, false
 		}
-		size += len(r)
 	}
 	if hasDelimiter(extra, m.boundary) {
 		return nil, false
+	}
+	return m.replace(repl, extra), true
+}
+
+// replace is rebuild without the check for delimiters: for parts whose new content
+// holds no line that was not a line of the part before.
+func (m *multipart) replace(repl map[int][]byte, extra []byte) []byte {
+	size := len(m.body) + len(extra) + len(m.boundary) + 8
+	for _, r := range repl {
+		size += len(r)
 	}
 	out := make([]byte, 0, size)
 	prev := 0
@@ -115,7 +133,7 @@ func (m *multipart) rebuild(repl map[int][]byte, extra []byte) ([]byte, bool) {
 		out = append(out, extra...)
 		prev = last
 	}
-	return append(out, m.body[prev:]...), true
+	return append(out, m.body[prev:]...)
 }
 
 // hasDelimiter reports whether a line of b starts with "--" boundary.

@@ -9,10 +9,11 @@ import (
 )
 
 // A private reply is passed on by the list from one member to another without either
-// seeing the other's address: the header loses what identifies the sender by the same
-// rules as a post on an anonymous list (isIdentifying), From becomes a relay address
-// of the list that stands for the sender, and a short note goes where the list footer
-// would go.
+// seeing the other's address: the header keeps only the sender's fields a post on an
+// anonymous list keeps (KeptFields), with In-Reply-To and References naming only the
+// list's posts and listd's own mail, the body parts are scrubbed as an anonymous
+// post's (scrubMIME), From becomes a relay address of the list that stands for the
+// sender, and a short note goes where the list footer would go.
 
 // Relay is what PrepareRelay needs to pass on one private message.
 type Relay struct {
@@ -24,8 +25,13 @@ type Relay struct {
 	MessageID string // a new Message-ID, without angle brackets
 	Note      string // text for the end of the message text, UTF-8, lines ending in "\n"
 	// Hide are the sender's addresses: a header field that would be kept but mentions
-	// one of them (an Autocrypt key, say) is left out.
+	// one of them is left out.
 	Hide []string
+	// Refs maps the Message-IDs of the list's posts that the message's In-Reply-To and
+	// References may name (as received, or as shown) to the ids the recipient knows
+	// them by, as IDs.Refs does. Other ids are left out, except listd's own (those at
+	// Domain: the relayed messages and notices).
+	Refs map[string]string
 }
 
 // ErrNotRelayable means the message carries its sender's identity where it cannot be
@@ -54,6 +60,9 @@ func PrepareRelay(raw []byte, r Relay) ([]byte, error) {
 		}
 	}
 
+	sh, sb := scrubMIME(top.h, top.body, r.Domain, r.MessageID)
+	top = newEntity(sh, sb)
+
 	c := &composer{footer: noteFooter(r.Note), msg: msg, seed: r.MessageID}
 	ed, ok := c.addFooter(top, 0)
 	if !ok {
@@ -73,6 +82,14 @@ func PrepareRelay(raw []byte, r Relay) ([]byte, error) {
 		}
 		repl = append(repl, replacement{f.k, b})
 	}
+	refs, err := refFields(&top.h, r.Refs, func(id string) bool {
+		_, right, _ := strings.Cut(id, "@")
+		return strings.EqualFold(right, r.Domain)
+	})
+	if err != nil {
+		return nil, err
+	}
+	repl = append(repl, refs...)
 	content, err := contentFields(ed)
 	if err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
@@ -84,7 +101,7 @@ func PrepareRelay(raw []byte, r Relay) ([]byte, error) {
 	hide := r.hidden()
 	out := make([]byte, 0, len(msg)-len(top.body)+len(ed.body)+256)
 	out, err = appendFields(out, &top.h, repl, func(k string) bool {
-		if isDropped(k) || isIdentifying(k) || (wrapped && hasPrefixFold(k, "Content-")) || hasPrefixFold(k, "Resent-") {
+		if isDropped(k) || !senderKeeps(k) || (wrapped && hasPrefixFold(k, "Content-")) {
 			return true
 		}
 		return hide(&top.h, k)

@@ -14,7 +14,7 @@ import (
 var testRelay = Relay{Name: "kita", Domain: "lists.example.org", Sender: "Sonnenblume via kita (privat)",
 	From: "kita-reply+rabcdefghijkl.aaaaaaaaaaaaa@lists.example.org", To: "ben@example.org",
 	MessageID: "0123abcd@lists.example.org", Note: "Private Nachricht über die Liste kita.\nSperren: kita-reply+x@lists.example.org\n",
-	Hide: []string{"petra@mail.example.net", "p.schmidt@example.com"}}
+	Hide: []string{"petra@mail.example.net", "p.schmidt@example.com"}, Refs: map[string]string{"post-1@example.org": "post-1@example.org"}}
 
 func TestPrepareRelayHeader(t *testing.T) {
 	raw := "From: Petra Schmidt <petra@mail.example.net>\r\nSender: petra@mail.example.net\r\nReply-To: petra@mail.example.net\r\n" +
@@ -22,7 +22,9 @@ func TestPrepareRelayHeader(t *testing.T) {
 		"Autocrypt: addr=petra@mail.example.net; keydata=mQENBF\r\n" +
 		"X-Note: =?utf-8?q?p=2Eschmidt=40example=2Ecom?=\r\nResent-From: x@example.net\r\nList-Id: <other.example.net>\r\n" +
 		"To: kita-reply+12.aaaaaaaaaaaaa@lists.example.org\r\nSubject: =?utf-8?q?Deine_Frage_zur_Kita?=\r\n" +
-		"In-Reply-To: <post-1@example.org>\r\nMessage-ID: <a@mail.example.net>\r\nDate: Wed, 25 Nov 2026 10:00:00 +0100\r\n\r\nHallo!\r\n"
+		"In-Reply-To: <post-1@example.org>\r\nMessage-ID: <a@mail.example.net>\r\nDate: Wed, 25 Nov 2026 10:00:00 +0100\r\n" +
+		"X-AntiAbuse: Sender Address Domain - mail.example.net\r\nComments: Petra Schmidt's laptop\r\n" +
+		"References: <older@petras-laptop.local> <post-1@example.org> <relay1@lists.example.org>\r\n\r\nHallo!\r\n"
 	out, err := PrepareRelay([]byte(raw), testRelay)
 	if err != nil {
 		t.Fatal(err)
@@ -33,13 +35,14 @@ func TestPrepareRelayHeader(t *testing.T) {
 		"To: <ben@example.org>\r\n", "Message-Id: <0123abcd@lists.example.org>\r\n",
 		"Subject: =?utf-8?q?Deine_Frage_zur_Kita?=\r\n", "In-Reply-To: <post-1@example.org>\r\n",
 		"Date: Wed, 25 Nov 2026 10:00:00 +0100\r\n", "Hallo!\r\n-- \r\nPrivate Nachricht",
+		"References: <post-1@example.org> <relay1@lists.example.org>\r\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q in:\n%s", want, s)
 		}
 	}
 	for _, leak := range []string{"petra", "Schmidt", "93.184", "friend@", "X-Mailer", "ARC-Seal", "Sender:",
-		"\nReply-To", "Autocrypt", "X-Note", "Resent-", "List-Id", "12.aaaa"} {
+		"\nReply-To", "Autocrypt", "X-Note", "Resent-", "List-Id", "12.aaaa", "X-AntiAbuse", "Comments", "laptop"} {
 		if strings.Contains(s, leak) {
 			t.Errorf("relayed message keeps %q:\n%s", leak, s)
 		}

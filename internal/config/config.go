@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -120,11 +121,76 @@ type SMTP struct {
 	// are ignored; listd then checks SPF, DKIM and DMARC itself. Default "": believe
 	// none.
 	TrustedAuthServID string `toml:"trusted_authserv_id"`
+	// TLSCert and TLSKey are PEM files; with them the server offers STARTTLS.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// MaxHeaderSize and MaxHeaderFields bound a message's header section (bytes, fields).
+	MaxHeaderSize   int `toml:"max_header_size"`
+	MaxHeaderFields int `toml:"max_header_fields"`
+	// MaxSessions bounds the SMTP and LMTP sessions open at once, MaxSessionsPerNetwork
+	// those from one IPv4 /24 or IPv6 /64; loopback counts only towards MaxSessions.
+	MaxSessions           int `toml:"max_sessions"`
+	MaxSessionsPerNetwork int `toml:"max_sessions_per_network"`
 }
 
 // Relay is the outbound smarthost.
 type Relay struct {
 	Address string `toml:"address"` // "" keeps mail in the outbox
+	// TLS is RelayStartTLS, RelayImplicitTLS or RelayNoTLS.
+	TLS string `toml:"tls"`
+	// Username turns on SMTP AUTH. The password is never in this file: it comes from
+	// PasswordFile or the environment variable LISTD_RELAY_PASSWORD (see Password).
+	Username     string `toml:"username"`
+	PasswordFile string `toml:"password_file"`
+	// CAFile is a PEM file of the CA that signed the relay's certificate, for a
+	// private CA; "" checks against the system's roots.
+	CAFile string `toml:"ca_file"`
+}
+
+// The values of [relay] tls.
+const (
+	// RelayStartTLS upgrades the connection with STARTTLS and refuses to go on in
+	// clear unless the relay is on loopback.
+	RelayStartTLS = "starttls"
+	// RelayImplicitTLS speaks TLS from the first byte (submissions on port 465).
+	RelayImplicitTLS = "implicit"
+	// RelayNoTLS never encrypts; AUTH is then refused unless the relay is on loopback.
+	RelayNoTLS = "none"
+)
+
+// PasswordEnv is the environment variable that may hold the relay's password.
+const PasswordEnv = "LISTD_RELAY_PASSWORD"
+
+// Password returns the relay's password: the contents of password_file (without a
+// trailing line break) if it is set, else $LISTD_RELAY_PASSWORD. It is "" without a
+// username. A password file that cannot be read, or a username without any password,
+// is an error naming the file or the variable; the error never holds the password.
+func (r Relay) Password() (string, error) {
+	if r.Username == "" {
+		return "", nil
+	}
+	if r.PasswordFile != "" {
+		b, err := os.ReadFile(r.PasswordFile)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", fmt.Errorf("relay.password_file %s: %w", r.PasswordFile, err)
+		}
+		pw := strings.TrimRight(string(b), "\r\n")
+		if pw == "" {
+			return "", fmt.Errorf("relay.password_file %s is empty", r.PasswordFile)
+		}
+		if strings.ContainsAny(pw, "\r\n") {
+			return "", fmt.Errorf("relay.password_file %s must hold the password on one line", r.PasswordFile)
+		}
+		return pw, nil
+	}
+	if pw := os.Getenv(PasswordEnv); pw != "" {
+		return pw, nil
+	}
+	return "", fmt.Errorf("relay.username is set but there is no password: set relay.password_file or the environment variable %s", PasswordEnv)
 }
 
 // Delivery tunes the outbound queue.
@@ -157,10 +223,12 @@ func Default() Config {
 		DataDir:  "./data",
 		BaseURL:  "http://127.0.0.1:8080",
 		Language: "de",
-		SMTP:     SMTP{Listen: "127.0.0.1:2525", MaxMessageSize: 10 << 20, MaxRecipients: 50},
+		SMTP: SMTP{Listen: "127.0.0.1:2525", MaxMessageSize: 10 << 20, MaxRecipients: 50,
+			MaxHeaderSize: 256 << 10, MaxHeaderFields: 1000, MaxSessions: 100, MaxSessionsPerNetwork: 10},
 		LMTP:     Listener{Listen: ""},
 		IMAP:     IMAP{Listen: "127.0.0.1:1143"},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
+		Relay:    Relay{TLS: RelayStartTLS},
 		Delivery: Delivery{Connections: 8, RetryInitial: Duration{time.Minute}, MaxAge: Duration{5 * 24 * time.Hour}},
 		Privacy:  Privacy{ErasePosts: "anonymize"},
 		DKIM:     DKIM{Selector: "listd"},
@@ -197,6 +265,31 @@ func Load(path string) (Config, error) {
 		return c, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+func (r *Relay) validate() error {
+	switch r.TLS {
+	case RelayStartTLS, RelayImplicitTLS, RelayNoTLS:
+	default:
+		return fmt.Errorf("relay.tls %q must be %q, %q or %q", r.TLS, RelayStartTLS, RelayImplicitTLS, RelayNoTLS)
+	}
+	if r.Address != "" {
+		// Port 465 speaks TLS first: with STARTTLS each attempt would wait for a
+		// greeting that never comes.
+		if _, port, _ := net.SplitHostPort(r.Address); port == "465" && r.TLS != RelayImplicitTLS {
+			return fmt.Errorf("relay.address %q is the port for implicit TLS: set relay.tls = %q", r.Address, RelayImplicitTLS)
+		}
+	}
+	if r.CAFile != "" && r.TLS == RelayNoTLS {
+		return fmt.Errorf("relay.ca_file is set but relay.tls = %q never checks a certificate", RelayNoTLS)
+	}
+	if r.PasswordFile != "" && r.Username == "" {
+		return errors.New("relay.password_file is set but relay.username is empty")
+	}
+	if strings.ContainsAny(r.Username, "\x00\r\n") {
+		return errors.New("relay.username must not contain control characters")
+	}
+	return nil
 }
 
 var domainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
@@ -243,6 +336,12 @@ func (c *Config) Validate() error {
 	if strings.IndexFunc(c.HTTP.MetricsToken, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return errors.New("http.metrics_token must not contain spaces or control characters: it is sent in an HTTP header")
 	}
+	if (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == "") {
+		return errors.New("smtp.tls_cert and smtp.tls_key go together: set both or neither")
+	}
+	if err := c.Relay.validate(); err != nil {
+		return err
+	}
 	if c.SMTP.MaxMessageSize <= 0 {
 		return errors.New("smtp.max_message_size must be positive")
 	}
@@ -253,6 +352,15 @@ func (c *Config) Validate() error {
 	c.SMTP.TrustedAuthServID = strings.TrimSpace(c.SMTP.TrustedAuthServID)
 	if id := c.SMTP.TrustedAuthServID; id != "" && (len(id) > 255 || strings.ContainsAny(id, " \t\r\n;()\"\\")) {
 		return fmt.Errorf("smtp.trusted_authserv_id %q must be one name, like the mail server's host name", id)
+	}
+	if c.SMTP.MaxHeaderSize < 1<<10 {
+		return errors.New("smtp.max_header_size must be at least 1024")
+	}
+	if c.SMTP.MaxHeaderFields < 50 {
+		return errors.New("smtp.max_header_fields must be at least 50")
+	}
+	if c.SMTP.MaxSessions <= 0 || c.SMTP.MaxSessionsPerNetwork <= 0 {
+		return errors.New("smtp.max_sessions and smtp.max_sessions_per_network must be positive")
 	}
 	if c.Delivery.Connections <= 0 || c.Delivery.Connections > 100 {
 		return errors.New("delivery.connections must be between 1 and 100")

@@ -1,10 +1,12 @@
 // Package delivery owns the outbound queue's workers: it claims due copies from the
-// store, hands them to the relay over SMTP (connections kept open and reused,
-// PIPELINING when offered), and records each outcome with retry and backoff.
+// store, hands them to the relay over SMTP (STARTTLS or implicit TLS and AUTH as
+// configured, connections kept open and reused, PIPELINING when offered), and
+// records each outcome with retry and backoff.
 package delivery
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +55,11 @@ var ErrPermanent = errors.New("permanent")
 
 // Config tunes a Deliverer. Zero values get the defaults noted.
 type Config struct {
-	Relay       string        // "host:port"
+	Relay       string         // "host:port"
+	TLS         TLSMode        // how the session is encrypted (default StartTLS)
+	RootCAs     *x509.CertPool // the CAs for the relay's certificate; nil: the system's
+	Username    string         // for SMTP AUTH; "" none
+	Password    Secret
 	HeloName    string        // our name for EHLO (default: the host name)
 	Connections int           // parallel connections to the relay (default 8)
 	MaxAge      time.Duration // give up after this long since the row was created (default 5 days)
@@ -88,6 +94,8 @@ type Deliverer struct {
 	m    *metrics
 	kick chan struct{}
 
+	rs *relaySession
+
 	// Fixed by New; tests shorten them.
 	to    timeouts
 	grace time.Duration
@@ -106,6 +114,9 @@ func New(q Queue, r Renderer, cfg Config) *Deliverer {
 		if cfg.HeloName == "" {
 			cfg.HeloName = "localhost"
 		}
+	}
+	if cfg.TLS == "" {
+		cfg.TLS = StartTLS
 	}
 	if cfg.Connections <= 0 {
 		cfg.Connections = 8
@@ -133,12 +144,14 @@ func New(q Queue, r Renderer, cfg Config) *Deliverer {
 	}
 	log := cfg.Logger.With("component", "delivery")
 	return &Deliverer{
-		q:     q,
-		r:     r,
-		cfg:   cfg,
-		log:   log,
-		m:     newMetrics(cfg.Registerer, log),
-		kick:  make(chan struct{}, 1),
+		q:    q,
+		r:    r,
+		cfg:  cfg,
+		log:  log,
+		m:    newMetrics(cfg.Registerer, log),
+		kick: make(chan struct{}, 1),
+		rs: &relaySession{addr: cfg.Relay, helo: cfg.HeloName, mode: cfg.TLS, roots: cfg.RootCAs,
+			username: cfg.Username, password: cfg.Password},
 		to:    defaultTimeouts,
 		grace: shutdownGrace,
 		idle:  idleTimeout,
@@ -455,13 +468,19 @@ func (d *Deliverer) connect(ctx context.Context) (*smtpClient, error) {
 		return nil, err
 	}
 	d.mu.Unlock()
-	c, err := dialSMTP(ctx, d.cfg.Relay, d.cfg.HeloName, d.to)
+	c, err := dialSMTP(ctx, d.rs, d.to, nil)
 	if err != nil && ctx.Err() == nil {
 		d.mu.Lock()
 		d.downUntil = time.Now().Add(relayDownFor)
 		d.downErr = err
 		d.mu.Unlock()
-		d.log.Warn("cannot connect to relay", "relay", d.cfg.Relay, "err", err)
+		step := "connect"
+		var se *stepError
+		if errors.As(err, &se) {
+			step = se.step
+		}
+		d.m.sessionFailures.WithLabelValues(step).Inc()
+		d.log.Warn("cannot connect to relay", "relay", d.cfg.Relay, "step", step, "err", err)
 	}
 	return c, err
 }

@@ -13,6 +13,9 @@ type metrics struct {
 	results     *prometheus.CounterVec
 	connections prometheus.Gauge
 	seconds     prometheus.Histogram
+	// sessionFailures counts sessions with the relay that could not be set up, by
+	// step: connect, greeting, tls or auth.
+	sessionFailures *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
@@ -30,6 +33,13 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 			Help:    "Duration of SMTP transactions with the relay.",
 			Buckets: []float64{0.01, 0.05, 0.25, 1, 5, 30},
 		}),
+		sessionFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "listd_relay_session_failures_total",
+			Help: "Sessions with the relay that failed before a transaction, by step: connect, greeting, tls or auth.",
+		}, []string{"step"}),
+	}
+	for _, s := range []string{"connect", "greeting", "tls", "auth"} {
+		m.sessionFailures.WithLabelValues(s)
 	}
 	for _, r := range []string{resultSent, resultFailed, resultDeferred} {
 		m.results.WithLabelValues(r) // so that each series exists from the start
@@ -40,6 +50,7 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 	m.results = register(reg, m.results, log)
 	m.connections = register(reg, m.connections, log)
 	m.seconds = register(reg, m.seconds, log)
+	m.sessionFailures = register(reg, m.sessionFailures, log)
 	return m
 }
 

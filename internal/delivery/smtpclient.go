@@ -171,12 +171,19 @@ type smtpClient struct {
 	tw   *textproto.Writer
 	to   timeouts
 
+	// trace, if set, is told each line of the dialogue ("C: ..." and "S: ..."),
+	// with credentials hidden.
+	trace func(line string)
+
 	pipelining bool
-	eightBit   bool  // 8BITMIME
-	smtpUTF8   bool  // SMTPUTF8
-	sizeOK     bool  // SIZE offered
-	sizeLimit  int64 // SIZE's limit, 0 if none given
-	enhanced   bool  // ENHANCEDSTATUSCODES
+	eightBit   bool            // 8BITMIME
+	smtpUTF8   bool            // SMTPUTF8
+	sizeOK     bool            // SIZE offered
+	sizeLimit  int64           // SIZE's limit, 0 if none given
+	enhanced   bool            // ENHANCEDSTATUSCODES
+	startTLS   bool            // STARTTLS offered
+	authMechs  map[string]bool // AUTH mechanisms offered, upper case
+	tlsOn      bool            // the session is encrypted
 
 	// replies counts the replies read in the current transaction: a reused connection
 	// that fails before the first one was most likely closed by the relay while idle.
@@ -185,28 +192,23 @@ type smtpClient struct {
 	broken bool
 }
 
-// dialSMTP connects to addr and greets it with EHLO (HELO if EHLO is refused).
-func dialSMTP(ctx context.Context, addr, helo string, to timeouts) (*smtpClient, error) {
-	d := net.Dialer{Timeout: to.dial}
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("connect to relay: %w", err)
-	}
-	c := &smtpClient{
-		conn: conn,
-		br:   bufio.NewReaderSize(conn, maxReplyLine),
-		bw:   bufio.NewWriterSize(conn, 32<<10),
-		to:   to,
-	}
-	c.tw = textproto.NewWriter(c.bw)
-	if err := c.hello(ctx, helo); err != nil {
-		c.conn.Close()
-		return nil, fmt.Errorf("relay %s: %w", addr, err)
-	}
-	return c, nil
+// newClient wraps an open connection.
+func newClient(conn net.Conn, to timeouts, trace func(string)) *smtpClient {
+	c := &smtpClient{conn: conn, to: to, trace: trace}
+	c.setConn(conn)
+	return c
 }
 
-func (c *smtpClient) hello(ctx context.Context, helo string) error {
+// setConn makes conn the one the session reads and writes (again after STARTTLS).
+func (c *smtpClient) setConn(conn net.Conn) {
+	c.conn = conn
+	c.br = bufio.NewReaderSize(conn, maxReplyLine)
+	c.bw = bufio.NewWriterSize(conn, 32<<10)
+	c.tw = textproto.NewWriter(c.bw)
+}
+
+// greet reads the greeting and says EHLO (HELO if EHLO is refused).
+func (c *smtpClient) greet(ctx context.Context, helo string) error {
 	stop := c.arm(ctx, c.to.command)
 	defer stop()
 	greet, err := c.read(ctx)
@@ -217,6 +219,14 @@ func (c *smtpClient) hello(ctx context.Context, helo string) error {
 		c.quit(ctx)
 		return &replyError{"greeting", greet}
 	}
+	return c.hello(ctx, helo)
+}
+
+// hello says EHLO, falling back to HELO, and learns the extensions offered.
+func (c *smtpClient) hello(ctx context.Context, helo string) error {
+	stop := c.arm(ctx, c.to.command)
+	defer stop()
+	c.resetExtensions()
 	ehlo, err := c.cmd(ctx, "EHLO %s", helo)
 	if err != nil {
 		return fmt.Errorf("EHLO: %w", err)
@@ -241,10 +251,20 @@ func (c *smtpClient) hello(ctx context.Context, helo string) error {
 	return nil
 }
 
+func (c *smtpClient) resetExtensions() {
+	c.pipelining, c.eightBit, c.smtpUTF8, c.sizeOK, c.sizeLimit, c.enhanced = false, false, false, false, 0, false
+	c.startTLS, c.authMechs = false, nil
+}
+
 func (c *smtpClient) parseExtensions(lines []string) {
 	for _, l := range lines {
 		kw, param, _ := strings.Cut(strings.TrimSpace(l), " ")
-		switch strings.ToUpper(kw) {
+		kw = strings.ToUpper(kw)
+		if strings.HasPrefix(kw, "AUTH=") {
+			// The pre-RFC 4954 spelling of some old servers: "AUTH=LOGIN PLAIN".
+			kw, param = "AUTH", strings.TrimPrefix(kw, "AUTH=")+" "+param
+		}
+		switch kw {
 		case "PIPELINING":
 			c.pipelining = true
 		case "8BITMIME":
@@ -253,6 +273,15 @@ func (c *smtpClient) parseExtensions(lines []string) {
 			c.smtpUTF8 = true
 		case "ENHANCEDSTATUSCODES":
 			c.enhanced = true
+		case "STARTTLS":
+			c.startTLS = true
+		case "AUTH":
+			if c.authMechs == nil {
+				c.authMechs = map[string]bool{}
+			}
+			for _, m := range strings.Fields(param) {
+				c.authMechs[strings.ToUpper(m)] = true
+			}
 		case "SIZE":
 			c.sizeOK = true
 			if n, err := strconv.ParseInt(strings.TrimSpace(param), 10, 64); err == nil && n > 0 {
@@ -301,11 +330,29 @@ func (c *smtpClient) read(ctx context.Context) (*reply, error) {
 		return nil, c.ioErr(ctx, err)
 	}
 	c.replies++
+	if c.trace != nil {
+		for i, l := range r.lines {
+			sep := "-"
+			if i == len(r.lines)-1 {
+				sep = " "
+			}
+			c.trace("S: " + strconv.Itoa(r.code) + sep + l)
+		}
+	}
 	return r, nil
 }
 
 func (c *smtpClient) write(ctx context.Context, format string, args ...any) error {
-	fmt.Fprintf(c.bw, format, args...)
+	line := fmt.Sprintf(format, args...)
+	return c.writeLine(ctx, line, line)
+}
+
+// writeLine writes line and traces it as shown, which hides what must not be seen.
+func (c *smtpClient) writeLine(ctx context.Context, shown, line string) error {
+	if c.trace != nil {
+		c.trace("C: " + shown)
+	}
+	c.bw.WriteString(line)
 	if _, err := c.bw.WriteString("\r\n"); err != nil {
 		return c.ioErr(ctx, err)
 	}
@@ -486,6 +533,10 @@ func fill(res []*reply, r *reply) {
 // writeData sends the message dot-stuffed and reads the final reply.
 func (c *smtpClient) writeData(ctx context.Context, msg io.WriterTo) (*reply, error) {
 	stop := c.arm(ctx, c.to.data)
+	if c.trace != nil {
+		c.trace("C: (the message)")
+		c.trace("C: .")
+	}
 	dw := c.tw.DotWriter()
 	if _, err := msg.WriteTo(dw); err != nil {
 		stop()

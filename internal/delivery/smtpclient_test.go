@@ -57,6 +57,9 @@ type relayBehaviour struct {
 	always354  bool              // 354 to DATA even when no RCPT was accepted (RFC 2920 allows it)
 	size       int               // the SIZE limit advertised (default 10 MB)
 	hangUp     bool              // close the connection after each transaction, unannounced
+	// startTLS, if set, offers STARTTLS and answers it with this reply (without ever
+	// speaking TLS).
+	startTLS string
 }
 
 type fakeTx struct {
@@ -131,6 +134,9 @@ func (f *fakeRelay) serve(conn net.Conn) {
 			if f.pipelining {
 				ext += "250-PIPELINING\r\n"
 			}
+			if f.startTLS != "" {
+				ext += "250-STARTTLS\r\n"
+			}
 			size := f.size
 			if size == 0 {
 				size = 10_000_000
@@ -138,6 +144,8 @@ func (f *fakeRelay) serve(conn net.Conn) {
 			reply(ext + "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE " + strconv.Itoa(size) + "\r\n")
 		case "HELO":
 			reply("250 fake.test\r\n")
+		case "STARTTLS":
+			reply(f.startTLS + "\r\n")
 		case "MAIL":
 			tx = &fakeTx{mail: cmd, reads: []int{cr.n}}
 			reply("250 2.1.0 ok\r\n")
@@ -321,7 +329,7 @@ func TestClientSend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()
 			f := newFakeRelay(t, tt.relay)
-			c, err := dialSMTP(ctx, f.addr, "client.test", defaultTimeouts)
+			c, err := dialSMTP(ctx, &relaySession{addr: f.addr, helo: "client.test"}, defaultTimeouts, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -389,7 +397,7 @@ func TestClientSend(t *testing.T) {
 func TestClientSizeLimit(t *testing.T) {
 	f := newFakeRelay(t, relayBehaviour{pipelining: true, size: 10})
 	ctx := t.Context()
-	c, err := dialSMTP(ctx, f.addr, "client.test", defaultTimeouts)
+	c, err := dialSMTP(ctx, &relaySession{addr: f.addr, helo: "client.test"}, defaultTimeouts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +428,7 @@ func (errMsg) WriteTo(w io.Writer) (int64, error) {
 func TestClientWriteErrorNeverTerminates(t *testing.T) {
 	f := newFakeRelay(t, relayBehaviour{pipelining: true})
 	ctx := t.Context()
-	c, err := dialSMTP(ctx, f.addr, "client.test", defaultTimeouts)
+	c, err := dialSMTP(ctx, &relaySession{addr: f.addr, helo: "client.test"}, defaultTimeouts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +471,7 @@ func TestClientGreeting(t *testing.T) {
 				io.WriteString(c, tt.greeting)
 				c.Close()
 			}()
-			_, err = dialSMTP(t.Context(), l.Addr().String(), "client.test", defaultTimeouts)
+			_, err = dialSMTP(t.Context(), &relaySession{addr: l.Addr().String(), helo: "client.test"}, defaultTimeouts, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error = %v, want %q", err, tt.wantErr)
 			}
@@ -489,7 +497,7 @@ func TestClientContextInterruptsRead(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = dialSMTP(ctx, l.Addr().String(), "client.test", defaultTimeouts)
+	_, err = dialSMTP(ctx, &relaySession{addr: l.Addr().String(), helo: "client.test"}, defaultTimeouts, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error = %v, want deadline exceeded", err)
 	}

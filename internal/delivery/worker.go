@@ -101,6 +101,8 @@ func (w *worker) do(ctx context.Context, j *job) {
 			o = d.temporary(row, "no reply from relay") // not reached: send decides every rcpt or errs
 		case r.class() == 2:
 			o = d.sent(row)
+		case r.class() == 5 && sessionReply(r):
+			o = d.temporary(row, r.String())
 		case r.class() == 5:
 			o = d.failed(row, r.String())
 		default:
@@ -136,7 +138,7 @@ func (w *worker) transact(ctx context.Context, cp Copy, rcpts []string) ([]*repl
 			w.c = c
 			w.d.m.connections.Inc()
 			w.d.log.Debug("connected to relay", "relay", w.d.cfg.Relay, "pipelining", c.pipelining,
-				"8bitmime", c.eightBit, "smtputf8", c.smtpUTF8, "enhancedstatuscodes", c.enhanced, "size", c.sizeLimit)
+				"8bitmime", c.eightBit, "smtputf8", c.smtpUTF8, "enhancedstatuscodes", c.enhanced, "size", c.sizeLimit, "tls", c.tlsOn)
 		}
 		start := time.Now()
 		res, err := w.c.send(ctx, cp.From, rcpts, cp.Message)

@@ -52,6 +52,16 @@ func CleanMessage(raw []byte) (out []byte, res Result, err error) {
 	return b.Bytes(), res, nil
 }
 
+// mayHoldImage reports whether cleanEntity may change an entity with header h.
+func mayHoldImage(h textproto.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil && mt == "" {
+		return false
+	}
+	return strings.HasPrefix(mt, "multipart/") || mt == "message/rfc822" || mt == "message/global" ||
+		strings.HasPrefix(mt, "image/") || mt == "application/octet-stream"
+}
+
 // splitMessage reads the header of a message or part and returns the rest as body.
 func splitMessage(raw []byte) (textproto.Header, []byte, error) {
 	r := bytes.NewReader(raw)
@@ -124,14 +134,16 @@ func cleanEntity(h textproto.Header, body []byte, depth int, res *Result) (textp
 }
 
 // cleanMultipart cleans the parts of a multipart body. A body that cannot be split
-// (a broken boundary, a missing close delimiter) is left as it is.
+// (a broken boundary, a missing close delimiter) is left as it is. Only the parts
+// that may hold an image are read into memory; the others are read again, in a second
+// pass, only when the body has to be rebuilt.
 func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byte, bool) {
 	if boundary == "" {
 		return body, false
 	}
 	type part struct {
 		h    textproto.Header
-		body []byte
+		body []byte // nil: not read, unchanged
 	}
 	var parts []part
 	var sub Result
@@ -145,11 +157,21 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 		if err != nil {
 			return body, false
 		}
+		if !mayHoldImage(p.Header) {
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return body, false
+			}
+			parts = append(parts, part{h: p.Header})
+			continue
+		}
 		b, err := io.ReadAll(p)
 		if err != nil {
 			return body, false
 		}
 		h, nb, c := cleanEntity(p.Header, b, depth+1, &sub)
+		if !c {
+			nb = nil
+		}
 		parts = append(parts, part{h, nb})
 		changed = changed || c
 	}
@@ -158,6 +180,19 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 	res.Unreadable = append(res.Unreadable, sub.Unreadable...)
 	if !changed {
 		return body, false
+	}
+	mr = textproto.NewMultipartReader(bytes.NewReader(body), boundary)
+	for i := range parts {
+		p, err := mr.NextPart()
+		if err != nil {
+			return body, false
+		}
+		if parts[i].body != nil {
+			continue
+		}
+		if parts[i].body, err = io.ReadAll(p); err != nil {
+			return body, false
+		}
 	}
 	var b bytes.Buffer
 	b.Grow(len(body))

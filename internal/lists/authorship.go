@@ -53,6 +53,19 @@ const (
 		"sender not authenticated: no aligned signature, and the envelope sender differs"
 )
 
+// proven reports whether a's message may count as claimed's (a member's or trusted
+// address found in From or in the envelope), with the verdict it rests on.
+func (a *authorship) proven(ctx context.Context, claimed, envFrom, fromAddr string) (bool, senderauth.Verdict) {
+	v := a.verdict(ctx, claimed)
+	switch {
+	case v.Result == senderauth.Pass:
+		return true, v
+	case v.Result == senderauth.None && strings.EqualFold(claimed, fromAddr) && envFrom != "" && strings.EqualFold(envFrom, fromAddr):
+		return true, v
+	}
+	return false, v
+}
+
 // unproven returns the decision on a post that claims claimed (a member's or trusted
 // address found in From or in the envelope) without proof, or nil when the claim
 // holds. a is nil where no transaction carries the message.
@@ -60,17 +73,14 @@ func (s *Service) unproven(ctx context.Context, l *store.List, a *authorship, cl
 	if a == nil {
 		return nil
 	}
-	v := a.verdict(ctx, claimed)
-	byFrom := strings.EqualFold(claimed, p.FromAddr)
+	ok, v := a.proven(ctx, claimed, envFrom, p.FromAddr)
 	var d *Decision
 	outcome := "accepted"
 	switch {
-	case v.Result == senderauth.Pass:
-	case v.Result == senderauth.None && byFrom && envFrom != "" && strings.EqualFold(envFrom, p.FromAddr):
+	case ok:
 	case v.Result == senderauth.TempError:
 		outcome = "deferred"
-		d = &Decision{Action: Reject, Reason: "sender authentication: " + v.Reason,
-			Rejection: reject(451, [3]int{4, 4, 3}, "the sender's domain could not be checked (DNS did not answer); please try again later")}
+		d = &Decision{Action: Reject, Reason: "sender authentication: " + v.Reason, Rejection: authDeferred()}
 	case v.Result == senderauth.Fail:
 		outcome = "held"
 		d = &Decision{Action: Hold, Reason: strings.ReplaceAll(reasonAuthFail, "%s", v.Method)}
@@ -78,8 +88,18 @@ func (s *Service) unproven(ctx context.Context, l *store.List, a *authorship, cl
 		outcome = "held"
 		d = &Decision{Action: Hold, Reason: reasonAuthNone}
 	}
+	s.countAuth(l, p, v, outcome)
+	return d
+}
+
+// authDeferred asks the sending server to try again when DNS did not answer.
+func authDeferred() *Rejection {
+	return reject(451, [3]int{4, 4, 3}, "the sender's domain could not be checked (DNS did not answer); please try again later")
+}
+
+// countAuth counts and logs a verdict and what followed from it, without addresses.
+func (s *Service) countAuth(l *store.List, p *archive.Parsed, v senderauth.Verdict, outcome string) {
 	s.senderAuth.WithLabelValues(string(v.Result), outcome).Inc()
 	s.log.Info("sender authentication", "list", l.Name, "message_id", p.MessageID, "verdict", string(v.Result),
 		"method", v.Method, "source", v.Source, "reason", v.Reason, "outcome", outcome)
-	return d
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 
 	"listd/internal/store"
 	"listd/internal/token"
@@ -87,6 +88,10 @@ type Service struct {
 	senderAuth *prometheus.CounterVec
 	mails      atomic.Pointer[mailTemplates] // replaced whole by ReloadTemplates
 
+	// receiving bounds the bytes of messages being parsed, composed and stored at
+	// once (see Txn.Deliver).
+	receiving *semaphore.Weighted
+
 	mu       sync.Mutex
 	prepared map[int64]*preparedEntry // rendering cache, see render.go
 	digests  digestCache
@@ -108,7 +113,8 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	if cfg.CounselSettings.RadiusKM == 0 {
 		cfg.CounselSettings.RadiusKM = 50
 	}
-	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{}}
+	s := &Service{st: st, signer: signer, cfg: cfg, log: cfg.Logger, prepared: map[int64]*preparedEntry{},
+		receiving: semaphore.NewWeighted(receiveBudget)}
 	if err := s.ReloadTemplates(cfg.Templates); err != nil {
 		return nil, err
 	}
@@ -126,7 +132,7 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	}, []string{"scope"})
 	s.senderAuth = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "listd_sender_auth_total",
-		Help: "Posts that claim a member or trusted sender, by the verdict on their author (pass, fail, none, temperror) and what followed (accepted, held, deferred).",
+		Help: "Posts that claim a member or trusted sender, and private messages, by the verdict on their author (pass, fail, none, temperror) and what followed (accepted, held, deferred, refused).",
 	}, []string{"verdict", "outcome"})
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(s.posts, s.bounces, s.limited, s.senderAuth)

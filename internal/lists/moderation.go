@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"listd/internal/archive"
+	"listd/internal/compose"
 	"listd/internal/modreply"
 	"listd/internal/store"
 )
@@ -221,6 +222,10 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 	if action == ModApprove || action == ModAlways {
 		if p, err = archive.Parse(h.Raw); err != nil {
 			return fmt.Errorf("held post %d: %w", h.ID, err)
+		}
+		// A stranger's post was held without being composed (receive.go, post).
+		if _, err := compose.Prepare(h.Raw, s.composeList(l, ""), 0); err != nil {
+			return fmt.Errorf("held post %d cannot be sent to the members: %w", h.ID, err)
 		}
 	}
 	posterLang := s.posterLang(ctx, l, h.FromAddr)

@@ -11,6 +11,7 @@ import (
 
 	"listd/internal/archive"
 	"listd/internal/compose"
+	"listd/internal/senderauth"
 	"listd/internal/store"
 )
 
@@ -103,7 +104,7 @@ func (s *Service) blockAddress(l *store.List, relayID, recipient string) string 
 }
 
 // privateReply handles mail to NAME-reply+TOKEN@.
-func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom string, p *archive.Parsed, raw []byte, unreadableImages []string) error {
+func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom string, p *archive.Parsed, raw []byte, unreadableImages []string, auth *authorship) error {
 	l := rc.List
 	log := s.log.With("list", l.Name, "message_id", p.MessageID)
 	tok, ok := parseReplyToken(rc.Token)
@@ -126,6 +127,18 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 		return reject(550, [3]int{5, 7, 1}, "only members of %s@%s can send private messages through its addresses; to join, write to %s-subscribe@%s",
 			l.Name, s.cfg.Domain, l.Name, s.cfg.Domain)
 	}
+	// A private message goes out under the sender's relay address, so it must be
+	// theirs as surely as a post: the same rule, but there is no moderator to hold it for.
+	ok, v := auth.proven(ctx, sender.Address, envFrom, p.FromAddr)
+	switch {
+	case !ok && v.Result == senderauth.TempError:
+		s.countAuth(l, p, v, "deferred")
+		return authDeferred()
+	case !ok:
+		s.countAuth(l, p, v, "refused")
+		return reject(550, [3]int{5, 7, 1}, "your message could not be confirmed as coming from your address (no aligned DKIM signature or SPF pass, and the envelope sender differs); it was not passed on")
+	}
+	s.countAuth(l, p, v, "accepted")
 	if len(unreadableImages) > 0 {
 		return unreadableImage()
 	}
@@ -141,6 +154,11 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 			return fmt.Errorf("private reply on %s: %w", l.Name, err)
 		}
 		target = m.FromAddr
+	}
+	// In-Reply-To and References keep the list's posts only, as the recipient knows them.
+	refs, err := s.shownRefs(ctx, l, raw)
+	if err != nil {
+		return fmt.Errorf("private reply on %s: %w", l.Name, err)
 	}
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		if tok.kind == replyRelay {
@@ -179,7 +197,7 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 		} else if !ok {
 			return reject(450, [3]int{4, 7, 1}, "you have sent %d private messages today, as many as a day allows; please try again tomorrow", privateReplyLimit)
 		}
-		msg, err := s.relayMessage(l, sender, to, from, []string{p.FromAddr, envFrom}, raw)
+		msg, err := s.relayMessage(l, sender, to, from, []string{p.FromAddr, envFrom}, refs, raw)
 		if errors.Is(err, compose.ErrNotRelayable) {
 			return reject(554, [3]int{5, 6, 0}, "signed (S/MIME) or encrypted mail would show who you are; please send your private message without signature or encryption")
 		}
@@ -238,7 +256,7 @@ func (s *Service) relaySender(l *store.List, m *store.Member, lang string) strin
 }
 
 // relayMessage builds the mail that passes raw on from sender to to.
-func (s *Service) relayMessage(l *store.List, sender, to *store.Member, from *store.Relay, hide []string, raw []byte) ([]byte, error) {
+func (s *Service) relayMessage(l *store.List, sender, to *store.Member, from *store.Relay, hide []string, refs map[string]string, raw []byte) ([]byte, error) {
 	lang := s.lang(to.Language)
 	d := relayData{ListAddr: l.Name + "@" + s.cfg.Domain, BlockAddr: s.blockAddress(l, from.ID, to.Address)}
 	var note bytes.Buffer
@@ -247,7 +265,7 @@ func (s *Service) relayMessage(l *store.List, sender, to *store.Member, from *st
 	}
 	msg, err := compose.PrepareRelay(raw, compose.Relay{Name: l.Name, Domain: s.cfg.Domain, Sender: s.relaySender(l, sender, lang),
 		From: s.relayAddress(l, from.ID), To: to.Address, MessageID: newMessageID(s.cfg.Domain), Note: note.String(),
-		Hide: append(hide, sender.Address)})
+		Hide: append(hide, sender.Address), Refs: refs})
 	if err != nil {
 		return nil, fmt.Errorf("private reply: %w", err)
 	}

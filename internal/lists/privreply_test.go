@@ -214,6 +214,8 @@ func TestPrivateReplyRefusals(t *testing.T) {
 		code               int
 	}{
 		{"not a member", "eve@example.com", privateMail("eve@example.com", addr, "Hallo", ""), 550},
+		{"a stranger's envelope with a member's From", "eve@example.com", privateMail("Ben <ben@example.net>", addr, "Ich bin Ben", ""), 550},
+		{"a member's envelope with another member's From", "carl@example.net", privateMail("ben@example.net", addr, "Auch Ben", ""), 550},
 		{"automatic mail is dropped", "ben@example.net", privateMail("ben@example.net", addr, "Abwesend", "Auto-Submitted: auto-replied\r\n"), 0},
 		{"null sender", "", privateMail("ben@example.net", addr, "Bounce", ""), 0},
 		{"S/MIME", "ben@example.net", "From: ben@example.net\r\nSubject: s\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\r\n", 554},

@@ -120,6 +120,10 @@ type Client struct {
 // about who wrote a message.
 func (c Client) Local() bool { return !c.IP.IsValid() || c.IP.Unmap().IsLoopback() }
 
+// receiveBudget is how many bytes of received messages are handled at once: three
+// of the largest by default, any number of ordinary posts.
+const receiveBudget = 32 << 20
+
 // Txn is one mail transaction: a client, an envelope sender, its recipients, the message.
 type Txn struct {
 	s      *Service
@@ -159,6 +163,17 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 		}
 		return results
 	}
+	// Parsing, cleaning images, composing and storing cost a few times a message's
+	// size: messages take turns by size, so that many large ones at once cannot
+	// exhaust memory (a small post hardly waits).
+	weight := min(int64(len(raw)), receiveBudget)
+	if err := t.s.receiving.Acquire(ctx, weight); err != nil {
+		for i := range results {
+			results[i] = fmt.Errorf("wait to handle a message of %d bytes: %w", len(raw), err)
+		}
+		return results
+	}
+	defer t.s.receiving.Release(weight)
 	auth := t.authorship(raw)
 	p, err := archive.Parse(raw)
 	if err != nil {
@@ -186,7 +201,7 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 				results[i] = t.s.post(ctx, rc.List, t.from, p, raw, auth)
 			}
 		case KindReply:
-			results[i] = t.s.privateReply(ctx, rc, t.from, p, raw, unreadable)
+			results[i] = t.s.privateReply(ctx, rc, t.from, p, raw, unreadable, auth)
 		case KindBounce:
 			results[i] = t.s.bounce(ctx, rc, raw)
 		case KindModerate:
@@ -310,13 +325,6 @@ func (s *Service) storePost(l *store.List, p *archive.Parsed, raw []byte, m *sto
 
 func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte, auth *authorship) error {
 	log := s.log.With("list", l.Name, "message_id", p.MessageID)
-	// A post that cannot be turned into members' copies is refused now, while the
-	// sender still hears about it, rather than failing for every member later.
-	if _, err := compose.Prepare(raw, s.composeList(l, ""), 0); err != nil {
-		s.posts.WithLabelValues("unreadable").Inc()
-		log.Info("post refused", "reason", "cannot be composed", "err", err)
-		return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
-	}
 	d, err := s.decide(ctx, l, envFrom, p, len(raw), auth)
 	if err != nil {
 		return fmt.Errorf("decide on post to %s: %w", l.Name, err)
@@ -330,7 +338,19 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		s.posts.WithLabelValues(or(d.Result, "dropped")).Inc()
 		log.Warn("post dropped", "reason", d.Reason)
 		return nil
-	case Hold:
+	}
+	// A post that will reach the members, now or once a moderator approves it, and
+	// cannot be turned into their copies is refused now, while the sender still hears
+	// about it. A stranger's post is decided on first and composed only when approved:
+	// composing costs a few times the message's size.
+	if d.Action == Accept || d.Member != nil {
+		if _, err := compose.Prepare(raw, s.composeList(l, ""), 0); err != nil {
+			s.posts.WithLabelValues("unreadable").Inc()
+			log.Info("post refused", "reason", "cannot be composed", "err", err)
+			return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
+		}
+	}
+	if d.Action == Hold {
 		return s.hold(ctx, l, envFrom, p, raw, d.Reason)
 	}
 	var a *store.Accepted

@@ -19,9 +19,13 @@ var ErrGone = errors.New("post no longer archived")
 // UnsubscribeTTL is how long the one-click link in a list mail works.
 const UnsubscribeTTL = 60 * 24 * time.Hour
 
-// cacheSize bounds the prepared posts kept for rendering; a fan-out touches one post
-// at a time, so a few suffice.
-const cacheSize = 16
+// cacheSize and cacheBytes bound the prepared posts kept for rendering; a fan-out
+// touches one post at a time, so a few suffice. The bytes bound keeps a burst of
+// large posts from staying in memory after their copies have gone.
+const (
+	cacheSize  = 16
+	cacheBytes = 32 << 20
+)
 
 type preparedEntry struct {
 	p      *compose.Prepared
@@ -106,7 +110,15 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	defer s.mu.Unlock()
 	s.clock++
 	e.used = s.clock
-	if len(s.prepared) >= cacheSize {
+	size := p.Size()
+	for id, x := range s.prepared {
+		size += x.p.Size()
+		if id == d.MessageID { // prepared twice at once: the older one goes
+			size -= x.p.Size()
+			delete(s.prepared, id)
+		}
+	}
+	for len(s.prepared) > 0 && (len(s.prepared) >= cacheSize || size > cacheBytes) {
 		var oldest int64
 		var min uint64 = ^uint64(0)
 		for id, x := range s.prepared {
@@ -114,6 +126,7 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 				oldest, min = id, x.used
 			}
 		}
+		size -= s.prepared[oldest].p.Size()
 		delete(s.prepared, oldest)
 	}
 	s.prepared[d.MessageID] = e
@@ -193,20 +206,40 @@ type publicIDStore interface {
 
 // publicRaw returns post m's bytes with the Message-IDs its anonymous list shows: its
 // own public id, and in In-Reply-To and References the public ids of the list's posts
-// it answers. The sender's ids may name their machine; members who reply refer to the
-// public ones, which threading finds.
+// it answers; ids that name no post of the list are left out. The sender's ids may
+// name their machine; members who reply refer to the public ones, which threading
+// finds.
 func (s *Service) publicRaw(ctx context.Context, l *store.List, m *store.Message, raw []byte) ([]byte, error) {
-	refs := map[string]string{}
-	if ids, err := compose.ReferencedIDs(raw); err == nil && len(ids) > 0 {
-		if ps, ok := s.st.(publicIDStore); ok {
-			pub, err := ps.PublicIDs(ctx, l.ID, ids)
-			if err != nil {
-				return nil, err
-			}
-			for orig, local := range pub {
-				refs[orig] = local + "@" + s.cfg.Domain
-			}
-		}
+	refs, err := s.shownRefs(ctx, l, raw)
+	if err != nil {
+		return nil, err
 	}
 	return compose.RewriteMessageIDs(raw, m.PublicMessageID(s.cfg.Domain), refs)
+}
+
+// shownRefs maps the Message-IDs raw's In-Reply-To and References name that are the
+// list's posts (by the id they came with, or by their public id) to the ids the list
+// shows for them: the public ids on an anonymous list, else the ids as they are.
+func (s *Service) shownRefs(ctx context.Context, l *store.List, raw []byte) (map[string]string, error) {
+	refs := map[string]string{}
+	ids, err := compose.ReferencedIDs(raw)
+	if err != nil || len(ids) == 0 {
+		return refs, nil
+	}
+	ps, ok := s.st.(publicIDStore)
+	if !ok {
+		return refs, nil
+	}
+	pub, err := ps.PublicIDs(ctx, l.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for orig, local := range pub {
+		if l.Anonymous {
+			refs[orig] = local + "@" + s.cfg.Domain
+		} else {
+			refs[orig] = orig
+		}
+	}
+	return refs, nil
 }

@@ -83,11 +83,46 @@ func textCharset(label string, data []byte) string {
 	return "windows-1252"
 }
 
-// safeName makes a file name from a (decoded) attachment name: the last path element
-// only, no control or format characters (a right-to-left override can disguise
-// "exe.pdf"), none of the characters Windows refuses, no leading dots, a bounded
-// length; "attachment-N" when nothing is left.
+// safeName makes a file name from a (decoded) attachment name: cleanName's rules,
+// and "attachment-N" when nothing is left.
 func safeName(name string, index int, ct string) string {
+	if name = cleanName(name); name == "" {
+		name = "attachment-" + strconv.Itoa(index+1) + extension(ct)
+	}
+	return name
+}
+
+// PublicFileName is the name an attachment goes by wherever others see it: on the
+// archive pages, in downloads, and in the copies of an anonymous list's posts. It is
+// the cleaned name (see cleanName) with every mail address in it masked (see Mask);
+// "" when nothing is left, and the caller names the file by its place instead.
+// The extension stays, so the file still opens with the right program.
+func PublicFileName(name string) string {
+	name = cleanName(name)
+	stem, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 6 && isAlnumASCII(name[i+1:]) {
+		stem, ext = name[:i], name[i:]
+	}
+	if masked := Mask(stem); masked != stem {
+		return masked + ext
+	}
+	return Mask(name)
+}
+
+func isAlnumASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// cleanName makes a file name from a (decoded) attachment name: the last path
+// element only, no control or format characters (a right-to-left override can
+// disguise "exe.pdf"), none of the characters Windows refuses, no leading dots, a
+// bounded length; "" when nothing is left.
+func cleanName(name string) string {
 	name = fixUTF8([]byte(name))
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
@@ -110,9 +145,6 @@ func safeName(name string, index int, ct string) string {
 			ext = name[i:]
 		}
 		name = strings.TrimRight(clipBytes(name, maxNameLen-len(ext)), ". ") + ext
-	}
-	if name == "" {
-		name = "attachment-" + strconv.Itoa(index+1) + extension(ct)
 	}
 	return name
 }

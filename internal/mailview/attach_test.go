@@ -121,7 +121,7 @@ func TestAttachments(t *testing.T) {
 			if len(v.Attachments) != 1 {
 				t.Fatalf("attachments: %+v", v.Attachments)
 			}
-			a, data, ct, disp, err := OpenAttachment(raw, 0)
+			a, data, ct, disp, err := OpenAttachment(raw, 0, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,7 +194,7 @@ func TestAttachmentIndexes(t *testing.T) {
 		}
 	}
 	for _, i := range []int{-1, 3, 100} {
-		if _, _, _, _, err := OpenAttachment(raw, i); !errors.Is(err, ErrNoAttachment) {
+		if _, _, _, _, err := OpenAttachment(raw, i, Options{}); !errors.Is(err, ErrNoAttachment) {
 			t.Errorf("OpenAttachment(%d) error %v", i, err)
 		}
 	}
@@ -209,5 +209,37 @@ func TestAttachmentNameMasked(t *testing.T) {
 	}
 	if got := v.Attachments[0].Name; got != "bewerbung-m…@…" && !strings.Contains(got, "…@…") {
 		t.Errorf("name %q not masked", got)
+	}
+}
+
+// TestAttachmentDownloadMasked: a download is named as the page names it, so the
+// sender's address in a file name reaches neither.
+func TestAttachmentDownloadMasked(t *testing.T) {
+	tests := []struct{ disp, want string }{
+		{`attachment; filename="bewerbung-max@example.org.pdf"`, "b…@….pdf"},
+		{`attachment; filename*=utf-8''anna.mueller%40annahome.example.pdf`, "a…@….pdf"},
+		{`attachment; filename="=?utf-8?q?anna=40annahome=2Eexample=2Epdf?="`, "a…@….pdf"},
+		{`attachment; filename="C:\\Users\\anna\\Brief.pdf"`, "Brief.pdf"},
+		{`attachment; filename="Kita-Anmeldung.pdf"`, "Kita-Anmeldung.pdf"},
+		{`attachment; filename="x@y"`, "x…@…"},
+	}
+	for _, tt := range tests {
+		raw := mixedMail(mpart{"Content-Type: text/plain", []byte("x")}, mpart{b64("application/pdf", tt.disp), pdfBytes})
+		opt := Options{MaskAddresses: true}
+		v, err := Render(raw, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _, _, disp, err := OpenAttachment(raw, 0, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, params, err := mime.ParseMediaType(disp)
+		if err != nil || a.Name != tt.want || params["filename"] != tt.want || v.Attachments[0].Name != tt.want {
+			t.Errorf("%s: download %q (%q, %v), page %q; want %q", tt.disp, disp, a.Name, err, v.Attachments[0].Name, tt.want)
+		}
+		if PublicFileName(tt.want) != tt.want {
+			t.Errorf("PublicFileName(%q) = %q: not stable", tt.want, PublicFileName(tt.want))
+		}
 	}
 }

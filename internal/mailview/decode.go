@@ -15,6 +15,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/ianaindex"
+
+	"listd/internal/mailtext"
 )
 
 // decodeTransfer undoes a Content-Transfer-Encoding. It never fails: damaged input
@@ -188,25 +190,9 @@ func htmlCharset(b []byte) string {
 	return name
 }
 
-// fixUTF8 keeps valid UTF-8 and reads each invalid byte as windows-1252.
-func fixUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	var sb strings.Builder
-	sb.Grow(len(b) + len(b)/8)
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r == utf8.RuneError && size <= 1 {
-			sb.WriteRune(charmap.Windows1252.DecodeByte(b[0]))
-			b = b[1:]
-			continue
-		}
-		sb.Write(b[:size])
-		b = b[size:]
-	}
-	return sb.String()
-}
+// fixUTF8 keeps valid UTF-8 and reads each invalid byte as windows-1252, as the
+// archive's search text does.
+func fixUTF8(b []byte) string { return mailtext.UTF8OrWindows1252(b) }
 
 // cleanText removes what must not reach a page: control characters other than tab and
 // line feed (C0, DEL, C1), a byte-order mark, and carriage returns (line ends become

@@ -45,11 +45,12 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 		for i, want := range v.Attachments {
-			a, data, ct, disp, err := OpenAttachment(raw, i)
+			a, data, ct, disp, err := OpenAttachment(raw, i, opt)
 			if err != nil {
 				t.Fatalf("OpenAttachment(%d): %v", i, err)
 			}
-			if a.Index != i || a.Size != len(data) || (!mask && a != want) {
+			// The download is named as the page names it, masked or not.
+			if a.Index != i || a.Size != len(data) || a.Name != want.Name || a.Inline != want.Inline {
 				t.Fatalf("attachment %d: %+v, rendered as %+v, %d bytes", i, a, want, len(data))
 			}
 			if a.Name == "" || strings.ContainsAny(a.Name, "/\\\x00\r\n") || !utf8.ValidString(a.Name) {
@@ -68,8 +69,11 @@ func FuzzRender(f *testing.F) {
 			if err != nil || params["filename"] != a.Name || (kind == "inline") != inertImage(mt) {
 				t.Fatalf("disposition %q for %q (%v)", disp, ct, err)
 			}
+			if mask && addrRE.MatchString(disp) {
+				t.Fatalf("disposition %q for %q (%v)", disp, ct, err)
+			}
 		}
-		if _, _, _, _, err := OpenAttachment(raw, len(v.Attachments)); !errors.Is(err, ErrNoAttachment) {
+		if _, _, _, _, err := OpenAttachment(raw, len(v.Attachments), opt); !errors.Is(err, ErrNoAttachment) {
 			t.Fatalf("attachment past the end: %v", err)
 		}
 	})

@@ -65,10 +65,7 @@ func Render(raw []byte, opt Options) (*View, error) {
 	r.body(m.root)
 	v.Body = template.HTML(r.b.String())
 	for i := range m.atts {
-		a := m.info(i, nil)
-		if opt.MaskAddresses {
-			a.Name = Mask(a.Name)
-		}
+		a := m.info(i, nil, opt.MaskAddresses)
 		v.Attachments = append(v.Attachments, a)
 	}
 	for _, e := range append(m.errs, r.errs...) {
@@ -97,17 +94,18 @@ func RenderText(text string, opt Options) template.HTML {
 }
 
 // OpenAttachment returns attachment index of a message, decoded, with the
-// Content-Type and Content-Disposition to serve it under (see safeHeaders). The file
-// name in the disposition is not masked: it goes to the one who downloads, not onto
-// a page.
-func OpenAttachment(raw []byte, index int) (a Attachment, data []byte, contentType, disposition string, err error) {
+// Content-Type and Content-Disposition to serve it under (see safeHeaders). With
+// opt.MaskAddresses the file name (in a and in the disposition) is the one a View
+// shows, PublicFileName's: a download must not tell more than the page that links
+// to it.
+func OpenAttachment(raw []byte, index int, opt Options) (a Attachment, data []byte, contentType, disposition string, err error) {
 	m := parseMessage(raw)
 	if index < 0 || index >= len(m.atts) {
 		return Attachment{}, nil, "", "", fmt.Errorf("open attachment %d: %w", index, ErrNoAttachment)
 	}
 	p := m.atts[index]
 	data, _ = decodeTransfer(p.header.Get("Content-Transfer-Encoding"), p.body)
-	a = m.info(index, data)
+	a = m.info(index, data, opt.MaskAddresses)
 	contentType, disposition = safeHeaders(a.Name, a.ContentType, p.params["charset"], data)
 	return a, data, contentType, disposition, nil
 }
@@ -172,10 +170,15 @@ func isBodyPart(p *part) bool {
 	return p.ctype == "" || p.ctype == "text/plain" || p.ctype == "text/html" || strings.HasPrefix(p.ctype, "multipart/")
 }
 
-// info describes attachment i; data is its decoded content when at hand.
-func (m *message) info(i int, data []byte) Attachment {
+// info describes attachment i; data is its decoded content when at hand. With mask
+// the name is PublicFileName's.
+func (m *message) info(i int, data []byte, mask bool) Attachment {
 	p := m.atts[i]
-	a := Attachment{Index: i, ContentType: p.ctype, Name: safeName(fileName(p), i, p.ctype)}
+	name := fileName(p)
+	if mask {
+		name = PublicFileName(name)
+	}
+	a := Attachment{Index: i, ContentType: p.ctype, Name: safeName(name, i, p.ctype)}
 	if data != nil {
 		a.Size = len(data)
 	} else {
@@ -188,8 +191,15 @@ func (m *message) info(i int, data []byte) Attachment {
 // fileName reads the name of a part: filename of the disposition, else name of the
 // type, in RFC 2231 or RFC 2047 form or raw.
 func fileName(p *part) string {
-	for _, h := range [...]struct{ header, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
-		if v, ok := paramValue(headerParams(p.header.Get(h.header)), h.param); ok && strings.TrimSpace(v) != "" {
+	return FileName(p.header.Get("Content-Disposition"), p.header.Get("Content-Type"))
+}
+
+// FileName reads the file name a part's Content-Disposition (filename) or, failing
+// that, Content-Type (name) gives, decoded from RFC 2231 or RFC 2047 form or raw:
+// the name the archive pages show (before PublicFileName). "" when there is none.
+func FileName(contentDisposition, contentType string) string {
+	for _, h := range [...]struct{ value, param string }{{contentDisposition, "filename"}, {contentType, "name"}} {
+		if v, ok := paramValue(headerParams(h.value), h.param); ok && strings.TrimSpace(v) != "" {
 			return v
 		}
 	}

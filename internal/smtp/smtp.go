@@ -7,6 +7,7 @@ package smtp
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -47,14 +48,24 @@ type Config struct {
 	Domain          string // announced in the greeting
 	MaxMessageBytes int64
 	MaxRecipients   int
-	LMTP            bool
-	Logger          *slog.Logger
+	// MaxHeaderBytes and MaxHeaderFields bound a message's header section; a message
+	// beyond either gets 552 5.3.4 as soon as the limit is passed. Zero means the default.
+	MaxHeaderBytes  int
+	MaxHeaderFields int
+	// MaxSessions bounds the sessions open at once, MaxSessionsPerNetwork those from one
+	// IPv4 /24 or IPv6 /64 (loopback counts only towards MaxSessions). Zero means the default.
+	MaxSessions           int
+	MaxSessionsPerNetwork int
+	LMTP                  bool
+	Logger                *slog.Logger
+	TLSConfig             *tls.Config // offers STARTTLS when set
 }
 
 // Server is one SMTP or LMTP listener.
 type Server struct {
-	srv *gosmtp.Server
-	log *slog.Logger
+	srv                 *gosmtp.Server
+	log                 *slog.Logger
+	maxSessions, perNet int
 }
 
 // New returns a server handing mail to rcv.
@@ -68,7 +79,8 @@ func New(rcv Receiver, cfg Config) *Server {
 		proto = "lmtp"
 	}
 	log = log.With("proto", proto)
-	be := &backend{rcv: rcv, log: log, lmtp: cfg.LMTP}
+	be := &backend{rcv: rcv, log: log, lmtp: cfg.LMTP,
+		maxHeaderBytes: orDefault(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes), maxHeaderFields: orDefault(cfg.MaxHeaderFields, DefaultMaxHeaderFields)}
 	srv := gosmtp.NewServer(be)
 	srv.Domain = cfg.Domain
 	srv.LMTP = cfg.LMTP
@@ -77,13 +89,22 @@ func New(rcv Receiver, cfg Config) *Server {
 	srv.ReadTimeout = 5 * time.Minute
 	srv.WriteTimeout = time.Minute
 	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = cfg.TLSConfig
 	srv.ErrorLog = slogPrinter{log}
-	return &Server{srv: srv, log: log}
+	return &Server{srv: srv, log: log,
+		maxSessions: orDefault(cfg.MaxSessions, DefaultMaxSessions), perNet: orDefault(cfg.MaxSessionsPerNetwork, DefaultMaxSessionsPerNetwork)}
 }
 
-// Serve accepts connections on l until Shutdown.
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Serve accepts connections on l until Shutdown, within the session limits.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.srv.Serve(l)
+	err := s.srv.Serve(newSessionLimit(l, s.maxSessions, s.perNet, s.log))
 	if errors.Is(err, gosmtp.ErrServerClosed) {
 		return nil
 	}
@@ -105,9 +126,11 @@ func (p slogPrinter) Printf(format string, v ...any) {
 func (p slogPrinter) Println(v ...any) { p.log.Warn("smtp server", "msg", fmt.Sprint(v...)) }
 
 type backend struct {
-	rcv  Receiver
-	log  *slog.Logger
-	lmtp bool
+	rcv             Receiver
+	log             *slog.Logger
+	lmtp            bool
+	maxHeaderBytes  int
+	maxHeaderFields int
 }
 
 func (b *backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
@@ -183,7 +206,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	results := s.txn.Deliver(ctx, r)
+	results := s.txn.Deliver(ctx, newHeaderLimit(r, s.b.maxHeaderBytes, s.b.maxHeaderFields))
 	return s.reply(results[0])
 }
 
@@ -193,7 +216,7 @@ func (s *session) LMTPData(r io.Reader, status gosmtp.StatusCollector) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	results := s.txn.Deliver(ctx, r)
+	results := s.txn.Deliver(ctx, newHeaderLimit(r, s.b.maxHeaderBytes, s.b.maxHeaderFields))
 	for i, err := range results {
 		status.SetStatus(s.rcpts[i], s.reply(err))
 	}

@@ -19,6 +19,12 @@ import (
 // list "kita" whose member is anna@example.net.
 func newServer(t *testing.T, lmtp bool) string {
 	t.Helper()
+	return newServerWith(t, Config{Domain: "lists.example.org", MaxMessageBytes: 4096, MaxRecipients: 10, LMTP: lmtp})
+}
+
+// newServerWith is newServer with the given settings.
+func newServerWith(t *testing.T, cfg Config) string {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, t.TempDir())
 	if err != nil {
@@ -38,7 +44,7 @@ func newServer(t *testing.T, lmtp bool) string {
 		t.Fatal(err)
 	}
 	srv := New(ReceiverFunc(func(ctx context.Context, c lists.Client, from string) (Txn, error) { return svc.Begin(ctx, c, from) }),
-		Config{Domain: "lists.example.org", MaxMessageBytes: 4096, MaxRecipients: 10, LMTP: lmtp})
+		cfg)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

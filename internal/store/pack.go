@@ -117,7 +117,9 @@ func (p *packer) packRaw(enc *zstd.Encoder, raw []byte) []byte {
 		return raw
 	}
 	h := headerLen(raw)
-	out := make([]byte, 0, len(packMagic)+binary.MaxVarintLen64+len(raw)/2+64)
+	// Room for the worst case at once: attachments hardly compress, and growing the
+	// buffer by appending would allocate three times a large mail's size.
+	out := make([]byte, 0, len(packMagic)+binary.MaxVarintLen64+enc.MaxEncodedSize(h)+enc.MaxEncodedSize(len(raw)-h))
 	out = append(out, packMagic...)
 	frame := enc.EncodeAll(raw[:h], nil)
 	out = binary.AppendUvarint(out, uint64(len(frame)))

@@ -65,7 +65,9 @@ func publicLocal(id string) string {
 const maxPublicLookups = 200
 
 // PublicIDs returns, for those of messageIDs that name posts of the list, the public
-// id of each (the local part; the list's domain goes after it).
+// id of each (the local part; the list's domain goes after it). An id names a post by
+// the Message-ID it was received with, or by the public id the list showed for it
+// (PUBLIC@DOMAIN, as members' replies to an anonymous list's copies have it).
 func (s *DB) PublicIDs(ctx context.Context, listID int64, messageIDs []string) (map[string]string, error) {
 	out := map[string]string{}
 	if len(messageIDs) > maxPublicLookups {
@@ -74,24 +76,51 @@ func (s *DB) PublicIDs(ctx context.Context, listID int64, messageIDs []string) (
 	if len(messageIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(messageIDs)+1)
+	args := make([]any, 0, 2*len(messageIDs)+1)
 	args = append(args, listID)
 	for _, id := range messageIDs {
 		args = append(args, id)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT message_id, public_id FROM messages WHERE list_id = ? AND message_id IN (?`+
-		strings.Repeat(", ?", len(messageIDs)-1)+`)`, args...)
+	byLocal := map[string][]string{}
+	var locals []any
+	for _, id := range messageIDs {
+		if local := publicLocal(id); local != "" {
+			if len(byLocal[local]) == 0 {
+				locals = append(locals, local)
+			}
+			byLocal[local] = append(byLocal[local], id)
+		}
+	}
+	query := `SELECT message_id, public_id FROM messages WHERE list_id = ? AND (message_id IN (?` +
+		strings.Repeat(", ?", len(messageIDs)-1) + `)`
+	if len(locals) > 0 {
+		query += ` OR public_id IN (?` + strings.Repeat(", ?", len(locals)-1) + `)`
+		args = append(args, locals...)
+	}
+	rows, err := s.db.QueryContext(ctx, query+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("public ids: %w", err)
 	}
 	defer rows.Close()
+	asked := make(map[string]bool, len(messageIDs))
+	for _, id := range messageIDs {
+		asked[id] = true
+	}
 	for rows.Next() {
 		var mid, pid string
 		if err := rows.Scan(&mid, &pid); err != nil {
 			return nil, fmt.Errorf("public ids: %w", err)
 		}
-		if pid != "" {
+		if pid == "" {
+			continue
+		}
+		if asked[mid] {
 			out[mid] = pid
+		}
+		for _, id := range byLocal[pid] {
+			if _, ok := out[id]; !ok {
+				out[id] = pid
+			}
 		}
 	}
 	return out, rows.Err()

@@ -81,6 +81,13 @@ func TestPublicIDs(t *testing.T) {
 	if ids, err := db.PublicIDs(ctx, l.ID, nil); err != nil || len(ids) != 0 {
 		t.Errorf("no ids: %v %v", ids, err)
 	}
+	// A post is also named by its public id, as members' replies name it; an id of
+	// that form that names no post is not.
+	shown := m.PublicID + "@lists.example.org"
+	ids, err = db.PublicIDs(ctx, l.ID, []string{shown, "abcdefghijklmnopqrstuvwxyz@lists.example.org"})
+	if err != nil || len(ids) != 1 || ids[shown] != m.PublicID {
+		t.Errorf("PublicIDs by public id = %v, %v", ids, err)
+	}
 }
 
 // TestPublicIDMigration: posts archived before public ids existed get a random one

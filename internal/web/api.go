@@ -28,11 +28,11 @@ type apiMessage struct {
 	Withdrawn bool    `json:"withdrawn,omitempty"`
 }
 
-// toAPI is a post as the API shows it. message_id stays the Message-ID as received,
-// also on an anonymous list (whose copies carry their own): scripts match posts they
-// sent by it.
-func toAPI(m *store.Message, withText bool) apiMessage {
-	a := apiMessage{ID: m.ID, MessageID: m.MessageID, Subject: m.Subject, FromName: m.FromName,
+// toAPI is a post of list l as the API shows it. message_id is the Message-ID the
+// list shows (see shownID): on an anonymous list its public id, never the one as
+// received, which may name the sender's machine.
+func (s *Server) toAPI(l *store.List, m *store.Message, withText bool) apiMessage {
+	a := apiMessage{ID: m.ID, MessageID: s.shownID(l, m), Subject: m.Subject, FromName: m.FromName,
 		Date: rfc3339(m.Date), ThreadID: m.ThreadID, ParentID: m.ParentID, Withdrawn: m.Withdrawn()}
 	if withText {
 		text := ""
@@ -94,7 +94,7 @@ func (s *Server) apiMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apiMessage, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, toAPI(m, false))
+		out = append(out, s.toAPI(l, m, false))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -118,7 +118,7 @@ func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toAPI(m, true))
+	writeJSON(w, http.StatusOK, s.toAPI(l, m, true))
 }
 
 func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +146,7 @@ func (s *Server) apiThread(w http.ResponseWriter, r *http.Request) {
 		Messages []apiMessage `json:"messages"`
 	}{ID: id, Subject: ms[0].Subject}
 	for _, m := range ms {
-		out.Messages = append(out.Messages, toAPI(m, true))
+		out.Messages = append(out.Messages, s.toAPI(l, m, true))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

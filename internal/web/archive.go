@@ -405,7 +405,8 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	_, data, ctype, disp, err := mailview.OpenAttachment(raw, idx)
+	// Named as the page names it: the sender's address in a file name stays masked.
+	_, data, ctype, disp, err := mailview.OpenAttachment(raw, idx, mailview.Options{MaskAddresses: true})
 	if err != nil {
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -33,6 +34,7 @@ func archiveServer(t *testing.T) (base, session string) {
 		{Name: "kita", Title: "Kita", Archive: "public", Moderation: "none"},
 		{Name: "umgang", Title: "Umgang", Archive: "members", Moderation: "none"},
 		{Name: "intern", Archive: "private", Moderation: "none"},
+		{Name: "anon", Archive: "public", Moderation: "none", Anonymous: true},
 	} {
 		if err := db.CreateList(ctx, l); err != nil {
 			t.Fatal(err)
@@ -59,6 +61,24 @@ func archiveServer(t *testing.T) (base, session string) {
 	post("kita", "h@x", "HTML", "Hanna", nil, "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"+
 		`<p onclick="alert(1)">Hallo <script>alert(2)</script><img src="https://tracker.example/p.gif"></p>`+"\r\n")
 	post("umgang", "u@x", "Umgang am Wochenende", "Ute", nil, text)
+	for _, p := range []struct{ mid, subject, refs, body string }{
+		{"1764061200.42@annas-laptop.annahome.example", "Frage", "", anonPost},
+		{"re.1@zwiebel-pc.annahome.example", "Re: Frage", "1764061200.42@annas-laptop.annahome.example",
+			"Content-Type: text/plain\r\n\r\nAntwort\r\n"},
+	} {
+		raw := "From: Anna Zwiebelmeier <anna.zwiebelmeier@annahome.example>\r\nSubject: " + p.subject +
+			"\r\nMessage-ID: <" + p.mid + ">\r\nDate: Tue, 24 Nov 2026 09:00:00 +0000\r\n" + p.body
+		var parents []string
+		if p.refs != "" {
+			parents = []string{p.refs}
+			raw = "In-Reply-To: <" + p.refs + ">\r\nReferences: <older@zwiebel-pc.annahome.example> <" + p.refs + ">\r\n" + raw
+		}
+		if _, err := db.AcceptPost(ctx, &store.Post{ListID: ids["anon"], MessageID: p.mid, Subject: p.subject, FromName: "Sonnenblume",
+			FromAddr: "anna.zwiebelmeier@annahome.example", Date: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
+			Text: "Hallo", Raw: []byte(raw), ParentCandidates: parents}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
 	svc, err := lists.New(db, signer, lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
@@ -78,6 +98,66 @@ func archiveServer(t *testing.T) (base, session string) {
 		t.Fatal(err)
 	}
 	return srv.URL, session
+}
+
+// anonPost is the body of a post to the anonymous list whose Message-ID and file name
+// name its sender.
+const anonPost = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+	"Content-Type: text/plain\r\n\r\nHallo\r\n--b\r\n" +
+	"Content-Type: application/pdf; name=\"anna.zwiebelmeier@annahome.example.pdf\"\r\n" +
+	"Content-Disposition: attachment; filename=\"anna.zwiebelmeier@annahome.example.pdf\"\r\n" +
+	"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
+
+// TestAnonymousSurfaces: every public surface of an anonymous list (JSON API, feeds,
+// pages, mbox downloads, attachment downloads) shows the list's public Message-IDs and
+// masked file names, never the sender's host, domain or name.
+func TestAnonymousSurfaces(t *testing.T) {
+	base, _ := archiveServer(t)
+	leaks := []string{"annahome", "annas-laptop", "zwiebel", "1764061200.42"}
+	for _, path := range []string{"/api/v1/lists/anon/messages", "/api/v1/lists/anon/messages/7", "/api/v1/lists/anon/threads/7",
+		"/anon/", "/anon/t/7", "/anon/m/7", "/anon/m/8", "/anon/atom.xml", "/anon/t/7/atom.xml", "/anon/t/7.mbox", "/anon/2026-11.mbox",
+		"/anon/m/7/a/0"} {
+		resp, body := get(t, base+path)
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: status %d", path, resp.StatusCode)
+			continue
+		}
+		all := strings.ToLower(body + fmt.Sprint(resp.Header))
+		for _, l := range leaks {
+			if strings.Contains(all, l) {
+				t.Errorf("%s shows %q:\n%v\n%s", path, l, resp.Header, body)
+			}
+		}
+	}
+	var ms []apiMessage
+	if err := json.Unmarshal([]byte(mustGet(t, base+"/api/v1/lists/anon/messages")), &ms); err != nil || len(ms) != 2 {
+		t.Fatalf("api: %v %+v", err, ms)
+	}
+	for _, m := range ms {
+		if local, domain, _ := strings.Cut(m.MessageID, "@"); domain != "lists.example.org" || len(local) != 26 {
+			t.Errorf("message_id %q is not the list's public id", m.MessageID)
+		}
+	}
+	// The thread still hangs together under the public ids.
+	if !strings.Contains(mustGet(t, base+"/anon/t/7.mbox"), "In-Reply-To: <"+ms[1].MessageID+">") {
+		t.Errorf("the reply does not name its parent by its public id %q", ms[1].MessageID)
+	}
+	resp, _ := get(t, base+"/anon/m/7/a/0")
+	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "a%E2%80%A6%40%E2%80%A6.pdf") {
+		t.Errorf("attachment download named %q", cd)
+	}
+	if page := mustGet(t, base+"/anon/m/7"); !strings.Contains(page, "a…@….pdf") {
+		t.Errorf("page does not name the file a…@….pdf:\n%s", page)
+	}
+}
+
+func mustGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, body := get(t, url)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: status %d", url, resp.StatusCode)
+	}
+	return body
 }
 
 func TestArchivePages(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -138,6 +140,27 @@ func networkKey(ip netip.Addr) string {
 		return ip.String()
 	}
 	return p.String()
+}
+
+// maxPost bounds the body of a form post.
+const maxPost = 64 << 10
+
+// parsePost reads the fields of a form post, urlencoded or multipart/form-data (RFC
+// 8058 asks one-click unsubscribers to send the latter), from at most maxPost bytes,
+// so a multipart post never spills to a temporary file.
+func parsePost(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxPost)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return r.ParseForm()
+	}
+	err := r.ParseMultipartForm(maxPost)
+	if r.MultipartForm != nil {
+		r.MultipartForm.RemoveAll()
+	}
+	if err != nil {
+		return fmt.Errorf("reading multipart form: %w", err)
+	}
+	return nil
 }
 
 // formGuard checks what every form post needs: the rate limit and the CSRF token.

@@ -102,13 +102,12 @@ func (s *Server) linkPage(w http.ResponseWriter, r *http.Request,
 		}
 	}
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-		if err := r.ParseForm(); err != nil {
+		if err := parsePost(w, r); err != nil {
 			s.errorPage(w, r, http.StatusBadRequest, "bad_request")
 			return
 		}
-		// RFC 8058: mail providers post List-Unsubscribe=One-Click without cookies;
-		// the signed token in the URL is the proof.
+		// RFC 8058: mail providers post List-Unsubscribe=One-Click without cookies,
+		// as multipart/form-data or urlencoded; the signed token in the URL is the proof.
 		oneClick := strings.HasPrefix(r.URL.Path, "/u/") && r.PostFormValue("List-Unsubscribe") == "One-Click"
 		if !oneClick && !s.formGuard(w, r) {
 			return

@@ -25,6 +25,14 @@ func (noRender) Render(ctx context.Context, d *store.Delivery) (lists.Copy, erro
 
 func newTestServer(t *testing.T) string {
 	t.Helper()
+	base, _, _ := newTestEnv(t)
+	return base
+}
+
+// newTestEnv starts the web server on 127.0.0.1 and returns its URL, its store and
+// the signer of its links.
+func newTestEnv(t *testing.T) (string, *store.DB, *token.Signer) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, t.TempDir())
 	if err != nil {
@@ -62,7 +70,7 @@ func newTestServer(t *testing.T) string {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, db, signer
 }
 
 func get(t *testing.T, url string, header ...string) (*http.Response, string) {

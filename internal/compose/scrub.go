@@ -1,0 +1,357 @@
+package compose
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+
+	"listd/internal/mailview"
+)
+
+// The body parts of an anonymous post (and of a private reply) lose what could name
+// their sender, by allow-lists as the header does: a part keeps only partFields;
+// Content-Type and Content-Disposition keep only the parameters in typeParams, and
+// a file name (filename, name) becomes the one the archive pages show
+// (mailview.PublicFileName, so the page, the download and the copies agree);
+// Content-Description goes; a Content-ID (Thunderbird writes the sender's domain
+// into it) becomes an id of the list's, and the cid: links of HTML parts follow.
+// A PGP/MIME or S/MIME signature (multipart/signed) is taken off, as it names the
+// signer's key. An attached message (message/rfc822) is content the sender chose to
+// attach and is left as it is.
+
+// partFields are the fields a body part keeps.
+var partFields = []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-Language", "Content-ID"}
+
+// typeParams are the Content-Type parameters kept: how to read the content, nothing
+// about where it came from.
+var typeParams = map[string]bool{"charset": true, "boundary": true, "format": true, "delsp": true, "reply-type": true,
+	"type": true, "start": true, "start-info": true, "protocol": true, "micalg": true, "method": true,
+	"smime-type": true, "report-type": true}
+
+// maxScrubDepth bounds the nesting followed; mailview follows 20 levels.
+const maxScrubDepth = 24
+
+// scrubber rewrites the part headers of one message.
+type scrubber struct {
+	domain string
+	tag    string            // part of the new Content-IDs, different per post
+	cids   map[string]string // old Content-ID (without brackets) → new
+}
+
+// scrubMIME returns the header and body of a message (h and its CRLF body) with the
+// parts' headers scrubbed for a list at domain. seed makes the new Content-IDs differ
+// from post to post. The top header loses Content-ID, Content-Description and the
+// other content fields outside partFields, and its Content-Type and
+// Content-Disposition parameters are scrubbed as a part's are; its other fields are
+// left for the header allow-list.
+func scrubMIME(h textproto.Header, body []byte, domain, seed string) (textproto.Header, []byte) {
+	sum := sha256.Sum256([]byte(seed))
+	s := &scrubber{domain: domain, tag: hex.EncodeToString(sum[:6]), cids: map[string]string{}}
+	h = h.Copy()
+	// Most posts are one text part: no signature, no parts, no Content-IDs to look for.
+	if hasMultipart(h.Get("Content-Type")) {
+		if top := newEntity(h, body); top.mediaType == "multipart/signed" {
+			// A PGP/MIME or S/MIME signature names the signer's key, and so the signer.
+			if e, err := unsign(top); err == nil {
+				h, body = e.h, e.body
+			}
+		}
+		s.collect(&h, body, 0)
+	}
+	nb, _ := s.entity(&h, body, 0, true)
+	return h, nb
+}
+
+// collect gives every Content-ID of the message its new id, in the order they come.
+func (s *scrubber) collect(h *textproto.Header, body []byte, depth int) {
+	if id := strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>"); id != "" && depth > 0 {
+		if _, ok := s.cids[id]; !ok {
+			s.cids[id] = s.newID()
+		}
+	}
+	m := s.split(h, body, depth)
+	if m == nil {
+		return
+	}
+	for _, sp := range m.parts {
+		if p, ok := parsePart(m.body[sp.start:sp.end]); ok {
+			s.collect(&p.h, p.body, depth+1)
+		}
+	}
+}
+
+// newID returns a new Content-ID of the list's for the message.
+func (s *scrubber) newID() string {
+	return "part" + strconv.Itoa(len(s.cids)+1) + "." + s.tag + "@" + s.domain
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// split returns the parts of a multipart entity, or nil. A multipart that lacks its
+// close delimiter is read as a mail reader reads it, to the end of the body.
+func (s *scrubber) split(h *textproto.Header, body []byte, depth int) *multipart {
+	if depth >= maxScrubDepth || !hasMultipart(h.Get("Content-Type")) {
+		return nil
+	}
+	mt, params, _, err := mediatype.Parse(h.Get("Content-Type"))
+	if err != nil || !strings.HasPrefix(strings.ToLower(mt), "multipart/") {
+		return nil
+	}
+	m, _ := splitParts(body, params["boundary"], true)
+	return m
+}
+
+// hasMultipart reports whether a Content-Type value may name a multipart type.
+func hasMultipart(v string) bool {
+	for i := 0; i+len("multipart") <= len(v); i++ {
+		if strings.EqualFold(v[i:i+len("multipart")], "multipart") {
+			return true
+		}
+	}
+	return false
+}
+
+// entity scrubs the header h of an entity in place and returns its new body, and
+// whether anything changed.
+func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool) ([]byte, bool) {
+	// The kept fields are copied into a new header: deleting one name after another
+	// would cost a pass over the header for each.
+	changed := false
+	var kept []byte
+	fields := h.Fields()
+	for fields.Next() {
+		k := fields.Key()
+		keep := false
+		for _, f := range partFields {
+			keep = keep || strings.EqualFold(k, f)
+		}
+		if top {
+			// The header allow-list decides about the other fields; the Content-ID
+			// of the message itself names nothing in it.
+			keep = (keep || !hasPrefixFold(k, "Content-")) && !strings.EqualFold(k, "Content-Id")
+		}
+		raw, err := fields.Raw()
+		if !keep || err != nil {
+			changed = true
+			continue
+		}
+		kept = append(kept, raw...)
+	}
+	if changed {
+		nh, err := parseHeader(append(kept, "\r\n"...))
+		if err != nil {
+			nh = textproto.Header{}
+		}
+		*h = nh
+	}
+	if h.Has("Content-Id") {
+		if nw, ok := s.cids[strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>")]; ok {
+			h.Set("Content-Id", "<"+nw+">")
+		} else {
+			h.Del("Content-Id")
+		}
+		changed = true
+	}
+	for _, k := range []string{"Content-Type", "Content-Disposition"} {
+		if v := h.Get(k); v != "" {
+			if nv, ok := s.params(k, v); ok {
+				h.Set(k, nv)
+				changed = true
+			}
+		}
+	}
+
+	if m := s.split(h, body, depth); m != nil {
+		repl := map[int][]byte{}
+		for i, sp := range m.parts {
+			p, ok := parsePart(m.body[sp.start:sp.end])
+			if !ok {
+				continue
+			}
+			nb, ok := s.entity(&p.h, p.body, depth+1, false)
+			if !ok {
+				continue
+			}
+			out, err := appendFields(nil, &p.h, nil, nil)
+			if err != nil {
+				continue
+			}
+			out = append(out, "\r\n"...)
+			repl[i] = append(out, nb...)
+		}
+		if len(repl) == 0 {
+			return body, changed
+		}
+		// A part's new header holds only content fields (no line of it can start
+		// with "--"), and its body lines were its lines before: no delimiter is
+		// added where a reader did not see one.
+		return m.replace(repl, nil), true
+	}
+	if mt, _, _, err := mediatype.Parse(h.Get("Content-Type")); err == nil && strings.EqualFold(mt, "text/html") {
+		if nb, cte, ok := s.links(h, body); ok {
+			if cte != "" {
+				h.Set("Content-Transfer-Encoding", cte)
+			}
+			return nb, true
+		}
+	}
+	return body, changed
+}
+
+// links points the cid: links of an HTML body at the new Content-IDs: the new body
+// and, when it changes, the new transfer encoding. ok is false when nothing changed.
+func (s *scrubber) links(h *textproto.Header, body []byte) ([]byte, string, bool) {
+	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	if cte == "" {
+		cte = "7bit"
+	}
+	content, ok := decodeTransfer(body, cte)
+	if !ok {
+		return nil, "", false
+	}
+	out, changed := s.replaceLinks(content)
+	if !changed {
+		return nil, "", false
+	}
+	if isIdentityCTE(cte) {
+		out = ToCRLF(out)
+	}
+	if bytes.HasPrefix(out, []byte("--")) || bytes.Contains(out, []byte("\n--")) {
+		// Written out as text, a line of it could read as a delimiter of a
+		// multipart around it; base64 has no such line.
+		return encodeBase64(out), "base64", true
+	}
+	newCTE, nb := encodeText(out, cte, isIdentityCTE(cte))
+	return nb, newCTE, true
+}
+
+// encodeBase64 encodes b in lines of 76 characters (RFC 2045), each ending in CRLF.
+func encodeBase64(b []byte) []byte {
+	enc := base64.StdEncoding.EncodeToString(b)
+	out := make([]byte, 0, len(enc)+len(enc)/76*2+2)
+	for len(enc) > 76 {
+		out = append(out, enc[:76]...)
+		out = append(out, "\r\n"...)
+		enc = enc[76:]
+	}
+	out = append(out, enc...)
+	return append(out, "\r\n"...)
+}
+
+// replaceLinks replaces each "cid:ID" (any case) by the new id of ID, in one pass
+// over content; an ID no part of the message has gets a new id too.
+func (s *scrubber) replaceLinks(content []byte) ([]byte, bool) {
+	var out []byte
+	last, changed := 0, false
+	for i := 0; i+4 <= len(content); {
+		j := bytes.IndexByte(content[i:], ':')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i < 3 || !bytes.EqualFold(content[i-3:i], []byte("cid")) || (i > 3 && isAlnum(content[i-4])) {
+			i++
+			continue
+		}
+		start := i + 1
+		end := start
+		for end < len(content) && !isLinkEnd(content[end]) {
+			end++
+		}
+		if end == start {
+			i = end
+			continue
+		}
+		id := string(content[start:end])
+		nw, ok := s.cids[id]
+		if !ok {
+			// A link to a part the message lacks still names the sender's domain.
+			nw = s.newID()
+			s.cids[id] = nw
+		}
+		out = append(out, content[last:i-3]...)
+		out = append(out, "cid:"+nw...)
+		last, i, changed = end, end, true
+	}
+	if !changed {
+		return content, false
+	}
+	return append(out, content[last:]...), true
+}
+
+// isLinkEnd reports whether c ends the id of a cid: link in HTML.
+func isLinkEnd(c byte) bool {
+	return c <= ' ' || c == '"' || c == '\'' || c == '>' || c == '<' || c == ')' || c == 0x7f
+}
+
+// params returns the value of Content-Type or Content-Disposition without the
+// parameters that are not kept and with the file name made public; ok is false when
+// v can stay as it is.
+func (s *scrubber) params(key, v string) (string, bool) {
+	mt, params, _, err := mediatype.Parse(v)
+	if err != nil {
+		if key == "Content-Type" {
+			return "application/octet-stream", true
+		}
+		return "attachment", true
+	}
+	mt = strings.ToLower(mt)
+	nameParam, name := "filename", mailview.FileName(v, "")
+	if key == "Content-Type" {
+		nameParam, name = "name", mailview.FileName("", v)
+	}
+	keep := map[string]string{}
+	changed := false
+	for k, val := range params {
+		k = strings.ToLower(k)
+		switch {
+		case k == nameParam:
+		case key == "Content-Type" && typeParams[k]:
+			if k == "start" {
+				if nw, ok := s.cids[strings.Trim(strings.TrimSpace(val), "<>")]; ok {
+					val, changed = "<"+nw+">", true
+				}
+			}
+			keep[k] = val
+		default:
+			changed = true
+		}
+	}
+	if _, had := params[nameParam]; had || name != "" {
+		if pub := mailview.PublicFileName(name); pub != "" {
+			keep[nameParam] = pub
+			changed = changed || pub != params[nameParam]
+		} else {
+			changed = true
+		}
+	}
+	// A parameter written in RFC 2231 parts or with encoded words is read into its
+	// value above; the raw field may still hold it in another form.
+	if !changed && (strings.Contains(v, "*=") || strings.Contains(v, "=?")) {
+		changed = true
+	}
+	if !changed {
+		return "", false
+	}
+	if strings.HasPrefix(mt, "multipart/") && keep["boundary"] == "" {
+		// Nothing can read it as a multipart: it is one opaque part.
+		return "application/octet-stream", true
+	}
+	out := mime.FormatMediaType(mt, keep)
+	if out == "" {
+		if key == "Content-Type" {
+			return "application/octet-stream", true
+		}
+		return "attachment", true
+	}
+	return out, true
+}
