@@ -18,18 +18,19 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 )
 
-// TestReloadOnHUP changes templates, the IMAP certificate and the counselling centres
-// while listd serves, with an SMTP and an IMAP session open: after SIGHUP the next
-// page, mail and TLS handshake use the new ones, both sessions carry on, and a broken
-// template leaves the working ones in use.
+// TestReloadOnHUP changes templates, the certificate of IMAP and SMTP and the
+// counselling centres while listd serves, with an SMTP (STARTTLS) and an IMAP session
+// open: after SIGHUP the next page, mail and TLS handshakes use the new ones, both
+// sessions carry on, and broken templates leave the working ones in use.
 func TestReloadOnHUP(t *testing.T) {
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr, imap: true})
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writeSelfSigned(t, certFile, keyFile)
-	cfg := strings.Replace(mustRead(t, d.config), "[imap]\nlisten = \"127.0.0.1:0\"\n",
-		fmt.Sprintf("[imap]\nlisten = \"127.0.0.1:0\"\ntls_cert = %q\ntls_key = %q\n", certFile, keyFile), 1)
+	tlsKeys := fmt.Sprintf("tls_cert = %q\ntls_key = %q\n", certFile, keyFile)
+	cfg := strings.Replace(mustRead(t, d.config), "[imap]\nlisten = \"127.0.0.1:0\"\n", "[imap]\nlisten = \"127.0.0.1:0\"\n"+tlsKeys, 1)
+	cfg = strings.Replace(cfg, "[smtp]\nlisten = \"127.0.0.1:0\"\n", "[smtp]\nlisten = \"127.0.0.1:0\"\n"+tlsKeys, 1)
 	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -43,13 +44,15 @@ func TestReloadOnHUP(t *testing.T) {
 	pw := strings.TrimSpace(d.mustCLI("user", "password", "anna@example.net"))
 	d.start()
 
-	// The certificate each IMAP handshake presents.
-	var seen []*x509.Certificate
-	opts := &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true,
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			seen = append(seen, cs.PeerCertificates[0])
+	// The certificate each handshake presents.
+	var seen, smtpSeen []*x509.Certificate
+	recordTo := func(to *[]*x509.Certificate) *tls.Config {
+		return &tls.Config{InsecureSkipVerify: true, VerifyConnection: func(cs tls.ConnectionState) error {
+			*to = append(*to, cs.PeerCertificates[0])
 			return nil
-		}}}
+		}}
+	}
+	opts := &imapclient.Options{TLSConfig: recordTo(&seen)}
 	imapOpen, err := imapclient.DialStartTLS(d.addrs["imap"], opts)
 	if err != nil {
 		t.Fatal(err)
@@ -58,14 +61,11 @@ func TestReloadOnHUP(t *testing.T) {
 	if err := imapOpen.Login("anna@example.net", pw).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	smtpOpen, err := gosmtp.Dial(d.addrs["smtp"])
+	smtpOpen, err := gosmtp.DialStartTLS(d.addrs["smtp"], recordTo(&smtpSeen))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer smtpOpen.Close()
-	if err := smtpOpen.Hello("client.example.net"); err != nil {
-		t.Fatal(err)
-	}
 	if err := smtpOpen.Mail("neu@example.net", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,18 @@ func TestReloadOnHUP(t *testing.T) {
 	}
 	c.Close()
 	if len(seen) != 2 || seen[0].Equal(seen[1]) {
-		t.Errorf("the handshake after the reload presented the old certificate (%d handshakes)", len(seen))
+		t.Errorf("imap: the handshake after the reload presented the old certificate (%d handshakes)", len(seen))
+	}
+	sc, err := gosmtp.DialStartTLS(d.addrs["smtp"], recordTo(&smtpSeen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Noop(); err != nil { // the handshake happens with the first command
+		t.Fatal(err)
+	}
+	sc.Close()
+	if len(smtpSeen) != 2 || smtpSeen[0].Equal(smtpSeen[1]) || !smtpSeen[1].Equal(seen[1]) {
+		t.Errorf("smtp: the handshake after the reload presented the old certificate (%d handshakes)", len(smtpSeen))
 	}
 
 	// Broken templates: the error is logged, the working pages and mails stay, listd

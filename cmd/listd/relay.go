@@ -55,16 +55,17 @@ func relayConfig(cfg config.Config, logger *slog.Logger) (delivery.Config, error
 	}, nil
 }
 
-// smtpTLS is the inbound SMTP server's STARTTLS setup, nil without a certificate.
-func smtpTLS(cfg config.Config) (*tls.Config, error) {
+// smtpTLS is the inbound SMTP server's STARTTLS setup, nil without a certificate;
+// SIGHUP reloads the certificate (reload.go).
+func smtpTLS(cfg config.Config, rl *reloader) (*tls.Config, error) {
 	if cfg.SMTP.TLSCert == "" {
 		return nil, nil
 	}
-	cert, err := tls.LoadX509KeyPair(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey)
+	cert, err := rl.cert(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey)
 	if err != nil {
 		return nil, fmt.Errorf("smtp certificate: %w", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return cert.Config(), nil
 }
 
 // cmdRelayTest sends one test mail through the configured relay and prints the

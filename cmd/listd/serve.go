@@ -79,7 +79,7 @@ func cmdServe(e *env) error {
 		dc.Logger, dc.Registerer = logger.With("part", "delivery"), reg
 		dl = delivery.New(a.db, rend, dc)
 	}
-	inboundTLS, err := smtpTLS(cfg)
+	inboundTLS, err := smtpTLS(cfg, rl)
 	if err != nil {
 		return err
 	}
