@@ -246,7 +246,7 @@ func (p *pyParser) strings(start int, unicode bool) (*pyValue, error) {
 	}
 }
 
-// oneString reads a quoted string with Python's escapes. In u'' strings \x escapes
+// oneString reads a quoted string with Python's escapes. In u” strings \x escapes
 // are code points; in Mailman 2's byte strings they are bytes in the list's charset
 // (UTF-8, or else Latin-1, which latin1IfNotUTF8 turns into UTF-8).
 func (p *pyParser) oneString(unicode bool) (string, error) {
