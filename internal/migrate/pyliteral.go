@@ -10,7 +10,7 @@ import (
 // Mailman 2 keeps a list in config.pck, a Python pickle. listd does not read pickles
 // (they are programs as much as data); Mailman's own bin/dumpdb prints one as a
 // Python literal (pprint), which this file reads: dicts, lists, tuples, strings
-// (Python 2 byte strings with \x escapes and u'' strings), numbers, True, False,
+// (Python 2 byte strings with \x escapes, and unicode strings), numbers, True, False,
 // None, calls such as set([...]), and "<... instance at 0x...>" placeholders for
 // objects, which are kept opaque.
 
@@ -149,7 +149,7 @@ func (p *pyParser) value(depth int) (*pyValue, error) {
 			j++
 		}
 		word := p.s[p.pos:j]
-		// String prefixes: u'', b'', r'', ur''.
+		// String prefixes: u, b, r, ur.
 		if j < len(p.s) && (p.s[j] == '\'' || p.s[j] == '"') && len(word) <= 2 && strings.Trim(strings.ToLower(word), "ubr") == "" {
 			p.pos = j
 			return p.strings(start, strings.ContainsAny(word, "uU"))
@@ -246,7 +246,7 @@ func (p *pyParser) strings(start int, unicode bool) (*pyValue, error) {
 	}
 }
 
-// oneString reads a quoted string with Python's escapes. In u” strings \x escapes
+// oneString reads a quoted string with Python's escapes. In unicode strings (u"...") \x escapes
 // are code points; in Mailman 2's byte strings they are bytes in the list's charset
 // (UTF-8, or else Latin-1, which latin1IfNotUTF8 turns into UTF-8).
 func (p *pyParser) oneString(unicode bool) (string, error) {
