@@ -232,3 +232,50 @@ func checkArchive(t *testing.T, d *daemon, list string, n, threads int, names ma
 		t.Errorf("%d threads, want %d", len(ids), threads)
 	}
 }
+
+// TestImportMailman2ListMembers: without dumpdb, list_members output, one file per
+// kind, and config_list's owner; and bad calls get one clear line.
+func TestImportMailman2ListMembers(t *testing.T) {
+	d := newDaemon(t, options{})
+	d.mustCLI("list", "create", "schule", "-anonymous", "no", "-moderation", "first-post")
+	dir := filepath.Join(d.dir, "export")
+	os.Mkdir(dir, 0o700)
+	write(t, filepath.Join(dir, "regular.txt"), "Anna M\xfcller <anna@example.net>\nben@example.net\n")     // list_members -f -r (Latin-1)
+	write(t, filepath.Join(dir, "digest-plain.txt"), "Dora <dora@example.net>\n")                           // list_members -f -d plain
+	write(t, filepath.Join(dir, "nomail.txt"), "ben@example.net\nDora <dora@example.net>\n")                // list_members -f -n
+	write(t, filepath.Join(dir, "moderated.txt"), "ben@example.net\n\nnot-an-address\n")                    // list_members -m
+	write(t, filepath.Join(dir, "config_list.txt"), "real_name = 'Schule'\nowner = ['anna@example.net']\n") // config_list -o
+	write(t, filepath.Join(dir, "notes.doc"), "x")
+	stdout, stderr, code := runListd(t, d.config, "import", "mailman2", "schule", dir)
+	if code != 0 || !strings.Contains(stdout, "schule: 3 members added, 0 already members, 2 entries skipped (read: 1 each, 0 digest, 2 nomail; 1 moderated)\n") ||
+		strings.Contains(stdout, "moderation switched") {
+		t.Fatalf("exit %d, %q, %q", code, stdout, stderr)
+	}
+	for _, want := range []string{filepath.Join(dir, "moderated.txt") + `:3: "not-an-address" is not a mail address (skipped)`,
+		filepath.Join(dir, "notes.doc") + ": not a kind of file listd reads (skipped)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+	want := "anna@example.net\teach\towner\nben@example.net\tnomail\tmember\ndora@example.net\tnomail\tmember\n"
+	if got := d.mustCLI("member", "ls", "schule"); !sameLines(got, want) {
+		t.Errorf("members:\n%s\nwant\n%s", got, want)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"import", "mailman2", "nosuch", dir}, 1, "create it first with `listd list create nosuch`"},
+		{[]string{"import", "mailman2", "schule"}, 2, "LIST DIR|FILE..."},
+		{[]string{"import", "mailman3", "schule"}, 2, "LIST MEMBERS.csv [ARCHIVE.mbox]"},
+		{[]string{"import", "mailman3", "schule", filepath.Join(dir, "regular.txt"), filepath.Join(dir, "nomail.txt")}, 1, "not an mbox"},
+		{[]string{"import", "mailman2", "schule", filepath.Join(dir, "missing.txt")}, 1, "missing.txt"},
+	} {
+		stdout, stderr, code := runListd(t, d.config, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 || stdout != "" {
+			t.Errorf("%v: exit %d, %q, %q; want exit %d mentioning %q", tt.args, code, stdout, stderr, tt.code, tt.want)
+		}
+	}
+}
