@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"net/mail"
 	"net/textproto"
 	"regexp"
 	"strings"
+
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // Old archives hold From fields that RFC 5322 parsers refuse. Pipermail, Mailman 2's
@@ -26,6 +29,55 @@ var (
 	// "addr (Name)" with a name the parser refuses.
 	commentFromRE = regexp.MustCompile(`^\s*([^\s()<>]+@[^\s()<>]+)\s*\((.*)\)\s*$`)
 )
+
+// ParseArchived reads a message from an old archive, where more is forgiven than in
+// live mail: a body that Parse refuses under a readable header (a multipart without
+// a boundary, common in old archives) is read as plain text, the reason kept in
+// Errors; and a From field that RFC 5322 refuses (pipermail's "user at domain
+// (Name)", unquoted specials) still gives the author's name and address.
+func ParseArchived(raw []byte) (*Parsed, error) {
+	p, err := Parse(raw)
+	if err != nil {
+		text, ok := asPlainText(raw)
+		if !ok {
+			return nil, err
+		}
+		if p, _ = Parse(text); p == nil {
+			return nil, err
+		}
+		p.Errors = append(p.Errors, "body read as plain text: "+strings.TrimPrefix(err.Error(), "parse message: "))
+	}
+	if p.FromAddr == "" {
+		if v := headerField(raw, "From"); v != "" {
+			if name, addr := looseFrom(decodeWords(v)); name != "" || addr != "" {
+				p.FromName, p.FromAddr = name, addr
+			}
+		}
+	}
+	return p, nil
+}
+
+// headerField returns the first field called name of raw's header, unfolded, or "".
+func headerField(raw []byte, name string) string {
+	hdr, _ := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw))).ReadMIMEHeader()
+	return hdr.Get(name)
+}
+
+// decodeWords decodes RFC 2047 encoded words in any charset that x/text knows; a
+// value that cannot be decoded is returned as it is.
+func decodeWords(v string) string {
+	d := mime.WordDecoder{CharsetReader: func(label string, r io.Reader) (io.Reader, error) {
+		enc, err := htmlindex.Get(label)
+		if err != nil {
+			return nil, err
+		}
+		return enc.NewDecoder().Reader(r), nil
+	}}
+	if s, err := d.DecodeHeader(v); err == nil {
+		return s
+	}
+	return v
+}
 
 // looseFrom returns the name and (lower-cased) address of a From field that
 // net/mail cannot parse; either may be "".

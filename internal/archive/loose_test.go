@@ -6,7 +6,7 @@ import (
 )
 
 // Old archives: the From forms pipermail and old clients wrote, and a multipart
-// without a boundary, are read instead of refused.
+// without a boundary, are read instead of refused; live mail is read as before.
 func TestParseOldArchiveForms(t *testing.T) {
 	tests := []struct {
 		name, raw      string
@@ -30,9 +30,14 @@ func TestParseOldArchiveForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse([]byte(tt.raw))
+			p, err := ParseArchived([]byte(tt.raw))
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Live mail stays strict: such a From gives no author, such a body is refused.
+			if live, err := Parse([]byte(tt.raw)); tt.errPart == "body read as plain text" && err == nil ||
+				tt.errPart == "From:" && (err != nil || live.FromAddr != "") {
+				t.Errorf("Parse: %+v, %v", live, err)
 			}
 			if p.FromName != tt.fromName || p.FromAddr != tt.addr || !strings.Contains(p.Text, tt.text) {
 				t.Errorf("name %q addr %q text %q; want %q %q %q", p.FromName, p.FromAddr, p.Text, tt.fromName, tt.addr, tt.text)
@@ -84,6 +89,16 @@ func FuzzAsPlainText(f *testing.F) {
 		out, ok := asPlainText(raw)
 		if ok && !strings.Contains(string(out), "Content-Type: text/plain") {
 			t.Fatalf("no text/plain in %q", out)
+		}
+	})
+}
+
+func FuzzParseArchived(f *testing.F) {
+	f.Add([]byte("From: anna at example.net (Anna)\nContent-Type: multipart/mixed\n\nbody\n"))
+	f.Add([]byte("From: a@b\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\n\r\nt\r\n--x--\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if p, err := ParseArchived(raw); err == nil {
+			p.ParentCandidates()
 		}
 	})
 }

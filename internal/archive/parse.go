@@ -62,22 +62,10 @@ func Parse(raw []byte) (*Parsed, error) {
 	// as UTF-8 when valid, else Windows-1252, as the web page reads them. enmime's
 	// detection otherwise overrules the declaration, misreads UTF-8 as ISO-8859-1 now
 	// and then, and costs most of the parse time.
-	parser := enmime.NewParser(enmime.DisableCharacterDetection(true), enmime.SetCustomParseMediaType(undeclaredAsUTF8))
-	env, err := parser.ReadEnvelope(bytes.NewReader(raw))
-	var fallback string
+	env, err := enmime.NewParser(enmime.DisableCharacterDetection(true),
+		enmime.SetCustomParseMediaType(undeclaredAsUTF8)).ReadEnvelope(bytes.NewReader(raw))
 	if err != nil {
-		// A well-formed header with a body enmime cannot take (above all a multipart
-		// without a boundary, common in old archives) is read again with its body as
-		// plain text, and the reason kept with the parse errors.
-		text, ok := asPlainText(raw)
-		if !ok {
-			return nil, fmt.Errorf("parse message: %w", err)
-		}
-		env2, err2 := parser.ReadEnvelope(bytes.NewReader(text))
-		if err2 != nil {
-			return nil, fmt.Errorf("parse message: %w", err)
-		}
-		env, fallback = env2, "body read as plain text: "+err.Error()
+		return nil, fmt.Errorf("parse message: %w", err)
 	}
 	p := &Parsed{
 		Subject:       strings.TrimSpace(env.GetHeader("Subject")),
@@ -102,14 +90,10 @@ func Parse(raw []byte) (*Parsed, error) {
 	}
 	p.InReplyTo = msgIDs(env.GetHeader("In-Reply-To"))
 	p.References = msgIDs(env.GetHeader("References"))
-	if fallback != "" {
-		p.Errors = append(p.Errors, fallback)
-	}
 	if addrs, err := env.AddressList("From"); err == nil && len(addrs) > 0 {
 		p.FromName = strings.TrimSpace(addrs[0].Name)
 		p.FromAddr = strings.ToLower(addrs[0].Address)
 	} else if err != nil {
-		p.FromName, p.FromAddr = looseFrom(env.GetHeader("From"))
 		p.Errors = append(p.Errors, "From: "+err.Error())
 	}
 	if d, err := mail.ParseDate(env.GetHeader("Date")); err == nil {
