@@ -26,6 +26,7 @@ func geoFile(t *testing.T) string {
 // answers its sender; crisis words answer at once and tell the moderators; the web
 // search finds the same centres.
 func TestCounselling(t *testing.T) {
+	t.Parallel()
 	geo := geoFile(t)
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})

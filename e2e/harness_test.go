@@ -102,6 +102,7 @@ func newDaemon(t *testing.T, o options) *daemon {
 	}
 	t.Cleanup(func() {
 		if d.cmd != nil && d.running() {
+			d.stopForCoverage()
 			d.cmd.Process.Kill()
 			<-d.exited
 		}
@@ -110,6 +111,19 @@ func newDaemon(t *testing.T, o options) *daemon {
 		}
 	})
 	return d
+}
+
+// stopForCoverage stops a binary built with -cover (GOCOVERDIR set, see `make cover`)
+// with SIGTERM, so that it writes its coverage counters; a killed process writes none.
+func (d *daemon) stopForCoverage() {
+	if os.Getenv("GOCOVERDIR") == "" {
+		return
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.exited:
+	case <-time.After(10 * time.Second):
+	}
 }
 
 // cli runs a listd command against the daemon's config and returns its stdout.

@@ -120,6 +120,7 @@ func members(t *testing.T, d *daemon, list string) string {
 }
 
 func TestJoinAndLeave(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule")
@@ -337,6 +338,7 @@ func dsn(to, status, diag string) string {
 }
 
 func TestBounces(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")

@@ -9,6 +9,7 @@ import (
 // TestLoginAndPreferences: a member asks for a login link, logs in with its button,
 // changes delivery mode and pseudonym, and leaves a list, all on the web.
 func TestLoginAndPreferences(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita")
