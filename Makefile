@@ -12,6 +12,7 @@ build:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	$(GO) vet -tags $(TAGS) ./...
+	@for d in cmd/* internal/*; do grep -q "^| \`$$d\` |" ARCHITECTURE.md || { echo "ARCHITECTURE.md's package map does not name $$d"; exit 1; }; done
 
 # Static analysis: staticcheck at a pinned version, run through the module proxy so
 # nothing needs installing first.
