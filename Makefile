@@ -39,9 +39,10 @@ cover:
 	@printf 'total, unit tests:         '; $(GO) tool cover -func=$(COVERDIR)/unit.out | tail -1 | awk '{print $$NF}'
 	@printf 'total, unit and e2e tests: '; $(GO) tool cover -func=$(COVERDIR)/cover.out | tail -1 | awk '{print $$NF}'
 
-# All tests: unit tests with the race detector, then the end-to-end tests that drive
-# the built binary over real sockets (they build their own copy).
-test: vet
+# All tests: gofmt, vet and staticcheck, then unit tests with the race detector and the
+# end-to-end tests that drive the built binary over real sockets (they build their own
+# copy).
+test: vet check
 	$(GO) test -tags $(TAGS) -race -shuffle=on -count=1 ./...
 
 # A short run of every fuzz target (the corpus lives in each package's testdata/).

@@ -5,7 +5,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log"
@@ -398,12 +397,6 @@ func (x *sinkSession) Data(r io.Reader) error {
 		x.s.msgs = append(x.s.msgs, sunk{From: x.from, To: to, Data: b})
 	}
 	return nil
-}
-
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // waitEveryRecipient waits until n distinct recipients have a copy and returns how

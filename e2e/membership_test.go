@@ -263,8 +263,7 @@ func TestJoinAndLeave(t *testing.T) {
 		if err := send(smtpAddr, "web@example.net", []string{list}, plain("web@example.net", list, "Hallo", "Hallo\r\n")); err != nil {
 			t.Fatal(err)
 		}
-		var copyFor func() (*enmime.Envelope, bool)
-		copyFor = func() (*enmime.Envelope, bool) {
+		copyFor := func() (*enmime.Envelope, bool) {
 			for _, m := range sk.snapshot() {
 				if m.To == "web@example.net" && strings.HasPrefix(m.From, "kita-bounces+") {
 					env, _ := enmime.ReadEnvelope(bytes.NewReader(m.Data))

@@ -54,7 +54,7 @@ func TestLoginAndPreferences(t *testing.T) {
 	if !strings.Contains(d.mustCLI("member", "ls", "kita"), "anna@example.net\tnomail") {
 		t.Errorf("mode not saved: %s", d.mustCLI("member", "ls", "kita"))
 	}
-	code, page = fetch(t, c, "POST", d.httpBase+"/prefs", url.Values{"csrf": {csrf}, "list": {"kita"}, "do": {"save"},
+	code, _ = fetch(t, c, "POST", d.httpBase+"/prefs", url.Values{"csrf": {csrf}, "list": {"kita"}, "do": {"save"},
 		"mode": {"each"}, "name": {"anna@example.net"}})
 	if code != 400 {
 		t.Errorf("an address as pseudonym: %d", code)
