@@ -12,6 +12,7 @@ var newAppPasswordRE = regexp.MustCompile(`<code>([a-z2-7-]{20,})</code>`)
 // TestAppPasswordFromSettings: a member logged in on the web makes an app password on
 // the settings page, reads the list over IMAP with it, and revokes it there.
 func TestAppPasswordFromSettings(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr, imap: true})
 	d.mustCLI("list", "create", "kita")

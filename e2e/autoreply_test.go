@@ -12,6 +12,7 @@ import (
 // autoresponder marks it, is answered 250 over SMTP and reaches neither the members
 // nor the archive; a person's post about a holiday does, and the drops are counted.
 func TestAutoreplyNotPosted(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-archive", "public")

@@ -134,6 +134,7 @@ func (c *chromium) shoot(t *testing.T, name string) {
 // and opens after it. A hostile HTML post must neither run script nor load anything
 // from outside. Screenshots at phone and desktop width land in screenshots/.
 func TestBrowserArchive(t *testing.T) {
+	t.Parallel()
 	br := newChromium(t)
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})

@@ -37,6 +37,7 @@ func (s *sink) settled(quiet, timeout time.Duration) []sunk {
 // through every address that answers and the web's forms. The mailbox gets at most
 // its budget, and none of the mails carries the stranger's words.
 func TestMailCannon(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule")
@@ -109,6 +110,7 @@ func TestMailCannon(t *testing.T) {
 // TestNoPseudonymInConfirmation: the pseudonym given with a join request, by mail or
 // on the web, is not in the confirmation mail.
 func TestNoPseudonymInConfirmation(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule")

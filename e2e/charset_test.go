@@ -15,6 +15,7 @@ import (
 // and scripts send it, over SMTP: the JSON API, the web search and IMAP SEARCH find
 // the word and show it as the page does, not as "ZuckertÃ¼te".
 func TestUndeclaredUTF8(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr, imap: true})
 	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule", "-archive", "public")

@@ -18,6 +18,7 @@ import (
 // TestCLI covers the operator commands as CONTRACT.md spells them: options before or
 // after the arguments, --x like -x, clear one-line errors and exit codes.
 func TestCLI(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, options{})
 	d.mustCLI("list", "create", "kita", "-archive", "public", "-title", "Kita")
 	d.mustCLI("list", "create", "-archive", "members", "--title", "Unterhalt", "unterhalt", "-topics", "unterhalt,finanzen")
@@ -89,6 +90,7 @@ func TestCLI(t *testing.T) {
 
 // TestCLIWhileServing: operator commands work while serve holds the database.
 func TestCLIWhileServing(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, options{})
 	d.mustCLI("list", "create", "kita")
 	d.start()
@@ -134,6 +136,7 @@ func TestCLIWhileServing(t *testing.T) {
 
 // TestOutbox: with no relay, copies stay queued and are shown at /outbox.
 func TestOutbox(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, options{})
 	d.mustCLI("list", "create", "kita")
 	d.mustCLI("member", "add", "kita", "anna@example.net")
@@ -156,6 +159,7 @@ func TestOutbox(t *testing.T) {
 
 // TestLMTP: the same backend over LMTP answers per recipient, as Postfix expects.
 func TestLMTP(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr, lmtp: true})
 	d.mustCLI("list", "create", "kita")

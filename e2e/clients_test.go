@@ -23,6 +23,7 @@ func need(t *testing.T, prog string) string {
 
 // TestOutsideClients posts with programs nobody here wrote: Python's smtplib and swaks.
 func TestOutsideClients(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")

@@ -11,6 +11,8 @@ import (
 // and restarts it: every member still gets the post. Copies that reached the relay
 // but whose outcome was not yet written go out again; their number is reported.
 func TestCrashDuringFanout(t *testing.T) {
+	// Not parallel: the bound on repeated copies counts what is in flight at the kill,
+	// which other tests running at the same time would stretch.
 	const n = 2000
 	sk := newSink(t)
 	sk.delay = 2 * time.Millisecond // slow enough to stop it half way
@@ -39,6 +41,8 @@ func TestCrashDuringFanout(t *testing.T) {
 // TestGracefulStop: SIGTERM during a fan-out lets the transactions in flight finish,
 // exits 0, and the rest goes out after the next start.
 func TestGracefulStop(t *testing.T) {
+	// Not parallel: the bound on repeated copies counts what is in flight at the kill,
+	// which other tests running at the same time would stretch.
 	const n = 300
 	sk := newSink(t)
 	sk.delay = 5 * time.Millisecond

@@ -12,6 +12,7 @@ import (
 // TestDigest: `listd digest send` makes one issue of what is new and each digest
 // reader gets it once; nothing new makes no issue.
 func TestDigest(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule")
@@ -57,6 +58,8 @@ func TestDigest(t *testing.T) {
 // copy goes out again under the same Message-ID, so the reader's mail store folds it; the test checks that every
 // reader got one distinct issue and that repeats are bounded by the copies in flight.
 func TestDigestCrash(t *testing.T) {
+	// Not parallel: the bound on repeated copies counts what is in flight at the kill,
+	// which other tests running at the same time would stretch.
 	const n = 2000
 	sk := newSink(t)
 	sk.delay = 2 * time.Millisecond

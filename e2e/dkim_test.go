@@ -69,6 +69,7 @@ func verifyDKIM(t *testing.T, m sunk, lookupTXT func(string) ([]string, error), 
 // relay (a member's post, listd's own confirmation mail, a digest) carries a
 // signature that verifies against the printed record, as the relay received it.
 func TestDkimSigning(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	out := d.mustCLI("dkim", "keygen")
@@ -122,6 +123,7 @@ func TestDkimSigning(t *testing.T) {
 // TestDkimKeygenRefusesOverwrite: a second keygen for the same selector leaves the
 // key alone and says which file is in the way.
 func TestDkimKeygenRefusesOverwrite(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, options{})
 	d.mustCLI("dkim", "keygen", "-algorithm", "ed25519")
 	path := filepath.Join(d.dir, "data", "dkim", "listd.pem")
@@ -141,6 +143,7 @@ func TestDkimKeygenRefusesOverwrite(t *testing.T) {
 // TestDkimBrokenKey: serve does not start with a key file it can't use, and says
 // which file.
 func TestDkimBrokenKey(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, options{})
 	path := filepath.Join(d.dir, "data", "dkim", "listd.pem")
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -165,6 +168,7 @@ func TestDkimBrokenKey(t *testing.T) {
 
 // TestDkimOff: without a key nothing is signed and the log says so once.
 func TestDkimOff(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")

@@ -42,6 +42,7 @@ func waitMetric(t *testing.T, d *daemon, name string, want float64) {
 // TestRelayErrors: a 5xx from the relay is a permanent failure for that member only,
 // a 4xx is retried later, and everyone else gets the post.
 func TestRelayErrors(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	sk.fail = func(rcpt string) error {
 		switch rcpt {
@@ -72,6 +73,8 @@ func TestRelayErrors(t *testing.T) {
 
 // TestRelayDown: with the relay unreachable the post is accepted and kept, retried
 // with backoff, and delivered once the relay is back.
+// It does not run in parallel: it frees a port and listens on it again later, and
+// another test could take the port in between.
 func TestRelayDown(t *testing.T) {
 	l, err := netListen()
 	if err != nil {
@@ -101,6 +104,7 @@ func TestRelayDown(t *testing.T) {
 // TestDiskFull: with the data dir on a full file system the sender is told to retry
 // (452 4.3.1), listd keeps running, and mail is taken again once there is room.
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs")
 	}

@@ -5,7 +5,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log"
@@ -103,6 +102,7 @@ func newDaemon(t *testing.T, o options) *daemon {
 	}
 	t.Cleanup(func() {
 		if d.cmd != nil && d.running() {
+			d.stopForCoverage()
 			d.cmd.Process.Kill()
 			<-d.exited
 		}
@@ -111,6 +111,19 @@ func newDaemon(t *testing.T, o options) *daemon {
 		}
 	})
 	return d
+}
+
+// stopForCoverage stops a binary built with -cover (GOCOVERDIR set, see `make cover`)
+// with SIGTERM, so that it writes its coverage counters; a killed process writes none.
+func (d *daemon) stopForCoverage() {
+	if os.Getenv("GOCOVERDIR") == "" {
+		return
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.exited:
+	case <-time.After(10 * time.Second):
+	}
 }
 
 // cli runs a listd command against the daemon's config and returns its stdout.
@@ -385,12 +398,6 @@ func (x *sinkSession) Data(r io.Reader) error {
 		x.s.msgs = append(x.s.msgs, sunk{From: x.from, To: to, Data: b})
 	}
 	return nil
-}
-
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // waitEveryRecipient waits until n distinct recipients have a copy and returns how

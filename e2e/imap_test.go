@@ -121,6 +121,7 @@ func dialIMAP(t *testing.T, d *daemon, user, pw string) *imapclient.Client {
 // TestIMAPPython reads the archive with Python's imaplib: LIST, SELECT, FETCH,
 // SEARCH and IDLE, and the access rules.
 func TestIMAPPython(t *testing.T) {
+	t.Parallel()
 	py := need(t, "python3")
 	d, _, pw := imapSetup(t)
 	host, port, _ := strings.Cut(d.addrs["imap"], ":")
@@ -291,6 +292,7 @@ func listNames(lines []string) []string {
 // TestIMAPMbsync syncs a list's archive into a Maildir with mbsync (isync): as many
 // messages as the archive has, with the same bytes as BODY[] serves.
 func TestIMAPMbsync(t *testing.T) {
+	t.Parallel()
 	mbsync := need(t, "mbsync")
 	d, _, pw := imapSetup(t)
 	host, port, _ := strings.Cut(d.addrs["imap"], ":")
@@ -421,6 +423,7 @@ func toCRLF(b []byte) []byte {
 // TestIMAPModeration approves a held post by moving it, over IMAP, and sees it reach
 // the members at the sink; and checks who may do it.
 func TestIMAPModeration(t *testing.T) {
+	t.Parallel()
 	d, sk, pw := imapSetup(t)
 	before := len(sk.snapshot())
 	for i := 1; i <= 2; i++ {
@@ -489,6 +492,7 @@ func TestIMAPModeration(t *testing.T) {
 
 // TestIMAPAccess checks the access rules with go-imap's client against the binary.
 func TestIMAPAccess(t *testing.T) {
+	t.Parallel()
 	d, _, pw := imapSetup(t)
 	anna := dialIMAP(t, d, "anna@example.net", pw["anna@example.net"])
 	if _, err := anna.Select("vorstand", nil).Wait(); err == nil {
@@ -555,6 +559,7 @@ func TestIMAPAccess(t *testing.T) {
 // TestIMAPTLS starts listd with a certificate: implicit TLS on tls_listen and
 // STARTTLS on listen both take a login.
 func TestIMAPTLS(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, options{imap: true})
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")

@@ -80,6 +80,7 @@ const importMbox = "From anna@example.net Mon Mar  2 09:00:00 2015\n" +
 // TestArchiveImport imports an old archive into a live list: the messages are in the
 // archive, threaded, searchable, and nothing goes out, neither copies nor the digest.
 func TestArchiveImport(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "archiv", "-archive", "public", "-anonymous", "no")
@@ -166,6 +167,7 @@ func TestArchiveImport(t *testing.T) {
 
 // TestArchiveImportRefuses: bad input gets one clear line and a failing exit status.
 func TestArchiveImportRefuses(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, options{})
 	d.mustCLI("list", "create", "archiv")
 	eml := filepath.Join(d.dir, "one.eml")

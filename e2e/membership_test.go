@@ -120,6 +120,7 @@ func members(t *testing.T, d *daemon, list string) string {
 }
 
 func TestJoinAndLeave(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule")
@@ -262,8 +263,7 @@ func TestJoinAndLeave(t *testing.T) {
 		if err := send(smtpAddr, "web@example.net", []string{list}, plain("web@example.net", list, "Hallo", "Hallo\r\n")); err != nil {
 			t.Fatal(err)
 		}
-		var copyFor func() (*enmime.Envelope, bool)
-		copyFor = func() (*enmime.Envelope, bool) {
+		copyFor := func() (*enmime.Envelope, bool) {
 			for _, m := range sk.snapshot() {
 				if m.To == "web@example.net" && strings.HasPrefix(m.From, "kita-bounces+") {
 					env, _ := enmime.ReadEnvelope(bytes.NewReader(m.Data))
@@ -337,6 +337,7 @@ func dsn(to, status, diag string) string {
 }
 
 func TestBounces(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")

@@ -13,6 +13,7 @@ import (
 // bearer token of [http] metrics_token. Private lists are never named on it, and no
 // public page names them either.
 func TestMetricsAccess(t *testing.T) {
+	t.Parallel()
 	const tok = "e2e-metrics-Zq8r3xVfK2mWp9Lh"
 	d := newDaemon(t, options{})
 	conf, err := os.ReadFile(d.config)

@@ -12,6 +12,7 @@ import (
 // releases it; "ablehnen ..." reaches the poster only; replies from anyone else, a
 // forwarded notice, a vacation auto-reply and a second reply change nothing.
 func TestModerationByReply(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")
@@ -108,6 +109,7 @@ func TestModerationByReply(t *testing.T) {
 // TestModerationRules: first posts of new members, emergency, keywords and the command
 // line's decisions.
 func TestModerationRules(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "umgang", "-moderation", "first-post")
@@ -164,6 +166,7 @@ func TestModerationRules(t *testing.T) {
 // TestModerationOnTheWeb: a moderator logs in with an emailed link and decides on the
 // queue page; someone who moderates nothing cannot.
 func TestModerationOnTheWeb(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-moderation", "all")

@@ -15,6 +15,7 @@ import (
 // send it, multipart/form-data, from curl and from Go's client, with no cookie and
 // no form token; a forged token leaves the member subscribed.
 func TestOneClickMultipart(t *testing.T) {
+	t.Parallel()
 	curl := need(t, "curl")
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})

@@ -52,6 +52,7 @@ func getJSON(t *testing.T, url string, v any) int {
 // TestPostReachesEveryMember is the core path: a member's post is archived and each
 // member gets a personalized copy with the list headers, through the relay.
 func TestPostReachesEveryMember(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita und Schule", "-archive", "public")
@@ -215,6 +216,7 @@ func TestPostReachesEveryMember(t *testing.T) {
 // TestRefusals: strangers, unknown lists, other domains, loops and oversized mail get
 // a clear SMTP reply and nothing goes out.
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr, maxMsg: 64 << 10})
 	d.mustCLI("list", "create", "kita")

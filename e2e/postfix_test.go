@@ -26,6 +26,8 @@ import (
 // The instance trusts only 127.0.0.1 (mynetworks), where listd relays from; the test
 // speaks to it from 127.0.0.2 like a stranger on the internet, which gets no
 // permit_mynetworks and meets the recipient restrictions listd printed.
+//
+// It does not run in parallel: Postfix listens on a port found free beforehand.
 func TestPostfixEndToEnd(t *testing.T) {
 	pf := newPostfix(t)
 	remote := newSink(t) // the dead member's mail provider

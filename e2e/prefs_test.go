@@ -9,6 +9,7 @@ import (
 // TestLoginAndPreferences: a member asks for a login link, logs in with its button,
 // changes delivery mode and pseudonym, and leaves a list, all on the web.
 func TestLoginAndPreferences(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita")
@@ -53,7 +54,7 @@ func TestLoginAndPreferences(t *testing.T) {
 	if !strings.Contains(d.mustCLI("member", "ls", "kita"), "anna@example.net\tnomail") {
 		t.Errorf("mode not saved: %s", d.mustCLI("member", "ls", "kita"))
 	}
-	code, page = fetch(t, c, "POST", d.httpBase+"/prefs", url.Values{"csrf": {csrf}, "list": {"kita"}, "do": {"save"},
+	code, _ = fetch(t, c, "POST", d.httpBase+"/prefs", url.Values{"csrf": {csrf}, "list": {"kita"}, "do": {"save"},
 		"mode": {"each"}, "name": {"anna@example.net"}})
 	if code != 400 {
 		t.Errorf("an address as pseudonym: %d", code)

@@ -107,6 +107,7 @@ func storedValues(t *testing.T, path string) []storedValue {
 }
 
 func TestExportAndErase(t *testing.T) {
+	t.Parallel()
 	for _, policy := range []string{"delete", "anonymize"} {
 		t.Run(policy, func(t *testing.T) {
 			sk := newSink(t)
@@ -168,6 +169,7 @@ func TestExportAndErase(t *testing.T) {
 // the poster's address, host or IP, and the pseudonym stands in for the name; on a
 // list that is not anonymous the poster's From stays.
 func TestAnonymousList(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr, imap: true})
 	d.mustCLI("list", "create", "umgang", "-anonymous", "yes")
@@ -298,6 +300,7 @@ func headerOf(t *testing.T, raw []byte, key string) string {
 
 // TestFigures: /metrics carries the association's aggregate figures, and no address.
 func TestFigures(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")

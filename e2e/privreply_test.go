@@ -42,6 +42,7 @@ var blockRE = regexp.MustCompile(`kita-reply\+x[a-z2-7]{12}\.[a-z2-7]{13}@` + re
 // address; neither side ever sees the other's address; the author can block the
 // replier; strangers are refused.
 func TestPrivateReply(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")
@@ -145,6 +146,7 @@ func TestPrivateReply(t *testing.T) {
 // TestPhotoLocationRemoved: a photo with GPS data in its Exif reaches the members and
 // the archive without it.
 func TestPhotoLocationRemoved(t *testing.T) {
+	t.Parallel()
 	photo, err := os.ReadFile("../internal/imagemeta/testdata/gps.jpg")
 	if err != nil {
 		t.Fatal(err)

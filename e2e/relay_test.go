@@ -153,6 +153,7 @@ func hasPassword(text string) bool {
 // `listd relay test` through a STARTTLS+AUTH submission service: the dialogue on
 // stdout without the password, the test mail at the provider.
 func TestRelayTestCommand(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		implicit bool
@@ -219,6 +220,7 @@ func TestRelayTestCommand(t *testing.T) {
 // A refused password, a wrong CA or a bad address: exit status non-zero, one line on
 // stderr saying why, no password anywhere.
 func TestRelayTestCommandFails(t *testing.T) {
+	t.Parallel()
 	s := newSubmission(t, false)
 	other := newSubmission(t, false) // another certificate
 	notPEM := filepath.Join(t.TempDir(), "ca.txt")
@@ -269,6 +271,7 @@ func TestRelayTestCommandFails(t *testing.T) {
 
 // listd serve delivers a post through the submission service with TLS and AUTH.
 func TestServeRelaysThroughSubmission(t *testing.T) {
+	t.Parallel()
 	s := newSubmission(t, false)
 	d := newDaemon(t, options{relay: s.addr, extra: relayTOML(t, s, "starttls", submitPass)})
 	d.mustCLI("list", "create", "kita", "-archive", "public")
@@ -293,6 +296,7 @@ func TestServeRelaysThroughSubmission(t *testing.T) {
 
 // A password file that cannot be read stops serve at once, naming the file.
 func TestServePasswordFileUnreadable(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir() // a directory: unreadable as a file even for root
 	d := newDaemon(t, options{relay: "127.0.0.1:587", extra: "username = \"" + submitUser + "\"\npassword_file = \"" + dir + "\"\n"})
 	cmd := exec.Command(listdBin, "-config", d.config, "serve")
@@ -325,6 +329,7 @@ func TestServePasswordFileUnreadable(t *testing.T) {
 // Inbound SMTP offers STARTTLS with [smtp] tls_cert and tls_key: Python's smtplib
 // upgrades (checking the certificate) and posts, swaks too where it has TLS.
 func TestInboundSTARTTLS(t *testing.T) {
+	t.Parallel()
 	py := need(t, "python3")
 	sk := newSink(t)
 	dir := t.TempDir()

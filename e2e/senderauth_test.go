@@ -10,6 +10,7 @@ import (
 // the members and not archived under the member's pseudonym; it waits for the
 // moderators with a reason in both languages. The member's own post goes out.
 func TestSenderForgedEnvelope(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-anonymous", "yes", "-archive", "public")
@@ -66,6 +67,7 @@ func TestSenderForgedEnvelope(t *testing.T) {
 // publishes DMARC p=reject and whose post carries no aligned signature is held, even
 // with the member's own envelope; a member of a domain that publishes nothing posts.
 func TestSenderDMARCDomain(t *testing.T) {
+	t.Parallel()
 	dns.publishTXT("_dmarc.strict.example", "v=DMARC1; p=reject")
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})

@@ -69,6 +69,7 @@ var actionRE = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
 // web; the archive, API, search and the next digest show only that they were
 // withdrawn, and the replies stay in their threads.
 func TestWithdraw(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-title", "Kita")
@@ -208,6 +209,7 @@ const retentionMbox = "From anna@example.net Mon Mar  2 09:00:00 2015\n" +
 // leaves no trace of them in the data files. The binary has no clock to move, so
 // the old posts come from an import; the clock itself is moved in the unit tests.
 func TestRetention(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	if _, err := d.cli("list", "create", "kita", "-retention", "-3"); err == nil {
@@ -252,6 +254,7 @@ func TestRetention(t *testing.T) {
 // TestPrefsExportAndErase: a logged-in member downloads their data from the settings
 // page and erases it with the emailed link, which also ends the session.
 func TestPrefsExportAndErase(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr, extra: "[privacy]\nerase_posts = \"delete\"\n"})
 	d.mustCLI("list", "create", "kita")
@@ -335,6 +338,7 @@ func TestPrefsExportAndErase(t *testing.T) {
 // TestWithdrawFromOwnCopy: the poster's own copy of a post carries a link that
 // withdraws it; nobody else's copy has one.
 func TestWithdrawFromOwnCopy(t *testing.T) {
+	t.Parallel()
 	sk := newSink(t)
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita")

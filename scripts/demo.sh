@@ -22,10 +22,13 @@ for l in kita unterhalt umgang job; do
   L member add $l "Leserin <leserin@example.com>" -mode nomail
 done
 
-# The counselling directory: example centres, and German postal codes when the shared
-# test data is next to the project (an operator imports the GeoNames file instead).
+# The counselling directory: example centres, and German postal codes: the whole table
+# when the shared test data is next to the project, else the tests' excerpt (the areas
+# of the example centres). An operator imports the GeoNames file instead.
 L centers import ../examples/centers.example.csv
-[ -f ../../shared/data/geo/DE.txt ] && L geo import ../../shared/data/geo/DE.txt
+GEO=../../shared/data/geo/DE.txt
+[ -f "$GEO" ] || GEO=../testdata/geo/DE.txt
+L geo import "$GEO"
 L list set umgang -moderation first-post
 
 ../$BIN serve &

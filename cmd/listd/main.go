@@ -34,6 +34,8 @@ commands:
   centers ls                          NAME<TAB>postal_code<TAB>city<TAB>topics
   geo import FILE                     a GeoNames postal-code file (tab-separated, or its .zip)
   archive import LIST FILE.mbox       old archives into a list (mboxrd or mboxo); nothing is sent
+  import mailman2 LIST DIR|FILE...    a Mailman 2 list's members (dumpdb/list_members output) and pipermail mbox
+  import mailman3 LIST MEMBERS.csv [ARCHIVE.mbox]  a Mailman 3 list: Postorius member CSV, HyperKitty mbox
   list set NAME [-moderation M] [-nonmember hold|reject|discard] [-first-posts N] [-max-size BYTES]
                [-attachments TYPES] [-keywords WORDS] [-emergency on|off] [-title T] ...
                [-digest daily|weekly] [-digest-time 07:00] [-digest-tz Europe/Berlin] [-digest-day 1] [-digest-max-posts N]
@@ -81,6 +83,8 @@ func commands() []command {
 		{"centers ls", cmdCentersLs},
 		{"geo import", cmdGeoImport},
 		{"archive import", cmdArchiveImport},
+		{"import mailman2", cmdImportMailman2},
+		{"import mailman3", cmdImportMailman3},
 		{"backup", cmdBackup},
 		{"check", cmdCheck},
 		{"digest send", cmdDigestSend},

@@ -22,9 +22,7 @@ func postArg(ws []string) (string, bool) {
 	}
 	// Mail programs put links in angle brackets; a sentence may end after it.
 	arg := strings.TrimRight(strings.Trim(ws[0], "<>\"'()"), trailingPunct+"?")
-	if strings.HasPrefix(arg, "#") {
-		arg = arg[1:] // "withdraw #1234"
-	}
+	arg = strings.TrimPrefix(arg, "#") // "withdraw #1234"
 	_, _, ok := PostRef(arg)
 	return arg, ok
 }

@@ -3,14 +3,27 @@ package counsel
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
+
+// benchGeo is the whole German postal-code table named by $LISTD_GEO_FILE, as
+// bench/proximity.go reads it, or else the tests' excerpt (a few hundred codes, so
+// the figures are not comparable).
+func benchGeo(b *testing.B) []Place {
+	b.Helper()
+	if path := os.Getenv("LISTD_GEO_FILE"); path != "" {
+		return loadGeoFile(b, path)
+	}
+	b.Logf("LISTD_GEO_FILE unset: using the excerpt %s", geoPath)
+	return loadGeo(b)
+}
 
 // benchDirectory is 5,000 centres spread at random (deterministically) over the real
 // German postal codes, as bench/proximity.go builds them, and queries for random
 // codes and one or two topics.
 func benchDirectory(b *testing.B) (*Directory, []Query) {
-	places := loadGeo(b)
+	places := benchGeo(b)
 	rng := rand.New(rand.NewPCG(2026, 2026))
 	topics := []string{"unterhalt", "umgang", "sorgerecht", "kita", "schule", "beruf", "finanzen", "trennung", "gewalt", "krise"}
 	cs := make([]Center, 5000)
@@ -66,7 +79,7 @@ func BenchmarkMatch(b *testing.B) {
 }
 
 func BenchmarkNewDirectory(b *testing.B) {
-	places := loadGeo(b)
+	places := benchGeo(b)
 	cs := loadExample(b)
 	for b.Loop() {
 		NewDirectory(cs, places, Options{})

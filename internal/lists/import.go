@@ -255,7 +255,7 @@ func (m *mboxImport) parseOne(p *importItem) {
 		fail("no header")
 		return
 	}
-	ps, err := archive.Parse(raw)
+	ps, err := archive.ParseArchived(raw)
 	if err != nil {
 		// enmime's reasons quote the message; the operator gets the place instead.
 		fail("unreadable header")

@@ -174,19 +174,24 @@ func insertMember(ctx context.Context, tx *sql.Tx, m *Member, now time.Time) err
 }
 
 // ImportMembers adds many members in one transaction and returns how many were new;
-// addresses already on the list are left as they are.
+// addresses already on the list are left as they are. Trusted and DigestFormat ("" for
+// the default) are stored as given.
 func (s *DB) ImportMembers(ctx context.Context, ms []*Member) (int, error) {
 	added := 0
 	now := unixMilli(s.now())
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO members (list_id, address, name, mode, role, postal, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (list_id, address) DO NOTHING`)
+		st, err := tx.PrepareContext(ctx, `INSERT INTO members (list_id, address, name, mode, role, postal, trusted, digest_format, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (list_id, address) DO NOTHING`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		for _, m := range ms {
-			res, err := st.ExecContext(ctx, m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, now)
+			format := m.DigestFormat
+			if format == "" {
+				format = "newsletter"
+			}
+			res, err := st.ExecContext(ctx, m.ListID, m.Address, m.Name, m.Mode, m.Role, m.Postal, m.Trusted, format, now)
 			if err != nil {
 				return fmt.Errorf("%s: %w", m.Address, err)
 			}

@@ -524,19 +524,21 @@ func FuzzSearchQuery(f *testing.F) {
 				t.Fatalf("ftsQuery(%q) = %s: %v", text, match, err)
 			}
 		}
-		res, err := db.SearchArchive(ctx, SearchQuery{ListIDs: []int64{l.ID}, Text: text, Author: text, Limit: 5})
-		if err != nil {
-			t.Fatalf("SearchArchive(%q): %v", text, err)
-		}
-		if res, err = db.SearchArchive(ctx, SearchQuery{ListIDs: []int64{l.ID}, Text: text + " OR kita", Limit: 5}); err != nil {
-			t.Fatalf("SearchArchive(%q): %v", text, err)
-		}
-		for _, h := range res.Hits {
-			if !utf8.ValidString(h.Snippet) && utf8.ValidString(germanPosts[h.ID].body) {
-				t.Errorf("snippet %q is not UTF-8", h.Snippet)
+		for _, q := range []SearchQuery{
+			{ListIDs: []int64{l.ID}, Text: text, Author: text, Limit: 5},
+			{ListIDs: []int64{l.ID}, Text: text + " OR kita", Limit: 5},
+		} {
+			res, err := db.SearchArchive(ctx, q)
+			if err != nil {
+				t.Fatalf("SearchArchive(%q): %v", q.Text, err)
 			}
-			if open := strings.Count(h.Snippet, MarkStart); open != strings.Count(h.Snippet, MarkEnd) {
-				t.Errorf("snippet %q: unbalanced markers", h.Snippet)
+			for _, h := range res.Hits {
+				if !utf8.ValidString(h.Snippet) && utf8.ValidString(germanPosts[h.ID].body) {
+					t.Errorf("snippet %q is not UTF-8", h.Snippet)
+				}
+				if open := strings.Count(h.Snippet, MarkStart); open != strings.Count(h.Snippet, MarkEnd) {
+					t.Errorf("snippet %q: unbalanced markers", h.Snippet)
+				}
 			}
 		}
 	})

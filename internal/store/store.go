@@ -41,6 +41,7 @@ type DB struct {
 	// a power cut only sends a copy twice. Everything else, the archive and the queue
 	// rows written with a post among it, commits with a full sync before SMTP says 250.
 	qdb  *sql.DB
+	lock *dbLock
 	path string
 	now  func() time.Time
 	pack *packer
@@ -58,11 +59,27 @@ func dsn(path, synchronous string) string {
 	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_synchronous=" + synchronous
 }
 
-// Open opens (creating if needed) the database in dataDir and applies pending migrations.
-func Open(ctx context.Context, dataDir string) (*DB, error) {
+// Open opens (creating if needed) the database in dataDir and applies pending
+// migrations.
+//
+// The migration policy: a database whose schema is newer than this binary's
+// migrations is refused, naming both versions. An older one is migrated only when no
+// other listd process has it open (each holds a shared lock on listd.lock beside it
+// while it is open); otherwise Open fails with ErrInUse, naming both versions, and the
+// database is left as it is.
+func Open(ctx context.Context, dataDir string) (_ *DB, err error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
+	lock, err := lockShared(ctx, filepath.Join(dataDir, "listd.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
 	path := filepath.Join(dataDir, "listd.db")
 	if err := create(ctx, path); err != nil {
 		return nil, err
@@ -78,7 +95,7 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &DB{db: db, path: path, now: time.Now, pack: pk, purgeWait: purgeWait}
+	s := &DB{db: db, lock: lock, path: path, now: time.Now, pack: pk, purgeWait: purgeWait}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -167,7 +184,7 @@ func (s *DB) Compact(ctx context.Context) error {
 
 // Close closes the database.
 func (s *DB) Close() error {
-	return errors.Join(s.qdb.Close(), s.db.Close())
+	return errors.Join(s.qdb.Close(), s.db.Close(), s.lock.Close())
 }
 
 // Path is the database file.
@@ -202,7 +219,7 @@ func migrations() ([]migration, error) {
 }
 
 // migrate applies every embedded migration newer than user_version, each in its own
-// transaction together with the version bump.
+// transaction together with the version bump, while it holds the lock alone.
 func (s *DB) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
@@ -214,8 +231,18 @@ func (s *DB) migrate(ctx context.Context) error {
 	}
 	latest := ms[len(ms)-1].version
 	if current > latest {
-		return fmt.Errorf("database version %d is newer than this listd (%d)", current, latest)
+		return fmt.Errorf("database schema version %d is newer than this listd knows (%d): a newer listd has migrated it; use that one", current, latest)
 	}
+	if current == latest {
+		return nil
+	}
+	if err := s.lock.exclusive(); err != nil {
+		if errors.Is(err, ErrInUse) {
+			return fmt.Errorf("database schema version %d is older than this listd's (%d) and another listd has the database open: stop it (listd serve), then run this listd to migrate: %w", current, latest, err)
+		}
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer s.lock.shared()
 	for _, m := range ms {
 		if m.version <= current {
 			continue

@@ -91,18 +91,91 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
-func TestNewerDatabaseRefused(t *testing.T) {
-	dir := t.TempDir()
+// TestMigrationPolicy: a database newer than the binary is refused by every Open,
+// naming both versions; an older one is migrated only when no other listd has it
+// open, and otherwise left as it is with an error naming both versions.
+func TestMigrationPolicy(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, dir)
+	ms, err := migrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.db.Exec("PRAGMA user_version = 999")
-	db.Close()
-	if _, err := Open(ctx, dir); err == nil || !strings.Contains(err.Error(), "newer") {
-		t.Fatalf("err = %v", err)
+	latest := ms[len(ms)-1].version
+	version := func(t *testing.T, dir string) int {
+		t.Helper()
+		raw, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "listd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		var v int
+		if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
+	setVersion := func(t *testing.T, dir string, v int) {
+		t.Helper()
+		raw, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "listd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		if _, err := raw.Exec("PRAGMA user_version = " + strconv.Itoa(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("newer database refused", func(t *testing.T) {
+		dir := t.TempDir()
+		db, err := Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		setVersion(t, dir, latest+1)
+		_, err = Open(ctx, dir)
+		want := fmt.Sprintf("database schema version %d is newer than this listd knows (%d)", latest+1, latest)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want %q", err, want)
+		}
+		if v := version(t, dir); v != latest+1 {
+			t.Errorf("user_version = %d after a refused open", v)
+		}
+	})
+
+	t.Run("older database migrated when nobody else has it open", func(t *testing.T) {
+		db := openFrom(t, latest) // openFrom's Open is the only one: it migrates
+		if v := version(t, filepath.Dir(db.Path())); v != latest {
+			t.Errorf("user_version = %d, want %d", v, latest)
+		}
+	})
+
+	t.Run("older database left alone while another listd has it open", func(t *testing.T) {
+		dir := t.TempDir()
+		running, err := Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The running listd is older: its schema stops one migration short.
+		setVersion(t, dir, latest-1)
+		_, err = Open(ctx, dir)
+		want := fmt.Sprintf("database schema version %d is older than this listd's (%d) and another listd has the database open", latest-1, latest)
+		if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want %q", err, want)
+		}
+		if v := version(t, dir); v != latest-1 {
+			t.Errorf("user_version = %d: migrated under a running listd", v)
+		}
+		// Up to date, a second process (a CLI command beside serve) opens it as before.
+		setVersion(t, dir, latest)
+		second, err := Open(ctx, dir)
+		if err != nil {
+			t.Fatalf("open beside a running listd: %v", err)
+		}
+		second.Close()
+		running.Close()
+	})
 }
 
 func seed(t *testing.T, db *DB, members int) *List {
