@@ -20,16 +20,12 @@ import (
 	"github.com/emersion/go-msgauth/dmarc"
 
 	"listd/internal/dkim"
+	"listd/internal/senderauth"
 )
 
-// Resolver is the DNS the checks ask (net.Resolver; a fake in tests). It is the
-// resolver SPF's evaluation needs too.
-type Resolver interface {
-	LookupTXT(ctx context.Context, name string) ([]string, error)
-	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
-	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
-	LookupAddr(ctx context.Context, addr string) ([]string, error)
-}
+// Resolver is the DNS the checks ask (net.Resolver; a fake in tests): the one that
+// sender authentication asks, since the SPF evaluation here needs the same look-ups.
+type Resolver = senderauth.Resolver
 
 var (
 	_ Resolver        = (*net.Resolver)(nil)
