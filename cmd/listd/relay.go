@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -53,19 +52,6 @@ func relayConfig(cfg config.Config, logger *slog.Logger) (delivery.Config, error
 		Relay: r.Address, TLS: delivery.TLSMode(r.TLS), RootCAs: roots,
 		Username: r.Username, Password: delivery.Secret(pw), HeloName: cfg.Domain,
 	}, nil
-}
-
-// smtpTLS is the inbound SMTP server's STARTTLS setup, nil without a certificate;
-// SIGHUP reloads the certificate (reload.go).
-func smtpTLS(cfg config.Config, rl *reloader) (*tls.Config, error) {
-	if cfg.SMTP.TLSCert == "" {
-		return nil, nil
-	}
-	cert, err := rl.cert(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey)
-	if err != nil {
-		return nil, fmt.Errorf("smtp certificate: %w", err)
-	}
-	return cert.Config(), nil
 }
 
 // cmdRelayTest sends one test mail through the configured relay and prints the

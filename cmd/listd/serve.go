@@ -2,45 +2,34 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"listd/internal/config"
 	"listd/internal/delivery"
-	"listd/internal/imap"
 	"listd/internal/lists"
-	"listd/internal/smtp"
 	"listd/internal/store"
-	"listd/internal/web"
 	"listd/templates"
 )
 
+// cmdServe runs every service until SIGTERM or SIGINT, or until a server fails. It
+// opens the database, the deliverer and every socket first (listeners.go), so that a
+// broken setting or a port in use fails the start; then it serves, and at the end
+// stops the parts in order (shutdown.go).
 func cmdServe(e *env) error {
 	f := newFlags(e, "serve")
 	templateDir := f.String("templates", "", "serve templates from this folder instead of the embedded ones (development)")
 	if _, err := f.parse(0, 0, "no arguments"); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	// SIGHUP reloads (reload.go); caught from the start so that it never ends listd.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	ctx, sig := catchSignals(e.ctx)
+	defer sig.release()
 
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	reg := prometheus.NewRegistry()
@@ -59,237 +48,90 @@ func cmdServe(e *env) error {
 		return err
 	}
 	defer a.Close()
-	cfg := a.cfg
 	rl := &reloader{logger: logger, tmpl: a.tmpl, svc: a.svc, live: a.live}
 	reg.MustRegister(newQueueCollector(a.db), newFiguresCollector(a.db))
+	if dl, err = newDeliverer(a, reg, logger); err != nil {
+		return err
+	}
+	srv, err := openServers(ctx, a, rl, reg, logger)
+	if err != nil {
+		return err
+	}
 
-	// Every copy reaches the relay through this renderer: posts, digests and listd's
-	// own mails alike, so this is the one place they are signed.
+	r := start(ctx, srv, dl, a, rl, sig.hup, logger)
+	return r.shutdown(ctx, r.waitForStop(ctx, sig))
+}
+
+// newDeliverer makes the queue's workers that hand copies to the relay; nil without
+// a relay, when outgoing mail stays in the outbox. Every copy reaches the relay
+// through the renderer made here: posts, digests and listd's own mails alike, so
+// this is the one place they are signed.
+func newDeliverer(a *app, reg prometheus.Registerer, logger *slog.Logger) (*delivery.Deliverer, error) {
+	cfg := a.cfg
 	rend, err := signing(cfg, renderer{a.svc}, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if cfg.Relay.Address != "" {
-		dc, err := relayConfig(cfg, logger)
-		if err != nil {
-			return err
-		}
-		dc.Connections = cfg.Delivery.Connections
-		dc.RetryBase, dc.MaxAge = cfg.Delivery.RetryInitial.Duration, cfg.Delivery.MaxAge.Duration
-		dc.Logger, dc.Registerer = logger.With("part", "delivery"), reg
-		dl = delivery.New(a.db, rend, dc)
+	if cfg.Relay.Address == "" {
+		return nil, nil
 	}
-	inboundTLS, err := smtpTLS(cfg, rl)
+	dc, err := relayConfig(cfg, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	dc.Connections = cfg.Delivery.Connections
+	dc.RetryBase, dc.MaxAge = cfg.Delivery.RetryInitial.Duration, cfg.Delivery.MaxAge.Duration
+	dc.Logger, dc.Registerer = logger.With("part", "delivery"), reg
+	return delivery.New(a.db, rend, dc), nil
+}
 
-	// Listen on everything first, so a port in use fails the start, not a goroutine.
-	var listeners []net.Listener
-	closeAll := func() {
-		for _, l := range listeners {
-			l.Close()
-		}
-	}
-	listen := func(name, addr string) (net.Listener, error) {
-		network := "tcp"
-		if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-			network, addr = "unix", path
-			os.Remove(path)
-		}
-		l, err := net.Listen(network, addr)
-		if err == nil && network == "unix" {
-			// Postfix's lmtp client runs as its own user: the socket is open to all
-			// and its directory decides who reaches it, as for the TCP port.
-			if err = os.Chmod(addr, 0o666); err != nil {
-				l.Close()
-			}
-		}
-		if err != nil {
-			closeAll()
-			return nil, fmt.Errorf("%s listen: %w", name, err)
-		}
-		listeners = append(listeners, l)
-		return l, nil
-	}
-	rcv := smtp.ReceiverFunc(func(ctx context.Context, c lists.Client, from string) (smtp.Txn, error) {
-		return a.svc.Begin(ctx, c, from)
-	})
-	type mailServer struct {
-		srv *smtp.Server
-		l   net.Listener
-	}
-	var mailServers []mailServer
-	for _, m := range []struct {
-		name, addr string
-		lmtp       bool
-	}{{"smtp", cfg.SMTP.Listen, false}, {"lmtp", cfg.LMTP.Listen, true}} {
-		if m.addr == "" {
-			continue
-		}
-		l, err := listen(m.name, m.addr)
-		if err != nil {
-			return err
-		}
-		var tc *tls.Config
-		if !m.lmtp {
-			tc = inboundTLS
-		}
-		srv := smtp.New(rcv, smtp.Config{Domain: cfg.Domain, MaxMessageBytes: cfg.SMTP.MaxMessageSize,
-			MaxRecipients: cfg.SMTP.MaxRecipients, MaxHeaderBytes: cfg.SMTP.MaxHeaderSize, MaxHeaderFields: cfg.SMTP.MaxHeaderFields,
-			MaxSessions: cfg.SMTP.MaxSessions, MaxSessionsPerNetwork: cfg.SMTP.MaxSessionsPerNetwork, LMTP: m.lmtp, Logger: logger,
-			TLSConfig: tc})
-		mailServers = append(mailServers, mailServer{srv, l})
-		logger.Info("listening", "proto", m.name, "addr", l.Addr().String(), "starttls", tc != nil)
-	}
-	imapSrv, imapLs, err := listenIMAP(cfg, a, rl, logger, listen)
-	if err != nil {
-		closeAll()
-		return err
-	}
-	var httpSrv *http.Server
-	var httpL net.Listener
-	if cfg.HTTP.Listen != "" {
-		members := webMembers{Service: a.svc, deletePosts: cfg.Privacy.ErasePosts == "delete"}
-		h, err := web.New(a.db, a.svc, members, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Copies: a.svc, PrivateReply: a.svc.PrivateReplyAddress, Language: cfg.Language,
-			Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			MetricsToken: cfg.HTTP.MetricsToken,
-			Logger:       logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:")})
-		if err != nil {
-			closeAll()
-			return err
-		}
-		rl.web = h
-		if httpL, err = listen("http", cfg.HTTP.Listen); err != nil {
-			return err
-		}
-		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-		logger.Info("listening", "proto", "http", "addr", httpL.Addr().String())
-	}
+// running is listd at work: every server on its sockets, the deliverer, the periodic
+// jobs and the reloader, until shutdown (shutdown.go).
+type running struct {
+	srv    *servers
+	logger *slog.Logger
+	wg     sync.WaitGroup // servers, periodic jobs and the reloader
+	errs   chan error     // a server's error when it stopped by itself
+	dlDone chan error     // the deliverer's end; closed at once without a relay
+}
 
-	var wg sync.WaitGroup
-	errs := make(chan error, 6)
-	for _, m := range mailServers {
-		wg.Add(1)
+// start serves every socket of srv and starts the deliverer (dl may be nil), the
+// maintenance, the digest scheduler and the reloader on hup, all until ctx is done.
+func start(ctx context.Context, srv *servers, dl *delivery.Deliverer, a *app, rl *reloader, hup <-chan os.Signal, logger *slog.Logger) *running {
+	cfg := a.cfg
+	// Room for every server's error, so that none blocks once the first has ended serve.
+	r := &running{srv: srv, logger: logger, errs: make(chan error, len(srv.serving)), dlDone: make(chan error, 1)}
+	for _, s := range srv.serving {
+		r.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			if err := m.srv.Serve(m.l); err != nil {
-				errs <- err
+			defer r.wg.Done()
+			if err := s.serve(s.l); err != nil {
+				r.errs <- err
 			}
 		}()
 	}
-	for _, il := range imapLs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := il.serve(il.l); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	if httpSrv != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := httpSrv.Serve(httpL); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errs <- err
-			}
-		}()
-	}
-	dlDone := make(chan error, 1)
 	if dl != nil {
-		go func() { dlDone <- dl.Run(ctx) }()
+		go func() { r.dlDone <- dl.Run(ctx) }()
 		logger.Info("delivering", "relay", cfg.Relay.Address, "tls", cfg.Relay.TLS, "auth", cfg.Relay.Username != "")
 	} else {
-		close(dlDone)
+		close(r.dlDone)
 		logger.Info("no relay configured: outgoing mail stays in the outbox", "url", cfg.BaseURL+"/outbox")
 	}
-	wg.Add(2)
+	r.wg.Add(3)
 	go func() {
-		defer wg.Done()
+		defer r.wg.Done()
 		maintain(ctx, a.svc, logger)
 	}()
 	go func() {
-		defer wg.Done()
+		defer r.wg.Done()
 		scheduleDigests(ctx, a.svc, logger)
 	}()
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer r.wg.Done()
 		rl.watch(ctx, hup)
 	}()
 	logger.Info("listd serving", "domain", cfg.Domain, "data_dir", cfg.DataDir)
-
-	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-errs:
-		stop()
-	}
-	logger.Info("shutting down")
-	// Stop taking mail first, then let the queue finish what is in flight.
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	for _, m := range mailServers {
-		m.srv.Shutdown(shutCtx)
-	}
-	if httpSrv != nil {
-		httpSrv.Shutdown(shutCtx)
-	}
-	if imapSrv != nil {
-		imapSrv.Close()
-	}
-	if err := <-dlDone; err != nil && runErr == nil {
-		runErr = err
-	}
-	wg.Wait()
-	logger.Info("stopped")
-	return runErr
-}
-
-// imapListener is one IMAP socket and how it is served (plain or implicit TLS).
-type imapListener struct {
-	l     net.Listener
-	serve func(net.Listener) error
-}
-
-// listenIMAP opens the IMAP sockets the config asks for, announcing each the way the
-// other services are announced; nil when IMAP is off.
-func listenIMAP(cfg config.Config, a *app, rl *reloader, logger *slog.Logger, listen func(name, addr string) (net.Listener, error)) (*imap.Server, []imapListener, error) {
-	if cfg.IMAP.Listen == "" && cfg.IMAP.TLSListen == "" {
-		return nil, nil, nil
-	}
-	var tlsCfg *tls.Config
-	if cfg.IMAP.TLSCert != "" {
-		cert, err := rl.cert(cfg.IMAP.TLSCert, cfg.IMAP.TLSKey)
-		if err != nil {
-			return nil, nil, fmt.Errorf("imap certificate: %w", err)
-		}
-		tlsCfg = cert.Config()
-	}
-	srv := imap.New(a.db, a.svc, imap.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
-		TLS: tlsCfg, Logger: logger.With("part", "imap")})
-	var out []imapListener
-	for _, x := range []struct {
-		name, addr string
-		serve      func(net.Listener) error
-	}{{"imap", cfg.IMAP.Listen, srv.Serve}, {"imaps", cfg.IMAP.TLSListen, srv.ServeTLS}} {
-		if x.addr == "" {
-			continue
-		}
-		l, err := listen(x.name, x.addr)
-		if err != nil {
-			srv.Close()
-			return nil, nil, err
-		}
-		out = append(out, imapListener{l: l, serve: x.serve})
-		logger.Info("listening", "proto", x.name, "addr", l.Addr().String())
-	}
-	if tlsCfg == nil {
-		logger.Info("imap has no certificate: logins only from this machine")
-	}
-	return srv, out, nil
+	return r
 }
 
 // renderer adapts the domain's rendering to the deliverer.
