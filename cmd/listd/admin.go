@@ -35,18 +35,21 @@ func (a *app) Close() { a.db.Close() }
 // serving is what `listd serve` adds to the parts a command opens; the zero value
 // is right for the other commands.
 type serving struct {
-	logger *slog.Logger
-	kick   func()
+	logger *slog.Logger // nil: warnings and errors to stderr
+	kick   func()       // wakes the deliverer when copies are queued
 	reg    prometheus.Registerer
-	tmpl   fs.FS
-	dns    bool // look up DMARC policies and authenticate senders: only serve needs DNS
+	tmpl   fs.FS // nil: the embedded templates
+	dns    bool  // look up DMARC policies and authenticate senders: only serve needs DNS
 }
 
-// open loads the config and opens the database and the list domain.
+// open loads the config and opens the database, the token key and the list domain
+// with its counselling directory. The caller closes the app.
 func open(e *env, configPath string, sv serving) (*app, error) {
-	logger, kick, reg, tmpl := sv.logger, sv.kick, sv.reg, sv.tmpl
-	if tmpl == nil {
-		tmpl = templates.FS("")
+	if sv.tmpl == nil {
+		sv.tmpl = templates.FS("")
+	}
+	if sv.logger == nil {
+		sv.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	cfg, err := config.Load(configPath)
 	if err != nil {
@@ -61,17 +64,14 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
 	var resolver lists.Resolver
 	if sv.dns {
 		resolver = dnsResolver(cfg.Resolver)
 	}
 	sign := token.NewSigner(key, nil)
-	live := counsel.NewLive(db, counsel.LiveOptions{Logger: logger})
+	live := counsel.NewLive(db, counsel.LiveOptions{Logger: sv.logger})
 	svc, err := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
-		Logger: logger, Kick: kick, Registerer: reg, Templates: tmpl, Counsel: live, Resolver: resolver,
+		Logger: sv.logger, Kick: sv.kick, Registerer: sv.reg, Templates: sv.tmpl, Counsel: live, Resolver: resolver,
 		TrustedAuthServID: cfg.SMTP.TrustedAuthServID,
 		CounselSettings: lists.CounselConfig{Results: cfg.Counsel.Results, RadiusKM: cfg.Counsel.RadiusKM,
 			CrisisWords: cfg.Counsel.CrisisWords, CrisisLines: cfg.Counsel.CrisisLines}})
@@ -79,7 +79,7 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, db: db, svc: svc, sign: sign, tmpl: tmpl, live: live}, nil
+	return &app{cfg: cfg, db: db, svc: svc, sign: sign, tmpl: sv.tmpl, live: live}, nil
 }
 
 func cmdListCreate(e *env) error {
