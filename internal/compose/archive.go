@@ -167,7 +167,7 @@ func (a *Archiver) Read(archiveID int64, author string, raw []byte) (*ArchivedPo
 	}
 	if a.l.Anonymous {
 		// The parts' headers are scrubbed as in the members' copies.
-		h, body = scrubMIME(h, ToCRLF(body), a.l.Domain, a.l.Name+"\x00"+strconv.FormatInt(archiveID, 10))
+		h, body = scrubMIME(h, body, a.l.Domain, a.l.Name+"\x00"+strconv.FormatInt(archiveID, 10))
 	}
 	return &ArchivedPost{a: a, id: archiveID, author: author, h: h, size: len(block), body: body}, nil
 }

@@ -45,7 +45,7 @@ type scrubber struct {
 	cids   map[string]string // old Content-ID (without brackets) → new
 }
 
-// scrubMIME returns the header and body of a message (h and its CRLF body) with the
+// scrubMIME returns the header and body of a message (h and its body, CRLF or LF) with the
 // parts' headers scrubbed for a list at domain. seed makes the new Content-IDs differ
 // from post to post. The top header loses Content-ID, Content-Description and the
 // other content fields outside partFields, and its Content-Type and
@@ -55,8 +55,10 @@ func scrubMIME(h textproto.Header, body []byte, domain, seed string) (textproto.
 	sum := sha256.Sum256([]byte(seed))
 	s := &scrubber{domain: domain, tag: hex.EncodeToString(sum[:6]), cids: map[string]string{}}
 	h = h.Copy()
-	// Most posts are one text part: no signature, no parts, no Content-IDs to look for.
+	// Most posts are one text part: no signature, no parts, no Content-IDs to look for,
+	// and the body is passed on as it is.
 	if hasMultipart(h.Get("Content-Type")) {
+		body = ToCRLF(body)
 		if top := newEntity(h, body); top.mediaType == "multipart/signed" {
 			// A PGP/MIME or S/MIME signature names the signer's key, and so the signer.
 			if e, err := unsign(top); err == nil {

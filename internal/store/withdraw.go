@@ -91,13 +91,15 @@ func (s *DB) PublicIDs(ctx context.Context, listID int64, messageIDs []string) (
 			byLocal[local] = append(byLocal[local], id)
 		}
 	}
-	query := `SELECT message_id, public_id FROM messages WHERE list_id = ? AND (message_id IN (?` +
+	// Two searches, one on each index: with an OR, SQLite walks every post of the list.
+	query := `SELECT message_id, public_id FROM messages WHERE list_id = ? AND message_id IN (?` +
 		strings.Repeat(", ?", len(messageIDs)-1) + `)`
 	if len(locals) > 0 {
-		query += ` OR public_id IN (?` + strings.Repeat(", ?", len(locals)-1) + `)`
-		args = append(args, locals...)
+		query += ` UNION ALL SELECT message_id, public_id FROM messages WHERE list_id = ? AND public_id IN (?` +
+			strings.Repeat(", ?", len(locals)-1) + `)`
+		args = append(append(args, listID), locals...)
 	}
-	rows, err := s.db.QueryContext(ctx, query+`)`, args...)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("public ids: %w", err)
 	}
