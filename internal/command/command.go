@@ -4,6 +4,7 @@ package command
 
 import (
 	"listd/internal/mailtext"
+	"listd/internal/textfold"
 	"regexp"
 	"strings"
 	"unicode"
@@ -172,7 +173,7 @@ func isStop(t string) bool {
 	if attributionOpen.MatchString(t) || attributionEnd.MatchString(t) || headerBlock.MatchString(t) {
 		return true
 	}
-	f := mailtext.Fold(t)
+	f := textfold.Fold(t, textfold.Spelled)
 	for _, p := range stopPrefixes {
 		if strings.HasPrefix(f, p) {
 			return true

@@ -2,6 +2,7 @@ package command
 
 import (
 	"listd/internal/mailtext"
+	"listd/internal/textfold"
 	"regexp"
 	"strings"
 	"unicode"
@@ -103,7 +104,7 @@ func parseLine(line string) (Command, lineKind) {
 // key is the form of a word the tables use: folded, without a leading "/" (chat
 // habit) and without trailing punctuation.
 func key(w string) string {
-	return mailtext.Fold(strings.TrimRight(strings.TrimLeft(w, "/"), trailingPunct+"?"))
+	return textfold.Fold(strings.TrimRight(strings.TrimLeft(w, "/"), trailingPunct+"?"), textfold.Spelled)
 }
 
 // lookupVerb finds the verb at fs[i] and returns the offset in t where its

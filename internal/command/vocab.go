@@ -1,6 +1,6 @@
 package command
 
-// The vocabulary. Keys are folded (see mailtext.Fold): lower case, umlauts spelled out, so
+// The vocabulary. Keys are folded (textfold.Spelled): lower case, umlauts spelled out, so
 // "kuendigen" also matches "kündigen" and "KÜNDIGEN". Tables are read only.
 
 // verbs are the single words that start a command.

@@ -203,6 +203,7 @@ func TestFoldTopic(t *testing.T) {
 		{"Straße", "STRASSE"},
 		{"  häusliche   Gewalt ", "haeusliche gewalt"},
 		{"Crèche", "creche"},
+		{"Groß ẞ", "gross ss"}, // white space before ß stays
 	}
 	for _, tt := range tests {
 		if a, b := FoldTopic(tt.a), FoldTopic(tt.b); a != b {

@@ -1,7 +1,7 @@
 // Package mailtext holds the small text helpers shared by the parsers of what people
 // write in mail (list commands, moderators' replies): words with their offsets,
-// folding of case and umlauts, cutting without breaking UTF-8, and the sign-offs
-// after which a signature follows.
+// cutting without breaking UTF-8, and the sign-offs after which a signature follows.
+// Folding of case and umlauts is textfold's.
 package mailtext
 
 import (
@@ -50,18 +50,8 @@ func Clip(s string, n int) string {
 	return s[:i]
 }
 
-// Fold lower-cases s and spells umlauts and ß out, so "Kündigen", "kuendigen" and
-// "KÜNDIGEN" compare equal; decomposed umlauts, as some phones send them, too.
-func Fold(s string) string {
-	return umlauts.Replace(strings.ToLower(s))
-}
-
-var umlauts = strings.NewReplacer(
-	"ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss",
-	"a\u0308", "ae", "o\u0308", "oe", "u\u0308", "ue",
-)
-
-// signOffs close a mail; whatever follows them is a signature. Folded (see Fold).
+// signOffs close a mail; whatever follows them is a signature. Folded
+// (textfold.Spelled).
 var signOffs = map[string]bool{
 	"lg": true, "vg": true, "mfg": true, "gruss": true, "gruesse": true, "gruessle": true,
 	"gruesschen": true, "cheers": true, "regards": true, "best": true, "ciao": true,
@@ -75,7 +65,7 @@ var signOffs = map[string]bool{
 	"mit lieben gruessen": true, "mit herzlichen gruessen": true,
 }
 
-// SignOff reports whether a line's first one to three words (folded, see Fold) close
+// SignOff reports whether a line's first one to three words (textfold.Spelled) close
 // a mail ("LG", "Liebe Grüße", "Best regards"): what follows is a signature.
 func SignOff(words []string) bool {
 	for n := 1; n <= 3 && n <= len(words); n++ {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"listd/internal/mailtext"
+	"listd/internal/textfold"
 )
 
 // Markers of where the text the moderator typed ends. All are matched against
@@ -112,7 +113,7 @@ func isStop(ls []string, i int) bool {
 	if len(t) > maxStopLine {
 		return false
 	}
-	f := mailtext.Fold(t)
+	f := textfold.Fold(t, textfold.Spelled)
 	if footer.MatchString(f) {
 		return true
 	}

@@ -4,6 +4,7 @@ package modreply
 
 import (
 	"listd/internal/mailtext"
+	"listd/internal/textfold"
 	"strings"
 	"unicode"
 )
@@ -263,7 +264,7 @@ func key(w string) string {
 		}
 		return r
 	}, w)
-	w = mailtext.Fold(w)
+	w = textfold.Fold(w, textfold.Spelled)
 	// A repeated emoji or mark: "👍👍👍", "✅✅".
 	if rs := []rune(w); len(rs) > 1 && len(rs) <= 10 && !unicode.IsLetter(rs[0]) {
 		same := true

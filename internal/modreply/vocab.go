@@ -1,6 +1,6 @@
 package modreply
 
-// The vocabulary. Keys are folded (see mailtext.Fold): lower case, umlauts spelled out, so
+// The vocabulary. Keys are folded (textfold.Spelled): lower case, umlauts spelled out, so
 // "übernehmen", "uebernehmen" and "ÜBERNEHMEN" are one key; emoji are stored without
 // skin tones or variation selectors (see key). Tables are read only.
 

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"listd/internal/textfold"
 )
 
 // Archive search. The full-text index (messages_fts) holds subject, body and author
@@ -808,23 +810,7 @@ func tokenize(s string) []string {
 // fold is a word as the index holds it: lower case, without diacritics (ü is u), ß
 // kept.
 func fold(w string) string {
-	ascii := true
-	for i := 0; i < len(w); i++ {
-		if w[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return strings.ToLower(w)
-	}
-	var b strings.Builder
-	for _, r := range norm.NFD.String(w) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
+	return textfold.Fold(w, textfold.Index)
 }
 
 // form is one spelling of a word, as the index holds words.
@@ -841,8 +827,6 @@ func (f form) fts() string {
 	return s
 }
 
-var umlautSpelling = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue")
-
 // spellings are the ways a word (lower case, NFC) may be written in German, folded:
 // the index reads ä, ö and ü as a, o and u, so a word with an umlaut also looks for the
 // ae/oe/ue spelling, and a word with ae/oe/ue also for the umlaut; ß and ss stand for
@@ -854,32 +838,18 @@ func spellings(tok string, exact bool) []form {
 	base := fold(tok)
 	forms := []form{mk(base, minPrefixRunes)}
 	if strings.ContainsAny(tok, "äöü") {
-		forms = append(forms, mk(fold(umlautSpelling.Replace(tok)), minPrefixRunes))
-	} else if c := collapseDigraphs(base); c != base {
+		forms = append(forms, mk(textfold.Fold(tok, textfold.Index|textfold.Umlauts), minPrefixRunes))
+	} else if c := textfold.Fold(tok, textfold.Index|textfold.Digraphs|textfold.FinalDigraphs); c != base {
 		forms = append(forms, mk(c, minAltPrefix))
 	}
 	for _, f := range forms {
 		if strings.Contains(f.text, "ß") {
-			forms = append(forms, form{text: strings.ReplaceAll(f.text, "ß", "ss"), prefix: f.prefix})
+			forms = append(forms, form{text: textfold.Fold(f.text, textfold.SharpS), prefix: f.prefix})
 		} else if strings.Contains(f.text, "ss") {
 			forms = append(forms, form{text: strings.ReplaceAll(f.text, "ss", "ß"), prefix: f.prefix})
 		}
 	}
 	return forms
-}
-
-// collapseDigraphs reads ae, oe and ue as umlauts (so as a, o and u once folded),
-// except at the end of a word, where they rarely are one ("neue", "blue", "toe").
-func collapseDigraphs(w string) string {
-	var b strings.Builder
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		b.WriteByte(c)
-		if (c == 'a' || c == 'o' || c == 'u') && i+2 < len(w) && w[i+1] == 'e' {
-			i++
-		}
-	}
-	return b.String()
 }
 
 // phrase is a word or phrase of a query as it is matched in Go: the spellings of each
