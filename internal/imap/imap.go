@@ -34,6 +34,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"listd/internal/ratelimit"
 	"listd/internal/store"
 )
 
@@ -75,8 +76,9 @@ type Config struct {
 	Logger   *slog.Logger
 	// Poll is how often an idling client's mailbox is looked at; 0 for a second.
 	Poll time.Duration
-	// LoginFailures failed logins from one address within LoginWindow block further
-	// attempts from it until the window has passed; 0 for 5 in 15 minutes.
+	// LoginFailures failed logins from one network (IPv4 /24, IPv6 /64) within
+	// LoginWindow block further attempts from it until the window has passed; 0 for 5
+	// in 15 minutes.
 	LoginFailures int
 	LoginWindow   time.Duration
 	// HeaderCache bounds the memory for the headers served lately, in bytes; 0 for
@@ -92,7 +94,7 @@ type Server struct {
 	dom     Domain
 	cfg     Config
 	log     *slog.Logger
-	limiter *limiter
+	limiter *ratelimit.Limiter // failed logins per client network
 	headers *headerCache
 
 	ctx    context.Context
@@ -131,7 +133,7 @@ func New(st Store, dom Domain, cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{st: st, dom: dom, cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
-		limiter: newLimiter(cfg.LoginFailures, cfg.LoginWindow, cfg.Now), headers: newHeaderCache(cfg.HeaderCache)}
+		limiter: ratelimit.New(cfg.LoginFailures, cfg.LoginWindow, cfg.Now), headers: newHeaderCache(cfg.HeaderCache)}
 	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapMove: {}, imap.CapNamespace: {}, imap.CapChildren: {}}
 	logger := slogPrintf{s.log}
 	newServer := func(insecure bool) *imapserver.Server {

@@ -12,13 +12,14 @@ import (
 	"github.com/emersion/go-sasl"
 
 	"listd/internal/lists"
+	"listd/internal/ratelimit"
 )
 
 // session is one IMAP connection.
 type session struct {
 	srv  *Server
 	conn *imapserver.Conn
-	key  string // the remote address's key for the login limiter; never stored
+	key  string // the client network's key for the login limiter; never stored
 
 	user      string // the address logged in; "" before login and for ANONYMOUS
 	anonymous bool
@@ -32,7 +33,7 @@ var (
 )
 
 func (s *Server) newSession(c *imapserver.Conn) *session {
-	return &session{srv: s, conn: c, key: limiterKey(c.NetConn().RemoteAddr())}
+	return &session{srv: s, conn: c, key: ratelimit.Key(c.NetConn().RemoteAddr().String())}
 }
 
 // cmdTimeout bounds the store work of one command.
@@ -53,14 +54,14 @@ var errTooMany = no(imap.ResponseCodeUnavailable, "Too many failed logins from y
 // Login checks an address and one of its app passwords (LOGIN and AUTHENTICATE
 // PLAIN and LOGIN end here).
 func (s *session) Login(username, password string) error {
-	if !s.srv.limiter.allowed(s.key) {
+	if !s.srv.limiter.Allowed(s.key) {
 		return errTooMany
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
 	addr, err := s.srv.dom.CheckAppPassword(ctx, username, password)
 	if errors.Is(err, lists.ErrBadLogin) {
-		s.srv.limiter.fail(s.key)
+		s.srv.limiter.Add(s.key)
 		s.srv.log.Info("imap login failed")
 		return imapserver.ErrAuthFailed
 	}

@@ -9,11 +9,10 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/netip"
-	"sync"
 	"time"
 
 	"listd/internal/lists"
+	"listd/internal/ratelimit"
 	"listd/internal/store"
 )
 
@@ -104,42 +103,25 @@ func (s *Server) sessionAddress(r *http.Request) string {
 	return addr
 }
 
-// limiter bounds form posts per client network (IPv4 /24, IPv6 /64: one host has a
-// whole /64 to pick addresses from), in memory only: client IP addresses are never
-// stored.
+// Form posts a client network (see ratelimit.Network) may make per postWindow.
+const (
+	maxPosts   = 30
+	postWindow = time.Minute
+)
+
+// limiter bounds form posts per client network, in memory only: client IP addresses
+// are never stored.
 type limiter struct {
-	mu     sync.Mutex
-	window time.Time
-	counts map[string]int
-	limit  int
+	posts *ratelimit.Limiter
 }
 
+func newLimiter() *limiter {
+	return &limiter{posts: ratelimit.New(maxPosts, postWindow, nil)}
+}
+
+// allow counts a form post and says whether its network is within the limit.
 func (l *limiter) allow(r *http.Request) bool {
-	host := r.RemoteAddr
-	if ip := remoteIP(r); ip.IsValid() {
-		host = networkKey(ip)
-	}
-	now := time.Now().Truncate(time.Minute)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !now.Equal(l.window) {
-		l.window, l.counts = now, map[string]int{}
-	}
-	l.counts[host]++
-	return l.counts[host] <= l.limit
-}
-
-// networkKey is the network an address is counted in: its IPv4 /24 or IPv6 /64.
-func networkKey(ip netip.Addr) string {
-	bits := 64
-	if ip = ip.Unmap(); ip.Is4() {
-		bits = 24
-	}
-	p, err := ip.WithZone("").Prefix(bits)
-	if err != nil {
-		return ip.String()
-	}
-	return p.String()
+	return l.posts.Take(ratelimit.Key(r.RemoteAddr))
 }
 
 // maxPost bounds the body of a form post.

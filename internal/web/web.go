@@ -96,7 +96,7 @@ type Server struct {
 
 // New builds the handler, parsing the page templates from tmpl.
 func New(st Store, r Renderer, members Membership, moderation Moderation, counselling Counselling, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
-	s := &Server{st: st, render: r, members: members, moderation: moderation, counsel: counselling, sessions: sessions, limit: &limiter{limit: 30},
+	s := &Server{st: st, render: r, members: members, moderation: moderation, counsel: counselling, sessions: sessions, limit: newLimiter(),
 		cfg: cfg, log: cfg.Logger,
 		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
 	if s.log == nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"listd/internal/lists"
+	"listd/internal/ratelimit"
 	"listd/internal/store"
 	"listd/internal/token"
 	"listd/templates"
@@ -188,7 +189,7 @@ func TestMaskAddresses(t *testing.T) {
 }
 
 func TestLimiterPerNetwork(t *testing.T) {
-	l := &limiter{limit: 2}
+	l := &limiter{posts: ratelimit.New(2, time.Minute, nil)}
 	req := func(remote string) *http.Request {
 		r := httptest.NewRequest("POST", "/login", nil)
 		r.RemoteAddr = remote
