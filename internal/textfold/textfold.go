@@ -48,7 +48,8 @@ const (
 const (
 	// Index is a word as the search index holds it (SQLite FTS5's unicode61
 	// tokenizer with remove_diacritics 2): lower case, no diacritics (ü is u), ß
-	// kept. Stored indexes depend on it: never change it.
+	// kept. Query words folded so are looked up among the words existing indexes
+	// hold: it must keep folding as that tokenizer does.
 	Index = Case | Diacritics
 	// Topic is the key counselling topics are compared by: lower case, single
 	// spaces, no diacritics, ß as ss, and ae, oe, ue read as a, o, u, so
