@@ -323,7 +323,7 @@ func (s *Service) PreviewDigest(ctx context.Context, address, list, lang string)
 		return "", false, err
 	}
 	m, err := s.st.Member(ctx, l.ID, address)
-	if err != nil || (m.Role != "owner" && m.Role != "moderator") {
+	if err != nil || !Role(m.Role).Moderates() {
 		return "", false, ErrNoSuchMember
 	}
 	ds, isDS := s.st.(digestStore)

@@ -184,9 +184,9 @@ func (s *Service) CreateList(ctx context.Context, name string, o ListOptions) (*
 		return nil, inputErr("list name %q: use lower-case letters, digits, '.' and '_' (no '-': it separates the list's own addresses), and not a reserved name", name)
 	}
 	l := &store.List{Name: name, Title: o.Title, Description: o.Description,
-		Archive: or(o.Archive, "public"), Moderation: or(o.Moderation, "none"), Topics: cleanTopics(o.Topics)}
-	if !oneOf(l.Archive, "public", "members", "private") {
-		return nil, inputErr("-archive %q: must be public, members or private", o.Archive)
+		Archive: or(o.Archive, string(ArchivePublic)), Moderation: or(o.Moderation, "none"), Topics: cleanTopics(o.Topics)}
+	if _, err := ParseArchive(l.Archive); err != nil {
+		return nil, flagErr("archive", err)
 	}
 	if !oneOf(l.Moderation, "none", "first-post", "all") {
 		return nil, inputErr("-moderation %q: must be none, first-post or all", o.Moderation)
@@ -233,12 +233,12 @@ type MemberOptions struct {
 }
 
 func (o MemberOptions) validate() (MemberOptions, error) {
-	o.Mode, o.Role = or(o.Mode, "each"), or(o.Role, "member")
-	if !oneOf(o.Mode, "each", "digest", "nomail") {
-		return o, inputErr("-mode %q: must be each, digest or nomail", o.Mode)
+	o.Mode, o.Role = or(o.Mode, string(ModeEach)), or(o.Role, string(RoleMember))
+	if _, err := ParseMode(o.Mode); err != nil {
+		return o, flagErr("mode", err)
 	}
-	if !oneOf(o.Role, "member", "moderator", "owner") {
-		return o, inputErr("-role %q: must be member, moderator or owner", o.Role)
+	if _, err := ParseRole(o.Role); err != nil {
+		return o, flagErr("role", err)
 	}
 	if o.DigestFormat != "" && !oneOf(o.DigestFormat, "newsletter", "mime", "plain") {
 		return o, inputErr("-digest-format %q: must be newsletter, mime or plain", o.DigestFormat)
@@ -406,14 +406,14 @@ func (s *Service) UpdateList(ctx context.Context, name string, o ListSettings) (
 	set(&l.Archive, o.Archive)
 	set(&l.Moderation, o.Moderation)
 	set(&l.Nonmember, o.Nonmember)
-	if !oneOf(l.Archive, "public", "members", "private") {
-		return nil, inputErr("-archive %q: must be public, members or private", l.Archive)
+	if _, err := ParseArchive(l.Archive); err != nil {
+		return nil, flagErr("archive", err)
 	}
 	if !oneOf(l.Moderation, "none", "first-post", "all") {
 		return nil, inputErr("-moderation %q: must be none, first-post or all", l.Moderation)
 	}
-	if !oneOf(l.Nonmember, "hold", "reject", "discard") {
-		return nil, inputErr("-nonmember %q: must be hold, reject or discard", l.Nonmember)
+	if _, err := ParseNonmemberPolicy(l.Nonmember); err != nil {
+		return nil, flagErr("nonmember", err)
 	}
 	if o.Topics != nil {
 		l.Topics = cleanTopics(strings.Split(*o.Topics, ","))

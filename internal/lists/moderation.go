@@ -232,7 +232,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 	if action == ModReject {
 		reason = s.expandReason(posterLang, reason)
 	}
-	state := map[string]string{ModApprove: "approved", ModAlways: "approved", ModReject: "rejected", ModDiscard: "discarded"}[action]
+	state := string(map[string]HeldState{ModApprove: HeldApproved, ModAlways: HeldApproved, ModReject: HeldRejected, ModDiscard: HeldDiscarded}[action])
 	var pub published
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		if action == ModClaim {
@@ -240,7 +240,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 			if err != nil {
 				return err
 			}
-			if cur.State != "held" {
+			if HeldState(cur.State) != HeldWaiting {
 				return &ErrDecided{By: cur.DecidedBy, State: cur.State}
 			}
 			if err := tx.Claim(h.ID, actor); err != nil {
@@ -370,7 +370,7 @@ func (s *Service) moderatorReply(ctx context.Context, rc *Recipient, envFrom str
 		return refuse("not from the moderator the notice was sent to")
 	}
 	m, err := s.st.Member(ctx, l.ID, sender)
-	if err != nil || (m.Role != "moderator" && m.Role != "owner") {
+	if err != nil || !Role(m.Role).Moderates() {
 		return refuse("sender no longer moderates the list")
 	}
 	h, err := s.st.HeldByID(ctx, heldID)
@@ -393,7 +393,7 @@ func (s *Service) moderatorReply(ctx context.Context, rc *Recipient, envFrom str
 		s.kick()
 		return err
 	}
-	if h.State == "held" && s.cfg.Now().After(h.ExpiresAt) {
+	if HeldState(h.State) == HeldWaiting && s.cfg.Now().After(h.ExpiresAt) {
 		return answer(s.text(lang, "mod_expired"))
 	}
 	var action string
@@ -425,7 +425,7 @@ func (s *Service) moderatorReply(ctx context.Context, rc *Recipient, envFrom str
 // maintainModeration expires posts nobody decided on and sends the daily summaries.
 func (s *Service) maintainModeration(ctx context.Context) error {
 	now := s.cfg.Now()
-	waiting, err := s.st.HeldPosts(ctx, 0, "held")
+	waiting, err := s.st.HeldPosts(ctx, 0, string(HeldWaiting))
 	if err != nil {
 		return err
 	}
@@ -487,7 +487,7 @@ func (s *Service) expireHeld(ctx context.Context, h *store.Held) error {
 	}
 	lang := s.posterLang(ctx, l, h.FromAddr)
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
-		ok, err := tx.Decide(h.ID, "expired", "system", "")
+		ok, err := tx.Decide(h.ID, string(HeldExpired), "system", "")
 		if err != nil || !ok {
 			return err
 		}
@@ -519,7 +519,7 @@ type HeldPost struct {
 // HeldPosts returns the posts waiting for a decision; with moderator set, only those
 // of lists that address moderates.
 func (s *Service) HeldPosts(ctx context.Context, moderator string) ([]HeldPost, error) {
-	hs, err := s.st.HeldPosts(ctx, 0, "held")
+	hs, err := s.st.HeldPosts(ctx, 0, string(HeldWaiting))
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +530,7 @@ func (s *Service) HeldPosts(ctx context.Context, moderator string) ([]HeldPost, 
 			return nil, err
 		}
 		for _, m := range ms {
-			if m.Role == "moderator" || m.Role == "owner" {
+			if Role(m.Role).Moderates() {
 				allowed[m.ListID] = true
 			}
 		}
@@ -565,5 +565,5 @@ func (s *Service) MayModerate(ctx context.Context, address string, heldID int64)
 	if err != nil {
 		return false, err
 	}
-	return m.Role == "moderator" || m.Role == "owner", nil
+	return Role(m.Role).Moderates(), nil
 }

@@ -281,10 +281,10 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 		}
 	}
 	if member == nil && !trusted {
-		switch l.Nonmember {
-		case "discard":
+		switch NonmemberPolicy(l.Nonmember) {
+		case NonmemberDiscard:
 			return Decision{Action: Drop, Reason: "not a member (the list discards such posts)"}, nil
-		case "reject":
+		case NonmemberReject:
 			return Decision{Action: Reject, Reason: "not a member",
 				Rejection: reject(550, [3]int{5, 7, 1}, "only members of %s may post to it; to join, write to %s-subscribe@%s",
 					listAddr, l.Name, s.cfg.Domain)}, nil

@@ -84,7 +84,7 @@ func (s *Service) RequestLeave(ctx context.Context, list, address, lang, inReply
 	if err != nil {
 		return err
 	}
-	return s.requestPending(ctx, l, &store.Pending{ListID: l.ID, Address: addr, Action: "unsubscribe", Mode: "each",
+	return s.requestPending(ctx, l, &store.Pending{ListID: l.ID, Address: addr, Action: "unsubscribe", Mode: string(ModeEach),
 		Language: s.lang(lang)}, inReplyTo)
 }
 
@@ -238,7 +238,7 @@ func (s *Service) confirmPending(ctx context.Context, list, nonce, inReplyTo str
 				inReplyTo: inReplyTo, auto: autoFor(inReplyTo)})
 		}
 		if m == nil {
-			m = &store.Member{ListID: l.ID, Address: p.Address, Role: "member"}
+			m = &store.Member{ListID: l.ID, Address: p.Address, Role: string(RoleMember)}
 		}
 		m.Mode, m.Name, m.Postal, m.Language = p.Mode, or(p.Name, m.Name), or(p.Postal, m.Postal), p.Language
 		if p.ConsentText != "" {

@@ -1,0 +1,111 @@
+package lists
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The words of the list domain. The store keeps them as plain strings (its CHECK
+// constraints name the same sets); these types are how the rest of listd speaks of
+// them, and the Parse functions are the one place that says which words exist.
+
+// Archive is who may read a list's archive.
+type Archive string
+
+const (
+	ArchivePublic  Archive = "public"  // anyone, and the list is named in directories
+	ArchiveMembers Archive = "members" // members only; the list is named in directories
+	ArchivePrivate Archive = "private" // members only; the list is named nowhere public
+)
+
+// Mode is how a member gets the list's posts.
+type Mode string
+
+const (
+	ModeEach   Mode = "each"   // every post on its own
+	ModeDigest Mode = "digest" // a digest
+	ModeNoMail Mode = "nomail" // no mail: the web and IMAP only
+)
+
+// Role is what a member may do on a list besides reading and posting.
+type Role string
+
+const (
+	RoleMember    Role = "member"
+	RoleModerator Role = "moderator" // decides on held posts
+	RoleOwner     Role = "owner"     // moderates and administers the list
+)
+
+// Moderates reports whether the role may decide on held posts.
+func (r Role) Moderates() bool { return r == RoleModerator || r == RoleOwner }
+
+// NonmemberPolicy is what happens to a post from someone not on the list.
+type NonmemberPolicy string
+
+const (
+	NonmemberHold    NonmemberPolicy = "hold"    // held for the moderators
+	NonmemberReject  NonmemberPolicy = "reject"  // refused with a reply
+	NonmemberDiscard NonmemberPolicy = "discard" // dropped without a word
+)
+
+// HeldState is where a held post stands.
+type HeldState string
+
+const (
+	HeldWaiting   HeldState = "held"      // waiting for a moderator
+	HeldApproved  HeldState = "approved"  // posted
+	HeldRejected  HeldState = "rejected"  // refused, the author told
+	HeldDiscarded HeldState = "discarded" // dropped
+	HeldExpired   HeldState = "expired"   // nobody decided in time
+)
+
+var (
+	archives   = []Archive{ArchivePublic, ArchiveMembers, ArchivePrivate}
+	modes      = []Mode{ModeEach, ModeDigest, ModeNoMail}
+	roles      = []Role{RoleMember, RoleModerator, RoleOwner}
+	nonmembers = []NonmemberPolicy{NonmemberHold, NonmemberReject, NonmemberDiscard}
+	heldStates = []HeldState{HeldWaiting, HeldApproved, HeldRejected, HeldDiscarded, HeldExpired}
+)
+
+// ParseArchive reads an archive setting: public, members or private.
+func ParseArchive(s string) (Archive, error) { return parseWord(s, archives) }
+
+// ParseMode reads a delivery mode: each, digest or nomail.
+func ParseMode(s string) (Mode, error) { return parseWord(s, modes) }
+
+// ParseRole reads a role: member, moderator or owner.
+func ParseRole(s string) (Role, error) { return parseWord(s, roles) }
+
+// ParseNonmemberPolicy reads a non-member policy: hold, reject or discard.
+func ParseNonmemberPolicy(s string) (NonmemberPolicy, error) { return parseWord(s, nonmembers) }
+
+// ParseHeldState reads the state of a held post.
+func ParseHeldState(s string) (HeldState, error) { return parseWord(s, heldStates) }
+
+// parseWord returns the word of set that s is exactly (the words are lower case and
+// so is what the store keeps), or an InputError naming the words allowed.
+func parseWord[T ~string](s string, set []T) (T, error) {
+	for _, w := range set {
+		if string(w) == s {
+			return w, nil
+		}
+	}
+	return "", &InputError{Msg: fmt.Sprintf("%q: must be %s", s, alternatives(set))}
+}
+
+// alternatives lists words as "a, b or c".
+func alternatives[T ~string](set []T) string {
+	ws := make([]string, len(set))
+	for i, w := range set {
+		ws[i] = string(w)
+	}
+	if len(ws) < 2 {
+		return strings.Join(ws, "")
+	}
+	return strings.Join(ws[:len(ws)-1], ", ") + " or " + ws[len(ws)-1]
+}
+
+// flagErr names the flag (or form field) in a parse error: `-archive "x": must be ...`.
+func flagErr(flag string, err error) error {
+	return inputErr("-%s %s", flag, err.Error())
+}
