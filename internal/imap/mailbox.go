@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
+	"listd/internal/lists"
 	"listd/internal/store"
 )
 
@@ -68,17 +69,13 @@ func (m mailbox) uidValidity() uint32 {
 	return v
 }
 
-// mayRead reports whether an archive may be read by someone with membership m (nil
-// for none) or by an anonymous reader.
-func mayRead(l *store.List, m *store.Member, anonymous bool) bool {
-	if l.Archive == "public" {
-		return true
+// viewer is who the session has shown itself to be: logged in with a password, or a
+// stranger (SASL ANONYMOUS), whose memberships count for nothing.
+func (s *session) viewer() lists.Viewer {
+	if s.anonymous || s.user == "" {
+		return lists.Stranger
 	}
-	return !anonymous && m != nil
-}
-
-func mayModerate(m *store.Member) bool {
-	return m != nil && (m.Role == "moderator" || m.Role == "owner")
+	return lists.LoggedIn
 }
 
 // mailboxes returns what the user sees, in LIST order.
@@ -101,7 +98,7 @@ func (s *session) mailboxes(ctx context.Context) ([]mailbox, error) {
 	var mod []mailbox
 	for _, l := range ls {
 		m := member[l.ID]
-		if mayRead(l, m, s.anonymous) {
+		if lists.MayRead(l, m, s.viewer()) {
 			mb := mailbox{name: l.Name, kind: kindArchive, list: l, member: m != nil && !s.anonymous}
 			if strings.EqualFold(l.Name, "INBOX") {
 				// IMAP's INBOX is any case of "inbox": a list of that name is the INBOX.
@@ -111,7 +108,7 @@ func (s *session) mailboxes(ctx context.Context) ([]mailbox, error) {
 				out = append(out, mb)
 			}
 		}
-		if !s.anonymous && mayModerate(m) {
+		if lists.MayModerate(l, m, s.viewer()) {
 			base := moderationPrefix + string(delim) + l.Name
 			mod = append(mod, mailbox{name: base, kind: kindHeld, list: l, member: true},
 				mailbox{name: base + string(delim) + "Approve", kind: kindApprove, list: l, member: true},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"listd/internal/lists"
 	"listd/internal/store"
 )
 
@@ -52,7 +53,7 @@ func (s *Server) apiLists(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []apiList{}
 	for _, l := range ls {
-		if !announced(l) {
+		if !lists.Announced(l) {
 			continue
 		}
 		out = append(out, apiList{Name: l.Name, Title: l.Title, Description: l.Description, Archive: l.Archive})

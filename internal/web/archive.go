@@ -70,19 +70,28 @@ func (s *Server) archiveRoutes(w http.ResponseWriter, r *http.Request, rest stri
 	return true
 }
 
-// canRead applies the archive's access rule to this request: public archives are
-// open; members-only and private ones need a login session of one of the list's
-// members (private lists are also left out of every directory).
+// canRead asks the list domain's rule (lists.MayRead) whether this request may read
+// l's archive. The visitor's membership is looked up only when a stranger may not.
 func (s *Server) canRead(r *http.Request, l *store.List) bool {
-	if l.Archive == "public" {
+	if lists.MayRead(l, nil, lists.Stranger) {
 		return true
 	}
+	m, v := s.viewer(r, l)
+	return lists.MayRead(l, m, v)
+}
+
+// viewer is who this request shows itself to be to l: a stranger without a login
+// session; with one, logged in, and the membership of l (nil when not on it).
+func (s *Server) viewer(r *http.Request, l *store.List) (*store.Member, lists.Viewer) {
 	addr := s.sessionAddress(r)
 	if addr == "" {
-		return false
+		return nil, lists.Stranger
 	}
 	m, err := s.st.Member(r.Context(), l.ID, addr)
-	return err == nil && m != nil
+	if err != nil {
+		return nil, lists.LoggedIn
+	}
+	return m, lists.LoggedIn
 }
 
 // loginRequired answers a members-only archive to a visitor who is not logged in as

@@ -39,7 +39,7 @@ type subscribeForm struct {
 
 func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 	l, err := s.members.List(r.Context(), r.PathValue("name"))
-	if errors.Is(err, lists.ErrNoSuchList) || (err == nil && !announced(l)) {
+	if errors.Is(err, lists.ErrNoSuchList) || (err == nil && !lists.Announced(l)) {
 		// A private list has no public join form: it answers as if it did not exist.
 		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
 		return
@@ -48,7 +48,7 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	form := subscribeForm{List: l, Mode: "each"}
+	form := subscribeForm{List: l, Mode: string(lists.ModeEach)}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		if !s.formGuard(w, r) {
@@ -325,7 +325,7 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Memberships = ms
 	for _, m := range ms {
-		data.Moderator = data.Moderator || m.Member.Role == "moderator" || m.Member.Role == "owner"
+		data.Moderator = data.Moderator || lists.MayModerate(m.List, m.Member, lists.LoggedIn)
 	}
 	s.renderForm(w, r, status, "prefs", translate(lang, "prefs_heading"), data)
 }

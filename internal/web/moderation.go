@@ -34,7 +34,7 @@ func (s *Server) digestPreview(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
 		return
 	case errors.Is(err, lists.ErrNoSuchMember):
-		if l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name"))); err == nil && !announced(l) {
+		if l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name"))); err == nil && !lists.Announced(l) {
 			// A private list is not there for those not on it.
 			s.errorPage(w, r, http.StatusNotFound, "no_such_list")
 			return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"listd/internal/lists"
 	"listd/internal/store"
 )
 
@@ -17,7 +18,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}
 	var shown []*store.List
 	for _, l := range ls {
-		if announced(l) {
+		if lists.Announced(l) {
 			shown = append(shown, l)
 		}
 	}

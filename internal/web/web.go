@@ -323,7 +323,7 @@ func (s *Server) listFor(w http.ResponseWriter, r *http.Request, api bool) (*sto
 	}
 	if !s.canRead(r, l) {
 		switch {
-		case l.Archive == "private":
+		case !lists.Announced(l):
 			// A private list is not announced: strangers learn nothing of it.
 			if api {
 				apiError(w, http.StatusNotFound, "no such list")
@@ -338,13 +338,6 @@ func (s *Server) listFor(w http.ResponseWriter, r *http.Request, api bool) (*sto
 		return nil, false
 	}
 	return l, true
-}
-
-// announced reports whether a list may be named to the public: only lists whose
-// archive is public or members-only are. Private lists (and any archive setting this
-// package does not know) appear in no directory, feed or count anyone can read.
-func announced(l *store.List) bool {
-	return l.Archive == "public" || l.Archive == "members"
 }
 
 // robots names no list: a private list's name must not appear even as a path to
