@@ -72,7 +72,7 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 	live := counsel.NewLive(db, counsel.LiveOptions{Logger: sv.logger})
 	svc, err := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
 		Logger: sv.logger, Kick: sv.kick, Registerer: sv.reg, Templates: sv.tmpl, Counsel: live, Resolver: resolver,
-		TrustedAuthServID: cfg.SMTP.TrustedAuthServID,
+		TrustedAuthServID: cfg.SMTP.TrustedAuthServID, ErasePosts: lists.ErasePolicy(cfg.Privacy.ErasePosts),
 		CounselSettings: lists.CounselConfig{Results: cfg.Counsel.Results, RadiusKM: cfg.Counsel.RadiusKM,
 			CrisisWords: cfg.Counsel.CrisisWords, CrisisLines: cfg.Counsel.CrisisLines}})
 	if err != nil {

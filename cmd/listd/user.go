@@ -18,21 +18,16 @@ func cmdUserExport(e *env) error {
 }
 
 // cmdUserErase removes an address and its personal data, its posts as the site's
-// policy says ([privacy] erase_posts).
+// policy says ([privacy] erase_posts, applied by the list domain).
 func cmdUserErase(e *env) error {
 	f := newFlags(e, "user erase")
 	return f.run(1, 1, "ADDRESS", func(a *app, pos []string) error {
-		del := a.cfg.Privacy.ErasePosts == "delete"
-		r, err := a.svc.Erase(e.ctx, pos[0], del)
+		r, policy, err := a.svc.Erase(e.ctx, pos[0])
 		if err != nil {
 			return err
 		}
-		what := "anonymized"
-		if del {
-			what = "deleted"
-		}
 		fmt.Fprintf(e.stdout, "erased: %d memberships, %d held posts, %d queued or past copies; %d posts %s\n",
-			r.Memberships, r.Held, r.Deliveries, r.Posts, what)
+			r.Memberships, r.Held, r.Deliveries, r.Posts, policy.Done())
 		return nil
 	})
 }

@@ -69,7 +69,7 @@ func newFixture(t testing.TB, tweak func(*Config)) *fixture {
 	now := &clock{t: time.Now()}
 	svc, err := lists.New(db, token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil), lists.Config{
 		Domain: domain, BaseURL: "https://lists.example.org", Language: "de", Logger: slog.New(slog.DiscardHandler),
-		Templates: templates.FS("")})
+		Templates: templates.FS(""), ErasePosts: lists.ErasePostsDelete})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -676,7 +676,7 @@ func TestIdle(t *testing.T) {
 	}
 	// A post erased while selected goes with an EXPUNGE at the next command.
 	f.now.add(time.Minute)
-	if _, err := f.svc.Erase(context.Background(), "anna@example.net", true); err != nil {
+	if _, _, err := f.svc.Erase(context.Background(), "anna@example.net"); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Noop().Wait(); err != nil {

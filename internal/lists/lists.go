@@ -73,6 +73,8 @@ type Config struct {
 	// Counsel is the counselling directory; nil turns counselling replies off.
 	Counsel         Directories
 	CounselSettings CounselConfig
+	// ErasePosts is what Erase does with an erased address's posts; "" anonymizes.
+	ErasePosts ErasePolicy
 }
 
 // Service is the list domain.
@@ -106,6 +108,12 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ErasePosts == "" {
+		cfg.ErasePosts = ErasePostsAnonymize
+	}
+	if _, err := ParseErasePolicy(string(cfg.ErasePosts)); err != nil {
+		return nil, fmt.Errorf("erase_posts: %w", err)
 	}
 	if cfg.CounselSettings.Results == 0 {
 		cfg.CounselSettings.Results = 3

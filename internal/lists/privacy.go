@@ -140,10 +140,16 @@ func (s *Service) Export(ctx context.Context, address string) ([]byte, error) {
 	return json.MarshalIndent(doc, "", "  ")
 }
 
-// Erase removes address and its personal data. Its posts are deleted when
-// deletePosts is set (the site's policy), else kept with the address and the names
-// it used replaced.
-func (s *Service) Erase(ctx context.Context, address string, deletePosts bool) (*store.Erased, error) {
+// Erase removes address and its personal data; its posts are anonymized or deleted
+// as the site's policy says (Config.ErasePosts, returned with the result).
+func (s *Service) Erase(ctx context.Context, address string) (*store.Erased, ErasePolicy, error) {
+	e, err := s.erase(ctx, address, s.cfg.ErasePosts.DeletesPosts())
+	return e, s.cfg.ErasePosts, err
+}
+
+// erase removes address and its personal data. Its posts are deleted when
+// deletePosts is set, else kept with the address and the names it used replaced.
+func (s *Service) erase(ctx context.Context, address string, deletePosts bool) (*store.Erased, error) {
 	addr, _, err := NormalizeAddress(address)
 	if err != nil {
 		return nil, err

@@ -183,7 +183,7 @@ func TestPrivateReplyRoundTrip(t *testing.T) {
 		len(doc.Blocks) != 1 || doc.Blocks[0]["blocked_relay_address"] != carlRelay || bytes.Contains(out, []byte("carl@")) {
 		t.Errorf("export: %v\n%s", err, out)
 	}
-	if _, err := s.Erase(context.Background(), "carl@example.net", true); err != nil {
+	if _, err := s.erase(context.Background(), "carl@example.net", true); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, deliver(t, s, "anna@example.net", carlRelay, privateMail("anna@example.net", carlRelay, "Nach dem Löschen", "")), 550)

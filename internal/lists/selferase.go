@@ -67,8 +67,8 @@ func (s *Service) CheckErase(ctx context.Context, tok string) error {
 }
 
 // ConfirmErase uses an erase link: the address it was sent to is erased, its posts
-// deleted when deletePosts is set (the site's policy) and otherwise kept without
-// address and names. It returns the address erased. The link works once.
+// deleted when deletePosts is set and otherwise kept without address and names;
+// callers pass the site's policy (Config.ErasePosts.DeletesPosts()). It returns the address erased. The link works once.
 func (s *Service) ConfirmErase(ctx context.Context, tok string, deletePosts bool) (string, *store.Erased, error) {
 	n, err := s.eraseNonce(tok)
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *Service) ConfirmErase(ctx context.Context, tok string, deletePosts bool
 	if err != nil {
 		return "", nil, err
 	}
-	e, err := s.Erase(ctx, addr, deletePosts)
+	e, err := s.erase(ctx, addr, deletePosts)
 	if err != nil {
 		return "", nil, err
 	}

@@ -109,3 +109,30 @@ func alternatives[T ~string](set []T) string {
 func flagErr(flag string, err error) error {
 	return inputErr("-%s %s", flag, err.Error())
 }
+
+// ErasePolicy is what erasing an address does with its posts ([privacy] erase_posts).
+type ErasePolicy string
+
+const (
+	// ErasePostsAnonymize keeps the posts with the address and the names it used
+	// replaced.
+	ErasePostsAnonymize ErasePolicy = "anonymize"
+	// ErasePostsDelete deletes the posts.
+	ErasePostsDelete ErasePolicy = "delete"
+)
+
+var erasePolicies = []ErasePolicy{ErasePostsAnonymize, ErasePostsDelete}
+
+// ParseErasePolicy reads an erase policy: anonymize or delete.
+func ParseErasePolicy(s string) (ErasePolicy, error) { return parseWord(s, erasePolicies) }
+
+// DeletesPosts reports whether the posts go with the address.
+func (p ErasePolicy) DeletesPosts() bool { return p == ErasePostsDelete }
+
+// Done says in a word what happened to the posts: "deleted" or "anonymized".
+func (p ErasePolicy) Done() string {
+	if p.DeletesPosts() {
+		return "deleted"
+	}
+	return "anonymized"
+}

@@ -12,6 +12,7 @@ func TestParseVocabulary(t *testing.T) {
 	var role parser = func(s string) (string, error) { v, err := ParseRole(s); return string(v), err }
 	var nonmember parser = func(s string) (string, error) { v, err := ParseNonmemberPolicy(s); return string(v), err }
 	var held parser = func(s string) (string, error) { v, err := ParseHeldState(s); return string(v), err }
+	var erase parser = func(s string) (string, error) { v, err := ParseErasePolicy(s); return string(v), err }
 	for _, c := range []struct {
 		name, in string
 		parse    parser
@@ -43,6 +44,10 @@ func TestParseVocabulary(t *testing.T) {
 		{"held discarded", "discarded", held, "discarded", ""},
 		{"held expired", "expired", held, "expired", ""},
 		{"held queued", "queued", held, "", `"queued": must be held, approved, rejected, discarded or expired`},
+		{"erase anonymize", "anonymize", erase, "anonymize", ""},
+		{"erase delete", "delete", erase, "delete", ""},
+		{"erase keep", "keep", erase, "", `"keep": must be anonymize or delete`},
+		{"erase empty", "", erase, "", `"": must be anonymize or delete`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := c.parse(c.in)
@@ -57,6 +62,14 @@ func TestParseVocabulary(t *testing.T) {
 				t.Fatalf("parse(%q) = %q, %v; want InputError %q", c.in, got, err, c.msg)
 			}
 		})
+	}
+}
+
+func TestErasePolicyWords(t *testing.T) {
+	for p, want := range map[ErasePolicy]string{ErasePostsAnonymize: "anonymized", ErasePostsDelete: "deleted"} {
+		if p.Done() != want || p.DeletesPosts() != (p == ErasePostsDelete) {
+			t.Errorf("%s: Done %q, DeletesPosts %v", p, p.Done(), p.DeletesPosts())
+		}
 	}
 }
 
@@ -95,5 +108,7 @@ func FuzzParseVocabulary(f *testing.F) {
 		check(string(n), err, []string{"hold", "reject", "discard"})
 		h, err := ParseHeldState(s)
 		check(string(h), err, []string{"held", "approved", "rejected", "discarded", "expired"})
+		p, err := ParseErasePolicy(s)
+		check(string(p), err, []string{"anonymize", "delete"})
 	})
 }
