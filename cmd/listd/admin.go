@@ -88,7 +88,7 @@ func cmdListCreate(e *env) error {
 	var topics string
 	f.StringVar(&o.Title, "title", "", "title shown on pages and in List-Id")
 	f.StringVar(&o.Description, "description", "", "what the list is about")
-	f.StringVar(&o.Archive, "archive", "public", "who may read the archive: public, members or private")
+	f.StringVar(&o.Archive, "archive", string(lists.ArchivePublic), "who may read the archive: "+lists.Alternatives(lists.Archives()))
 	f.StringVar(&o.Moderation, "moderation", "none", "none, first-post or all")
 	f.StringVar(&topics, "topics", "", "counselling topics, comma separated")
 	f.StringVar(&o.Anonymous, "anonymous", "yes", "yes or no: hide posters' addresses")
@@ -138,8 +138,8 @@ func cmdListLs(e *env) error {
 
 func memberFlags(f *flags, o *lists.MemberOptions) {
 	f.StringVar(&o.Name, "name", "", "display name or pseudonym")
-	f.StringVar(&o.Mode, "mode", "each", "each, digest or nomail")
-	f.StringVar(&o.Role, "role", "member", "member, moderator or owner")
+	f.StringVar(&o.Mode, "mode", string(lists.ModeEach), lists.Alternatives(lists.Modes()))
+	f.StringVar(&o.Role, "role", string(lists.RoleMember), lists.Alternatives(lists.Roles()))
 	f.StringVar(&o.Postal, "postal", "", "postal code, for counselling suggestions")
 	f.StringVar(&o.DigestFormat, "digest-format", "", "newsletter, mime or plain (RFC 1153)")
 }
@@ -187,7 +187,7 @@ func cmdMemberLs(e *env) error {
 func cmdMemberImport(e *env) error {
 	f := newFlags(e, "member import")
 	var o lists.MemberOptions
-	f.StringVar(&o.Mode, "mode", "each", "each, digest or nomail")
+	f.StringVar(&o.Mode, "mode", string(lists.ModeEach), lists.Alternatives(lists.Modes()))
 	pos, err := f.parse(2, 2, "LIST FILE")
 	if err != nil {
 		return err

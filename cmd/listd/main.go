@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	_ "time/tzdata" // digest schedules need zones also where the system has no tz database
+
+	"listd/internal/lists"
 )
 
 func main() {
@@ -97,9 +99,9 @@ func commands() []command {
 		{"relay test", cmdRelayTest},
 		{"list set", cmdListSet},
 		{"mod ls", cmdModLs},
-		{"mod approve", modAction("approve")},
-		{"mod reject", modAction("reject")},
-		{"mod discard", modAction("discard")},
+		{"mod approve", modAction(lists.ModApprove)},
+		{"mod reject", modAction(lists.ModReject)},
+		{"mod discard", modAction(lists.ModDiscard)},
 	}
 }
 

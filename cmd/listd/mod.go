@@ -38,7 +38,7 @@ func modAction(action string) func(e *env) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s %d\n", map[string]string{"approve": "approved", "reject": "rejected", "discard": "discarded"}[action], id)
+		fmt.Fprintf(e.stdout, "%s %d\n", lists.DecidedState(action), id)
 		return nil
 	}
 }
@@ -65,11 +65,11 @@ func cmdListSet(e *env) error {
 	var o lists.ListSettings
 	f.Func("title", "title", func(v string) error { o.Title = &v; return nil })
 	f.Func("description", "description", func(v string) error { o.Description = &v; return nil })
-	f.Func("archive", "public, members or private", func(v string) error { o.Archive = &v; return nil })
+	f.Func("archive", lists.Alternatives(lists.Archives()), func(v string) error { o.Archive = &v; return nil })
 	f.Func("moderation", "none, first-post or all", func(v string) error { o.Moderation = &v; return nil })
 	f.Func("topics", "counselling topics, comma separated", func(v string) error { o.Topics = &v; return nil })
 	f.Func("anonymous", "yes or no", func(v string) error { o.Anonymous = &v; return nil })
-	f.Func("nonmember", "hold, reject or discard: posts from non-members", func(v string) error { o.Nonmember = &v; return nil })
+	f.Func("nonmember", lists.Alternatives(lists.NonmemberPolicies())+": posts from non-members", func(v string) error { o.Nonmember = &v; return nil })
 	f.Func("first-posts", "with -moderation first-post: how many posts of a new member are held", func(v string) error {
 		n, err := strconv.Atoi(v)
 		o.FirstPosts = &n

@@ -232,7 +232,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 	if action == ModReject {
 		reason = s.expandReason(posterLang, reason)
 	}
-	state := string(map[string]HeldState{ModApprove: HeldApproved, ModAlways: HeldApproved, ModReject: HeldRejected, ModDiscard: HeldDiscarded}[action])
+	state := string(DecidedState(action))
 	var pub published
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		if action == ModClaim {

@@ -59,28 +59,56 @@ const (
 	HeldExpired   HeldState = "expired"   // nobody decided in time
 )
 
-var (
-	archives   = []Archive{ArchivePublic, ArchiveMembers, ArchivePrivate}
-	modes      = []Mode{ModeEach, ModeDigest, ModeNoMail}
-	roles      = []Role{RoleMember, RoleModerator, RoleOwner}
-	nonmembers = []NonmemberPolicy{NonmemberHold, NonmemberReject, NonmemberDiscard}
-	heldStates = []HeldState{HeldWaiting, HeldApproved, HeldRejected, HeldDiscarded, HeldExpired}
-)
+// Archives are the archive settings there are, in the order help texts name them;
+// Modes, Roles, NonmemberPolicies and HeldStates likewise.
+func Archives() []Archive { return []Archive{ArchivePublic, ArchiveMembers, ArchivePrivate} }
+
+// Modes are the delivery modes there are.
+func Modes() []Mode { return []Mode{ModeEach, ModeDigest, ModeNoMail} }
+
+// Roles are the roles there are.
+func Roles() []Role { return []Role{RoleMember, RoleModerator, RoleOwner} }
+
+// NonmemberPolicies are the non-member policies there are.
+func NonmemberPolicies() []NonmemberPolicy {
+	return []NonmemberPolicy{NonmemberHold, NonmemberReject, NonmemberDiscard}
+}
+
+// HeldStates are the states a held post can be in.
+func HeldStates() []HeldState {
+	return []HeldState{HeldWaiting, HeldApproved, HeldRejected, HeldDiscarded, HeldExpired}
+}
 
 // ParseArchive reads an archive setting: public, members or private.
-func ParseArchive(s string) (Archive, error) { return parseWord(s, archives) }
+func ParseArchive(s string) (Archive, error) { return parseWord(s, Archives()) }
 
 // ParseMode reads a delivery mode: each, digest or nomail.
-func ParseMode(s string) (Mode, error) { return parseWord(s, modes) }
+func ParseMode(s string) (Mode, error) { return parseWord(s, Modes()) }
 
 // ParseRole reads a role: member, moderator or owner.
-func ParseRole(s string) (Role, error) { return parseWord(s, roles) }
+func ParseRole(s string) (Role, error) { return parseWord(s, Roles()) }
 
 // ParseNonmemberPolicy reads a non-member policy: hold, reject or discard.
-func ParseNonmemberPolicy(s string) (NonmemberPolicy, error) { return parseWord(s, nonmembers) }
+func ParseNonmemberPolicy(s string) (NonmemberPolicy, error) {
+	return parseWord(s, NonmemberPolicies())
+}
 
 // ParseHeldState reads the state of a held post.
-func ParseHeldState(s string) (HeldState, error) { return parseWord(s, heldStates) }
+func ParseHeldState(s string) (HeldState, error) { return parseWord(s, HeldStates()) }
+
+// DecidedState is the state a held post takes when a moderator decides with action
+// (ModApprove, ModAlways, ModReject, ModDiscard); "" for any other action.
+func DecidedState(action string) HeldState {
+	switch action {
+	case ModApprove, ModAlways:
+		return HeldApproved
+	case ModReject:
+		return HeldRejected
+	case ModDiscard:
+		return HeldDiscarded
+	}
+	return ""
+}
 
 // parseWord returns the word of set that s is exactly (the words are lower case and
 // so is what the store keeps), or an InputError naming the words allowed.
@@ -90,11 +118,11 @@ func parseWord[T ~string](s string, set []T) (T, error) {
 			return w, nil
 		}
 	}
-	return "", &InputError{Msg: fmt.Sprintf("%q: must be %s", s, alternatives(set))}
+	return "", &InputError{Msg: fmt.Sprintf("%q: must be %s", s, Alternatives(set))}
 }
 
-// alternatives lists words as "a, b or c".
-func alternatives[T ~string](set []T) string {
+// Alternatives lists words as "a, b or c", for help texts and errors.
+func Alternatives[T ~string](set []T) string {
 	ws := make([]string, len(set))
 	for i, w := range set {
 		ws[i] = string(w)
@@ -121,10 +149,11 @@ const (
 	ErasePostsDelete ErasePolicy = "delete"
 )
 
-var erasePolicies = []ErasePolicy{ErasePostsAnonymize, ErasePostsDelete}
+// ErasePolicies are the erase policies there are.
+func ErasePolicies() []ErasePolicy { return []ErasePolicy{ErasePostsAnonymize, ErasePostsDelete} }
 
 // ParseErasePolicy reads an erase policy: anonymize or delete.
-func ParseErasePolicy(s string) (ErasePolicy, error) { return parseWord(s, erasePolicies) }
+func ParseErasePolicy(s string) (ErasePolicy, error) { return parseWord(s, ErasePolicies()) }
 
 // DeletesPosts reports whether the posts go with the address.
 func (p ErasePolicy) DeletesPosts() bool { return p == ErasePostsDelete }

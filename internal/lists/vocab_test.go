@@ -112,3 +112,25 @@ func FuzzParseVocabulary(f *testing.F) {
 		check(string(p), err, []string{"anonymize", "delete"})
 	})
 }
+
+func TestDecidedState(t *testing.T) {
+	for action, want := range map[string]HeldState{ModApprove: HeldApproved, ModAlways: HeldApproved, ModReject: HeldRejected,
+		ModDiscard: HeldDiscarded, ModClaim: "", "": "", "approved": ""} {
+		if got := DecidedState(action); got != want {
+			t.Errorf("DecidedState(%q) = %q, want %q", action, got, want)
+		}
+	}
+}
+
+func TestAlternatives(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""}, {[]string{"a"}, "a"}, {[]string{"a", "b"}, "a or b"}, {[]string{"a", "b", "c"}, "a, b or c"},
+	} {
+		if got := Alternatives(c.in); got != c.want {
+			t.Errorf("Alternatives(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
