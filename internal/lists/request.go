@@ -68,7 +68,7 @@ func (s *Service) request(ctx context.Context, rc *Recipient, envFrom string, p 
 		for _, c := range cmds {
 			switch c.Verb {
 			case command.Digest, command.Each, command.NoMail:
-				r.Mode = string(c.Verb)
+				r.Mode = string(modeOf(c.Verb))
 			case command.Name:
 				r.Name = c.Arg
 			case command.Postal:
@@ -170,7 +170,7 @@ func (s *Service) setting(ctx context.Context, l *store.List, sender, lang strin
 		}
 		switch c.Verb {
 		case command.Digest, command.Each, command.NoMail:
-			m.Mode = string(c.Verb)
+			m.Mode = string(modeOf(c.Verb))
 			out = s.text(lang, "mode_set") + " " + s.modeText(lang, m.Mode)
 		case command.Name:
 			name, err := cleanName(c.Arg)

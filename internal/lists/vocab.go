@@ -3,6 +3,8 @@ package lists
 import (
 	"fmt"
 	"strings"
+
+	"listd/internal/command"
 )
 
 // The words of the list domain. The store keeps them as plain strings (its CHECK
@@ -164,4 +166,18 @@ func (p ErasePolicy) Done() string {
 		return "deleted"
 	}
 	return "anonymized"
+}
+
+// modeOf is the delivery mode a command to the -request address asks for; "" for
+// a command that is not about the mode.
+func modeOf(v command.Verb) Mode {
+	switch v {
+	case command.Each:
+		return ModeEach
+	case command.Digest:
+		return ModeDigest
+	case command.NoMail:
+		return ModeNoMail
+	}
+	return ""
 }

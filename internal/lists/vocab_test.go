@@ -3,6 +3,8 @@ package lists
 import (
 	"errors"
 	"testing"
+
+	"listd/internal/command"
 )
 
 func TestParseVocabulary(t *testing.T) {
@@ -131,6 +133,15 @@ func TestAlternatives(t *testing.T) {
 	} {
 		if got := Alternatives(c.in); got != c.want {
 			t.Errorf("Alternatives(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestModeOfCommand(t *testing.T) {
+	for v, want := range map[command.Verb]Mode{command.Each: ModeEach, command.Digest: ModeDigest, command.NoMail: ModeNoMail,
+		command.Name: "", command.Postal: ""} {
+		if got := modeOf(v); got != want {
+			t.Errorf("modeOf(%q) = %q, want %q", v, got, want)
 		}
 	}
 }
