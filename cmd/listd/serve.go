@@ -172,19 +172,6 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// webMembers is the list domain as the web sees it, with the site's policy for the
-// posts of an address erased from the settings page.
-type webMembers struct {
-	*lists.Service
-	deletePosts bool
-}
-
-// EraseByLink uses an erase link from the settings page, as `listd user erase` would.
-func (m webMembers) EraseByLink(ctx context.Context, tok string) (string, error) {
-	addr, _, err := m.ConfirmErase(ctx, tok, m.deletePosts)
-	return addr, err
-}
-
 // maintain runs the domain's periodic work (expiry, removal of long-disabled members,
 // posts past their list's retention) at start and then hourly, until ctx is done.
 func maintain(ctx context.Context, svc *lists.Service, logger *slog.Logger) {
@@ -272,12 +259,12 @@ func (c figuresCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// announcedFigures names a list only when its archive is public or members-only, and
+// announcedFigures names a list only when the list domain announces it (lists.Announced), and
 // adds up every other list's figures under privateLabel.
 func announcedFigures(fs []store.Figure, ls []*store.List) []store.Figure {
 	announced := map[string]bool{}
 	for _, l := range ls {
-		if l.Archive == "public" || l.Archive == "members" {
+		if lists.Announced(l) {
 			announced[l.Name] = true
 		}
 	}

@@ -66,10 +66,11 @@ func (s *Service) CheckErase(ctx context.Context, tok string) error {
 	return nil
 }
 
-// ConfirmErase uses an erase link: the address it was sent to is erased, its posts
-// deleted when deletePosts is set and otherwise kept without address and names;
-// callers pass the site's policy (Config.ErasePosts.DeletesPosts()). It returns the address erased. The link works once.
-func (s *Service) ConfirmErase(ctx context.Context, tok string, deletePosts bool) (string, *store.Erased, error) {
+// ConfirmErase uses an erase link: the address it was sent to is erased, and its
+// posts deleted or kept without address and names as the site's policy says
+// (Config.ErasePosts), as `listd user erase` does. It returns the address erased.
+// The link works once.
+func (s *Service) ConfirmErase(ctx context.Context, tok string) (string, *store.Erased, error) {
 	n, err := s.eraseNonce(tok)
 	if err != nil {
 		return "", nil, err
@@ -81,10 +82,16 @@ func (s *Service) ConfirmErase(ctx context.Context, tok string, deletePosts bool
 	if err != nil {
 		return "", nil, err
 	}
-	e, err := s.erase(ctx, addr, deletePosts)
+	e, err := s.erase(ctx, addr, s.cfg.ErasePosts.DeletesPosts())
 	if err != nil {
 		return "", nil, err
 	}
 	s.forget(0)
 	return addr, e, nil
+}
+
+// EraseByLink is ConfirmErase for the settings page, which needs only the address.
+func (s *Service) EraseByLink(ctx context.Context, tok string) (string, error) {
+	addr, _, err := s.ConfirmErase(ctx, tok)
+	return addr, err
 }

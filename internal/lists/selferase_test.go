@@ -8,6 +8,7 @@ import (
 
 func TestEraseOnRequest(t *testing.T) {
 	s, db, _ := newService(t)
+	s.cfg.ErasePosts = ErasePostsDelete
 	ctx := context.Background()
 	id := postOf(t, s, db, "Anna <anna@example.net>", "a@x", "Frage", "", "Text")
 	if err := s.RequestErase(ctx, "not an address", "de"); err == nil {
@@ -33,14 +34,14 @@ func TestEraseOnRequest(t *testing.T) {
 	if ms, _ := db.Memberships(ctx, "anna@example.net"); len(ms) != 1 {
 		t.Fatal("checking erased the address")
 	}
-	addr, e, err := s.ConfirmErase(ctx, tok, true)
+	addr, e, err := s.ConfirmErase(ctx, tok)
 	if err != nil || addr != "anna@example.net" || e.Memberships != 1 || e.Posts != 1 {
 		t.Fatalf("erase: %q %+v %v", addr, e, err)
 	}
 	if _, err := db.Message(ctx, 1, id); err == nil {
 		t.Error("the post stays under the delete policy")
 	}
-	if _, _, err := s.ConfirmErase(ctx, tok, true); !errors.Is(err, ErrBadToken) {
+	if _, _, err := s.ConfirmErase(ctx, tok); !errors.Is(err, ErrBadToken) {
 		t.Errorf("link used twice: %v", err)
 	}
 	if err := s.CheckErase(ctx, "x.y"); !errors.Is(err, ErrBadToken) {
