@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"listd/internal/ratelimit"
 	"listd/internal/store"
 )
 
@@ -55,19 +56,10 @@ type Network netip.Prefix
 // this machine or its private network (a local MTA or proxy speaks for everyone, so
 // counting it would let one stranger use up everyone's budget) or unknown.
 func NetworkOf(ip netip.Addr) (Network, bool) {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() {
+	if ratelimit.Shared(ip) {
 		return Network{}, false
 	}
-	bits := 64
-	if ip.Is4() {
-		bits = 24
-	}
-	p, err := ip.WithZone("").Prefix(bits)
-	if err != nil {
-		return Network{}, false
-	}
-	return Network(p), true
+	return Network(ratelimit.Network(ip)), true
 }
 
 func (n Network) String() string { return netip.Prefix(n).String() }

@@ -9,6 +9,15 @@ import (
 	"time"
 )
 
+// Shared reports whether ip is an address many people may come from, so that no
+// limit per network can count it: this machine (loopback), a private or link-local
+// network (a reverse proxy, a mail server in front, a container's gateway), or no
+// address at all. Limits per mailbox or overall still hold for them.
+func Shared(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast()
+}
+
 // Network is the network a client address is counted in: its IPv4 /24 or its IPv6
 // /64 (one host has a whole /64 to pick addresses from). IPv4-mapped IPv6 addresses
 // count as IPv4; zones are dropped. An invalid address gives the zero Prefix.

@@ -120,3 +120,21 @@ func TestLimiterBounded(t *testing.T) {
 		t.Error("the newest key was dropped")
 	}
 }
+
+func TestShared(t *testing.T) {
+	for _, tt := range []struct {
+		ip     string
+		shared bool
+	}{
+		{"127.0.0.1", true}, {"::1", true}, {"10.1.2.3", true}, {"192.168.178.20", true}, {"172.17.0.1", true},
+		{"fd00::1", true}, {"fe80::1", true}, {"169.254.1.1", true}, {"0.0.0.0", true}, {"::ffff:127.0.0.1", true},
+		{"192.0.2.7", false}, {"198.51.100.9", false}, {"2001:db8::1", false}, {"::ffff:192.0.2.7", false},
+	} {
+		if got := Shared(netip.MustParseAddr(tt.ip)); got != tt.shared {
+			t.Errorf("Shared(%s) = %v, want %v", tt.ip, got, tt.shared)
+		}
+	}
+	if !Shared(netip.Addr{}) {
+		t.Error("no address is not shared")
+	}
+}

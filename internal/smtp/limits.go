@@ -10,6 +10,8 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"listd/internal/ratelimit"
 )
 
 // The built-in limits (README, [smtp]).
@@ -109,18 +111,14 @@ func newSessionLimit(l net.Listener, max, perNet int, log *slog.Logger) *session
 	return &sessionLimit{Listener: l, max: max, perNet: perNet, log: log, nets: map[netip.Prefix]int{}}
 }
 
-// network is the per-network key of a client; false for clients counted only overall.
+// network is the per-network key of a client; false for clients counted only overall:
+// those on this machine or a private network, where a mail server in front speaks for
+// everyone (ratelimit.Shared).
 func network(ip netip.Addr) (netip.Prefix, bool) {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsLoopback() {
+	if ratelimit.Shared(ip) {
 		return netip.Prefix{}, false
 	}
-	bits := 64
-	if ip.Is4() {
-		bits = 24
-	}
-	p, err := ip.Prefix(bits)
-	return p, err == nil
+	return ratelimit.Network(ip), true
 }
 
 // Accept returns the next admitted connection; connections over a limit are told
