@@ -3,8 +3,9 @@ package archive
 import (
 	"bytes"
 	"fmt"
-	"mime"
 	"strings"
+
+	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // MaxHeaderFields bounds the header fields of a message and all its MIME parts and
@@ -28,18 +29,23 @@ func countHeaderFields(raw []byte, max int) error {
 	var (
 		fields     int
 		inHeader   = true
-		ctField    = false // the current field is Content-Type
+		ctField    = false // the current field is the header's first Content-Type
+		ctSeen     = false // the header had a Content-Type field
 		encoded    = false // the current header says base64 or quoted-printable
 		ct         []byte
 		boundaries []string
 	)
 	endHeader := func() {
-		defer func() { encoded = false }()
+		defer func() { encoded, ctSeen = false, false }()
 		if len(ct) == 0 {
 			inHeader = false
 			return
 		}
-		mt, params, err := mime.ParseMediaType(string(ct))
+		// As leniently as the parsers that read the parts later (enmime, compose):
+		// a Content-Type the standard library refuses (a parameter twice, say) still
+		// has a boundary for them.
+		mt, params, _, err := mediatype.Parse(string(ct))
+		mt = strings.ToLower(mt)
 		ct = ct[:0]
 		switch {
 		case encoded:
@@ -75,8 +81,10 @@ func countHeaderFields(raw []byte, max int) error {
 				}
 				name, value, _ := bytes.Cut(line, []byte(":"))
 				name = bytes.TrimSpace(name)
-				ctField = bytes.EqualFold(name, []byte("Content-Type"))
+				// The first Content-Type counts, as the readers' Header.Get takes it.
+				ctField = !ctSeen && bytes.EqualFold(name, []byte("Content-Type"))
 				if ctField {
+					ctSeen = true
 					ct = append(ct[:0], value[:min(len(value), maxContentType)]...)
 				}
 				if bytes.EqualFold(name, []byte("Content-Transfer-Encoding")) {

@@ -28,6 +28,12 @@ func TestCountHeaderFields(t *testing.T) {
 		{"nested within", multi + "--b1\r\nContent-Type: multipart/alternative; boundary=b2\r\n\r\n--b2\r\n" + part(2) + "--b2--\r\n--b1\r\n" + part(2) + "--b1--\r\n", 8, true},
 		{"attached message", multi + "--b1\r\nContent-Type: message/rfc822\r\n\r\n" + strings.Repeat("X: y\r\n", 10) + "\r\nbody\r\n--b1--\r\n", 10, false},
 		{"base64 attached message is not read", multi + "--b1\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + strings.Repeat("QUJD\r\n", 10) + "--b1--\r\n", 5, true},
+		{"a Content-Type the standard library refuses still has its boundary",
+			"From: a@example.net\r\nContent-Type: multipart/mixed; x=1; x=2; boundary=b1\r\n\r\n--b1\r\n" + part(10) + "--b1--\r\n", 5, false},
+		{"upper-case type and an unquoted odd boundary",
+			"From: a@example.net\r\nContent-Type: Multipart/Mixed; boundary=b1?\r\n\r\n--b1?\r\n" + part(10) + "--b1?--\r\n", 5, false},
+		{"the first Content-Type counts, as readers take it",
+			"From: a@example.net\r\nContent-Type: multipart/mixed; boundary=b1\r\nContent-Type: text/plain\r\n\r\n--b1\r\n" + part(10) + "--b1--\r\n", 5, false},
 		{"LF only", strings.ReplaceAll(multi+"--b1\r\n"+part(3)+"--b1--\r\n", "\r\n", "\n"), 5, true},
 	}
 	for _, tt := range tests {
