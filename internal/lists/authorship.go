@@ -45,8 +45,11 @@ func (a *authorship) verdict(ctx context.Context, author string) senderauth.Verd
 	return v
 }
 
-// Hold reasons of unproven posts; moderators read them in both languages.
+// Hold reasons of unproven posts, and of posts only whose subject looks automatic;
+// moderators read them in both languages.
 const (
+	reasonAutoSubject = "Betreff wie eine automatische Antwort (Abwesenheitsnotiz?) / " +
+		"the subject looks like an automatic reply (out of office?)"
 	reasonAuthFail = "Absender nicht bestätigt: die Domain der Absenderadresse lehnt die Nachricht ab (%s) / " +
 		"sender not authenticated: the sender's domain disowns the message (%s fail)"
 	reasonAuthNone = "Absender nicht bestätigt: keine passende Signatur, und der Umschlag-Absender ist ein anderer / " +

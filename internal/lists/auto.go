@@ -67,10 +67,15 @@ func Automatic(p *archive.Parsed, envFrom string) (bool, string) {
 		}
 	}
 	if autoSubject(p.Subject) {
-		return true, "autoresponder subject"
+		return true, whySubject
 	}
 	return false, ""
 }
+
+// whySubject is Automatic's reason when only the subject speaks for a program: a
+// person may start a subject so too ("Abwesenheitsnotiz: wie schreibe ich die?"), so
+// such a post is held for the moderators rather than dropped.
+const whySubject = "autoresponder subject"
 
 // suppressesAutoReplies reads X-Auto-Response-Suppress ([MS-OXCMAIL] 2.1.3.2.20): a
 // comma-separated list of DR, NDR, RN, NRN, OOF, AutoReply, or All or None.

@@ -253,7 +253,8 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	}
 	// Mail from programs (vacation replies, other lists, bounces) is never posted,
 	// whoever sent it: the rule is the one that keeps listd from answering it.
-	if auto, why := Automatic(p, envFrom); auto {
+	auto, why := Automatic(p, envFrom)
+	if auto && why != whySubject {
 		return Decision{Action: Drop, Reason: "automatic mail: " + why, Result: "automatic"}, nil
 	}
 	var member *store.Member
@@ -293,6 +294,11 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	}
 	if d := s.unproven(ctx, l, auth, claimed, envFrom, p); d != nil {
 		return *d, nil
+	}
+	if auto {
+		// Only the subject looks automatic; a moderator tells a vacation reply from a
+		// question. The poster is not told (hold never answers automatic mail).
+		return Decision{Action: Hold, Reason: reasonAutoSubject, Member: member}, nil
 	}
 	if reason := s.holdReason(l, member, trusted, p, size); reason != "" {
 		return Decision{Action: Hold, Reason: reason, Member: member}, nil
