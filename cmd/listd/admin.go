@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -84,24 +85,31 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 
 func cmdListCreate(e *env) error {
 	f := newFlags(e, "list create")
-	var o lists.ListOptions
-	var topics string
-	f.StringVar(&o.Title, "title", "", "title shown on pages and in List-Id")
-	f.StringVar(&o.Description, "description", "", "what the list is about")
-	f.StringVar(&o.Archive, "archive", string(lists.ArchivePublic), "who may read the archive: "+lists.Alternatives(lists.Archives()))
-	f.StringVar(&o.Moderation, "moderation", "none", "none, first-post or all")
-	f.StringVar(&topics, "topics", "", "counselling topics, comma separated")
-	f.StringVar(&o.Anonymous, "anonymous", "yes", "yes or no: hide posters' addresses")
-	retention := f.Int("retention", 0, "months the list keeps its posts, counted from their arrival (0: for ever)")
+	values := map[string]func() string{}
+	for _, st := range lists.Settings() {
+		if !st.Create {
+			continue
+		}
+		switch st.Kind {
+		case lists.Int:
+			n, _ := strconv.Atoi(st.Default)
+			p := f.Int(st.Name, n, st.FlagUsage(true))
+			values[st.Name] = func() string { return strconv.Itoa(*p) }
+		default:
+			p := f.String(st.Name, st.Default, st.FlagUsage(true))
+			values[st.Name] = func() string { return *p }
+		}
+	}
 	pos, err := f.parse(1, 1, "NAME")
 	if err != nil {
 		return err
 	}
-	if err := lists.CheckRetention(*retention); err != nil {
-		return err
+	o := lists.ListOptions{Settings: lists.ListSettings{}}
+	for name, v := range values {
+		o.Settings[name] = v()
 	}
-	if topics != "" {
-		o.Topics = strings.Split(topics, ",")
+	if err := lists.CheckSettings(o.Settings); err != nil {
+		return err
 	}
 	a, err := open(e, *f.config, serving{})
 	if err != nil {
@@ -111,11 +119,6 @@ func cmdListCreate(e *env) error {
 	l, err := a.svc.CreateList(e.ctx, pos[0], o)
 	if err != nil {
 		return err
-	}
-	if *retention > 0 {
-		if err := a.svc.SetRetention(e.ctx, l.Name, *retention); err != nil {
-			return err
-		}
 	}
 	fmt.Fprintf(e.stdout, "created %s@%s\n", l.Name, a.cfg.Domain)
 	return nil

@@ -26,6 +26,7 @@ commands:
   list create NAME [-title T] [-description D] [-archive public|members|private]
                    [-moderation none|first-post|all] [-topics t1,t2] [-anonymous yes|no] [-retention MONTHS]
   list ls                             NAME<TAB>members<TAB>title
+  list show NAME                      every setting, one KEY<TAB>value line each
   member add LIST ADDRESS [-name N] [-mode each|digest|nomail] [-role member|moderator|owner] [-postal CODE]
                           [-digest-format newsletter|mime|plain]
   member rm LIST ADDRESS
@@ -76,6 +77,7 @@ func commands() []command {
 		{"serve", cmdServe},
 		{"list create", cmdListCreate},
 		{"list ls", cmdListLs},
+		{"list show", cmdListShow},
 		{"member add", cmdMemberAdd},
 		{"member rm", cmdMemberRm},
 		{"member ls", cmdMemberLs},

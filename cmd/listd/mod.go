@@ -59,83 +59,44 @@ func cmdModLs(e *env) error {
 	})
 }
 
-// cmdListSet changes a list's settings and hold rules.
+// cmdListSet changes a list's settings and hold rules, in one transaction.
 func cmdListSet(e *env) error {
 	f := newFlags(e, "list set")
-	var o lists.ListSettings
-	f.Func("title", "title", func(v string) error { o.Title = &v; return nil })
-	f.Func("description", "description", func(v string) error { o.Description = &v; return nil })
-	f.Func("archive", lists.Alternatives(lists.Archives()), func(v string) error { o.Archive = &v; return nil })
-	f.Func("moderation", "none, first-post or all", func(v string) error { o.Moderation = &v; return nil })
-	f.Func("topics", "counselling topics, comma separated", func(v string) error { o.Topics = &v; return nil })
-	f.Func("anonymous", "yes or no", func(v string) error { o.Anonymous = &v; return nil })
-	f.Func("nonmember", lists.Alternatives(lists.NonmemberPolicies())+": posts from non-members", func(v string) error { o.Nonmember = &v; return nil })
-	f.Func("first-posts", "with -moderation first-post: how many posts of a new member are held", func(v string) error {
-		n, err := strconv.Atoi(v)
-		o.FirstPosts = &n
-		return err
-	})
-	f.Func("max-size", "hold posts larger than this many bytes (0: no list limit)", func(v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		o.MaxSize = &n
-		return err
-	})
-	f.Func("attachments", "allowed attachment types, comma separated (image/*, application/pdf, ...); \"\" for the default", func(v string) error {
-		o.AttachmentTypes = &v
-		return nil
-	})
-	f.Func("keywords", "words that hold a post, comma separated", func(v string) error { o.HoldKeywords = &v; return nil })
-	f.Func("emergency", "on or off: hold every post", func(v string) error { o.Emergency = &v; return nil })
-	f.Func("digest", "daily or weekly", func(v string) error { o.DigestFreq = &v; return nil })
-	f.Func("dmarc", "auto or always: when a list that is not anonymous sends posts from its own address", func(v string) error {
-		o.DMARCRewrite = &v
-		return nil
-	})
-	f.Func("digest-time", "when the digest goes out, e.g. 07:00", func(v string) error { o.DigestTime = &v; return nil })
-	f.Func("digest-tz", "the time zone of -digest-time, e.g. Europe/Berlin", func(v string) error { o.DigestTZ = &v; return nil })
-	f.Func("digest-day", "weekly digests: 0 Sunday .. 6 Saturday", func(v string) error {
-		n, err := strconv.Atoi(v)
-		o.DigestDay = &n
-		return err
-	})
-	f.Func("digest-max-posts", "send the digest early when this many posts wait (0: never early)", func(v string) error {
-		n, err := strconv.Atoi(v)
-		o.DigestMaxPosts = &n
-		return err
-	})
-	var retention *int
-	f.Func("retention", "months the list keeps its posts, counted from their arrival (0: for ever)", func(v string) error {
-		n, err := strconv.Atoi(v)
-		retention = &n
-		return err
-	})
+	o := lists.ListSettings{}
+	for _, st := range lists.Settings() {
+		f.Func(st.Name, st.FlagUsage(false), func(v string) error {
+			o[st.Name] = v
+			return st.CheckFlag(v)
+		})
+	}
 	return f.run(1, 1, "NAME", func(a *app, pos []string) error {
-		if retention != nil {
-			// Checked first, so that a bad value changes nothing.
-			if err := lists.CheckRetention(*retention); err != nil {
-				return err
-			}
-		}
 		l, err := a.svc.UpdateList(e.ctx, pos[0], o)
 		if err != nil {
 			return err
 		}
-		if retention != nil {
-			if err := a.svc.SetRetention(e.ctx, l.Name, *retention); err != nil {
-				return err
-			}
-		}
-		months, err := a.svc.Retention(e.ctx, l.Name)
-		if err != nil {
-			return err
-		}
 		kept := "posts kept for ever"
-		if months > 0 {
-			kept = fmt.Sprintf("posts kept %d months", months)
+		if l.RetentionMonths > 0 {
+			kept = fmt.Sprintf("posts kept %d months", l.RetentionMonths)
 		}
 		fmt.Fprintf(e.stdout, "%s: moderation %s, non-members %s, emergency %v, digest %s at %s %s, %s%s\n", l.Name, l.Moderation,
 			l.Nonmember, l.Emergency, l.DigestFreq, l.DigestTime, l.DigestTZ, kept,
 			strings.TrimSuffix(", keywords "+strings.Join(l.HoldKeywords, ","), ", keywords "))
 		return nil
+	})
+}
+
+// cmdListShow prints every setting of a list, one "key<TAB>value" line each.
+func cmdListShow(e *env) error {
+	f := newFlags(e, "list show")
+	return f.run(1, 1, "NAME", func(a *app, pos []string) error {
+		l, err := a.svc.List(e.ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(e.stdout)
+		for _, st := range lists.Settings() {
+			fmt.Fprintf(w, "%s\t%s\n", st.Name, oneLine(st.Value(l)))
+		}
+		return w.Flush()
 	})
 }

@@ -18,7 +18,7 @@ func TestDecidedBeforeComposed(t *testing.T) {
 			t.Fatal(err)
 		}
 		nm := o.nonmember
-		if _, err := s.UpdateList(ctx, o.name, ListSettings{Nonmember: &nm}); err != nil {
+		if _, err := s.UpdateList(ctx, o.name, ListSettings{"nonmember": nm}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.AddMember(ctx, o.name, "anna@example.net", MemberOptions{}); err != nil {

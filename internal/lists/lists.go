@@ -51,7 +51,10 @@ type Store interface {
 	HeldPosts(ctx context.Context, listID int64, state string) ([]*store.Held, error)
 	HeldByID(ctx context.Context, id int64) (*store.Held, error)
 	SaveList(ctx context.Context, l *store.List) error
+	retentionStore
 }
+
+var _ Store = (*store.DB)(nil)
 
 // Config is the site settings the domain needs.
 type Config struct {
@@ -183,6 +186,37 @@ type ListOptions struct {
 	Moderation  string // none, first-post, all; "" for none
 	Topics      []string
 	Anonymous   string // yes, no; "" for yes
+	// Settings are more settings by name (see Settings), as `list create`'s
+	// flags give them; they win over the fields above.
+	Settings ListSettings
+}
+
+// settings are o as values by setting name, each setting's default where o
+// leaves it.
+func (o ListOptions) settings() ListSettings {
+	v := ListSettings{}
+	for _, s := range Settings() {
+		if s.Default != "" {
+			v[s.Name] = s.Default
+		}
+	}
+	set := func(name, val string) {
+		if val != "" {
+			v[name] = val
+		}
+	}
+	set("title", o.Title)
+	set("description", o.Description)
+	set("archive", o.Archive)
+	set("moderation", o.Moderation)
+	set("anonymous", o.Anonymous)
+	if o.Topics != nil {
+		v["topics"] = strings.Join(o.Topics, ",")
+	}
+	for name, val := range o.Settings {
+		v[name] = val
+	}
+	return v
 }
 
 // CreateList validates and creates a list.
@@ -191,20 +225,9 @@ func (s *Service) CreateList(ctx context.Context, name string, o ListOptions) (*
 	if !nameRE.MatchString(name) || reservedNames[name] {
 		return nil, inputErr("list name %q: use lower-case letters, digits, '.' and '_' (no '-': it separates the list's own addresses), and not a reserved name", name)
 	}
-	l := &store.List{Name: name, Title: o.Title, Description: o.Description,
-		Archive: or(o.Archive, string(ArchivePublic)), Moderation: or(o.Moderation, "none"), Topics: cleanTopics(o.Topics)}
-	if _, err := ParseArchive(l.Archive); err != nil {
-		return nil, flagErr("archive", err)
-	}
-	if !oneOf(l.Moderation, "none", "first-post", "all") {
-		return nil, inputErr("-moderation %q: must be none, first-post or all", o.Moderation)
-	}
-	switch or(o.Anonymous, "yes") {
-	case "yes":
-		l.Anonymous = true
-	case "no":
-	default:
-		return nil, inputErr("-anonymous %q: must be yes or no", o.Anonymous)
+	l := &store.List{Name: name}
+	if err := applySettings(l, o.settings()); err != nil {
+		return nil, err
 	}
 	if err := s.st.CreateList(ctx, l); err != nil {
 		if errors.Is(err, store.ErrExists) {
@@ -388,111 +411,15 @@ func cleanTopics(ts []string) []string {
 	return out
 }
 
-// ListSettings are changes to a list; nil fields stay as they are.
-type ListSettings struct {
-	Title, Description, Archive, Moderation, Topics, Anonymous *string
-	Nonmember, AttachmentTypes, HoldKeywords, Emergency        *string
-	FirstPosts                                                 *int
-	MaxSize                                                    *int64
-	DigestFreq, DigestTime, DigestTZ, DMARCRewrite             *string
-	DigestDay, DigestMaxPosts                                  *int
-}
-
-// UpdateList validates and saves changes to a list's settings.
+// UpdateList validates and saves changes to a list's settings, all of them or
+// none.
 func (s *Service) UpdateList(ctx context.Context, name string, o ListSettings) (*store.List, error) {
 	l, err := s.List(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&l.Title, o.Title)
-	set(&l.Description, o.Description)
-	set(&l.Archive, o.Archive)
-	set(&l.Moderation, o.Moderation)
-	set(&l.Nonmember, o.Nonmember)
-	if _, err := ParseArchive(l.Archive); err != nil {
-		return nil, flagErr("archive", err)
-	}
-	if !oneOf(l.Moderation, "none", "first-post", "all") {
-		return nil, inputErr("-moderation %q: must be none, first-post or all", l.Moderation)
-	}
-	if _, err := ParseNonmemberPolicy(l.Nonmember); err != nil {
-		return nil, flagErr("nonmember", err)
-	}
-	if o.Topics != nil {
-		l.Topics = cleanTopics(strings.Split(*o.Topics, ","))
-	}
-	if o.Anonymous != nil {
-		if !oneOf(*o.Anonymous, "yes", "no") {
-			return nil, inputErr("-anonymous %q: must be yes or no", *o.Anonymous)
-		}
-		l.Anonymous = *o.Anonymous == "yes"
-	}
-	if o.Emergency != nil {
-		if !oneOf(*o.Emergency, "on", "off") {
-			return nil, inputErr("-emergency %q: must be on or off", *o.Emergency)
-		}
-		l.Emergency = *o.Emergency == "on"
-	}
-	if o.FirstPosts != nil {
-		if *o.FirstPosts < 1 || *o.FirstPosts > 100 {
-			return nil, inputErr("-first-posts %d: must be between 1 and 100", *o.FirstPosts)
-		}
-		l.FirstPosts = *o.FirstPosts
-	}
-	if o.MaxSize != nil {
-		if *o.MaxSize < 0 {
-			return nil, inputErr("-max-size %d: must not be negative", *o.MaxSize)
-		}
-		l.MaxSize = *o.MaxSize
-	}
-	if o.AttachmentTypes != nil {
-		l.AttachmentTypes = nil
-		for _, t := range cleanTopics(strings.Split(*o.AttachmentTypes, ",")) {
-			if !strings.Contains(t, "/") {
-				return nil, inputErr("-attachments %q: %q is not a content type like image/png or image/*", *o.AttachmentTypes, t)
-			}
-			l.AttachmentTypes = append(l.AttachmentTypes, t)
-		}
-	}
-	if o.HoldKeywords != nil {
-		l.HoldKeywords = cleanTopics(strings.Split(*o.HoldKeywords, ","))
-	}
-	set(&l.DMARCRewrite, o.DMARCRewrite)
-	if !oneOf(l.DMARCRewrite, "auto", "always") {
-		return nil, inputErr("-dmarc %q: must be auto or always", l.DMARCRewrite)
-	}
-	set(&l.DigestFreq, o.DigestFreq)
-	if !oneOf(l.DigestFreq, "daily", "weekly") {
-		return nil, inputErr("-digest %q: must be daily or weekly", l.DigestFreq)
-	}
-	if o.DigestTime != nil {
-		if _, err := time.Parse("15:04", *o.DigestTime); err != nil {
-			return nil, inputErr("-digest-time %q: must be a time like 07:00", *o.DigestTime)
-		}
-		l.DigestTime = *o.DigestTime
-	}
-	if o.DigestTZ != nil {
-		if _, err := time.LoadLocation(*o.DigestTZ); err != nil {
-			return nil, inputErr("-digest-tz %q: not a time zone like Europe/Berlin", *o.DigestTZ)
-		}
-		l.DigestTZ = *o.DigestTZ
-	}
-	if o.DigestDay != nil {
-		if *o.DigestDay < 0 || *o.DigestDay > 6 {
-			return nil, inputErr("-digest-day %d: must be 0 (Sunday) to 6 (Saturday)", *o.DigestDay)
-		}
-		l.DigestDay = *o.DigestDay
-	}
-	if o.DigestMaxPosts != nil {
-		if *o.DigestMaxPosts < 0 {
-			return nil, inputErr("-digest-max-posts %d: must not be negative", *o.DigestMaxPosts)
-		}
-		l.DigestMaxPosts = *o.DigestMaxPosts
+	if err := applySettings(l, o); err != nil {
+		return nil, err
 	}
 	if err := s.st.SaveList(ctx, l); err != nil {
 		return nil, err

@@ -255,7 +255,7 @@ func TestDMARCRewrite(t *testing.T) {
 	poster := Client{IP: netip.MustParseAddr("192.0.2.7"), HELO: "mail.example"}
 	l, _ := s.List(ctx, "kita")
 	no := "no"
-	if _, err := s.UpdateList(ctx, "kita", ListSettings{Anonymous: &no}); err != nil {
+	if _, err := s.UpdateList(ctx, "kita", ListSettings{"anonymous": no}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -295,9 +295,9 @@ func TestDMARCRewrite(t *testing.T) {
 	}
 	_ = l
 	always := "always"
-	s.UpdateList(ctx, "kita", ListSettings{DMARCRewrite: &always})
+	s.UpdateList(ctx, "kita", ListSettings{"dmarc": always})
 	bad := "sometimes"
-	if _, err := s.UpdateList(ctx, "kita", ListSettings{DMARCRewrite: &bad}); err == nil {
+	if _, err := s.UpdateList(ctx, "kita", ListSettings{"dmarc": bad}); err == nil {
 		t.Error("-dmarc sometimes accepted")
 	}
 }

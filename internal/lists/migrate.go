@@ -84,7 +84,7 @@ func (s *Service) ImportMigratedMembers(ctx context.Context, l *store.List, ms [
 	}
 	if sum.Moderated > 0 && l.Moderation == "none" {
 		moderation := "first-post"
-		if _, err := s.UpdateList(ctx, l.Name, ListSettings{Moderation: &moderation}); err != nil {
+		if _, err := s.UpdateList(ctx, l.Name, ListSettings{"moderation": moderation}); err != nil {
 			return sum, fmt.Errorf("%s: members imported, but moderation not switched on: %w", l.Name, err)
 		}
 		l.Moderation, sum.ModerationOn = moderation, true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"listd/internal/store"
@@ -14,11 +15,10 @@ import (
 // ago, so the work (and the purge of the database files that follows it) comes once a
 // day, not every hour.
 
-// retentionStore is the part of the store that keeps retention (implemented by
-// *store.DB).
+// retentionStore is the part of the store that applies retention (implemented by
+// *store.DB; part of Store). The months themselves are a list setting ("retention"
+// in Settings), stored with the others.
 type retentionStore interface {
-	SetRetention(ctx context.Context, listID int64, months int) error
-	RetentionOf(ctx context.Context, listID int64) (int, error)
 	Retentions(ctx context.Context) ([]store.Retention, error)
 	DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Time) (store.Expired, error)
 	PurgeTraces(ctx context.Context) error
@@ -27,14 +27,6 @@ type retentionStore interface {
 
 // MaxRetention is the longest retention one can set, in months (100 years).
 const MaxRetention = 1200
-
-func (s *Service) retentionStore() (retentionStore, error) {
-	rs, ok := s.st.(retentionStore)
-	if !ok {
-		return nil, fmt.Errorf("the store keeps no retention")
-	}
-	return rs, nil
-}
 
 // CheckRetention says what is wrong with a retention of months, if anything.
 func CheckRetention(months int) error {
@@ -49,15 +41,8 @@ func (s *Service) SetRetention(ctx context.Context, list string, months int) err
 	if err := CheckRetention(months); err != nil {
 		return err
 	}
-	l, err := s.List(ctx, list)
-	if err != nil {
-		return err
-	}
-	rs, err := s.retentionStore()
-	if err != nil {
-		return err
-	}
-	return rs.SetRetention(ctx, l.ID, months)
+	_, err := s.UpdateList(ctx, list, ListSettings{"retention": strconv.Itoa(months)})
+	return err
 }
 
 // Retention returns how many months the list keeps its posts (0: for ever).
@@ -66,11 +51,7 @@ func (s *Service) Retention(ctx context.Context, list string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rs, err := s.retentionStore()
-	if err != nil {
-		return 0, err
-	}
-	return rs.RetentionOf(ctx, l.ID)
+	return l.RetentionMonths, nil
 }
 
 // RetentionCutoff is when the posts still kept under a retention of months begin, at
@@ -85,10 +66,7 @@ func RetentionCutoff(now time.Time, months int) time.Time {
 // short (by a crash, or by a reader that kept the write-ahead log), whichever
 // deletion it followed. The maintenance calls it at start and hourly.
 func (s *Service) ApplyRetention(ctx context.Context) error {
-	rs, err := s.retentionStore()
-	if err != nil {
-		return err
-	}
+	rs := s.st
 	ls, err := rs.Retentions(ctx)
 	if err != nil {
 		return err

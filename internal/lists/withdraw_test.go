@@ -304,7 +304,7 @@ func TestPublicMessageIDs(t *testing.T) {
 	}
 
 	// A list that is not anonymous keeps the sender's ids.
-	if _, err := s.UpdateList(ctx, "kita", ListSettings{Anonymous: ptr("no")}); err != nil {
+	if _, err := s.UpdateList(ctx, "kita", ListSettings{"anonymous": "no"}); err != nil {
 		t.Fatal(err)
 	}
 	open := postOf(t, s, db, "anna@example.net", "456@annas-laptop.fritz.box", "Offen", "", "Text")
@@ -321,5 +321,3 @@ func mustList(t *testing.T, s *Service, name string) *store.List {
 	}
 	return l
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -42,6 +42,9 @@ type List struct {
 	// DMARCRewrite is auto or always: when a list that is not anonymous sends posts
 	// from its own address.
 	DMARCRewrite string
+
+	// RetentionMonths is how many months the list keeps its posts; 0 for ever.
+	RetentionMonths int
 }
 
 // Member is one address on one list.
@@ -77,10 +80,10 @@ func (s *DB) CreateList(ctx context.Context, l *List) error {
 		l.FirstPosts = 1
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (name, title, description, archive, moderation, topics, anonymous, created_at,
-		nonmember, first_posts, max_size, attachment_types, hold_keywords, emergency)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nonmember, first_posts, max_size, attachment_types, hold_keywords, emergency, retention_months)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.Name, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous, unixMilli(now),
-		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency)
+		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency, l.RetentionMonths)
 	if err != nil {
 		return fmt.Errorf("create list %s: %w", l.Name, classify(err))
 	}
@@ -92,7 +95,7 @@ func (s *DB) CreateList(ctx context.Context, l *List) error {
 const listColumns = `l.id, l.name, l.title, l.description, l.archive, l.moderation, l.topics, l.anonymous, l.created_at,
 	l.nonmember, l.first_posts, l.max_size, l.attachment_types, l.hold_keywords, l.emergency,
 	l.digest_freq, l.digest_time, l.digest_tz, l.digest_day, l.digest_max_posts, l.digest_last_id, l.digest_last_at,
-	l.dmarc_rewrite`
+	l.dmarc_rewrite, l.retention_months`
 
 func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) {
 	var l List
@@ -101,7 +104,7 @@ func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) 
 	dest := append([]any{&l.ID, &l.Name, &l.Title, &l.Description, &l.Archive, &l.Moderation, &topics, &l.Anonymous, &created,
 		&l.Nonmember, &l.FirstPosts, &l.MaxSize, &types, &keywords, &l.Emergency,
 		&l.DigestFreq, &l.DigestTime, &l.DigestTZ, &l.DigestDay, &l.DigestMaxPosts, &l.DigestLastID, &lastAt,
-		&l.DMARCRewrite}, extra...)
+		&l.DMARCRewrite, &l.RetentionMonths}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -309,10 +312,10 @@ func (s *DB) ListByID(ctx context.Context, id int64) (*List, error) {
 func (s *DB) SaveList(ctx context.Context, l *List) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, archive = ?, moderation = ?, topics = ?,
 		anonymous = ?, nonmember = ?, first_posts = ?, max_size = ?, attachment_types = ?, hold_keywords = ?, emergency = ?,
-		digest_freq = ?, digest_time = ?, digest_tz = ?, digest_day = ?, digest_max_posts = ?, dmarc_rewrite = ?
-		WHERE id = ?`, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous,
+		digest_freq = ?, digest_time = ?, digest_tz = ?, digest_day = ?, digest_max_posts = ?, dmarc_rewrite = ?,
+		retention_months = ? WHERE id = ?`, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous,
 		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency,
-		l.DigestFreq, l.DigestTime, l.DigestTZ, l.DigestDay, l.DigestMaxPosts, or(l.DMARCRewrite, "auto"), l.ID)
+		l.DigestFreq, l.DigestTime, l.DigestTZ, l.DigestDay, l.DigestMaxPosts, or(l.DMARCRewrite, "auto"), l.RetentionMonths, l.ID)
 	if err != nil {
 		return fmt.Errorf("save list %s: %w", l.Name, classify(err))
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -13,34 +12,6 @@ type Retention struct {
 	ListID int64
 	Name   string
 	Months int // 0 keeps them
-}
-
-// SetRetention sets how many months the list keeps its posts (0: for ever).
-func (s *DB) SetRetention(ctx context.Context, listID int64, months int) error {
-	if months < 0 {
-		return fmt.Errorf("retention %d: must not be negative", months)
-	}
-	res, err := s.db.ExecContext(ctx, `UPDATE lists SET retention_months = ? WHERE id = ?`, months, listID)
-	if err != nil {
-		return fmt.Errorf("set retention: %w", classify(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("list %d: %w", listID, ErrNotFound)
-	}
-	return nil
-}
-
-// RetentionOf returns how many months the list keeps its posts.
-func (s *DB) RetentionOf(ctx context.Context, listID int64) (int, error) {
-	var months int
-	err := s.db.QueryRowContext(ctx, `SELECT retention_months FROM lists WHERE id = ?`, listID).Scan(&months)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("list %d: %w", listID, ErrNotFound)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("retention: %w", err)
-	}
-	return months, nil
 }
 
 // Retentions returns the lists that keep their posts for a limited time.

@@ -11,27 +11,29 @@ import (
 func TestRetentionSettings(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	l := seed(t, db, 0)
-	if n, err := db.RetentionOf(ctx, l.ID); err != nil || n != 0 {
-		t.Fatalf("default: %d %v", n, err)
+	l, err := db.ListByID(ctx, seed(t, db, 0).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.RetentionMonths != 0 {
+		t.Fatalf("default: %d", l.RetentionMonths)
 	}
 	if rs, _ := db.Retentions(ctx); len(rs) != 0 {
 		t.Errorf("a list keeps posts for a limited time by default: %v", rs)
 	}
-	if err := db.SetRetention(ctx, l.ID, 12); err != nil {
+	l.RetentionMonths = 12
+	if err := db.SaveList(ctx, l); err != nil {
 		t.Fatal(err)
 	}
 	if rs, _ := db.Retentions(ctx); len(rs) != 1 || rs[0] != (Retention{ListID: l.ID, Name: "kita", Months: 12}) {
 		t.Errorf("retentions: %v", rs)
 	}
-	if err := db.SetRetention(ctx, l.ID, -1); err == nil {
+	if got, err := db.ListByID(ctx, l.ID); err != nil || got.RetentionMonths != 12 {
+		t.Errorf("read back: %v %v", got, err)
+	}
+	l.RetentionMonths = -1
+	if err := db.SaveList(ctx, l); err == nil {
 		t.Error("a negative retention was taken")
-	}
-	if err := db.SetRetention(ctx, 999, 1); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown list: %v", err)
-	}
-	if _, err := db.RetentionOf(ctx, 999); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown list: %v", err)
 	}
 }
 
