@@ -30,6 +30,7 @@ type Setting struct {
 	Column  string // the store's column in the lists table
 	Kind    SettingKind
 	Default string // what a new list has
+	Example string // a valid value other than Default, for the tests
 	// Create says whether `list create` takes it too.
 	Create bool
 	// Usage is the flag's help (English) in `list set`; CreateUsage in `list
@@ -69,15 +70,15 @@ func (s Setting) Value(l *store.List) string { return s.show(l) }
 // Settings returns every list setting, in the order `list show` prints them.
 func Settings() []Setting {
 	return []Setting{
-		{Name: "title", Column: "title", Create: true, Usage: "title", CreateUsage: "title shown on pages and in List-Id",
+		{Name: "title", Example: "Kita und Schule", Column: "title", Create: true, Usage: "title", CreateUsage: "title shown on pages and in List-Id",
 			HelpDE: "Titel auf den Seiten und in List-Id", HelpEN: "title shown on pages and in List-Id",
 			apply: func(l *store.List, v string) error { l.Title = v; return nil },
 			show:  func(l *store.List) string { return l.Title }},
-		{Name: "description", Column: "description", Create: true, Usage: "description", CreateUsage: "what the list is about",
+		{Name: "description", Example: "Alles zur Kita", Column: "description", Create: true, Usage: "description", CreateUsage: "what the list is about",
 			HelpDE: "worum es auf der Liste geht", HelpEN: "what the list is about",
 			apply: func(l *store.List, v string) error { l.Description = v; return nil },
 			show:  func(l *store.List) string { return l.Description }},
-		{Name: "archive", Column: "archive", Default: string(ArchivePublic), Create: true,
+		{Name: "archive", Example: "members", Column: "archive", Default: string(ArchivePublic), Create: true,
 			Usage: Alternatives(Archives()), CreateUsage: "who may read the archive: " + Alternatives(Archives()),
 			HelpDE: "wer das Archiv lesen darf", HelpEN: "who may read the archive",
 			apply: func(l *store.List, v string) error {
@@ -88,7 +89,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return l.Archive }},
-		{Name: "moderation", Column: "moderation", Default: "none", Create: true, Usage: "none, first-post or all",
+		{Name: "moderation", Example: "all", Column: "moderation", Default: "none", Create: true, Usage: "none, first-post or all",
 			HelpDE: "welche Beiträge Moderatoren zuerst sehen", HelpEN: "which posts moderators see first",
 			apply: func(l *store.List, v string) error {
 				if !oneOf(v, "none", "first-post", "all") {
@@ -98,11 +99,11 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return l.Moderation }},
-		{Name: "topics", Column: "topics", Create: true, Usage: "counselling topics, comma separated",
+		{Name: "topics", Example: "kita,schule", Column: "topics", Create: true, Usage: "counselling topics, comma separated",
 			HelpDE: "Beratungsthemen, durch Kommas getrennt", HelpEN: "counselling topics, comma separated",
 			apply: func(l *store.List, v string) error { l.Topics = cleanTopics(strings.Split(v, ",")); return nil },
 			show:  func(l *store.List) string { return strings.Join(l.Topics, ",") }},
-		{Name: "anonymous", Column: "anonymous", Default: "yes", Create: true, Usage: "yes or no",
+		{Name: "anonymous", Example: "no", Column: "anonymous", Default: "yes", Create: true, Usage: "yes or no",
 			CreateUsage: "yes or no: hide posters' addresses",
 			HelpDE:      "die Adressen der Schreibenden verbergen", HelpEN: "hide posters' addresses",
 			apply: func(l *store.List, v string) error {
@@ -113,7 +114,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return yesNo(l.Anonymous, "yes", "no") }},
-		{Name: "retention", Column: "retention_months", Kind: Int, Default: "0", Create: true,
+		{Name: "retention", Example: "24", Column: "retention_months", Kind: Int, Default: "0", Create: true,
 			Usage:  "months the list keeps its posts, counted from their arrival (0: for ever)",
 			HelpDE: "Monate, die die Liste ihre Beiträge behält (0: für immer)", HelpEN: "months the list keeps its posts (0: for ever)",
 			apply: func(l *store.List, v string) error {
@@ -128,7 +129,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return strconv.Itoa(l.RetentionMonths) }},
-		{Name: "nonmember", Column: "nonmember", Default: string(NonmemberHold),
+		{Name: "nonmember", Example: "reject", Column: "nonmember", Default: string(NonmemberHold),
 			Usage:  Alternatives(NonmemberPolicies()) + ": posts from non-members",
 			HelpDE: "was mit Beiträgen von Nichtmitgliedern geschieht", HelpEN: "what happens to posts from non-members",
 			apply: func(l *store.List, v string) error {
@@ -139,7 +140,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return l.Nonmember }},
-		{Name: "first-posts", Column: "first_posts", Kind: Int, Default: "1",
+		{Name: "first-posts", Example: "3", Column: "first_posts", Kind: Int, Default: "1",
 			Usage:  "with -moderation first-post: how many posts of a new member are held",
 			HelpDE: "bei -moderation first-post: wie viele Beiträge neuer Mitglieder zurückgehalten werden", HelpEN: "with -moderation first-post: how many posts of a new member are held",
 			apply: func(l *store.List, v string) error {
@@ -151,7 +152,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return strconv.Itoa(l.FirstPosts) }},
-		{Name: "max-size", Column: "max_size", Kind: Int64, Default: "0",
+		{Name: "max-size", Example: "1000000", Column: "max_size", Kind: Int64, Default: "0",
 			Usage:  "hold posts larger than this many bytes (0: no list limit)",
 			HelpDE: "Beiträge über so vielen Bytes zurückhalten (0: keine Grenze der Liste)", HelpEN: "hold posts larger than this many bytes (0: no list limit)",
 			apply: func(l *store.List, v string) error {
@@ -163,7 +164,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return strconv.FormatInt(l.MaxSize, 10) }},
-		{Name: "attachments", Column: "attachment_types",
+		{Name: "attachments", Example: "image/*,application/pdf", Column: "attachment_types",
 			Usage:  "allowed attachment types, comma separated (image/*, application/pdf, ...); \"\" for the default",
 			HelpDE: "erlaubte Anhangstypen, durch Kommas getrennt (leer: die Voreinstellung)", HelpEN: "allowed attachment types, comma separated (empty: the default set)",
 			apply: func(l *store.List, v string) error {
@@ -178,11 +179,11 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return strings.Join(l.AttachmentTypes, ",") }},
-		{Name: "keywords", Column: "hold_keywords", Usage: "words that hold a post, comma separated",
+		{Name: "keywords", Example: "anwalt,adresse", Column: "hold_keywords", Usage: "words that hold a post, comma separated",
 			HelpDE: "Wörter, die einen Beitrag zurückhalten, durch Kommas getrennt", HelpEN: "words that hold a post, comma separated",
 			apply: func(l *store.List, v string) error { l.HoldKeywords = cleanTopics(strings.Split(v, ",")); return nil },
 			show:  func(l *store.List) string { return strings.Join(l.HoldKeywords, ",") }},
-		{Name: "emergency", Column: "emergency", Default: "off", Usage: "on or off: hold every post",
+		{Name: "emergency", Example: "on", Column: "emergency", Default: "off", Usage: "on or off: hold every post",
 			HelpDE: "on: jeden Beitrag zurückhalten", HelpEN: "on: hold every post",
 			apply: func(l *store.List, v string) error {
 				if !oneOf(v, "on", "off") {
@@ -192,7 +193,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return yesNo(l.Emergency, "on", "off") }},
-		{Name: "digest", Column: "digest_freq", Default: "daily", Usage: "daily or weekly",
+		{Name: "digest", Example: "weekly", Column: "digest_freq", Default: "daily", Usage: "daily or weekly",
 			HelpDE: "wie oft die Sammelmail kommt", HelpEN: "how often the digest goes out",
 			apply: func(l *store.List, v string) error {
 				if !oneOf(v, "daily", "weekly") {
@@ -202,7 +203,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return l.DigestFreq }},
-		{Name: "dmarc", Column: "dmarc_rewrite", Default: "auto",
+		{Name: "dmarc", Example: "always", Column: "dmarc_rewrite", Default: "auto",
 			Usage:  "auto or always: when a list that is not anonymous sends posts from its own address",
 			HelpDE: "wann eine nicht anonyme Liste Beiträge von ihrer eigenen Adresse sendet", HelpEN: "when a list that is not anonymous sends posts from its own address",
 			apply: func(l *store.List, v string) error {
@@ -213,7 +214,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return or(l.DMARCRewrite, "auto") }},
-		{Name: "digest-time", Column: "digest_time", Default: "07:00", Usage: "when the digest goes out, e.g. 07:00",
+		{Name: "digest-time", Example: "18:30", Column: "digest_time", Default: "07:00", Usage: "when the digest goes out, e.g. 07:00",
 			HelpDE: "wann die Sammelmail kommt", HelpEN: "when the digest goes out",
 			apply: func(l *store.List, v string) error {
 				if _, err := time.Parse("15:04", v); err != nil {
@@ -223,7 +224,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return l.DigestTime }},
-		{Name: "digest-tz", Column: "digest_tz", Default: "Europe/Berlin", Usage: "the time zone of -digest-time, e.g. Europe/Berlin",
+		{Name: "digest-tz", Example: "Europe/Vienna", Column: "digest_tz", Default: "Europe/Berlin", Usage: "the time zone of -digest-time, e.g. Europe/Berlin",
 			HelpDE: "die Zeitzone von -digest-time", HelpEN: "the time zone of -digest-time",
 			apply: func(l *store.List, v string) error {
 				if _, err := time.LoadLocation(v); err != nil {
@@ -233,7 +234,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return l.DigestTZ }},
-		{Name: "digest-day", Column: "digest_day", Kind: Int, Default: "1", Usage: "weekly digests: 0 Sunday .. 6 Saturday",
+		{Name: "digest-day", Example: "5", Column: "digest_day", Kind: Int, Default: "1", Usage: "weekly digests: 0 Sunday .. 6 Saturday",
 			HelpDE: "wöchentliche Sammelmail: 0 Sonntag .. 6 Samstag", HelpEN: "weekly digests: 0 Sunday .. 6 Saturday",
 			apply: func(l *store.List, v string) error {
 				n, err := strconv.Atoi(v)
@@ -244,7 +245,7 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return strconv.Itoa(l.DigestDay) }},
-		{Name: "digest-max-posts", Column: "digest_max_posts", Kind: Int, Default: "50",
+		{Name: "digest-max-posts", Example: "20", Column: "digest_max_posts", Kind: Int, Default: "50",
 			Usage:  "send the digest early when this many posts wait (0: never early)",
 			HelpDE: "die Sammelmail früher senden, wenn so viele Beiträge warten (0: nie früher)", HelpEN: "send the digest early when this many posts wait (0: never early)",
 			apply: func(l *store.List, v string) error {

@@ -308,14 +308,46 @@ func (s *DB) ListByID(ctx context.Context, id int64) (*List, error) {
 	return l, nil
 }
 
-// SaveList writes a list's settings (not its name).
+// settingColumn is one column of the lists table that holds a list setting, with
+// its value on a List as SaveList writes it.
+type settingColumn struct {
+	name  string
+	value any
+}
+
+// settingColumns are the columns of l's settings: SaveList writes exactly these.
+func settingColumns(l *List) []settingColumn {
+	return []settingColumn{
+		{"title", l.Title}, {"description", l.Description}, {"archive", l.Archive}, {"moderation", l.Moderation},
+		{"topics", strings.Join(l.Topics, ",")}, {"anonymous", l.Anonymous}, {"retention_months", l.RetentionMonths},
+		{"nonmember", l.Nonmember}, {"first_posts", l.FirstPosts}, {"max_size", l.MaxSize},
+		{"attachment_types", strings.Join(l.AttachmentTypes, ",")}, {"hold_keywords", strings.Join(l.HoldKeywords, ",")},
+		{"emergency", l.Emergency}, {"digest_freq", l.DigestFreq}, {"dmarc_rewrite", or(l.DMARCRewrite, "auto")},
+		{"digest_time", l.DigestTime}, {"digest_tz", l.DigestTZ}, {"digest_day", l.DigestDay},
+		{"digest_max_posts", l.DigestMaxPosts},
+	}
+}
+
+// ListSettingColumns names the columns SaveList writes, in its order; the list
+// domain's table of settings names the same (lists.TestSettingsColumns).
+func ListSettingColumns() []string {
+	var names []string
+	for _, c := range settingColumns(&List{}) {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// SaveList writes a list's settings (not its name), in one statement.
 func (s *DB) SaveList(ctx context.Context, l *List) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE lists SET title = ?, description = ?, archive = ?, moderation = ?, topics = ?,
-		anonymous = ?, nonmember = ?, first_posts = ?, max_size = ?, attachment_types = ?, hold_keywords = ?, emergency = ?,
-		digest_freq = ?, digest_time = ?, digest_tz = ?, digest_day = ?, digest_max_posts = ?, dmarc_rewrite = ?,
-		retention_months = ? WHERE id = ?`, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous,
-		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency,
-		l.DigestFreq, l.DigestTime, l.DigestTZ, l.DigestDay, l.DigestMaxPosts, or(l.DMARCRewrite, "auto"), l.RetentionMonths, l.ID)
+	cols := settingColumns(l)
+	set := make([]string, len(cols))
+	args := make([]any, 0, len(cols)+1)
+	for i, c := range cols {
+		set[i] = c.name + " = ?"
+		args = append(args, c.value)
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE lists SET `+strings.Join(set, ", ")+` WHERE id = ?`, append(args, l.ID)...)
 	if err != nil {
 		return fmt.Errorf("save list %s: %w", l.Name, classify(err))
 	}
