@@ -34,14 +34,6 @@ type appPasswordStore interface {
 	UseAppPassword(ctx context.Context, address, hash string) (bool, error)
 }
 
-func (s *Service) appPasswordStore() (appPasswordStore, error) {
-	ps, ok := s.st.(appPasswordStore)
-	if !ok {
-		return nil, errors.New("the store keeps no app passwords")
-	}
-	return ps, nil
-}
-
 // NewAppPassword makes an app password for address, labelled for the person's own
 // overview ("Thunderbird at home"), and returns it: this is the only time it can be
 // seen.
@@ -50,10 +42,7 @@ func (s *Service) NewAppPassword(ctx context.Context, address, label string) (st
 	if err != nil {
 		return "", nil, err
 	}
-	ps, err := s.appPasswordStore()
-	if err != nil {
-		return "", nil, err
-	}
+	ps := s.st
 	have, err := ps.AppPasswords(ctx, addr)
 	if err != nil {
 		return "", nil, err
@@ -88,10 +77,7 @@ func (s *Service) AppPasswords(ctx context.Context, address string) ([]*store.Ap
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.appPasswordStore()
-	if err != nil {
-		return nil, err
-	}
+	ps := s.st
 	return ps.AppPasswords(ctx, addr)
 }
 
@@ -102,10 +88,7 @@ func (s *Service) RevokeAppPassword(ctx context.Context, address string, id int6
 	if err != nil {
 		return err
 	}
-	ps, err := s.appPasswordStore()
-	if err != nil {
-		return err
-	}
+	ps := s.st
 	if err := ps.RevokeAppPassword(ctx, addr, id); err != nil {
 		return err
 	}
@@ -130,10 +113,7 @@ func (s *Service) CheckAppPassword(ctx context.Context, address, password string
 	if secret == "" || len(secret) > 200 {
 		return "", ErrBadLogin
 	}
-	ps, err := s.appPasswordStore()
-	if err != nil {
-		return "", err
-	}
+	ps := s.st
 	ok, err := ps.UseAppPassword(ctx, addr, hashAppPassword(secret))
 	if err != nil {
 		return "", err

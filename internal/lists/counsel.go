@@ -110,10 +110,7 @@ func (s *Service) FindCenters(ctx context.Context, postal string, topics []strin
 }
 
 func (s *Service) countCounsel(ctx context.Context, topics []string, kind string) {
-	st, ok := s.st.(counselStats)
-	if !ok {
-		return
-	}
+	st := s.st
 	month := s.cfg.Now().Format("2006-01")
 	if len(topics) == 0 {
 		topics = []string{""}

@@ -123,10 +123,7 @@ func (s *Service) SendDigest(ctx context.Context, list string) (*store.DigestIss
 }
 
 func (s *Service) makeDigest(ctx context.Context, l *store.List) (*store.DigestIssue, int, error) {
-	ds, ok := s.st.(digestStore)
-	if !ok {
-		return nil, 0, fmt.Errorf("the store keeps no digests")
-	}
+	ds := s.st
 	now := s.cfg.Now()
 	volume := now.Year() - l.CreatedAt.Year() + 1
 	is, n, err := ds.MakeDigest(ctx, l.ID, volume, now)
@@ -142,10 +139,7 @@ func (s *Service) makeDigest(ctx context.Context, l *store.List) (*store.DigestI
 
 // SendDueDigests makes every issue that is due; the scheduler calls it each minute.
 func (s *Service) SendDueDigests(ctx context.Context) error {
-	ds, ok := s.st.(digestStore)
-	if !ok {
-		return nil
-	}
+	ds := s.st
 	ls, err := s.st.Lists(ctx)
 	if err != nil {
 		return err
@@ -168,10 +162,7 @@ func (s *Service) SendDueDigests(ctx context.Context) error {
 
 // renderDigest builds one reader's copy of an issue.
 func (s *Service) renderDigest(ctx context.Context, d *store.Delivery) (Copy, error) {
-	ds, ok := s.st.(digestStore)
-	if !ok {
-		return Copy{}, fmt.Errorf("the store keeps no digests")
-	}
+	ds := s.st
 	is, err := ds.DigestIssueByID(ctx, d.DigestID)
 	if err != nil {
 		return Copy{}, fmt.Errorf("render digest %d: %w: %w", d.ID, ErrGone, err)
@@ -326,10 +317,7 @@ func (s *Service) PreviewDigest(ctx context.Context, address, list, lang string)
 	if err != nil || !Role(m.Role).Moderates() {
 		return "", false, ErrNoSuchMember
 	}
-	ds, isDS := s.st.(digestStore)
-	if !isDS {
-		return "", false, nil
-	}
+	ds := s.st
 	msgs, err := ds.MessagesBetween(ctx, l.ID, l.DigestLastID, 1<<62)
 	if err != nil || len(msgs) == 0 {
 		return "", false, err

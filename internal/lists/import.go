@@ -54,10 +54,7 @@ type importBatches interface {
 // with store.ErrDigestWaiting when live posts wait for a digest that has readers:
 // imported posts would go out in it.
 func (s *Service) ImportArchive(ctx context.Context, l *store.List, r io.Reader, file string, report func(line string)) (ImportSummary, error) {
-	is, ok := s.st.(importStore)
-	if !ok {
-		return ImportSummary{}, fmt.Errorf("the store cannot import")
-	}
+	is := s.st
 	authors, err := s.pseudonyms(ctx, l)
 	if err != nil {
 		return ImportSummary{}, err

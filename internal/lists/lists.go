@@ -23,7 +23,8 @@ import (
 	"listd/internal/token"
 )
 
-// Store is the part of the database the domain uses (implemented by *store.DB).
+// Store is the part of the database the domain uses, implemented by *store.DB
+// (checked at compile time below).
 type Store interface {
 	CreateList(ctx context.Context, l *store.List) error
 	ListByName(ctx context.Context, name string) (*store.List, error)
@@ -51,7 +52,16 @@ type Store interface {
 	HeldPosts(ctx context.Context, listID int64, state string) ([]*store.Held, error)
 	HeldByID(ctx context.Context, id int64) (*store.Held, error)
 	SaveList(ctx context.Context, l *store.List) error
+
+	// The parts for one concern each, named where they are used.
 	retentionStore
+	withdrawStore
+	digestStore
+	appPasswordStore
+	publicIDStore
+	counselStats
+	importStore
+	privacyStore
 }
 
 var _ Store = (*store.DB)(nil)

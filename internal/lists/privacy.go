@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -83,10 +82,7 @@ func (s *Service) Export(ctx context.Context, address string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, ok := s.st.(privacyStore)
-	if !ok {
-		return nil, fmt.Errorf("the store cannot export")
-	}
+	ps := s.st
 	ex, err := ps.ExportAddress(ctx, addr)
 	if err != nil {
 		return nil, err
@@ -154,10 +150,7 @@ func (s *Service) erase(ctx context.Context, address string, deletePosts bool) (
 	if err != nil {
 		return nil, err
 	}
-	ps, ok := s.st.(privacyStore)
-	if !ok {
-		return nil, fmt.Errorf("the store cannot erase")
-	}
+	ps := s.st
 	ex, err := ps.ExportAddress(ctx, addr)
 	if err != nil {
 		return nil, err

@@ -226,10 +226,7 @@ func (s *Service) shownRefs(ctx context.Context, l *store.List, raw []byte) (map
 	if err != nil || len(ids) == 0 {
 		return refs, nil
 	}
-	ps, ok := s.st.(publicIDStore)
-	if !ok {
-		return refs, nil
-	}
+	ps := s.st
 	pub, err := ps.PublicIDs(ctx, l.ID, ids)
 	if err != nil {
 		return nil, err

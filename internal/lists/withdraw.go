@@ -203,10 +203,7 @@ func MayWithdraw(m *store.Message, address string) bool {
 }
 
 func (s *Service) withdraw(ctx context.Context, l *store.List, id int64, address, via string) (*PostToWithdraw, error) {
-	ws, ok := s.st.(withdrawStore)
-	if !ok {
-		return nil, fmt.Errorf("the store cannot withdraw posts")
-	}
+	ws := s.st
 	m, err := s.st.Message(ctx, l.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotAuthor
