@@ -2,6 +2,7 @@ package lists
 
 import (
 	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -127,4 +128,35 @@ func TestREADMESettings(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("README.md's table of list settings differs; it should read:\n%s", strings.Join(want, "\n"))
 	}
+}
+
+// FuzzSettings: any value for any setting is taken or refused with an input
+// error, never a panic; what is taken is shown so that it is taken again.
+func FuzzSettings(f *testing.F) {
+	for _, s := range Settings() {
+		f.Add(s.Name, s.Example)
+		f.Add(s.Name, s.Default)
+		f.Add(s.Name, "")
+	}
+	f.Add("digest-day", "-1")
+	f.Add("attachments", "image/*,text")
+	f.Fuzz(func(t *testing.T, name, v string) {
+		st, ok := SettingNamed(name)
+		if !ok {
+			return
+		}
+		var l store.List
+		if err := applySettings(&l, ListSettings{name: v}); err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("%s %q: %v is not an input error", name, v, err)
+			}
+			return
+		}
+		shown := st.Value(&l)
+		var again store.List
+		if err := applySettings(&again, ListSettings{name: shown}); err != nil || st.Value(&again) != shown {
+			t.Fatalf("%s %q shown as %q, which gives %q, %v", name, v, shown, st.Value(&again), err)
+		}
+	})
 }
