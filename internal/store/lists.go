@@ -92,23 +92,28 @@ func (s *DB) CreateList(ctx context.Context, l *List) error {
 	return nil
 }
 
-const listColumns = `l.id, l.name, l.title, l.description, l.archive, l.moderation, l.topics, l.anonymous, l.created_at,
-	l.nonmember, l.first_posts, l.max_size, l.attachment_types, l.hold_keywords, l.emergency,
-	l.digest_freq, l.digest_time, l.digest_tz, l.digest_day, l.digest_max_posts, l.digest_last_id, l.digest_last_at,
-	l.dmarc_rewrite, l.retention_months`
+// listColumns are the columns scanList reads, for "SELECT ... FROM lists l".
+func listColumns() string {
+	cols := []string{"l.id", "l.name", "l.created_at"}
+	for _, c := range settingColumns(&List{}, &commaLists{}) {
+		cols = append(cols, "l."+c.name)
+	}
+	return strings.Join(append(cols, "l.digest_last_id", "l.digest_last_at"), ", ")
+}
 
 func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) {
 	var l List
-	var topics, types, keywords string
+	var c commaLists
 	var created, lastAt int64
-	dest := append([]any{&l.ID, &l.Name, &l.Title, &l.Description, &l.Archive, &l.Moderation, &topics, &l.Anonymous, &created,
-		&l.Nonmember, &l.FirstPosts, &l.MaxSize, &types, &keywords, &l.Emergency,
-		&l.DigestFreq, &l.DigestTime, &l.DigestTZ, &l.DigestDay, &l.DigestMaxPosts, &l.DigestLastID, &lastAt,
-		&l.DMARCRewrite, &l.RetentionMonths}, extra...)
+	dest := []any{&l.ID, &l.Name, &created}
+	for _, col := range settingColumns(&l, &c) {
+		dest = append(dest, col.dest)
+	}
+	dest = append(append(dest, &l.DigestLastID, &lastAt), extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	l.Topics, l.AttachmentTypes, l.HoldKeywords = splitList(topics), splitList(types), splitList(keywords)
+	l.Topics, l.AttachmentTypes, l.HoldKeywords = splitList(c.topics), splitList(c.types), splitList(c.keywords)
 	if lastAt > 0 {
 		l.DigestLastAt = fromMilli(lastAt)
 	}
@@ -118,7 +123,7 @@ func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) 
 
 // ListByName returns the named list or ErrNotFound.
 func (s *DB) ListByName(ctx context.Context, name string) (*List, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+listColumns+` FROM lists l WHERE l.name = ?`, name)
+	row := s.db.QueryRowContext(ctx, `SELECT `+listColumns()+` FROM lists l WHERE l.name = ?`, name)
 	l, err := scanList(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %s: %w", name, ErrNotFound)
@@ -131,7 +136,7 @@ func (s *DB) ListByName(ctx context.Context, name string) (*List, error) {
 
 // Lists returns every list by name, with its member count.
 func (s *DB) Lists(ctx context.Context) ([]*List, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+listColumns+`,
+	rows, err := s.db.QueryContext(ctx, `SELECT `+listColumns()+`,
 		(SELECT COUNT(*) FROM members m WHERE m.list_id = l.id) FROM lists l ORDER BY l.name`)
 	if err != nil {
 		return nil, fmt.Errorf("lists: %w", err)
@@ -297,7 +302,7 @@ func (s *DB) Members(ctx context.Context, listID int64) ([]*Member, error) {
 
 // ListByID returns the list with that id or ErrNotFound.
 func (s *DB) ListByID(ctx context.Context, id int64) (*List, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+listColumns+` FROM lists l WHERE l.id = ?`, id)
+	row := s.db.QueryRowContext(ctx, `SELECT `+listColumns()+` FROM lists l WHERE l.id = ?`, id)
 	l, err := scanList(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %d: %w", id, ErrNotFound)
@@ -308,23 +313,40 @@ func (s *DB) ListByID(ctx context.Context, id int64) (*List, error) {
 	return l, nil
 }
 
-// settingColumn is one column of the lists table that holds a list setting, with
-// its value on a List as SaveList writes it.
+// settingColumn is one column of the lists table that holds a list setting: its
+// value on a List as SaveList writes it, and where scanList reads it into.
 type settingColumn struct {
 	name  string
 	value any
+	dest  any
 }
 
-// settingColumns are the columns of l's settings: SaveList writes exactly these.
-func settingColumns(l *List) []settingColumn {
+// commaLists are the comma-separated columns as read, before splitting.
+type commaLists struct{ topics, types, keywords string }
+
+// settingColumns are the columns of l's settings, the one list of them: SaveList
+// writes exactly these, and scanList reads them (comma lists into c).
+func settingColumns(l *List, c *commaLists) []settingColumn {
 	return []settingColumn{
-		{"title", l.Title}, {"description", l.Description}, {"archive", l.Archive}, {"moderation", l.Moderation},
-		{"topics", strings.Join(l.Topics, ",")}, {"anonymous", l.Anonymous}, {"retention_months", l.RetentionMonths},
-		{"nonmember", l.Nonmember}, {"first_posts", l.FirstPosts}, {"max_size", l.MaxSize},
-		{"attachment_types", strings.Join(l.AttachmentTypes, ",")}, {"hold_keywords", strings.Join(l.HoldKeywords, ",")},
-		{"emergency", l.Emergency}, {"digest_freq", l.DigestFreq}, {"dmarc_rewrite", or(l.DMARCRewrite, "auto")},
-		{"digest_time", l.DigestTime}, {"digest_tz", l.DigestTZ}, {"digest_day", l.DigestDay},
-		{"digest_max_posts", l.DigestMaxPosts},
+		{"title", l.Title, &l.Title},
+		{"description", l.Description, &l.Description},
+		{"archive", l.Archive, &l.Archive},
+		{"moderation", l.Moderation, &l.Moderation},
+		{"topics", strings.Join(l.Topics, ","), &c.topics},
+		{"anonymous", l.Anonymous, &l.Anonymous},
+		{"retention_months", l.RetentionMonths, &l.RetentionMonths},
+		{"nonmember", l.Nonmember, &l.Nonmember},
+		{"first_posts", l.FirstPosts, &l.FirstPosts},
+		{"max_size", l.MaxSize, &l.MaxSize},
+		{"attachment_types", strings.Join(l.AttachmentTypes, ","), &c.types},
+		{"hold_keywords", strings.Join(l.HoldKeywords, ","), &c.keywords},
+		{"emergency", l.Emergency, &l.Emergency},
+		{"digest_freq", l.DigestFreq, &l.DigestFreq},
+		{"dmarc_rewrite", or(l.DMARCRewrite, "auto"), &l.DMARCRewrite},
+		{"digest_time", l.DigestTime, &l.DigestTime},
+		{"digest_tz", l.DigestTZ, &l.DigestTZ},
+		{"digest_day", l.DigestDay, &l.DigestDay},
+		{"digest_max_posts", l.DigestMaxPosts, &l.DigestMaxPosts},
 	}
 }
 
@@ -332,7 +354,7 @@ func settingColumns(l *List) []settingColumn {
 // domain's table of settings names the same (lists.TestSettingsColumns).
 func ListSettingColumns() []string {
 	var names []string
-	for _, c := range settingColumns(&List{}) {
+	for _, c := range settingColumns(&List{}, &commaLists{}) {
 		names = append(names, c.name)
 	}
 	return names
@@ -340,7 +362,7 @@ func ListSettingColumns() []string {
 
 // SaveList writes a list's settings (not its name), in one statement.
 func (s *DB) SaveList(ctx context.Context, l *List) error {
-	cols := settingColumns(l)
+	cols := settingColumns(l, &commaLists{})
 	set := make([]string, len(cols))
 	args := make([]any, 0, len(cols)+1)
 	for i, c := range cols {
