@@ -201,12 +201,12 @@ type ListOptions struct {
 	Settings ListSettings
 }
 
-// settings are o as values by setting name, each setting's default where o
-// leaves it.
+// settings are o as values by setting name, the default of each setting that
+// list create takes where o leaves it; the others start as the store's defaults.
 func (o ListOptions) settings() ListSettings {
 	v := ListSettings{}
 	for _, s := range Settings() {
-		if s.Default != "" {
+		if s.Create && s.Default != "" {
 			v[s.Name] = s.Default
 		}
 	}
