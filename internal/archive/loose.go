@@ -5,13 +5,12 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"mime"
 	"net/mail"
 	"net/textproto"
 	"regexp"
 	"strings"
 
-	"golang.org/x/text/encoding/htmlindex"
+	"listd/internal/mailmsg"
 )
 
 // Old archives hold From fields that RFC 5322 parsers refuse. Pipermail, Mailman 2's
@@ -63,17 +62,10 @@ func headerField(raw []byte, name string) string {
 	return hdr.Get(name)
 }
 
-// decodeWords decodes RFC 2047 encoded words in any charset that x/text knows; a
+// decodeWords decodes RFC 2047 encoded words in any charset that mailmsg knows; a
 // value that cannot be decoded is returned as it is.
 func decodeWords(v string) string {
-	d := mime.WordDecoder{CharsetReader: func(label string, r io.Reader) (io.Reader, error) {
-		enc, err := htmlindex.Get(label)
-		if err != nil {
-			return nil, err
-		}
-		return enc.NewDecoder().Reader(r), nil
-	}}
-	if s, err := d.DecodeHeader(v); err == nil {
+	if s, err := mailmsg.DecodeWords(v); err == nil {
 		return s
 	}
 	return v

@@ -16,7 +16,7 @@ import (
 	"github.com/jhillyerd/enmime/v2/mediatype"
 	"golang.org/x/text/encoding/htmlindex"
 
-	"listd/internal/mailtext"
+	"listd/internal/mailmsg"
 )
 
 // Parsed is what the archive keeps of a message besides its raw bytes.
@@ -77,7 +77,7 @@ func Parse(raw []byte) (*Parsed, error) {
 	}
 	if !utf8.ValidString(p.Text) {
 		// Undeclared 8-bit text that enmime passed through (undeclaredAsUTF8).
-		p.Text = mailtext.UTF8OrWindows1252([]byte(p.Text))
+		p.Text = mailmsg.UTF8OrWindows1252([]byte(p.Text))
 	}
 	for _, h := range autoReplyHeaders {
 		if env.GetHeader(h) != "" {

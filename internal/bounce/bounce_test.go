@@ -494,3 +494,24 @@ func checkReport(t *testing.T, rep *Report) {
 		t.Fatalf("%d recipients", len(rep.Recipients))
 	}
 }
+
+// TestReadCharsets: subjects and texts in charsets beyond the Latin-1 family are
+// read as well (a Russian or Japanese mail server's bounce).
+func TestReadCharsets(t *testing.T) {
+	raw := "From: MAILER-DAEMON@example.ru\r\n" +
+		"Subject: =?koi8-r?b?8NLJ18XU?=\r\n" +
+		"Content-Type: text/plain; charset=windows-1251\r\n" +
+		"Content-Transfer-Encoding: 8bit\r\n" +
+		"\r\n" +
+		"\xcf\xf0\xe8\xe2\xe5\xf2\r\n"
+	m, err := readMessage([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.subject != "Привет" {
+		t.Errorf("subject = %q", m.subject)
+	}
+	if len(m.texts) != 1 || !strings.Contains(m.texts[0].body, "Привет") {
+		t.Errorf("texts = %+v", m.texts)
+	}
+}

@@ -13,6 +13,8 @@ import (
 
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
+
+	"listd/internal/mailmsg"
 )
 
 // Limits that keep the work per message bounded whatever arrives.
@@ -229,7 +231,7 @@ func (w *walker) decode(h textproto.Header, body []byte, params map[string]strin
 	if gomessage.IsUnknownCharset(err) {
 		// go-message converts only what a registered CharsetReader knows;
 		// this package must not register one for the whole program.
-		if r, cerr := charsetReader(params["charset"], bytes.NewReader(b)); cerr == nil {
+		if r, cerr := mailmsg.CharsetReader(params["charset"], bytes.NewReader(b)); cerr == nil {
 			if conv, rerr := io.ReadAll(r); rerr == nil {
 				b = conv
 			}
@@ -242,31 +244,9 @@ func (w *walker) decode(h textproto.Header, body []byte, params map[string]strin
 	return s
 }
 
-// charsetReader converts the Latin-1 family, the only non-UTF-8 charsets
-// common in bounces (German ones especially). Windows-1252 and ISO-8859-15
-// differ from Latin-1 only in characters no marker here uses.
-func charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(charset)) {
-	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819",
-		"windows-1252", "cp1252", "x-cp1252", "iso-8859-15", "iso8859-15", "latin9":
-		b, err := io.ReadAll(io.LimitReader(input, maxText))
-		if err != nil {
-			return nil, err
-		}
-		var sb strings.Builder
-		sb.Grow(len(b) + len(b)/8)
-		for _, c := range b {
-			sb.WriteRune(rune(c))
-		}
-		return strings.NewReader(sb.String()), nil
-	}
-	return nil, errors.New("unsupported charset " + charset)
-}
-
 // decodeHeader decodes RFC 2047 encoded words, keeping the raw value when it cannot.
 func decodeHeader(v string) string {
-	d := mime.WordDecoder{CharsetReader: charsetReader}
-	s, err := d.DecodeHeader(v)
+	s, err := mailmsg.DecodeWords(v)
 	if err != nil {
 		s = v
 	}

@@ -3,15 +3,11 @@ package compose
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"mime/quotedprintable"
-	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/htmlindex"
-	"golang.org/x/text/encoding/ianaindex"
+	"listd/internal/mailmsg"
 )
 
 // isUTF8Label reports whether a charset label needs no conversion to UTF-8
@@ -28,31 +24,6 @@ func isASCIILabel(cs string) bool {
 	return cs == "" || cs == "us-ascii" || cs == "ascii"
 }
 
-// lookupEncoding finds the decoder for a charset label, or nil. The WHATWG
-// (HTML) names are tried first because they map the labels mailers get
-// wrong in practice to the supersets they really mean (iso-8859-1 to
-// windows-1252 and so on).
-func lookupEncoding(label string) encoding.Encoding {
-	label = strings.ToLower(strings.TrimSpace(label))
-	if enc, err := htmlindex.Get(label); err == nil && enc != nil && enc != encoding.Replacement {
-		return enc
-	}
-	if enc, err := ianaindex.MIME.Encoding(label); err == nil && enc != nil {
-		return enc
-	}
-	return nil
-}
-
-// charsetReader is the mime.WordDecoder hook for charsets other than
-// utf-8, us-ascii and iso-8859-1.
-func charsetReader(label string, input io.Reader) (io.Reader, error) {
-	enc := lookupEncoding(label)
-	if enc == nil {
-		return nil, fmt.Errorf("unknown charset %q", label)
-	}
-	return enc.NewDecoder().Reader(input), nil
-}
-
 // toUTF8 converts text in charset cs to UTF-8. ok is false for unknown
 // charsets and for us-ascii text that is not even UTF-8 (so we cannot tell
 // what it is).
@@ -60,7 +31,7 @@ func toUTF8(b []byte, cs string) (out []byte, ok bool) {
 	if isUTF8Label(cs) {
 		return b, !isASCIILabel(cs) || utf8.Valid(b)
 	}
-	enc := lookupEncoding(cs)
+	enc := mailmsg.Charset(cs)
 	if enc == nil {
 		return nil, false
 	}
@@ -77,7 +48,7 @@ func asciiCompatible(cs string, probe []byte) bool {
 	if isUTF8Label(cs) {
 		return true
 	}
-	enc := lookupEncoding(cs)
+	enc := mailmsg.Charset(cs)
 	if enc == nil {
 		return false
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"listd/internal/mailmsg"
 )
 
 // ToCRLF returns b with every bare LF turned into CRLF. Output must use CRLF
@@ -215,8 +217,7 @@ func subjectField(h *textproto.Header, name string) ([]byte, error) {
 }
 
 func decodeHeader(v string) (string, error) {
-	d := mime.WordDecoder{CharsetReader: charsetReader}
-	s, err := d.DecodeHeader(v)
+	s, err := mailmsg.DecodeWords(v)
 	if err != nil {
 		return "", fmt.Errorf("decode %q: %w", v, err)
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 )
 
 // Word is a white-space separated word of a line with its byte offsets.
@@ -74,26 +72,4 @@ func SignOff(words []string) bool {
 		}
 	}
 	return false
-}
-
-// UTF8OrWindows1252 is how listd reads 8-bit text whose charset is not declared (or
-// is declared as US-ASCII, Latin-1 or Windows-1252): valid UTF-8 sequences are UTF-8,
-// every other byte is Windows-1252 (the usual undeclared 8-bit mail).
-func UTF8OrWindows1252(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	var sb strings.Builder
-	sb.Grow(len(b) + len(b)/8)
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r == utf8.RuneError && size <= 1 {
-			sb.WriteRune(charmap.Windows1252.DecodeByte(b[0]))
-			b = b[1:]
-			continue
-		}
-		sb.Write(b[:size])
-		b = b[size:]
-	}
-	return sb.String()
 }

@@ -45,18 +45,3 @@ func TestSignOff(t *testing.T) {
 		}
 	}
 }
-
-func TestUTF8OrWindows1252(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Zuckertüte", "Zuckertüte"},
-		{"Zuckert\xfcte", "Zuckertüte"},
-		{"\x84Gr\xfc\xdfe\x93 und Grüße", "„Grüße“ und Grüße"},
-		{"\xc3", "Ã"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := UTF8OrWindows1252([]byte(tt.in)); got != tt.want {
-			t.Errorf("UTF8OrWindows1252(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

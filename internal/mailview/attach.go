@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/htmlindex"
+
+	"listd/internal/mailmsg"
 )
 
 // maxNameLen caps a file name in bytes; file systems stop at 255.
@@ -70,7 +72,7 @@ func safeHeaders(name, declared, charsetLabel string, data []byte) (contentType,
 // textCharset names the charset of a text attachment as served: the declared one if
 // it is known, else UTF-8 when the bytes are valid UTF-8, else windows-1252.
 func textCharset(label string, data []byte) string {
-	if label = normCharset(label); label != "" {
+	if label = mailmsg.CleanCharset(label); label != "" {
 		if e, err := htmlindex.Get(label); err == nil {
 			if name, err := htmlindex.Name(e); err == nil {
 				return name

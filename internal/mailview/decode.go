@@ -3,8 +3,6 @@ package mailview
 import (
 	"encoding/base64"
 	"fmt"
-	"io"
-	"mime"
 	"strconv"
 	"strings"
 	"unicode"
@@ -13,10 +11,8 @@ import (
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/htmlindex"
-	"golang.org/x/text/encoding/ianaindex"
 
-	"listd/internal/mailtext"
+	"listd/internal/mailmsg"
 )
 
 // decodeTransfer undoes a Content-Transfer-Encoding. It never fails: damaged input
@@ -126,16 +122,6 @@ func decodeQP(b []byte) []byte {
 	return out
 }
 
-// normCharset cleans a charset label as found in mail: quotes, case, and the
-// "charset=utf-8" that some mailers put inside the value.
-func normCharset(label string) string {
-	l := strings.ToLower(strings.Trim(strings.TrimSpace(label), `"' `))
-	if k, v, ok := strings.Cut(l, "="); ok && (k == "charset" || k == "iso") {
-		l = strings.Trim(v, `"' `)
-	}
-	return l
-}
-
 // lookupCharset finds the decoder for a label. utf8 reports UTF-8 (and the labels
 // that mean "unknown"), which need no decoder.
 func lookupCharset(label string) (enc encoding.Encoding, utf8 bool, known bool) {
@@ -143,14 +129,11 @@ func lookupCharset(label string) (enc encoding.Encoding, utf8 bool, known bool) 
 	case "", "utf-8", "utf8", "unknown-8bit", "x-unknown", "unknown":
 		return nil, true, label != "unknown-8bit" && label != "x-unknown" && label != "unknown"
 	}
-	e, err := htmlindex.Get(label)
-	if err != nil {
-		e, err = ianaindex.IANA.Encoding(label)
-		if err != nil || e == nil {
-			return nil, true, false
-		}
+	e := mailmsg.Charset(label)
+	if e == nil {
+		return nil, true, false
 	}
-	if name, _ := htmlindex.Name(e); name == "utf-8" {
+	if mailmsg.IsUTF8(e) {
 		return nil, true, true
 	}
 	return e, false, true
@@ -164,7 +147,7 @@ func lookupCharset(label string) (enc encoding.Encoding, utf8 bool, known bool) 
 //     valid UTF-8), so UTF-8 wins;
 //   - an unknown charset is treated as undeclared, with a note.
 func decodeCharset(b []byte, label string) (string, string) {
-	label = normCharset(label)
+	label = mailmsg.CleanCharset(label)
 	enc, isUTF8, known := lookupCharset(label)
 	note := ""
 	if !known {
@@ -192,7 +175,7 @@ func htmlCharset(b []byte) string {
 
 // fixUTF8 keeps valid UTF-8 and reads each invalid byte as windows-1252, as the
 // archive's search text does.
-func fixUTF8(b []byte) string { return mailtext.UTF8OrWindows1252(b) }
+func fixUTF8(b []byte) string { return mailmsg.UTF8OrWindows1252(b) }
 
 // cleanText removes what must not reach a page: control characters other than tab and
 // line feed (C0, DEL, C1), a byte-order mark, and carriage returns (line ends become
@@ -236,8 +219,7 @@ func cleanText(s string) string {
 // here, raw 8-bit bytes as UTF-8 or windows-1252, folding and controls removed.
 func decodeHeader(v string) string {
 	if strings.Contains(v, "=?") {
-		d := mime.WordDecoder{CharsetReader: charsetReader}
-		if s, err := d.DecodeHeader(v); err == nil {
+		if s, err := mailmsg.DecodeWords(v); err == nil {
 			v = s
 		}
 	}
@@ -252,17 +234,6 @@ func decodeHeader(v string) string {
 		return r
 	}, v)
 	return strings.Join(strings.Fields(v), " ")
-}
-
-func charsetReader(label string, r io.Reader) (io.Reader, error) {
-	enc, isUTF8, known := lookupCharset(normCharset(label))
-	if !known {
-		return nil, fmt.Errorf("unknown charset %q", clip(label, 40))
-	}
-	if isUTF8 {
-		return r, nil
-	}
-	return enc.NewDecoder().Reader(r), nil
 }
 
 // clip shortens s to at most n bytes without splitting a UTF-8 sequence.
