@@ -95,37 +95,17 @@ func skipEnvelopeLine(b []byte) []byte {
 }
 
 // splitHeader parses the header at the start of b and returns it with the
-// body. A malformed header line ends the header but keeps the fields before
-// it: bounces quoting broken mail are common, and the fields read so far are
-// still useful.
+// body. A malformed header line ends the header (mailmsg.SplitHeader) but keeps
+// the fields before it: bounces quoting broken mail are common, and the fields
+// read so far are still useful.
 func splitHeader(b []byte) (textproto.Header, []byte) {
-	end, start := headerEnd(b)
-	hb := b[:end]
+	hb, body := mailmsg.SplitHeader(b)
 	if len(hb) > 0 && hb[len(hb)-1] != '\n' {
 		// go-message drops a last line without a line break
 		hb = append(hb[:len(hb):len(hb)], '\n')
 	}
 	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(hb)))
-	return h, b[start:]
-}
-
-// headerEnd returns where the header ends and where the body starts.
-func headerEnd(b []byte) (end, body int) {
-	switch {
-	case bytes.HasPrefix(b, []byte("\n")):
-		return 0, 1
-	case bytes.HasPrefix(b, []byte("\r\n")):
-		return 0, 2
-	}
-	lf := bytes.Index(b, []byte("\n\n"))
-	crlf := bytes.Index(b, []byte("\n\r\n"))
-	switch {
-	case lf >= 0 && (crlf < 0 || lf < crlf):
-		return lf + 1, lf + 2
-	case crlf >= 0:
-		return crlf + 1, crlf + 3
-	}
-	return len(b), len(b)
+	return h, body
 }
 
 // walker collects the delivery-status and text parts of a message, within the

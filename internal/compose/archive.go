@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"listd/internal/mailmsg"
 )
 
 // The archive copy of a post is what readers of the archive get (over IMAP, in mbox
@@ -148,7 +150,7 @@ func (a *Archiver) Read(archiveID int64, author string, raw []byte) (*ArchivedPo
 	// An mbox "From " envelope line is not part of the message.
 	if bytes.HasPrefix(msg, []byte("From ")) {
 		line, rest, _ := bytes.Cut(msg, []byte("\n"))
-		if !isFieldLine(bytes.TrimSuffix(line, []byte("\r"))) {
+		if !mailmsg.IsFieldLine(bytes.TrimSuffix(line, []byte("\r"))) {
 			msg = rest
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"listd/internal/mailmsg"
 )
 
 const anonPost = "From: Petra Schmidt <petra@mail.example.net>\r\nSender: petra@mail.example.net\r\n" +
@@ -169,7 +171,7 @@ func TestArchiveCopyMatchesMemberCopy(t *testing.T) {
 func stripMboxFrom(raw []byte) []byte {
 	if bytes.HasPrefix(raw, []byte("From ")) {
 		line, rest, _ := bytes.Cut(raw, []byte("\n"))
-		if !isFieldLine(line) {
+		if !mailmsg.IsFieldLine(line) {
 			return rest
 		}
 	}
