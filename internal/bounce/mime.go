@@ -261,48 +261,15 @@ func contentType(h textproto.Header) (string, map[string]string) {
 	return mt, params
 }
 
-// splitMultipart splits a multipart body at its boundary lines. Unlike a
-// strict reader it keeps a last part that was cut off and ignores junk
-// around the parts.
+// splitMultipart splits a multipart body at its boundary lines
+// (mailmsg.SplitMultipart): a last part that was cut off is kept, junk around the
+// parts is ignored, and at most maxParts are read.
 func splitMultipart(body []byte, boundary string) [][]byte {
-	if boundary == "" {
-		return nil
-	}
-	delim := []byte("--" + boundary)
-	var parts [][]byte
-	start := -1
-	for i := 0; i < len(body); {
-		next := len(body)
-		line := body[i:]
-		if j := bytes.IndexByte(line, '\n'); j >= 0 {
-			line, next = line[:j], i+j+1
-		}
-		l := bytes.TrimRight(line, " \t\r")
-		if bytes.HasPrefix(l, delim) {
-			rest := l[len(delim):]
-			closing := bytes.Equal(rest, []byte("--"))
-			if len(rest) == 0 || closing {
-				if start >= 0 {
-					parts = append(parts, trimLineEnd(body[start:i]))
-				}
-				if closing || len(parts) >= maxParts {
-					return parts
-				}
-				start = next
-			}
-		}
-		i = next
-	}
-	if start >= 0 && start < len(body) {
-		parts = append(parts, body[start:])
+	parts, unclosed := mailmsg.SplitMultipart(body, boundary, maxParts)
+	if unclosed && len(parts[len(parts)-1]) == 0 {
+		parts = parts[:len(parts)-1] // nothing after the last boundary line
 	}
 	return parts
-}
-
-// trimLineEnd removes the line break that belongs to the following boundary.
-func trimLineEnd(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return bytes.TrimSuffix(b, []byte("\r"))
 }
 
 // bodyText returns the human-readable text of the report: inline plain text,

@@ -1,7 +1,8 @@
 // Package mailmsg is the one place that reads the pieces of a mail message that
 // every other package needs: charsets (one lookup for every label x/text knows),
 // RFC 2047 encoded words, undeclared 8-bit text (UTF-8, else Windows-1252) and the
-// tolerant split of a message or MIME part into its header block and body. A new mail
+// tolerant split of a message or MIME part into its header block and body, and of a
+// multipart body into its parts. A new mail
 // parser builds on these instead of bringing its own. It does no I/O and keeps no
 // state; what a caller makes of a part (a safe page, a copy to send, a bounce's
 // verdict) stays in that caller's package.

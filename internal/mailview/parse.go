@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2/mediatype"
+
+	"listd/internal/mailmsg"
 )
 
 const (
@@ -146,57 +148,12 @@ func (ps *parser) splitHeader(raw []byte) (textproto.MIMEHeader, []byte) {
 	return hdr, nil
 }
 
-// splitMultipart cuts a multipart body at its boundary lines ("--boundary", with
-// optional trailing white space; "--boundary--" closes). The line break before a
-// boundary belongs to the boundary. nil means no boundary line was found.
+// splitMultipart cuts a multipart body at its boundary lines (mailmsg.SplitMultipart),
+// noting a multipart that is not closed. nil means no boundary line was found.
 func (ps *parser) splitMultipart(body []byte, boundary string) [][]byte {
-	delim := []byte("--" + boundary)
-	var segs [][]byte
-	start := -1 // start of the current part, -1 before the first boundary
-	for pos := 0; pos < len(body); {
-		end := bytes.IndexByte(body[pos:], '\n')
-		next := len(body)
-		if end >= 0 {
-			next = pos + end + 1
-			end += pos
-		} else {
-			end = len(body)
-		}
-		line := body[pos:end]
-		if bytes.HasPrefix(line, delim) {
-			rest := line[len(delim):]
-			closing := bytes.HasPrefix(rest, []byte("--"))
-			if closing {
-				rest = rest[2:]
-			}
-			if len(bytes.TrimSpace(rest)) == 0 {
-				if start >= 0 {
-					segs = append(segs, trimLineEnd(body[start:pos]))
-				}
-				if closing {
-					return nonNil(segs)
-				}
-				start = next
-			}
-		}
-		pos = next
-	}
-	if start < 0 {
-		return nil
-	}
-	ps.note("multipart not closed")
-	return append(segs, body[start:])
-}
-
-func nonNil(segs [][]byte) [][]byte {
-	if segs == nil {
-		return [][]byte{}
+	segs, unclosed := mailmsg.SplitMultipart(body, boundary, 0)
+	if unclosed {
+		ps.note("multipart not closed")
 	}
 	return segs
-}
-
-// trimLineEnd removes one trailing line break.
-func trimLineEnd(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return bytes.TrimSuffix(b, []byte("\r"))
 }
