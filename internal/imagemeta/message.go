@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"listd/internal/mailmsg"
 )
 
 // maxDepth bounds how deep CleanMessage follows nested multiparts and attached
@@ -63,15 +65,16 @@ func mayHoldImage(h textproto.Header) bool {
 }
 
 // splitMessage reads the header of a message or part and returns the rest as body.
+// The header ends where mailmsg.SplitHeader ends it (a line that is no header field
+// starts the body), as it does for the copies that go out: an image that a reader
+// will see is cleaned even when the header above it is broken.
 func splitMessage(raw []byte) (textproto.Header, []byte, error) {
-	r := bytes.NewReader(raw)
-	br := bufio.NewReader(r)
-	h, err := textproto.ReadHeader(br)
+	block, body := mailmsg.SplitHeader(raw)
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(append(block[:len(block):len(block)], "\r\n\r\n"...))))
 	if err != nil {
 		return h, nil, fmt.Errorf("read header: %w", err)
 	}
-	consumed := len(raw) - r.Len() - br.Buffered()
-	return h, raw[consumed:], nil
+	return h, body, nil
 }
 
 // cleanEntity cleans one entity (a message or a part). changed reports whether the

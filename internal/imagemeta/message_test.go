@@ -153,6 +153,22 @@ func TestCleanMessageNested(t *testing.T) {
 	}
 }
 
+// TestCleanMessageBrokenHeader: a line that is no header field ends the header, as
+// it does for the copies that go out, so the image below it is cleaned, not left
+// with its location because the header could not be read.
+func TestCleanMessageBrokenHeader(t *testing.T) {
+	jpg, jpgClean := gpsJPEG(t)
+	raw := strings.Replace(mixed(textPart, imagePart("image/jpeg", "IMG_0001.jpg", jpg)),
+		"\r\n\r\n", "\r\nthis line is no field\r\n\r\n", 1)
+	out, res, err := CleanMessage([]byte(raw))
+	if err != nil || res.Cleaned != 1 {
+		t.Fatalf("%+v, %v\n%.300q", res, err, raw)
+	}
+	if !bytes.Contains(out, []byte(b64(jpgClean))) {
+		t.Error("image not cleaned")
+	}
+}
+
 func TestCleanMessageUnreadable(t *testing.T) {
 	jpg, _ := gpsJPEG(t)
 	raw := mixed(textPart, imagePart("image/jpeg", "kaputt.jpg", jpg[:40]))
