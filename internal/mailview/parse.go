@@ -101,51 +101,46 @@ func (ps *parser) parse(raw []byte, parent *part, depth int, defaultType string)
 	return p
 }
 
-// splitHeader reads the header lines up to the first blank line. A line that is
-// neither a field nor a continuation ends the header: the body starts there, so a
-// message without any header shows as text.
+// splitHeader reads the header as mailmsg.SplitHeader ends it (a line that is
+// neither a field nor a continuation starts the body, so a message without any
+// header shows as text), after an mbox separator line.
 func (ps *parser) splitHeader(raw []byte) (textproto.MIMEHeader, []byte) {
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			raw = raw[i+1:] // an mbox separator line
+		} else {
+			raw = nil
+		}
+	}
+	block, body := mailmsg.SplitHeader(raw)
+	if len(block) > 0 && len(body) > 0 && len(block)+len(body) == len(raw) {
+		ps.note("header ends without a blank line")
+	}
 	hdr := textproto.MIMEHeader{}
 	var key string
-	pos := 0
-	for pos < len(raw) {
-		end := bytes.IndexByte(raw[pos:], '\n')
-		next := len(raw)
-		if end >= 0 {
-			next = pos + end + 1
-			end += pos
+	for len(block) > 0 {
+		line := block
+		if i := bytes.IndexByte(block, '\n'); i >= 0 {
+			line, block = block[:i], block[i+1:]
 		} else {
-			end = len(raw)
+			block = nil
 		}
-		line := bytes.TrimSuffix(raw[pos:end], []byte("\r"))
-		if len(line) == 0 {
-			return hdr, raw[next:]
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if key == "" {
-				return hdr, raw[pos:] // indented text, not a header
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+			if key != "" {
+				vs := hdr[key]
+				vs[len(vs)-1] += " " + strings.TrimSpace(string(line))
 			}
-			vs := hdr[key]
-			vs[len(vs)-1] += " " + strings.TrimSpace(string(line))
-			pos = next
 			continue
 		}
-		if pos == 0 && bytes.HasPrefix(line, []byte("From ")) {
-			pos = next // an mbox separator line
-			continue
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		key = textproto.CanonicalMIMEHeaderKey(string(bytes.TrimRight(name, " \t")))
+		if key == "" {
+			continue // an empty name, skipped as go-message does
 		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || bytes.ContainsAny(line[:colon], " \t") {
-			if pos > 0 {
-				ps.note("header ends without a blank line")
-			}
-			return hdr, raw[pos:]
-		}
-		key = textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
-		hdr[key] = append(hdr[key], strings.TrimSpace(string(line[colon+1:])))
-		pos = next
+		hdr[key] = append(hdr[key], strings.TrimSpace(string(value)))
 	}
-	return hdr, nil
+	return hdr, body
 }
 
 // splitMultipart cuts a multipart body at its boundary lines (mailmsg.SplitMultipart),

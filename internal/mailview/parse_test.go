@@ -39,6 +39,8 @@ func TestParseStructure(t *testing.T) {
 		{name: "leading blank line", raw: "\r\nbody", want: "text/plain(body)"},
 		{name: "mbox separator", raw: "From alice@example.org Mon Mar  2 10:00:00 2026\nSubject: x\n\nbody", want: "text/plain(body)"},
 		{name: "header ends at a non-field line", raw: "Subject: x\nnot a header\nbody", want: "text/plain(not a header\nbody)", errs: 1},
+		{name: "blank before colon is a field, as in the copies", raw: "Content-Type : text/html\n\n<p>x", want: "text/html(<p>x)"},
+		{name: "8-bit field name ends the header", raw: "Subject: x\nF\xfc: y\n\nbody", want: "text/plain(F\xfc: y\n\nbody)", errs: 1},
 		{name: "folded content type", raw: "Content-Type: multipart/mixed;\r\n\tboundary=\"b\"\r\n\r\n--b\r\n\r\none\r\n--b--\r\n", want: "multipart/mixed{text/plain(one)}"},
 		{name: "parts with CRLF", raw: "Content-Type: multipart/mixed; boundary=b\r\n\r\npreamble\r\n--b\r\nContent-Type: text/plain\r\n\r\none\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment\r\n\r\n%PDF\r\n--b--\r\nepilogue",
 			want: "multipart/mixed{text/plain(one) application/pdf[attachment](%PDF)}"},
