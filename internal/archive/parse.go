@@ -14,7 +14,6 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
-	"golang.org/x/text/encoding/htmlindex"
 
 	"listd/internal/mailmsg"
 )
@@ -121,14 +120,9 @@ func undeclaredAsUTF8(ctype string) (string, map[string]string, []string, error)
 		return mtype, params, invalid, err
 	}
 	label := strings.ToLower(strings.Trim(strings.TrimSpace(params["charset"]), `"'`))
-	if label != "" {
-		enc, err := htmlindex.Get(label)
-		if err != nil {
-			return mtype, params, invalid, nil // enmime notes the unknown charset
-		}
-		if name, _ := htmlindex.Name(enc); name != "windows-1252" {
-			return mtype, params, invalid, nil
-		}
+	// An unknown label is left for enmime to note.
+	if label != "" && mailmsg.CharsetName(label) != "windows-1252" {
+		return mtype, params, invalid, nil
 	}
 	if params == nil {
 		params = map[string]string{}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"mime"
 	"net/mail"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"listd/internal/compose"
+	"listd/internal/mailmsg"
 	"listd/internal/store"
 )
 
@@ -338,9 +338,8 @@ func (ev *evaluator) headerMatch(c *candidate, key, value string) bool {
 	if value == "" {
 		return len(vals) > 0
 	}
-	dec := mime.WordDecoder{}
 	for _, v := range vals {
-		if d, err := dec.DecodeHeader(v); err == nil {
+		if d, err := mailmsg.DecodeWords(v); err == nil {
 			v = d
 		}
 		if containsFold(v, value) {

@@ -53,14 +53,29 @@ func CleanCharset(label string) string {
 	return l
 }
 
+// CharsetName returns the WHATWG name of a charset label (the name browsers know,
+// e.g. "windows-1252" for "latin1"), or "" when Charset does not know the label or
+// the charset has no WHATWG name.
+func CharsetName(label string) string {
+	enc := Charset(label)
+	if enc == nil {
+		return ""
+	}
+	name, err := htmlindex.Name(enc)
+	if err != nil {
+		return ""
+	}
+	return name
+}
+
 // IsUTF8 reports whether enc is UTF-8 (as Charset returns it for "utf-8", "utf8",
 // "unicode-1-1-utf-8" and the like).
 func IsUTF8(enc encoding.Encoding) bool {
 	if enc == nil {
 		return false
 	}
-	name, _ := htmlindex.Name(enc)
-	return name == "utf-8"
+	name, err := htmlindex.Name(enc)
+	return err == nil && name == "utf-8"
 }
 
 // CharsetReader converts input in the charset called label (cleaned by

@@ -87,3 +87,19 @@ func TestDecodeWords(t *testing.T) {
 		}
 	}
 }
+
+func TestCharsetName(t *testing.T) {
+	for in, want := range map[string]string{
+		"latin1":      "windows-1252",
+		"ISO-8859-1":  "windows-1252",
+		"utf8":        "utf-8",
+		"koi8-r":      "koi8-r",
+		"iso-2022-kr": "", // WHATWG's replacement
+		"cp437":       "", // IANA only
+		"x-no-such":   "",
+	} {
+		if got := CharsetName(in); got != want {
+			t.Errorf("CharsetName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -8,8 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/htmlindex"
-
 	"listd/internal/mailmsg"
 )
 
@@ -72,12 +70,8 @@ func safeHeaders(name, declared, charsetLabel string, data []byte) (contentType,
 // textCharset names the charset of a text attachment as served: the declared one if
 // it is known, else UTF-8 when the bytes are valid UTF-8, else windows-1252.
 func textCharset(label string, data []byte) string {
-	if label = mailmsg.CleanCharset(label); label != "" {
-		if e, err := htmlindex.Get(label); err == nil {
-			if name, err := htmlindex.Name(e); err == nil {
-				return name
-			}
-		}
+	if name := mailmsg.CharsetName(mailmsg.CleanCharset(label)); name != "" {
+		return name
 	}
 	if utf8.Valid(data) {
 		return "utf-8"
