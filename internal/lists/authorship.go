@@ -13,8 +13,10 @@ import (
 // address is proven. The From address is proven when DMARC passes, or DKIM or SPF
 // passes aligned with its domain; when its domain publishes nothing, only when the
 // envelope sender is the same mailbox. An address named only in the envelope is proven
-// by an aligned pass alone. Every other post that claims someone is held for the
-// moderators, without the member it claims; a DNS failure defers it (451 4.4.3).
+// by an SPF pass for the envelope's domain alone: DKIM and DMARC prove the From line,
+// not the envelope. A message with more than one From field, or a From naming more
+// than one mailbox, is never proven. Every other post that claims someone is held for
+// the moderators, without the member it claims; a DNS failure defers it (451 4.4.3).
 
 // authorship checks a transaction's message once per claimed address, for every list
 // it goes to.
@@ -30,14 +32,25 @@ func (t *Txn) authorship(raw []byte) *authorship {
 	return &authorship{s: t.s, client: t.client, envFrom: t.from, raw: raw}
 }
 
-func (a *authorship) verdict(ctx context.Context, author string) senderauth.Verdict {
+// verdict checks author as the From mailbox, or, when envelope is true, the envelope
+// sender alone.
+func (a *authorship) verdict(ctx context.Context, author string, envelope bool) senderauth.Verdict {
 	key := strings.ToLower(author)
+	if envelope {
+		key = "envelope:" + key
+	}
 	if v, ok := a.verdicts[key]; ok {
 		return v
 	}
 	c := senderauth.Checker{Resolver: a.s.cfg.Resolver, TrustedAuthServID: a.s.cfg.TrustedAuthServID}
-	v := c.Check(ctx, senderauth.Message{IP: a.client.IP, Local: a.client.Local(), HELO: a.client.HELO,
-		EnvFrom: a.envFrom, Author: author, Raw: a.raw})
+	m := senderauth.Message{IP: a.client.IP, Local: a.client.Local(), HELO: a.client.HELO,
+		EnvFrom: a.envFrom, Author: author, Raw: a.raw}
+	var v senderauth.Verdict
+	if envelope {
+		v = c.CheckEnvelope(ctx, m)
+	} else {
+		v = c.Check(ctx, m)
+	}
 	if a.verdicts == nil {
 		a.verdicts = map[string]senderauth.Verdict{}
 	}
@@ -54,12 +67,14 @@ const (
 		"sender not authenticated: the sender's domain disowns the message (%s fail)"
 	reasonAuthNone = "Absender nicht bestätigt: keine passende Signatur, und der Umschlag-Absender ist ein anderer / " +
 		"sender not authenticated: no aligned signature, and the envelope sender differs"
+	reasonAuthFrom = "Absender nicht bestätigt: die Nachricht nennt mehr als einen Absender (From) / " +
+		"sender not authenticated: the message names more than one author (From)"
 )
 
 // proven reports whether a's message may count as claimed's (a member's or trusted
 // address found in From or in the envelope), with the verdict it rests on.
 func (a *authorship) proven(ctx context.Context, claimed, envFrom, fromAddr string) (bool, senderauth.Verdict) {
-	v := a.verdict(ctx, claimed)
+	v := a.verdict(ctx, claimed, !strings.EqualFold(claimed, fromAddr))
 	switch {
 	case v.Result == senderauth.Pass:
 		return true, v
@@ -84,6 +99,9 @@ func (s *Service) unproven(ctx context.Context, l *store.List, a *authorship, cl
 	case v.Result == senderauth.TempError:
 		outcome = "deferred"
 		d = &Decision{Action: Reject, Reason: "sender authentication: " + v.Reason, Rejection: authDeferred()}
+	case v.Result == senderauth.Fail && v.Method == "from":
+		outcome = "held"
+		d = &Decision{Action: Hold, Reason: reasonAuthFrom}
 	case v.Result == senderauth.Fail:
 		outcome = "held"
 		d = &Decision{Action: Hold, Reason: strings.ReplaceAll(reasonAuthFail, "%s", v.Method)}

@@ -165,11 +165,39 @@ func TestSenderAuthentication(t *testing.T) {
 		{"trusted id from a remote client is ignored", stranger, "attacker@evil.example",
 			"Authentication-Results: " + mx + "; dmarc=pass header.from=reject.example\r\n" + msg("carla@reject.example"), held},
 		{"dns timeout", local, "dora@slow.example", msg("dora@slow.example"), deferred},
+		// The envelope alone names the member: only SPF checks the envelope, and a
+		// signature of the From domain proves the From line, not the envelope.
+		{"member only in the envelope, signed by the From domain, spf fail", stranger, "anna@example.net",
+			netKey.sign(t, msg("Mallory <mallory@example.net>")), held},
+		{"member only in the envelope, signed by the From domain, local", local, "anna@example.net",
+			netKey.sign(t, msg("Mallory <mallory@example.net>")), held},
+		{"member only in the envelope, trusted dkim pass of the From domain", local, "anna@example.net",
+			"Authentication-Results: " + mx + "; dkim=pass header.d=example.net; dmarc=pass header.from=example.net\r\n" +
+				msg("mallory@example.net"), held},
+		{"member only in the envelope, trusted spf pass", local, "anna@example.net",
+			"Authentication-Results: " + mx + "; spf=pass smtp.mailfrom=anna@example.net\r\n" + msg("Anna <anna@other.example>"), accepted},
+		// The archive reads the first From, DKIM the signed one: a message with more
+		// than one author is never proven.
+		{"a second From on top of a signed message", stranger, "attacker@evil.example",
+			"From: anna@example.net\r\n" + netKey.sign(t, msg("mallory@example.net")), held},
+		{"a From with two mailboxes, signed", stranger, "attacker@evil.example",
+			netKey.sign(t, msg("anna@example.net, mallory@example.net")), held},
+		{"a From with two mailboxes, own envelope", local, "anna@example.net", msg("anna@example.net, mallory@example.net"), held},
+		// Only the results the server in front put on top count; a sender's own
+		// fields below them are ignored.
+		{"trusted results below the server's own", local, "attacker@evil.example",
+			"Authentication-Results: " + mx + "; spf=fail smtp.mailfrom=evil.example\r\n" +
+				"Received: from evil.example by " + mx + "\r\n" +
+				"Authentication-Results: " + mx + "; dmarc=pass header.from=reject.example\r\n" + msg("carla@reject.example"), held},
+		{"trusted results directly below the server's own, another method", local, "attacker@evil.example",
+			"Authentication-Results: " + mx + "; spf=fail smtp.mailfrom=evil.example\r\n" +
+				"Authentication-Results: " + mx + "; dmarc=pass header.from=reject.example\r\n" + msg("carla@reject.example"), accepted},
 	}
 	l, _ := s.List(ctx, "kita")
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw := fmt.Sprintf("Message-ID: <auth%d@x>\r\n%s", i, tt.raw)
+			// The Message-ID goes above the first From, below any results on top.
+			raw := strings.Replace(tt.raw, "From: ", fmt.Sprintf("Message-ID: <auth%d@x>\r\nFrom: ", i), 1)
 			archivedBefore, _ := db.Messages(ctx, l.ID, 1000, 0)
 			heldBefore, _ := s.HeldPosts(ctx, "")
 			err := deliverVia(t, s, tt.client, tt.envFrom, "kita@lists.example.org", raw)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/mail"
 	"net/netip"
 	"strings"
 	"time"
@@ -95,23 +96,32 @@ type Checker struct {
 // maxSignatures is how many DKIM signatures of one message are verified.
 const maxSignatures = 5
 
-// Check returns the verdict on m's author.
+// Check returns the verdict on m's author, which must be the one mailbox of the
+// message's one From field: DKIM and DMARC prove the From line, so they prove nothing
+// about any other address, and a message with more than one author is never proven.
 func (c *Checker) Check(ctx context.Context, m Message) Verdict {
 	author := domainOf(m.Author)
 	if author == "" {
 		return Verdict{Result: None, Reason: "no author domain"}
 	}
-	timeout := c.Timeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.Raw)))
+	if err != nil {
+		return Verdict{Result: None, Reason: "header does not parse"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	from, ok := singleAuthor(h)
+	if !ok {
+		return Verdict{Result: Fail, Method: "from", Reason: "not exactly one From field with one mailbox"}
+	}
+	if !strings.EqualFold(from, strings.TrimSpace(m.Author)) {
+		return Verdict{Result: Fail, Method: "from", Reason: "the author is not the From mailbox"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 
 	var ev evidence
 	source := "checked"
 	if c.TrustedAuthServID != "" && m.Local {
-		if ev = trustedResults(m.Raw, c.TrustedAuthServID, author); ev.any() {
+		if ev = trustedResults(h, c.TrustedAuthServID, author); ev.any() {
 			source = "authres"
 		}
 	}
@@ -132,6 +142,83 @@ func (c *Checker) Check(ctx context.Context, m Message) Verdict {
 	v := ev.evaluate(author)
 	v.Source = source
 	return v
+}
+
+// CheckEnvelope returns the verdict on m's envelope sender, for a message that is
+// claimed by its envelope alone. Only SPF (RFC 7208) checks the envelope: a pass for
+// the envelope's own domain proves it; DKIM and DMARC, which prove the From line,
+// count for nothing here. A message with more than one author is never proven.
+func (c *Checker) CheckEnvelope(ctx context.Context, m Message) Verdict {
+	domain := domainOf(m.EnvFrom)
+	if domain == "" {
+		return Verdict{Result: None, Reason: "no envelope domain"}
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.Raw)))
+	if err != nil {
+		return Verdict{Result: None, Reason: "header does not parse"}
+	}
+	if _, ok := singleAuthor(h); !ok {
+		return Verdict{Result: Fail, Method: "from", Reason: "not exactly one From field with one mailbox"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+
+	var ev evidence
+	source := "checked"
+	if c.TrustedAuthServID != "" && m.Local {
+		if ev = trustedResults(h, c.TrustedAuthServID, ""); ev.spfKnown {
+			source = "authres"
+		}
+	}
+	if !ev.spfKnown && c.Resolver != nil && !m.Local && m.IP.IsValid() {
+		ev.checkSPF(ctx, c.Resolver, m)
+	}
+	v := Verdict{Result: None, Source: source, Reason: "no spf result for the envelope"}
+	if ev.spf.domain == domain {
+		switch ev.spf.result {
+		case Pass:
+			v.Result, v.Method, v.Reason = Pass, "spf", "spf pass for the envelope"
+		case Fail:
+			v.Result, v.Method, v.Reason = Fail, "spf", "spf fail for the envelope"
+		case TempError:
+			v.Result, v.Reason = TempError, "dns did not answer"
+		}
+	}
+	return v
+}
+
+func (c *Checker) timeout() time.Duration {
+	if c.Timeout == 0 {
+		return 10 * time.Second
+	}
+	return c.Timeout
+}
+
+// singleAuthor returns the mailbox of h's From field when there is exactly one From
+// field naming exactly one mailbox (RFC 5322 section 3.6 allows one From field; a
+// list of authors or a second field would let the archive and DKIM read different
+// authors).
+func singleAuthor(h textproto.Header) (string, bool) {
+	vs := h.Values("From")
+	if len(vs) != 1 {
+		return "", false
+	}
+	addrs, err := mail.ParseAddressList(vs[0])
+	if err != nil {
+		// Loosely written: only a field with a single "@" names one mailbox.
+		if strings.Count(vs[0], "@") != 1 {
+			return "", false
+		}
+		v := vs[0]
+		if i, j := strings.LastIndexByte(v, '<'), strings.LastIndexByte(v, '>'); i >= 0 && j > i {
+			v = v[i+1 : j]
+		}
+		return strings.ToLower(strings.TrimSpace(v)), true
+	}
+	if len(addrs) != 1 {
+		return "", false
+	}
+	return strings.ToLower(addrs[0].Address), true
 }
 
 // evidence is what the single checks found, from either source.
@@ -294,27 +381,27 @@ func spfResult(v string) Result {
 	return None // none, neutral, permerror, policy
 }
 
-// trustedResults reads the Authentication-Results fields that carry id. The server in
-// front adds its own fields at the top, so for each method the topmost field that
-// reports it is believed; a sender's own fields with that id further down (the server
-// should remove them, RFC 8601 section 5) never override it. A DMARC result counts
-// only for the author's domain (header.from).
-func trustedResults(raw []byte, id, author string) evidence {
+// trustedResults reads the Authentication-Results fields with id that the server in
+// front added: the contiguous block of them at the top of the header, above the first
+// field that is anything else (usually its Received). A sender's own fields further
+// down, even with that id (the server should remove them, RFC 8601 section 5), are
+// never believed. Within the block, for each method the topmost field that reports it
+// counts. A DMARC result counts only for the author's domain (header.from).
+func trustedResults(h textproto.Header, id, author string) evidence {
 	var e evidence
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		return e
-	}
-	for _, v := range h.Values("Authentication-Results") {
-		ident, results, err := authres.Parse(v)
+	for f := h.Fields(); f.Next(); {
+		if !strings.EqualFold(f.Key(), "Authentication-Results") {
+			break
+		}
+		ident, results, err := authres.Parse(f.Value())
 		if err != nil || !strings.EqualFold(strings.TrimSpace(ident), id) {
-			continue
+			break
 		}
 		var dmarcSeen, dkimSeen, spfSeen bool
 		for _, r := range results {
 			switch r := r.(type) {
 			case *authres.DMARCResult:
-				if e.dmarcKnown || !strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(r.From), "."), author) {
+				if e.dmarcKnown || author == "" || !strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(r.From), "."), author) {
 					continue
 				}
 				dmarcSeen = true

@@ -155,6 +155,25 @@ func TestCheck(t *testing.T) {
 		{name: "results believed only when configured",
 			m:    Message{Local: true, EnvFrom: "x@evil.example", Author: "bob@reject.example", Raw: []byte("Authentication-Results: " + trusted + "; dmarc=pass header.from=reject.example\r\n" + from("bob@reject.example"))},
 			want: Fail, method: "dmarc", source: "checked"},
+		{name: "a second From above the signed one", m: Message{IP: stranger, EnvFrom: "x@evil.example", Author: "anna@example.net",
+			Raw: []byte("From: anna@example.net\r\n" + signed(net1, from("mallory@example.net")))},
+			want: Fail, method: "from"},
+		{name: "a From with two mailboxes", m: Message{IP: stranger, EnvFrom: "x@evil.example", Author: "anna@example.net",
+			Raw: []byte(signed(net1, from("anna@example.net, mallory@example.net")))},
+			want: Fail, method: "from"},
+		{name: "an author that is not the From mailbox", m: Message{IP: stranger, EnvFrom: "anna@example.net", Author: "anna@example.net",
+			Raw: []byte(signed(net1, from("mallory@example.net")))},
+			want: Fail, method: "from"},
+		{name: "trusted results below another field are ignored", checker: Checker{TrustedAuthServID: trusted},
+			m: Message{Local: true, EnvFrom: "x@evil.example", Author: "bob@reject.example", Raw: []byte(
+				"Authentication-Results: " + trusted + "; spf=fail smtp.mailfrom=evil.example\r\nReceived: from x by y\r\n" +
+					"Authentication-Results: " + trusted + "; dmarc=pass header.from=reject.example\r\n" + from("bob@reject.example"))},
+			want: Fail, method: "dmarc"},
+		{name: "trusted results in the top block", checker: Checker{TrustedAuthServID: trusted},
+			m: Message{Local: true, EnvFrom: "x@evil.example", Author: "bob@reject.example", Raw: []byte(
+				"Authentication-Results: " + trusted + "; spf=fail smtp.mailfrom=evil.example\r\n" +
+					"Authentication-Results: " + trusted + "; dmarc=pass header.from=reject.example\r\n" + from("bob@reject.example"))},
+			want: Pass, method: "dmarc", source: "authres"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,6 +188,43 @@ func TestCheck(t *testing.T) {
 			}
 			if strings.Contains(v.Reason, "@") || strings.Contains(v.Reason, ".example") {
 				t.Errorf("reason %q names an address or domain", v.Reason)
+			}
+		})
+	}
+}
+
+// TestCheckEnvelope: an address named only in the envelope is proven by SPF for the
+// envelope's domain alone, never by the From domain's DKIM or DMARC.
+func TestCheckEnvelope(t *testing.T) {
+	dns := &FakeDNS{TXT: map[string][]string{"example.net": {"v=spf1 ip4:192.0.2.0/24 -all"}}}
+	net1 := newSigner(t, dns, "example.net")
+	var b bytes.Buffer
+	if err := sign(&b, strings.Replace(plain, "bob@example.net", "mallory@example.net", 1), net1); err != nil {
+		t.Fatal(err)
+	}
+	signedByFrom := b.String()
+	const trusted = "mx"
+	tests := []struct {
+		name string
+		m    Message
+		want Result
+	}{
+		{"spf pass", Message{IP: netip.MustParseAddr("192.0.2.7"), EnvFrom: "anna@example.net", Raw: []byte(plain)}, Pass},
+		{"spf fail, signed by the From domain", Message{IP: netip.MustParseAddr("198.51.100.9"), EnvFrom: "anna@example.net", Raw: []byte(signedByFrom)}, Fail},
+		{"local, signed by the From domain", Message{Local: true, EnvFrom: "anna@example.net", Raw: []byte(signedByFrom)}, None},
+		{"local, trusted dkim and dmarc pass", Message{Local: true, EnvFrom: "anna@example.net", Raw: []byte(
+			"Authentication-Results: mx; dkim=pass header.d=example.net; dmarc=pass header.from=example.net\r\n" + signedByFrom)}, None},
+		{"local, trusted spf pass", Message{Local: true, EnvFrom: "anna@example.net", Raw: []byte(
+			"Authentication-Results: mx; spf=pass smtp.mailfrom=anna@example.net\r\n" + plain)}, Pass},
+		{"local, trusted spf pass for another domain", Message{Local: true, EnvFrom: "anna@example.net", Raw: []byte(
+			"Authentication-Results: mx; spf=pass smtp.mailfrom=x@evil.example\r\n" + plain)}, None},
+		{"spf pass, two From fields", Message{IP: netip.MustParseAddr("192.0.2.7"), EnvFrom: "anna@example.net", Raw: []byte("From: x@y.example\r\n" + plain)}, Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Checker{Resolver: dns, TrustedAuthServID: trusted}
+			if v := c.CheckEnvelope(context.Background(), tt.m); v.Result != tt.want {
+				t.Errorf("verdict %+v, want %s", v, tt.want)
 			}
 		})
 	}
