@@ -67,6 +67,8 @@ const (
 		"sender not authenticated: the sender's domain disowns the message (%s fail)"
 	reasonAuthNone = "Absender nicht bestätigt: keine passende Signatur, und der Umschlag-Absender ist ein anderer / " +
 		"sender not authenticated: no aligned signature, and the envelope sender differs"
+	reasonAuthSPF = "Absender nicht bestätigt: die Domain veröffentlicht SPF, das hier nicht geprüft werden kann, und keine passende Signatur / " +
+		"sender not authenticated: the domain publishes SPF, which cannot be checked here, and no aligned signature"
 	reasonAuthFrom = "Absender nicht bestätigt: die Nachricht nennt mehr als einen Absender (From) / " +
 		"sender not authenticated: the message names more than one author (From)"
 )
@@ -102,6 +104,9 @@ func (s *Service) unproven(ctx context.Context, l *store.List, a *authorship, cl
 	case v.Result == senderauth.Fail && v.Method == "from":
 		outcome = "held"
 		d = &Decision{Action: Hold, Reason: reasonAuthFrom}
+	case v.Result == senderauth.Unchecked:
+		outcome = "held"
+		d = &Decision{Action: Hold, Reason: reasonAuthSPF}
 	case v.Result == senderauth.Fail:
 		outcome = "held"
 		d = &Decision{Action: Hold, Reason: strings.ReplaceAll(reasonAuthFail, "%s", v.Method)}

@@ -100,7 +100,7 @@ func (k dkimKey) sign(t *testing.T, msg string) string {
 func TestSenderAuthentication(t *testing.T) {
 	s, db, _ := newService(t)
 	ctx := context.Background()
-	for _, a := range []string{"mod@example.org", "carla@reject.example"} {
+	for _, a := range []string{"mod@example.org", "carla@reject.example", "eva@plain.example"} {
 		role := ""
 		if a == "mod@example.org" {
 			role = "moderator"
@@ -143,8 +143,14 @@ func TestSenderAuthentication(t *testing.T) {
 		raw     string
 		want    string
 	}{
-		{"unsigned, own envelope", local, "anna@example.net", msg("anna@example.net"), accepted},
-		{"unsigned, own envelope in other case", local, "Anna@Example.NET", msg("Anna <anna@example.net>"), accepted},
+		{"unsigned, own envelope, nothing published", local, "eva@plain.example", msg("eva@plain.example"), accepted},
+		{"unsigned, own envelope in other case", local, "Eva@Plain.EXAMPLE", msg("Eva <eva@plain.example>"), accepted},
+		// Behind a local server listd cannot check SPF: a domain that publishes SPF is
+		// not "nothing published", so only a signature proves it.
+		{"unsigned, own envelope, spf published, local", local, "anna@example.net", msg("anna@example.net"), held},
+		{"signed, own envelope, spf published, local", local, "anna@example.net", netKey.sign(t, msg("anna@example.net")), accepted},
+		{"unsigned, own envelope, spf published, trusted spf pass", local, "anna@example.net",
+			"Authentication-Results: " + mx + "; spf=pass smtp.mailfrom=anna@example.net\r\n" + msg("anna@example.net"), accepted},
 		{"unsigned, forged envelope", local, "attacker@evil.example", msg("anna@example.net"), held},
 		{"unsigned, null sender: automatic mail, never posted", local, "", msg("anna@example.net"), dropped},
 		{"signed by the member's domain, other envelope", local, "bounces@mailer.example", netKey.sign(t, msg("anna@example.net")), accepted},
@@ -225,7 +231,7 @@ func TestSenderAuthentication(t *testing.T) {
 		})
 	}
 	counted := map[string]float64{}
-	for _, v := range []string{"pass", "fail", "none", "temperror"} {
+	for _, v := range []string{"pass", "fail", "none", "temperror", "unchecked"} {
 		for _, o := range []string{accepted, held, deferred} {
 			var m dto.Metric
 			if err := s.senderAuth.WithLabelValues(v, o).Write(&m); err != nil {

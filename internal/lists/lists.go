@@ -153,7 +153,7 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 	}, []string{"scope"})
 	s.senderAuth = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "listd_sender_auth_total",
-		Help: "Posts that claim a member or trusted sender, and private messages, by the verdict on their author (pass, fail, none, temperror) and what followed (accepted, held, deferred, refused).",
+		Help: "Posts that claim a member or trusted sender, and private messages, by the verdict on their author (pass, fail, none, temperror, unchecked) and what followed (accepted, held, deferred, refused).",
 	}, []string{"verdict", "outcome"})
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(s.posts, s.bounces, s.limited, s.senderAuth)

@@ -51,6 +51,10 @@ const (
 	None Result = "none"
 	// TempError: DNS did not answer in time; the answer may differ later.
 	TempError Result = "temperror"
+	// Unchecked: the author's domain publishes an SPF record that could not be
+	// checked (a local client, and no trusted SPF result), and nothing aligned passed
+	// or failed. It is not None: the domain does say who may send for it.
+	Unchecked Result = "unchecked"
 )
 
 // Verdict is what the checks concluded, with what decided it. Reason names methods and
@@ -137,6 +141,9 @@ func (c *Checker) Check(ctx context.Context, m Message) Verdict {
 		}
 		if !ev.spfKnown && !m.Local && m.IP.IsValid() {
 			ev.checkSPF(ctx, c.Resolver, m)
+		}
+		if !ev.spfKnown && m.Local {
+			ev.lookupSPF(ctx, c.Resolver, m, author)
 		}
 	}
 	v := ev.evaluate(author)
@@ -233,6 +240,9 @@ type evidence struct {
 
 	spfKnown bool
 	spf      methodResult
+	// spfUnchecked: the envelope's domain, aligned with the author's, publishes SPF
+	// that was not checked (a local client).
+	spfUnchecked bool
 }
 
 // methodResult is one DKIM signature's or the SPF check's result for a domain.
@@ -295,6 +305,9 @@ func (e *evidence) evaluate(author string) Verdict {
 	if fail != "" {
 		return Verdict{Result: Fail, Method: fail, Reason: fail + " fail for the author's domain"}
 	}
+	if e.spfUnchecked {
+		return Verdict{Result: Unchecked, Method: "spf", Reason: "spf published but not checked (local client), nothing aligned passed"}
+	}
 	return Verdict{Result: None, Reason: "nothing published, nothing aligned"}
 }
 
@@ -350,6 +363,30 @@ func (e *evidence) verifyDKIM(ctx context.Context, r Resolver, raw []byte) {
 			res = Fail
 		}
 		e.dkim = append(e.dkim, methodResult{domain: strings.ToLower(v.Domain), result: res})
+	}
+}
+
+// lookupSPF notes whether the envelope's domain, when aligned with the author's,
+// publishes an SPF record, for a local client whose address SPF cannot judge. A DNS
+// failure leaves the question open.
+func (e *evidence) lookupSPF(ctx context.Context, r Resolver, m Message, author string) {
+	domain := domainOf(m.EnvFrom)
+	if !aligned(domain, author, dmarc.AlignmentRelaxed) {
+		return
+	}
+	txts, err := r.LookupTXT(ctx, domain)
+	var dnsErr *net.DNSError
+	if err != nil {
+		if !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
+			e.dmarcTemp = true
+		}
+		return
+	}
+	for _, txt := range txts {
+		if t := strings.ToLower(txt); t == "v=spf1" || strings.HasPrefix(t, "v=spf1 ") {
+			e.spfUnchecked = true
+			return
+		}
 	}
 }
 
