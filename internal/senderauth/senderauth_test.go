@@ -275,14 +275,18 @@ func FuzzCheck(f *testing.F) {
 	f.Add("Authentication-Results: mx;\r\n dkim=pass (good) header.d=example.net header.i=@example.net; spf=pass smtp.mailfrom=example.net\r\n" + plain)
 	f.Add("Authentication-Results: mx 2; none\r\nDKIM-Signature: v=1; a=rsa-sha256; d=example.net; s=x; h=from; bh=; b=\r\n" + plain)
 	f.Add("garbage")
-	dns := &FakeDNS{TXT: map[string][]string{"_dmarc.example.net": {"v=DMARC1; p=reject"}}}
+	f.Add("From: bob@example.net\r\n" + plain)
+	f.Add("Authentication-Results: mx; spf=pass smtp.mailfrom=bob@example.net\r\nReceived: x\r\nFrom: bob@example.net, eve@example.net\r\n\r\n")
+	dns := &FakeDNS{TXT: map[string][]string{"_dmarc.example.net": {"v=DMARC1; p=reject"}, "example.net": {"v=spf1 -all"}}}
 	f.Fuzz(func(t *testing.T, raw string) {
 		c := Checker{Resolver: dns, TrustedAuthServID: "mx"}
-		v := c.Check(context.Background(), Message{Local: true, Author: "bob@example.net", Raw: []byte(raw)})
-		switch v.Result {
-		case Pass, Fail, None, TempError:
-		default:
-			t.Fatalf("verdict %+v", v)
+		m := Message{Local: true, EnvFrom: "bob@example.net", Author: "bob@example.net", Raw: []byte(raw)}
+		for _, v := range []Verdict{c.Check(context.Background(), m), c.CheckEnvelope(context.Background(), m)} {
+			switch v.Result {
+			case Pass, Fail, None, TempError, Unchecked:
+			default:
+				t.Fatalf("verdict %+v", v)
+			}
 		}
 	})
 }
