@@ -171,13 +171,28 @@ func TestModerationOnTheWeb(t *testing.T) {
 	d := newDaemon(t, options{relay: sk.addr})
 	d.mustCLI("list", "create", "kita", "-moderation", "all")
 	d.mustCLI("member", "add", "kita", "mod@example.org", "-role", "moderator", "-mode", "nomail")
-	d.mustCLI("member", "add", "kita", "anna@example.net")
+	d.mustCLI("member", "add", "kita", "anna@example.net", "-name", "Sonne")
 	d.start()
 	list := "kita@" + domain
-	if err := send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("anna@example.net", list, "Bitte freigeben", "Hallo\r\n")); err != nil {
+	if err := send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("Anna Mueller <anna@example.net>", list, "Bitte freigeben", "Hallo\r\n",
+		"Received: from annas-laptop.fritz.box ([93.184.1.2]) by mx.example.net", "X-Mailer: Foo")); err != nil {
 		t.Fatal(err)
 	}
-	sk.mailWith(t, "mod@example.org", "Bitte freigeben")
+	// kita is anonymous: the notice names her pseudonym and poster number, and
+	// attaches the archive copy, nothing of her name, address or machine.
+	notice := sk.mailWith(t, "mod@example.org", "Bitte freigeben")
+	seen := notice.Text
+	for _, a := range append(notice.Attachments, notice.Inlines...) {
+		seen += "\n" + string(a.Content)
+	}
+	for _, x := range []string{"Mueller", "anna@", "93.184.1.2", "annas-laptop", "X-Mailer"} {
+		if strings.Contains(seen, x) {
+			t.Errorf("the moderator's notice shows %q:\n%s", x, seen)
+		}
+	}
+	if !strings.Contains(seen, "Sonne, Absender Nr. ") || !strings.Contains(seen, "Sonne via kita") {
+		t.Errorf("the notice names neither pseudonym nor poster number, or lacks the post:\n%s", seen)
+	}
 
 	login := func(addr string) *http.Client {
 		c := browser(t)
@@ -203,7 +218,8 @@ func TestModerationOnTheWeb(t *testing.T) {
 
 	mod := login("mod@example.org")
 	code, page = fetch(t, mod, "GET", d.httpBase+"/mod", nil)
-	if code != 200 || !strings.Contains(page, "Bitte freigeben") || strings.Contains(page, "anna@example.net") {
+	if code != 200 || !strings.Contains(page, "Bitte freigeben") || strings.Contains(page, "anna@example.net") ||
+		strings.Contains(page, "Mueller") || !strings.Contains(page, "Sonne · Absender Nr. ") {
 		t.Fatalf("moderator's queue: %d\n%s", code, page)
 	}
 	csrf = csrfRE.FindStringSubmatch(page)[1]

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"listd/internal/compose"
+	"listd/internal/lists"
 	"listd/internal/store"
 )
 
@@ -449,7 +450,14 @@ func (s *session) fetchHeld(ctx context.Context, w *imapserver.FetchWriter, refs
 		if err != nil {
 			return err
 		}
-		full := compose.ToCRLF(h.Raw)
+		shown, err := s.srv.dom.HeldCopy(ctx, h.ID)
+		if errors.Is(err, lists.ErrNoSuchHeld) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		full := compose.ToCRLF(shown)
 		m := message{ref: r, date: h.CreatedAt, full: full, header: full[:headerLen(full)], size: int64(len(full))}
 		if p.opts.Envelope {
 			hdr, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.header)))

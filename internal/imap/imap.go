@@ -65,6 +65,10 @@ type Domain interface {
 	// Moderate carries out a moderator's decision on a held post, the same way a
 	// reply to the notice does.
 	Moderate(ctx context.Context, heldID int64, action, reason, actor string) error
+	// HeldCopy returns the copy of a held post its moderators get: on an anonymous
+	// list the archive copy under the poster's pseudonym, never the bytes as
+	// received.
+	HeldCopy(ctx context.Context, heldID int64) ([]byte, error)
 }
 
 // Config is what the IMAP server needs to know of the site.

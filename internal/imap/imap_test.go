@@ -732,8 +732,14 @@ func TestModerationByMoving(t *testing.T) {
 	}
 	msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{UID: true, Envelope: true, RFC822Size: true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
-	if err != nil || len(msgs) != 1 || msgs[0].Envelope.Subject != "Gehalten 1" || int64(len(msgs[0].FindBodySection(&imap.FetchItemBodySection{Peek: true}))) != msgs[0].RFC822Size {
+	if err != nil || len(msgs) != 1 || msgs[0].Envelope.Subject != "[halt] Gehalten 1" || int64(len(msgs[0].FindBodySection(&imap.FetchItemBodySection{Peek: true}))) != msgs[0].RFC822Size {
 		t.Fatalf("FETCH held = %+v, %v", msgs, err)
+	}
+	// The list is anonymous: its moderators get the archive copy, not the post as
+	// received with the poster's name and address.
+	if body := msgs[0].FindBodySection(&imap.FetchItemBodySection{Peek: true}); bytes.Contains(body, []byte("anna@")) ||
+		bytes.Contains(body, []byte("Anna")) || len(msgs[0].Envelope.From) != 1 || msgs[0].Envelope.From[0].Addr() != "halt@"+domain {
+		t.Errorf("FETCH held serves the poster:\n%s\n%+v", body, msgs[0].Envelope.From)
 	}
 
 	// MOVE into Approve approves: the post reaches the archive and leaves the folder.

@@ -137,7 +137,11 @@ func (s *session) candidates(ctx context.Context, refs []msgRef, content bool) (
 			if err != nil {
 				continue
 			}
-			full := compose.ToCRLF(h.Raw)
+			shown, err := s.srv.dom.HeldCopy(ctx, h.ID)
+			if err != nil {
+				continue
+			}
+			full := compose.ToCRLF(shown)
 			hdr, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(full[:headerLen(full)])))
 			c := candidate{ref: r, date: h.CreatedAt, header: hdr, hasHdr: true, size: int64(len(full)), text: full}
 			if d, err := mail.ParseDate(hdr.Get("Date")); err == nil {

@@ -87,6 +87,10 @@ func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *ar
 	h := &store.Held{ListID: l.ID, MessageID: p.MessageID, EnvFrom: envFrom, FromAddr: p.FromAddr, FromName: p.FromName,
 		Subject: p.Subject, Reason: reason, Raw: raw, ExpiresAt: s.cfg.Now().Add(heldTTL)}
 	auto, _ := Automatic(p, envFrom)
+	shown, err := s.shownHeld(ctx, l, h)
+	if err != nil {
+		return fmt.Errorf("hold post for %s: %w", l.Name, err)
+	}
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.Hold(h); err != nil {
 			return err
@@ -95,7 +99,7 @@ func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *ar
 			return err
 		}
 		for _, m := range mods {
-			if err := s.queue(tx, s.moderatorNotice(l, m, h, p.Text)); err != nil {
+			if err := s.queue(tx, s.moderatorNotice(l, m, h, p.Text, shown)); err != nil {
 				return err
 			}
 		}
@@ -139,17 +143,46 @@ func (s *Service) moderatorAddress(l *store.List, heldID int64, moderator string
 	return l.Name + "-moderate+" + id + "." + s.signer.Short("moderate", l.Name, id, moderator) + "@" + s.cfg.Domain
 }
 
-func (s *Service) moderatorNotice(l *store.List, m *store.Member, h *store.Held, text string) outMail {
+// shownHeldPost is what the notices of a held post show moderators of its sender
+// and attach of the post.
+type shownHeldPost struct {
+	author *heldAuthor // on an anonymous list; nil elsewhere
+	copy   []byte
+}
+
+// shownHeld prepares the notices' view of h on list l (see heldview.go). On an
+// anonymous list a post whose archive copy cannot be made is not attached at all.
+func (s *Service) shownHeld(ctx context.Context, l *store.List, h *store.Held) (shownHeldPost, error) {
+	if !l.Anonymous {
+		return shownHeldPost{copy: h.Raw}, nil
+	}
+	a, err := s.authorOfHeld(ctx, l, h)
+	if err != nil {
+		return shownHeldPost{}, err
+	}
+	b, err := s.heldCopy(ctx, l, h, a)
+	if err != nil {
+		s.log.Warn("held post not attached to the notice", "list", l.Name, "err", err)
+		b = nil
+	}
+	return shownHeldPost{author: &a, copy: b}, nil
+}
+
+func (s *Service) moderatorNotice(l *store.List, m *store.Member, h *store.Held, text string, shown shownHeldPost) outMail {
 	d := s.data(l)
 	d.Reason, d.HeldSubject = h.Reason, h.Subject
-	d.HeldFrom = strings.TrimSpace(h.FromName + " <" + h.FromAddr + ">")
+	if shown.author != nil {
+		d.HeldFrom = shown.author.line(s, m.Language)
+	} else {
+		d.HeldFrom = strings.TrimSpace(h.FromName + " <" + h.FromAddr + ">")
+	}
 	d.Expires = h.ExpiresAt.Format("02.01.2006")
 	if len(text) > 20000 {
 		text = text[:20000] + "\n[…]"
 	}
 	d.HeldText = text
 	return outMail{kind: "moderate", lang: m.Language, list: l, to: m.Address, memberID: m.ID, data: d,
-		replyTo: s.moderatorAddress(l, h.ID, m.Address), attach: h.Raw, fromAddr: l.Name + "-owner@" + s.cfg.Domain}
+		replyTo: s.moderatorAddress(l, h.ID, m.Address), attach: shown.copy, fromAddr: l.Name + "-owner@" + s.cfg.Domain}
 }
 
 // ErrDecided means the held post was decided already (the first decision wins).
@@ -514,6 +547,12 @@ func (s *Service) expireHeld(ctx context.Context, h *store.Held) error {
 type HeldPost struct {
 	Held *store.Held
 	List *store.List
+	// On an anonymous list, who sent it as moderators see it (heldview.go): the
+	// pseudonym, or that the poster is no member, and the poster number.
+	Anonymous bool
+	Pseudonym string
+	Member    bool
+	Poster    PosterNumber
 }
 
 // HeldPosts returns the posts waiting for a decision; with moderator set, only those
@@ -544,7 +583,15 @@ func (s *Service) HeldPosts(ctx context.Context, moderator string) ([]HeldPost, 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, HeldPost{Held: h, List: l})
+		hp := HeldPost{Held: h, List: l, Anonymous: l.Anonymous}
+		if l.Anonymous {
+			a, err := s.authorOfHeld(ctx, l, h)
+			if err != nil {
+				return nil, err
+			}
+			hp.Pseudonym, hp.Member, hp.Poster = a.Pseudonym, a.Member, a.Number
+		}
+		out = append(out, hp)
 	}
 	return out, nil
 }
