@@ -237,7 +237,7 @@ func TestArchiveCopyErrors(t *testing.T) {
 // FuzzArchiveCopy checks that ArchiveCopy never panics, that what it accepts has
 // CRLF line endings and a readable header with the list fields, that ArchiveHeader
 // agrees with it, and that an anonymous list's copy never names the sender in its
-// header.
+// header and keeps each kept field at most once.
 func FuzzArchiveCopy(f *testing.F) {
 	addSampleMails(f)
 	f.Add([]byte(anonPost))
@@ -262,6 +262,9 @@ func FuzzArchiveCopy(f *testing.F) {
 			t.Fatalf("list fields missing:\n%q", hdr)
 		}
 		checkAllowList(t, h, append(append([]string{}, KeptFields...), WrittenFields...))
+		if k := fieldsOnce(h, KeptFields); k != "" {
+			t.Fatalf("%s twice in\n%q", k, hdr)
+		}
 		// Message-IDs rewritten in one pass, as RewriteMessageIDs and a copy do in two.
 		a, err := NewArchiver(l)
 		if err != nil {

@@ -20,7 +20,7 @@ import (
 // testdata/fuzz/FuzzPrepare/14ac57f9e0a2dd6f.
 //
 // On an anonymous list the header must hold only the fields of the allow-list,
-// every part only partFields, and nothing that go-message could read before may
+// every part only partFields, each kept field at most once, and nothing that go-message could read before may
 // become unreadable.
 func FuzzPrepare(f *testing.F) {
 	addSampleMails(f)
@@ -84,6 +84,9 @@ func prepareAnonymous(t *testing.T, raw []byte) {
 		t.Fatalf("anonymous copy has no header: %v\n%q", err, out)
 	}
 	checkAllowList(t, h, append(append([]string{}, KeptFields...), WrittenFields...))
+	if k := fieldsOnce(h, KeptFields); k != "" {
+		t.Fatalf("anonymous copy has %s twice:\n%q", k, out)
+	}
 	parts, err := walk(out)
 	if _, errIn := walk(ToCRLF(raw)); errIn == nil && err != nil {
 		t.Fatalf("input is readable, anonymous output is not: %v\ninput  %q\noutput %q", err, raw, out)
@@ -91,6 +94,9 @@ func prepareAnonymous(t *testing.T, raw []byte) {
 	for _, part := range parts {
 		if part.depth >= maxScrubDepth {
 			continue // followed no deeper than mail readers do
+		}
+		if k := partTwice(part); k != "" {
+			t.Fatalf("a part has %s twice:\n%q", k, out)
 		}
 		for _, k := range part.keys {
 			if !slices.ContainsFunc(partFields, func(f string) bool { return strings.EqualFold(f, k) }) &&
@@ -100,6 +106,22 @@ func prepareAnonymous(t *testing.T, raw []byte) {
 			}
 		}
 	}
+}
+
+// partTwice returns a field of partFields that part has more than once, or "".
+func partTwice(part walkedPart) string {
+	for _, f := range partFields {
+		n := 0
+		for _, k := range part.keys {
+			if strings.EqualFold(f, k) {
+				n++
+			}
+		}
+		if n > 1 {
+			return f
+		}
+	}
+	return ""
 }
 
 // checkAllowList fails when h has a field that allowed lacks.

@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"mime"
+	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/jhillyerd/enmime/v2/mediatype"
@@ -125,10 +127,12 @@ func hasMultipart(v string) bool {
 // entity scrubs the header h of an entity in place and returns its new body, and
 // whether anything changed.
 func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool) ([]byte, bool) {
-	// The kept fields are copied into a new header: deleting one name after another
-	// would cost a pass over the header for each.
+	// The kept fields are written anew from their parsed values, one of each: a
+	// second Content-Type, a comment in Date or a parameter left as it came could
+	// carry anything.
 	changed := false
 	var kept []byte
+	seen := map[string]bool{}
 	fields := h.Fields()
 	for fields.Next() {
 		k := fields.Key()
@@ -146,7 +150,29 @@ func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool)
 			changed = true
 			continue
 		}
-		kept = append(kept, raw...)
+		if top && !senderKeeps(k) && !isPartField(k) {
+			kept = append(kept, raw...)
+			continue
+		}
+		lk := strings.ToLower(k)
+		if seen[lk] {
+			changed = true
+			continue
+		}
+		seen[lk] = true
+		nv, ok := s.field(k, fields.Value())
+		if !ok {
+			changed = true
+			continue
+		}
+		if nv == nil {
+			kept = append(kept, raw...)
+			continue
+		}
+		if !bytes.Equal(nv, raw) {
+			changed = true
+		}
+		kept = append(kept, nv...)
 	}
 	if changed {
 		nh, err := parseHeader(append(kept, "\r\n"...))
@@ -154,22 +180,6 @@ func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool)
 			nh = textproto.Header{}
 		}
 		*h = nh
-	}
-	if h.Has("Content-Id") {
-		if nw, ok := s.cids[strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>")]; ok {
-			h.Set("Content-Id", "<"+nw+">")
-		} else {
-			h.Del("Content-Id")
-		}
-		changed = true
-	}
-	for _, k := range []string{"Content-Type", "Content-Disposition"} {
-		if v := h.Get(k); v != "" {
-			if nv, ok := s.params(k, v); ok {
-				h.Set(k, nv)
-				changed = true
-			}
-		}
 	}
 
 	if m := s.split(h, body, depth); m != nil {
@@ -295,16 +305,17 @@ func isLinkEnd(c byte) bool {
 	return c <= ' ' || c == '"' || c == '\'' || c == '>' || c == '<' || c == ')' || c == 0x7f
 }
 
-// params returns the value of Content-Type or Content-Disposition without the
-// parameters that are not kept and with the file name made public; ok is false when
-// v can stay as it is.
-func (s *scrubber) params(key, v string) (string, bool) {
+// params returns the value of Content-Type or Content-Disposition written from its
+// parsed value: without the parameters that are not kept, without comments, with
+// the file name made public.
+func (s *scrubber) params(key, v string) string {
+	v = stripComments(v)
 	mt, params, _, err := mediatype.Parse(v)
 	if err != nil {
 		if key == "Content-Type" {
-			return "application/octet-stream", true
+			return "application/octet-stream"
 		}
-		return "attachment", true
+		return "attachment"
 	}
 	mt = strings.ToLower(mt)
 	nameParam, name := "filename", mailview.FileName(v, "")
@@ -312,48 +323,135 @@ func (s *scrubber) params(key, v string) (string, bool) {
 		nameParam, name = "name", mailview.FileName("", v)
 	}
 	keep := map[string]string{}
-	changed := false
 	for k, val := range params {
 		k = strings.ToLower(k)
-		switch {
-		case k == nameParam:
-		case key == "Content-Type" && typeParams[k]:
+		if key == "Content-Type" && typeParams[k] && k != nameParam {
+			// A comment after an unquoted value leaves blanks behind.
+			val = strings.TrimSpace(val)
 			if k == "start" {
 				if nw, ok := s.cids[strings.Trim(strings.TrimSpace(val), "<>")]; ok {
-					val, changed = "<"+nw+">", true
+					val = "<" + nw + ">"
 				}
 			}
 			keep[k] = val
-		default:
-			changed = true
 		}
 	}
 	if _, had := params[nameParam]; had || name != "" {
 		if pub := mailview.PublicFileName(name); pub != "" {
 			keep[nameParam] = pub
-			changed = changed || pub != params[nameParam]
-		} else {
-			changed = true
 		}
-	}
-	// A parameter written in RFC 2231 parts or with encoded words is read into its
-	// value above; the raw field may still hold it in another form.
-	if !changed && (strings.Contains(v, "*=") || strings.Contains(v, "=?")) {
-		changed = true
-	}
-	if !changed {
-		return "", false
 	}
 	if strings.HasPrefix(mt, "multipart/") && keep["boundary"] == "" {
 		// Nothing can read it as a multipart: it is one opaque part.
-		return "application/octet-stream", true
+		return "application/octet-stream"
 	}
 	out := mime.FormatMediaType(mt, keep)
 	if out == "" {
 		if key == "Content-Type" {
-			return "application/octet-stream", true
+			return "application/octet-stream"
 		}
-		return "attachment", true
+		return "attachment"
 	}
-	return out, true
+	return out
+}
+
+// isPartField reports whether key is one of partFields.
+func isPartField(key string) bool {
+	for _, f := range partFields {
+		if strings.EqualFold(f, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// field returns the field key (a part field, or a kept field of the top header)
+// written anew from its parsed value, so that no comment, odd spelling or second
+// value of the sender's passes: Date from the parsed time, MIME-Version as 1.0,
+// Content-Transfer-Encoding as its token, Content-Language as its language tags,
+// Content-Type and Content-Disposition as their scrubbed type and parameters,
+// Content-ID as the list's id. raw is nil for the fields other code rewrites
+// (Subject, In-Reply-To, References), which keep their bytes here; ok is false when
+// the field goes.
+func (s *scrubber) field(key, v string) (raw []byte, ok bool) {
+	var nv string
+	switch strings.ToLower(key) {
+	case "date":
+		t, err := mail.ParseDate(strings.TrimSpace(stripComments(v)))
+		if err != nil {
+			return nil, false
+		}
+		nv = t.Format(time.RFC1123Z)
+	case "mime-version":
+		nv = "1.0"
+	case "content-transfer-encoding":
+		f := strings.Fields(stripComments(v))
+		if len(f) != 1 || !isToken(f[0], "-") {
+			return nil, false
+		}
+		nv = strings.ToLower(f[0])
+	case "content-language":
+		var tags []string
+		for _, t := range strings.Split(stripComments(v), ",") {
+			if t = strings.TrimSpace(t); isToken(t, "-") && len(tags) < 16 {
+				tags = append(tags, t)
+			}
+		}
+		if len(tags) == 0 {
+			return nil, false
+		}
+		nv = strings.Join(tags, ", ")
+	case "content-type", "content-disposition":
+		nv = s.params(key, v)
+	case "content-id":
+		nw, found := s.cids[strings.Trim(strings.TrimSpace(v), "<>")]
+		if !found {
+			return nil, false
+		}
+		nv = "<" + nw + ">"
+	default:
+		return nil, true
+	}
+	b, err := formatField(key, nv)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// stripComments returns v without its RFC 5322 comments (nested, with quoted
+// pairs); quoted strings are left as they are.
+func stripComments(v string) string {
+	var b strings.Builder
+	depth, quoted := 0, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '\\' && (quoted || depth > 0):
+			if depth == 0 {
+				b.WriteByte(c)
+				if i+1 < len(v) {
+					b.WriteByte(v[i+1])
+				}
+			}
+			i++
+		case quoted:
+			b.WriteByte(c)
+			quoted = c != '"'
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+			if depth == 0 {
+				b.WriteByte(' ')
+			}
+		case depth > 0:
+		case c == '"':
+			quoted = true
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
