@@ -180,6 +180,7 @@ func TestParsedDate(t *testing.T) {
 		"Mon, 7 Jan 2019 20:28:25 +0100 (anna@web.de)": "Date: Mon, 07 Jan 2019 20:28:25 +0100\r\n",
 		"7 Jan 2019 20:28:25 GMT":                      "Date: Mon, 07 Jan 2019 20:28:25 +0000\r\n",
 		"Mon, 7 Jan 2019 20:28:25 -0500 (EST)":         "Date: Mon, 07 Jan 2019 20:28:25 -0500\r\n",
+		"Mon, 7 Jan 2019 20:28:25 EST":                 "Date: Mon, 07 Jan 2019 20:28:25 -0500\r\n",
 	} {
 		got, ok := s.field("Date", in)
 		if !ok || string(got) != want {

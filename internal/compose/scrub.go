@@ -341,9 +341,12 @@ func (s *scrubber) params(key, v string) string {
 			keep[nameParam] = pub
 		}
 	}
-	if strings.HasPrefix(mt, "multipart/") && keep["boundary"] == "" {
-		// Nothing can read it as a multipart: it is one opaque part.
-		return "application/octet-stream"
+	if strings.HasPrefix(mt, "multipart/") {
+		if _, _, err := mime.ParseMediaType(v); err != nil || keep["boundary"] == "" {
+			// Mail readers do not read it as a multipart: it is one opaque part,
+			// and written out as a multipart it would become one.
+			return "application/octet-stream"
+		}
 	}
 	out := mime.FormatMediaType(mt, keep)
 	if out == "" {
@@ -380,6 +383,11 @@ func (s *scrubber) field(key, v string) (raw []byte, ok bool) {
 		t, err := mail.ParseDate(strings.TrimSpace(stripComments(v)))
 		if err != nil {
 			return nil, false
+		}
+		if name, _ := t.Zone(); obsZones[name] != 0 {
+			// time.Parse gives a zone name it does not know the offset 0.
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0,
+				time.FixedZone(name, obsZones[name]*3600))
 		}
 		nv = t.Format(time.RFC1123Z)
 	case "mime-version":
@@ -418,6 +426,9 @@ func (s *scrubber) field(key, v string) (raw []byte, ok bool) {
 	}
 	return b, true
 }
+
+// obsZones are the offsets (in hours) of the zone names RFC 5322 4.3 still reads.
+var obsZones = map[string]int{"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
 
 // stripComments returns v without its RFC 5322 comments (nested, with quoted
 // pairs); quoted strings are left as they are.
