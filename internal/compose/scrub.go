@@ -18,7 +18,8 @@ import (
 )
 
 // The body parts of an anonymous post (and of a private reply) lose what could name
-// their sender, by allow-lists as the header does: a part keeps only partFields;
+// their sender, by allow-lists as the header does: a part keeps only partFields,
+// each of them once, written anew from its parsed value (see scrubber.field);
 // Content-Type and Content-Disposition keep only the parameters in typeParams, and
 // a file name (filename, name) becomes the one the archive pages show
 // (mailview.PublicFileName, so the page, the download and the copies agree);
@@ -51,8 +52,11 @@ type scrubber struct {
 // parts' headers scrubbed for a list at domain. seed makes the new Content-IDs differ
 // from post to post. The top header loses Content-ID, Content-Description and the
 // other content fields outside partFields, and its Content-Type and
-// Content-Disposition parameters are scrubbed as a part's are; its other fields are
-// left for the header allow-list.
+// Content-Disposition parameters are scrubbed as a part's are; each field of
+// KeptFields is kept once and the content fields, Date and MIME-Version are written
+// anew from their parsed values; its other fields are left for the header
+// allow-list. It is the one place the members' copies, the archive copy and private
+// replies are cleaned this way.
 func scrubMIME(h textproto.Header, body []byte, domain, seed string) (textproto.Header, []byte) {
 	sum := sha256.Sum256([]byte(seed))
 	s := &scrubber{domain: domain, tag: hex.EncodeToString(sum[:6]), cids: map[string]string{}}
