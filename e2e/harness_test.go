@@ -275,6 +275,11 @@ func send(addr, from string, rcpts []string, raw string) error {
 	if err != nil {
 		return err
 	}
+	return transact(c, from, rcpts, raw)
+}
+
+// transact sends raw over c in one mail transaction, then quits and closes c.
+func transact(c *gosmtp.Client, from string, rcpts []string, raw string) error {
 	defer c.Close()
 	if err := c.Hello("client.example.net"); err != nil {
 		return err

@@ -3,7 +3,6 @@ package e2e
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -103,30 +102,7 @@ func sendFrom(local, addr, from string, rcpts []string, raw string) error {
 	}
 	// Postfix waits for listd's answer to its verification probe before it replies.
 	conn.SetDeadline(time.Now().Add(time.Minute))
-	c := gosmtp.NewClient(conn)
-	defer c.Close()
-	if err := c.Hello("client.example.net"); err != nil {
-		return err
-	}
-	if err := c.Mail(from, nil); err != nil {
-		return err
-	}
-	for _, r := range rcpts {
-		if err := c.Rcpt(r, nil); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, raw); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
+	return transact(gosmtp.NewClient(conn), from, rcpts, raw)
 }
 
 // postfix is one private Postfix instance: its own config, queue, data and mail
