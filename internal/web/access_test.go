@@ -4,17 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"listd/internal/lists"
 	"listd/internal/store"
-	"listd/internal/token"
-	"listd/templates"
 )
 
 // TestArchiveAccessByViewer serves every archive setting to every kind of web
@@ -40,19 +36,7 @@ func TestArchiveAccessByViewer(t *testing.T) {
 			}
 		}
 	}
-	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
-	svc, err := lists.New(db, signer, lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
-		Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de",
-		Logger: slog.New(slog.DiscardHandler), Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	srv, _ := serveStore(t, db, Config{})
 
 	// One login session per visitor who has one; the stranger has none.
 	sessions := map[string]string{}

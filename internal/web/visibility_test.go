@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"listd/internal/lists"
 	"listd/internal/store"
 	"listd/internal/token"
 	"listd/templates"
@@ -142,19 +141,7 @@ func TestPrivateListNotAnnouncedToOtherMembers(t *testing.T) {
 			db.ImportMembers(ctx, []*store.Member{{ListID: l.ID, Address: "anna@example.net", Mode: "each", Role: "member"}})
 		}
 	}
-	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
-	svc, err := lists.New(db, signer, lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
-		Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de",
-		Logger: slog.New(slog.DiscardHandler), Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	srv, _ := serveStore(t, db, Config{})
 	session := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	if err := db.CreateSession(ctx, hashHex(session), "anna@example.net", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)

@@ -58,20 +58,28 @@ func newTestEnv(t *testing.T) (string, *store.DB, *token.Signer) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv, signer := serveStore(t, db, Config{Outbox: true, Metrics: http.NotFoundHandler()})
+	return srv.URL, db, signer
+}
+
+// serveStore starts the web server over db on 127.0.0.1 with cfg (its domain,
+// language, logger and signer filled in) and returns it and the signer of its links.
+func serveStore(t *testing.T, db *store.DB, cfg Config) (*httptest.Server, *token.Signer) {
+	t.Helper()
 	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
 	svc, err := lists.New(db, signer, lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
 		Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de", Outbox: true,
-		Metrics: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler), Signer: signer})
+	cfg.Domain, cfg.Language, cfg.Logger, cfg.Signer = "lists.example.org", "de", slog.New(slog.DiscardHandler), signer
+	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL, db, signer
+	return srv, signer
 }
 
 func get(t *testing.T, url string, header ...string) (*http.Response, string) {
