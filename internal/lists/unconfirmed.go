@@ -5,6 +5,9 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/net/idna"
 
 	"listd/internal/ratelimit"
 	"listd/internal/store"
@@ -31,7 +34,8 @@ const (
 type Mailbox string
 
 // MailboxOf folds an address to its mailbox: "Victim+x@Example.org" and
-// "victim@example.org" are one mailbox.
+// "victim@example.org" are one mailbox, and so are "anna@bücher.example" and
+// "anna@xn--bcher-kva.example".
 func MailboxOf(addr string) Mailbox {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	at := strings.LastIndexByte(addr, '@')
@@ -39,14 +43,18 @@ func MailboxOf(addr string) Mailbox {
 		return Mailbox(addr)
 	}
 	local, _, _ := strings.Cut(addr[:at], "+")
-	domain := strings.Trim(addr[at+1:], ". \t")
+	domain := strings.TrimFunc(addr[at+1:], func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
+	// An internationalized domain and its ASCII form are one domain.
+	if a, err := idna.Lookup.ToASCII(domain); err == nil {
+		domain = a
+	}
 	if domain == "googlemail.com" {
 		domain = "gmail.com"
 	}
 	if domain == "gmail.com" {
 		local = strings.ReplaceAll(local, ".", "")
 	}
-	return Mailbox(strings.Trim(local, "\" \t") + "@" + domain)
+	return Mailbox(strings.TrimFunc(local, func(r rune) bool { return r == '"' || unicode.IsSpace(r) }) + "@" + domain)
 }
 
 // Network is the network a client is counted in: its IPv4 /24 or IPv6 /64.

@@ -23,6 +23,8 @@ func TestMailboxOf(t *testing.T) {
 		{"anna-maria@example.org", "anna-maria@example.org"},
 		{"+x@example.org", "@example.org"},
 		{"nodomain", "nodomain"},
+		{"Anna@Bücher.Example", "anna@xn--bcher-kva.example"},
+		{"anna+x@xn--bcher-kva.example", "anna@xn--bcher-kva.example"},
 	}
 	for _, tt := range tests {
 		if got := MailboxOf(tt.in); string(got) != tt.want {
