@@ -8,7 +8,7 @@ import (
 	"os"
 )
 
-//go:embed pages/*.html static/* mail/*/*.txt
+//go:embed pages/*.html static/* mail/*/*.txt messages/*.toml
 var embedded embed.FS
 
 // FS returns the templates: from dir on disk when dir is set (for editing without

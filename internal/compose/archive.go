@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"listd/internal/i18n"
 	"strconv"
 	"strings"
 
@@ -55,7 +56,7 @@ func ArchiveFrom(l List, fromName, fromAddr string) (name, addr string) {
 	}
 	who := sanitizeText(l.Author)
 	if who == "" {
-		who = map[string]string{"de": "Ein Mitglied", "en": "A member"}[l.Language]
+		who = i18n.Default().T(i18n.Or(l.Language, i18n.German), "mail.a_member")
 	}
 	return who + " via " + l.Name, l.Name + "@" + l.Domain
 }

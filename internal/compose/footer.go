@@ -2,6 +2,7 @@ package compose
 
 import (
 	"html"
+	"listd/internal/i18n"
 	"strconv"
 	"strings"
 )
@@ -17,12 +18,13 @@ type footer struct {
 }
 
 func newFooter(l List) footer {
-	write, private, archive, leave := "Write to the list", "Reply privately", "Archive", "Leave the list"
-	withdraw := "Withdraw your post"
-	if l.Language == "de" || strings.HasPrefix(l.Language, "de-") {
-		write, private, archive, leave = "Schreiben an die Liste", "Privat antworten", "Archiv", "Abmelden"
-		withdraw = "Ihren Beitrag zurückziehen"
+	lang := i18n.English
+	if ll, ok := i18n.Parse(l.Language); ok {
+		lang = ll
 	}
+	cat := i18n.Default()
+	t := func(key string) string { return cat.T(lang, "footer."+key) }
+	write, private, archive, leave, withdraw := t("write"), t("private"), t("archive"), t("leave"), t("withdraw")
 	head := l.Name
 	if l.Title != "" {
 		head += " \u2013 " + l.Title
@@ -31,18 +33,18 @@ func newFooter(l List) footer {
 	arch := l.BaseURL + "/" + l.Name + "/"
 	unsub := "mailto:" + l.Name + "-unsubscribe@" + l.Domain
 
-	var t strings.Builder
-	t.WriteString("-- \r\n")
-	t.WriteString(head + "\r\n")
-	t.WriteString(write + ": " + post + "\r\n")
+	var b strings.Builder
+	b.WriteString("-- \r\n")
+	b.WriteString(head + "\r\n")
+	b.WriteString(write + ": " + post + "\r\n")
 	if l.PrivateReply != "" {
-		t.WriteString(private + ": " + l.PrivateReply + "\r\n")
+		b.WriteString(private + ": " + l.PrivateReply + "\r\n")
 	}
-	t.WriteString(archive + ": " + arch + "\r\n")
+	b.WriteString(archive + ": " + arch + "\r\n")
 	if l.Withdraw != "" {
-		t.WriteString(withdraw + ": " + l.Withdraw + "\r\n")
+		b.WriteString(withdraw + ": " + l.Withdraw + "\r\n")
 	}
-	t.WriteString(leave + ": " + unsub + "\r\n")
+	b.WriteString(leave + ": " + unsub + "\r\n")
 
 	var h strings.Builder
 	h.WriteString("<div class=\"list-footer\">\r\n<hr>\r\n")
@@ -58,7 +60,7 @@ func newFooter(l List) footer {
 	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "\r\n")
 	h.WriteString("</div>\r\n")
 
-	return footer{text: []byte(t.String()), html: []byte(h.String())}
+	return footer{text: []byte(b.String()), html: []byte(h.String())}
 }
 
 func htmlLink(href, text string) string {

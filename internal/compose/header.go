@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"listd/internal/i18n"
 	"mime"
 	nettextproto "net/textproto"
 	"slices"
@@ -134,7 +135,7 @@ func anonymousKeeps(key string) bool {
 func anonymousFrom(l List) string {
 	who := l.Author
 	if who == "" {
-		who = map[string]string{"de": "Ein Mitglied", "en": "A member"}[l.Language]
+		who = i18n.Default().T(i18n.Or(l.Language, i18n.German), "mail.a_member")
 	}
 	return phrase(sanitizeText(who)+" via "+l.Name) + " <" + l.Name + "@" + l.Domain + ">"
 }

@@ -9,6 +9,7 @@ package digest
 import (
 	"cmp"
 	"fmt"
+	"listd/internal/i18n"
 	"slices"
 	"strings"
 	"time"
@@ -48,6 +49,8 @@ type Issue struct {
 	Threads                              []Thread
 	PrefsURL, UnsubscribeURL, ArchiveURL string   // per member
 	Counselling                          []string // lines of the counselling box; none: no box
+	// Catalog holds the texts; nil: the built-in catalogue.
+	Catalog *i18n.Catalog
 }
 
 // zone is where the association and its members live; dates are shown in
@@ -120,11 +123,11 @@ func title(is Issue) string {
 
 // Subject is the subject line of the issue, the same for all three formats.
 func Subject(is Issue) string {
-	tr := lang(is.Language)
+	tr := lang(is)
 	return fmt.Sprintf(tr.SubjectFmt, title(is), is.Number, is.Volume)
 }
 
-// texts are the words of one language. Read-only after init.
+// texts are the words of one language, from the catalogue's digest section.
 type texts struct {
 	Lang        string
 	SubjectFmt  string // title, number, volume
@@ -151,65 +154,40 @@ type texts struct {
 	Empty       string
 }
 
-var langs = map[string]*texts{
-	"de": {
-		Lang:        "de",
-		SubjectFmt:  "%s: Rundbrief Nr. %d (Jahrgang %d)",
-		Heading:     "Rundbrief",
-		VolumeFmt:   "Jahrgang %d, Nr. %d",
-		Period:      "Zeitraum",
-		Contents:    "Inhalt",
-		NewThreads:  "Neue Themen",
-		Continued:   "Fortgesetzte Themen",
-		PostsOne:    "1 neuer Beitrag",
-		PostsMany:   "%d neue Beiträge",
-		NoName:      "Ohne Namen",
-		NoSubject:   "(ohne Betreff)",
-		ReadOn:      "weiterlesen",
-		ThreadLink:  "Thema im Web",
-		Reply:       "per E-Mail antworten",
-		Archive:     "Archiv",
-		Prefs:       "Meine Einstellungen",
-		Unsubscribe: "Abmelden",
-		Counselling: "Beratung in Ihrer Nähe",
-		Footer:      "Sie erhalten diesen Rundbrief als Mitglied der Liste %s.",
-		DateLayout:  "02.01.2006 15:04",
-		DayLayout:   "02.01.2006",
-		Empty:       "In diesem Zeitraum gab es keine Beiträge.",
-	},
-	"en": {
-		Lang:        "en",
-		SubjectFmt:  "%s: digest no. %d (volume %d)",
-		Heading:     "Digest",
-		VolumeFmt:   "Volume %d, issue %d",
-		Period:      "Period",
-		Contents:    "Contents",
-		NewThreads:  "New topics",
-		Continued:   "Continued topics",
-		PostsOne:    "1 new post",
-		PostsMany:   "%d new posts",
-		NoName:      "No name",
-		NoSubject:   "(no subject)",
-		ReadOn:      "read on",
-		ThreadLink:  "Thread on the web",
-		Reply:       "reply by email",
-		Archive:     "Archive",
-		Prefs:       "My preferences",
-		Unsubscribe: "Unsubscribe",
-		Counselling: "Counselling near you",
-		Footer:      "You receive this digest as a member of the list %s.",
-		DateLayout:  "2 Jan 2006, 15:04 MST",
-		DayLayout:   "2 Jan 2006",
-		Empty:       "There were no posts in this period.",
-	},
-}
-
-// lang falls back to German: the association's first language.
-func lang(code string) *texts {
-	if tr, ok := langs[strings.ToLower(strings.TrimSpace(code))]; ok {
-		return tr
+// lang returns the words of the issue's language from its catalogue (the built-in
+// one when the issue names none), German for a language listd does not speak.
+func lang(is Issue) *texts {
+	cat := is.Catalog
+	if cat == nil {
+		cat = i18n.Default()
 	}
-	return langs["de"]
+	l := i18n.Or(is.Language, i18n.German)
+	t := func(key string) string { return cat.T(l, "digest."+key) }
+	return &texts{
+		Lang:        string(l),
+		SubjectFmt:  t("subject_fmt"),
+		Heading:     t("heading"),
+		VolumeFmt:   t("volume_fmt"),
+		Period:      t("period"),
+		Contents:    t("contents"),
+		NewThreads:  t("new_threads"),
+		Continued:   t("continued"),
+		PostsOne:    t("posts_one"),
+		PostsMany:   t("posts_many"),
+		NoName:      t("no_name"),
+		NoSubject:   t("no_subject"),
+		ReadOn:      t("read_on"),
+		ThreadLink:  t("thread_link"),
+		Reply:       t("reply"),
+		Archive:     t("archive"),
+		Prefs:       t("prefs"),
+		Unsubscribe: t("unsubscribe"),
+		Counselling: t("counselling"),
+		Footer:      t("footer"),
+		DateLayout:  t("date_layout"),
+		DayLayout:   t("day_layout"),
+		Empty:       t("empty"),
+	}
 }
 
 func (tr *texts) posts(n int) string {

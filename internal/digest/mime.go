@@ -21,7 +21,7 @@ func digestSubject(is Issue) string {
 // preamble is the RFC 1153 preamble: the identifying line, the topics and
 // the member's own links. The MIME digest uses it as its first part.
 func preamble(is Issue, threads []Thread) string {
-	tr := lang(is.Language)
+	tr := lang(is)
 	loc := location()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s Digest  %s  Volume %d : Issue %d\n\n", is.ListName, is.Until.In(loc).Format("Mon, 02 Jan 2006"), is.Volume, is.Number)
@@ -61,7 +61,7 @@ func posterAddress(is Issue, p Post, tr *texts) string {
 // address) and Subject, and its full archived text. The fields in h are
 // kept; Subject is set unless h has one; h is not modified.
 func RFC1153(is Issue, h mail.Header) ([]byte, error) {
-	tr := lang(is.Language)
+	tr := lang(is)
 	loc := location()
 	threads := ordered(is.Threads)
 	var b strings.Builder
@@ -150,7 +150,7 @@ func MIMEDigest(is Issue, h mail.Header) ([]byte, error) {
 	errf := func(format string, args ...any) error {
 		return fmt.Errorf("digest: mime digest of %s %d/%d: %s", is.ListName, is.Volume, is.Number, fmt.Sprintf(format, args...))
 	}
-	tr := lang(is.Language)
+	tr := lang(is)
 	loc := location()
 	threads := ordered(is.Threads)
 	toc := preamble(is, threads)

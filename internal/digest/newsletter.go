@@ -54,7 +54,7 @@ type postView struct {
 }
 
 func newView(is Issue) view {
-	tr := lang(is.Language)
+	tr := lang(is)
 	loc := location()
 	v := view{
 		T:              tr,

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"listd/internal/i18n"
 	"log/slog"
 	"net/mail"
 	"regexp"
@@ -102,6 +103,7 @@ type Service struct {
 	limited    *prometheus.CounterVec // mails to unconfirmed addresses not sent (unconfirmed.go)
 	senderAuth *prometheus.CounterVec
 	mails      atomic.Pointer[mailTemplates] // replaced whole by ReloadTemplates
+	cat        atomic.Pointer[i18n.Catalog]  // the texts, replaced with the mails
 
 	// receiving bounds the bytes of messages being parsed, composed and stored at
 	// once (see Txn.Deliver).

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"listd/internal/i18n"
 	"strings"
 	"text/template"
 	"time"
@@ -45,10 +46,15 @@ func parseMailTemplates(fsys fs.FS) (mailTemplates, error) {
 // ReloadTemplates parses the mails from fsys again (mail/de/*.txt, mail/en/*.txt);
 // mails built from then on use them. When one does not parse, the mails in use stay.
 func (s *Service) ReloadTemplates(fsys fs.FS) error {
+	cat, err := i18n.Load(fsys)
+	if err != nil {
+		return err
+	}
 	t, err := parseMailTemplates(fsys)
 	if err != nil {
 		return err
 	}
+	s.cat.Store(cat)
 	s.mails.Store(&t)
 	return nil
 }

@@ -204,25 +204,8 @@ const (
 	ModClaim   = "claim"
 )
 
-// reasonTemplates are short words a moderator may write after "ablehnen" instead of a
-// sentence.
-var reasonTemplates = map[string]map[string]string{
-	"de": {
-		"namen":   "Bitte nennen Sie keine vollen Namen, Adressen oder andere Angaben, an denen man Personen erkennen kann.",
-		"thema":   "Der Beitrag passt nicht zum Thema dieser Liste.",
-		"ton":     "Bitte achten Sie auf einen freundlichen und respektvollen Ton.",
-		"werbung": "Werbung ist auf dieser Liste nicht erlaubt.",
-		"doppelt": "Dieser Beitrag ist schon auf der Liste erschienen.",
-	},
-	"en": {
-		"namen":   "Please do not give full names, addresses or other details by which people can be recognised.",
-		"thema":   "The post does not fit this list's topic.",
-		"ton":     "Please keep a friendly and respectful tone.",
-		"werbung": "Advertising is not allowed on this list.",
-		"doppelt": "This post has appeared on the list already.",
-	},
-}
-
+// reasonAliases name the short words a moderator may write after "ablehnen" instead
+// of a sentence (the catalogue's mail.reason_WORD texts), in English too.
 var reasonAliases = map[string]string{"name": "namen", "names": "namen", "topic": "thema", "offtopic": "thema",
 	"tone": "ton", "ads": "werbung", "spam": "werbung", "duplicate": "doppelt"}
 
@@ -231,8 +214,8 @@ func (s *Service) expandReason(lang, reason string) string {
 	if a, ok := reasonAliases[key]; ok {
 		key = a
 	}
-	if t, ok := reasonTemplates[s.lang(lang)][key]; ok {
-		return t
+	if k := "reason_" + key; key != "" && s.cat.Load().Has("mail."+k) {
+		return s.text(lang, k)
 	}
 	return reason
 }

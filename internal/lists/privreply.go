@@ -250,9 +250,9 @@ type relayData struct {
 func (s *Service) relaySender(l *store.List, m *store.Member, lang string) string {
 	name := strings.TrimSpace(m.Name)
 	if name == "" || strings.Contains(name, "@") {
-		name = map[string]string{"de": "Ein Mitglied", "en": "A member"}[s.lang(lang)]
+		name = s.text(lang, "a_member")
 	}
-	return name + " via " + l.Name + map[string]string{"de": " (privat)", "en": " (private)"}[s.lang(lang)]
+	return name + " via " + l.Name + s.text(lang, "private_suffix")
 }
 
 // relayMessage builds the mail that passes raw on from sender to to.

@@ -332,11 +332,7 @@ func (s *Service) Unsubscribe(ctx context.Context, tok string) (string, error) {
 }
 
 func (s *Service) modeText(lang, mode string) string {
-	texts := map[string]map[Mode]string{
-		"de": {ModeEach: "jede Mail einzeln", ModeDigest: "eine Zusammenfassung", ModeNoMail: "keine Mails (nur Web)"},
-		"en": {ModeEach: "every mail on its own", ModeDigest: "a digest", ModeNoMail: "no mail (web only)"},
-	}
-	return texts[s.lang(lang)][Mode(mode)]
+	return s.text(lang, "mode_"+mode)
 }
 
 // cleanName checks a pseudonym: a name, never an address.

@@ -34,27 +34,8 @@ type withdrawStore interface {
 // linkTTL is how long an emailed link to withdraw a post or erase one's data works.
 const linkTTL = 24 * time.Hour
 
-// withdrawnText is what stands in place of a withdrawn post, German and English.
-var withdrawnText = map[string]string{
-	"de": "Dieser Beitrag wurde von der Verfasserin oder dem Verfasser zurückgezogen.",
-	"en": "This post was withdrawn by its author.",
-}
-
-var withdrawTexts = map[string]map[string]string{
-	"de": {
-		"none":    "Einen Beitrag mit dieser Nummer von Ihrer Adresse gibt es in dieser Liste nicht (oder er ist schon zurückgezogen).",
-		"sent":    "Wir haben Ihnen einen Link geschickt, mit dem Sie den Beitrag zurückziehen.",
-		"badlink": "Das ist kein Link zu einem Beitrag dieser Listen.",
-	},
-	"en": {
-		"none":    "This list has no post with that number from your address (or it was withdrawn already).",
-		"sent":    "We sent you a link to withdraw the post.",
-		"badlink": "That is not a link to a post of these lists.",
-	},
-}
-
 func (s *Service) withdrawText(lang, key string) string {
-	return withdrawTexts[s.lang(lang)][key]
+	return s.text(lang, "withdraw_"+key)
 }
 
 // ErrNotAuthor means the post does not exist, was withdrawn already, or is not the
@@ -275,7 +256,7 @@ func (s *Service) placeholder(l *store.List, m *store.Message, raw []byte) ([]by
 	if first == "en" {
 		second = "de"
 	}
-	text := withdrawnText[first] + "\r\n" + withdrawnText[second] + "\r\n"
+	text := s.text(first, "withdrawn") + "\r\n" + s.text(second, "withdrawn") + "\r\n"
 	var buf bytes.Buffer
 	if err := writeSingle(&buf, h, []byte(text)); err != nil {
 		return nil, fmt.Errorf("placeholder: %w", err)

@@ -187,7 +187,7 @@ func TestWithdrawOnTheWeb(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := qpText(raw)
-	if !strings.Contains(text, withdrawnText["de"]) || !strings.Contains(text, withdrawnText["en"]) ||
+	if !strings.Contains(text, s.text("de", "withdrawn")) || !strings.Contains(text, s.text("en", "withdrawn")) ||
 		msg.Header.Get("Subject") != "Frage zum Umgang" || msg.Header.Get("Message-Id") != "<a@annas-laptop>" ||
 		strings.Contains(string(raw), "anna@example.net") || strings.Contains(text, "Geheimer") {
 		t.Errorf("placeholder:\n%s", raw)

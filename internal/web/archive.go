@@ -98,7 +98,7 @@ func (s *Server) viewer(r *http.Request, l *store.List) (*store.Member, lists.Vi
 // one of its members: 403, with the login form right there.
 func (s *Server) loginRequired(w http.ResponseWriter, r *http.Request, l *store.List) {
 	lang := s.lang(r)
-	s.renderForm(w, r, http.StatusForbidden, "login", translate(lang, "members_only"), struct {
+	s.renderForm(w, r, http.StatusForbidden, "login", s.tr(lang, "members_only"), struct {
 		List     *store.List
 		LoggedIn bool
 	}{l, s.sessionAddress(r) != ""})
@@ -487,26 +487,18 @@ func (s *Server) monthPage(w http.ResponseWriter, r *http.Request) {
 		g.Posts = append(g.Posts, m)
 	}
 	lang := s.lang(r)
-	s.renderPage(w, r, http.StatusOK, "month", listTitle(l)+" · "+monthName(lang, since), struct {
+	s.renderPage(w, r, http.StatusOK, "month", listTitle(l)+" · "+s.monthName(lang, since), struct {
 		List   *store.List
 		Month  string
 		Name   string
 		Groups []*group
 		More   bool
-	}{l, month, monthName(lang, since), groups, more})
+	}{l, month, s.monthName(lang, since), groups, more})
 }
 
-var monthNames = map[string][]string{
-	"de": {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
-	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-}
-
-func monthName(lang string, t time.Time) string {
-	names, ok := monthNames[lang]
-	if !ok {
-		names = monthNames["de"]
-	}
-	return fmt.Sprintf("%s %d", names[t.Month()-1], t.Year())
+// monthName is "März 2026": the month's name from the catalogue (page.month_1..12).
+func (s *Server) monthName(lang string, t time.Time) string {
+	return fmt.Sprintf("%s %d", s.tr(lang, fmt.Sprintf("month_%d", int(t.Month()))), t.Year())
 }
 
 // searchPage searches one list's archive, with filters and paging.
@@ -600,7 +592,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, scope *store.Lis
 		searched = true // no archive to search: no hits
 	}
 	action := "/search"
-	title := translate(s.lang(r), "search")
+	title := s.tr(s.lang(r), "search")
 	if scope != nil {
 		action = "/" + scope.Name + "/search"
 		title += " · " + listTitle(scope)

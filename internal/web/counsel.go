@@ -41,7 +41,7 @@ func (s *Server) counselPage(w http.ResponseWriter, r *http.Request) {
 		res, err := s.counsel.FindCenters(r.Context(), data.Postal, topics, "web")
 		switch {
 		case errors.Is(err, counsel.ErrBadPostalCode):
-			data.Error, status = translate(lang, "counsel_bad_postal"), http.StatusBadRequest
+			data.Error, status = s.tr(lang, "counsel_bad_postal"), http.StatusBadRequest
 		case err != nil:
 			s.internalError(w, r, err)
 			return
@@ -50,5 +50,5 @@ func (s *Server) counselPage(w http.ResponseWriter, r *http.Request) {
 			data.Nearby, data.Remote = lists.CounselHits(res.Nearby), lists.CounselHits(res.Remote)
 		}
 	}
-	s.renderPage(w, r, status, "counsel", translate(lang, "counsel_heading"), data)
+	s.renderPage(w, r, status, "counsel", s.tr(lang, "counsel_heading"), data)
 }

@@ -60,7 +60,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, l *store.List, tit
 		}
 		link := base + "/" + l.Name + "/m/" + strconv.FormatInt(m.ID, 10)
 		f.Entries = append(f.Entries, atomEntry{Title: m.Subject, ID: link, Updated: rfc3339(m.ReceivedAt),
-			Author: atomAuthor{Name: author(lang, m.FromName)}, Link: atomLink{Rel: "alternate", Href: link, Type: "text/html"},
+			Author: atomAuthor{Name: s.author(lang, m.FromName)}, Link: atomLink{Rel: "alternate", Href: link, Type: "text/html"},
 			Content: atomText{Type: "text", Text: truncateText(maskAddresses(m.Text), feedTextLimit)}})
 	}
 	if updated.IsZero() {

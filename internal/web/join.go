@@ -27,8 +27,8 @@ type action struct {
 
 func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, status int, heading, text string) {
 	lang := s.lang(r)
-	s.renderPage(w, r, status, "notice", translate(lang, heading), notice{Heading: translate(lang, heading), Text: translate(lang, text),
-		Link: "/", LinkText: translate(lang, "back_home")})
+	s.renderPage(w, r, status, "notice", s.tr(lang, heading), notice{Heading: s.tr(lang, heading), Text: s.tr(lang, text),
+		Link: "/", LinkText: s.tr(lang, "back_home")})
 }
 
 type subscribeForm struct {
@@ -58,10 +58,10 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 		form.Address, form.Mode = strings.TrimSpace(r.PostFormValue("address")), r.PostFormValue("mode")
 		form.Name, form.Postal = r.PostFormValue("name"), r.PostFormValue("postal")
 		if r.PostFormValue("consent") != "yes" {
-			form.Error, status = translate(lang, "consent_needed"), http.StatusBadRequest
+			form.Error, status = s.tr(lang, "consent_needed"), http.StatusBadRequest
 		} else {
 			err := s.members.RequestJoin(r.Context(), lists.JoinRequest{List: l.Name, Address: form.Address, Mode: form.Mode,
-				Name: form.Name, Postal: form.Postal, Language: lang, ConsentText: translate(lang, "consent")})
+				Name: form.Name, Postal: form.Postal, Language: lang, ConsentText: s.tr(lang, "consent")})
 			var ie *lists.InputError
 			switch {
 			case errors.As(err, &ie):
@@ -80,7 +80,7 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	title := translate(s.lang(r), "subscribe_heading") + " " + l.Name
+	title := s.tr(s.lang(r), "subscribe_heading") + " " + l.Name
 	s.renderForm(w, r, status, "subscribe", title, form)
 }
 
@@ -125,8 +125,8 @@ func (s *Server) linkPage(w http.ResponseWriter, r *http.Request,
 		fail(err)
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, "action", translate(lang, heading), action{Heading: translate(lang, heading),
-		Text: text, Action: r.URL.Path, Button: translate(lang, button)})
+	s.renderForm(w, r, http.StatusOK, "action", s.tr(lang, heading), action{Heading: s.tr(lang, heading),
+		Text: text, Action: r.URL.Path, Button: s.tr(lang, button)})
 }
 
 // listAddress is the posting address of the named list.
@@ -209,7 +209,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		s.showNotice(w, r, http.StatusOK, "check_mail", "check_mail_login")
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, "login", translate(s.lang(r), "login_heading"), nil)
+	s.renderForm(w, r, http.StatusOK, "login", s.tr(s.lang(r), "login_heading"), nil)
 }
 
 func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
@@ -244,8 +244,8 @@ func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, "action", translate(lang, "login_heading"), action{Heading: translate(lang, "login_heading"),
-		Text: translate(lang, "login_confirm"), Action: r.URL.Path, Button: translate(lang, "login_now")})
+	s.renderForm(w, r, http.StatusOK, "action", s.tr(lang, "login_heading"), action{Heading: s.tr(lang, "login_heading"),
+		Text: s.tr(lang, "login_confirm"), Action: r.URL.Path, Button: s.tr(lang, "login_now")})
 }
 
 func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
@@ -302,7 +302,7 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &ie):
 			data.Error, status = ie.Msg, http.StatusBadRequest
 		case errors.Is(err, lists.ErrNoSuchList), errors.Is(err, lists.ErrNoSuchMember):
-			data.Error, status = translate(lang, "not_found"), http.StatusBadRequest
+			data.Error, status = s.tr(lang, "not_found"), http.StatusBadRequest
 		case err != nil:
 			s.internalError(w, r, err)
 			return
@@ -327,7 +327,7 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms {
 		data.Moderator = data.Moderator || lists.MayModerate(m.List, m.Member, lists.LoggedIn)
 	}
-	s.renderForm(w, r, status, "prefs", translate(lang, "prefs_heading"), data)
+	s.renderForm(w, r, status, "prefs", s.tr(lang, "prefs_heading"), data)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -412,9 +412,9 @@ func (s *Server) privacyAction(w http.ResponseWriter, r *http.Request, p privacy
 			}
 			to := "/prefs?" + url.Values{"do": {"withdraw-confirm"}, "list": {list}, "id": {strconv.FormatInt(id, 10)},
 				"lang": {lang}}.Encode()
-			s.renderForm(w, r, http.StatusOK, "action", translate(lang, "withdraw_heading"), action{
-				Heading: translate(lang, "withdraw_heading"), Text: "„" + m.Subject + "“ – " + translate(lang, "withdraw_confirm_text"),
-				Action: to, Button: translate(lang, "withdraw_button")})
+			s.renderForm(w, r, http.StatusOK, "action", s.tr(lang, "withdraw_heading"), action{
+				Heading: s.tr(lang, "withdraw_heading"), Text: "„" + m.Subject + "“ – " + s.tr(lang, "withdraw_confirm_text"),
+				Action: to, Button: s.tr(lang, "withdraw_button")})
 			return true
 		}
 		done, err := p.Withdraw(ctx, list, id, addr)
@@ -434,9 +434,9 @@ func (s *Server) privacyAction(w http.ResponseWriter, r *http.Request, p privacy
 
 func (s *Server) withdrawnNotice(w http.ResponseWriter, r *http.Request, p *lists.PostToWithdraw) {
 	lang := s.lang(r)
-	s.renderPage(w, r, http.StatusOK, "notice", translate(lang, "withdrawn_heading"), notice{
-		Heading: translate(lang, "withdrawn_heading"), Text: translate(lang, "withdrawn_text"),
-		Link: "/" + p.List + "/m/" + strconv.FormatInt(p.ID, 10), LinkText: translate(lang, "withdrawn_link")})
+	s.renderPage(w, r, http.StatusOK, "notice", s.tr(lang, "withdrawn_heading"), notice{
+		Heading: s.tr(lang, "withdrawn_heading"), Text: s.tr(lang, "withdrawn_text"),
+		Link: "/" + p.List + "/m/" + strconv.FormatInt(p.ID, 10), LinkText: s.tr(lang, "withdrawn_link")})
 }
 
 // withdrawLinkPage serves the link of a withdraw command's confirmation mail.
@@ -460,7 +460,7 @@ func (s *Server) eraseLinkPage(w http.ResponseWriter, r *http.Request, p privacy
 		if err := p.CheckErase(ctx, tok); err != nil {
 			return "", "", err
 		}
-		return "erase_heading", translate(s.lang(r), "erase_confirm_text"), nil
+		return "erase_heading", s.tr(s.lang(r), "erase_confirm_text"), nil
 	}, func(ctx context.Context, tok string) (string, string, error) {
 		if _, err := p.EraseByLink(ctx, tok); err != nil {
 			return "", "", err

@@ -86,12 +86,12 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 		var dec *lists.ErrDecided
 		switch {
 		case errors.As(err, &dec):
-			data.Error, status = translate(lang, "mod_already")+" "+dec.By, http.StatusConflict
+			data.Error, status = s.tr(lang, "mod_already")+" "+dec.By, http.StatusConflict
 		case err != nil:
 			s.internalError(w, r, err)
 			return
 		default:
-			data.Done = translate(lang, "mod_done")
+			data.Done = s.tr(lang, "mod_done")
 		}
 	}
 	held, err := s.moderation.HeldPosts(r.Context(), addr)
@@ -100,5 +100,5 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Held = held
-	s.renderForm(w, r, status, "mod", translate(lang, "mod_heading"), data)
+	s.renderForm(w, r, status, "mod", s.tr(lang, "mod_heading"), data)
 }

@@ -64,7 +64,7 @@ func (s *Server) outbox(w http.ResponseWriter, r *http.Request) {
 	if len(ds) > pageSize {
 		ds, next = ds[:pageSize], offset+pageSize
 	}
-	s.renderPage(w, r, http.StatusOK, "outbox", translate(s.lang(r), "outbox"), struct {
+	s.renderPage(w, r, http.StatusOK, "outbox", s.tr(s.lang(r), "outbox"), struct {
 		Counts     map[string]int
 		Deliveries []*store.Delivery
 		Next       int64

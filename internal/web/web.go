@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"listd/internal/i18n"
 	"listd/internal/lists"
 	"listd/internal/store"
 	"listd/internal/token"
@@ -89,6 +90,7 @@ type Server struct {
 	log        *slog.Logger
 	funcs      template.FuncMap
 	pages      atomic.Pointer[map[string]*template.Template] // replaced whole by ReloadTemplates
+	cat        atomic.Pointer[i18n.Catalog]                  // the texts, replaced with the pages
 	static     fs.FS
 	mux        *http.ServeMux
 	matcher    language.Matcher
@@ -106,9 +108,9 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 	if err != nil {
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
-	funcs := template.FuncMap{"t": translate, "author": author, "dict": dict, "size": humanSize,
+	funcs := template.FuncMap{"t": s.tr, "author": s.author, "dict": dict, "size": humanSize,
 		"month": func(lang string, year, month int) string {
-			return monthName(lang, time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
+			return s.monthName(lang, time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
 		},
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date": func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") }}
@@ -129,6 +131,10 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 // When a page does not parse, the pages in use stay and the error names it. The
 // static files are read from the file system given to New on each request.
 func (s *Server) ReloadTemplates(tmpl fs.FS) error {
+	cat, err := i18n.Load(tmpl)
+	if err != nil {
+		return err
+	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
 		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/"+name+".html")
@@ -137,6 +143,7 @@ func (s *Server) ReloadTemplates(tmpl fs.FS) error {
 		}
 		pages[name] = t
 	}
+	s.cat.Store(cat)
 	s.pages.Store(&pages)
 	return nil
 }
@@ -267,7 +274,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) render1(w http.ResponseWriter, r *http.Request, status int, name, title, csrf string, data any) {
 	lang := s.lang(r)
 	if title == "" {
-		title = translate(lang, "site_name")
+		title = s.tr(lang, "site_name")
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
@@ -279,10 +286,10 @@ func (s *Server) render1(w http.ResponseWriter, r *http.Request, status int, nam
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, key string) {
 	lang := s.lang(r)
-	s.renderPage(w, r, status, "error", translate(lang, key), struct {
+	s.renderPage(w, r, status, "error", s.tr(lang, key), struct {
 		Status  string
 		Message string
-	}{fmt.Sprintf("%d %s", status, http.StatusText(status)), translate(lang, key)})
+	}{fmt.Sprintf("%d %s", status, http.StatusText(status)), s.tr(lang, key)})
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
