@@ -70,7 +70,10 @@ type Member struct {
 	CreatedAt    time.Time
 }
 
-// CreateList adds a list; ErrExists if the name is taken.
+// CreateList adds a list; ErrExists if the name is taken. It writes every setting
+// column (settingColumns) but a text or number left at its zero value, which takes
+// the column's default from the schema, so that a List built in code names only
+// what differs; yes/no settings are written as given.
 func (s *DB) CreateList(ctx context.Context, l *List) error {
 	now := s.now()
 	if l.Nonmember == "" {
@@ -79,17 +82,37 @@ func (s *DB) CreateList(ctx context.Context, l *List) error {
 	if l.FirstPosts == 0 {
 		l.FirstPosts = 1
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (name, title, description, archive, moderation, topics, anonymous, created_at,
-		nonmember, first_posts, max_size, attachment_types, hold_keywords, emergency, retention_months)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.Name, l.Title, l.Description, l.Archive, l.Moderation, strings.Join(l.Topics, ","), l.Anonymous, unixMilli(now),
-		l.Nonmember, l.FirstPosts, l.MaxSize, strings.Join(l.AttachmentTypes, ","), strings.Join(l.HoldKeywords, ","), l.Emergency, l.RetentionMonths)
+	cols := []string{"name", "created_at"}
+	args := []any{l.Name, unixMilli(now)}
+	for _, c := range settingColumns(l, &commaLists{}) {
+		if isZeroSetting(c.value) {
+			continue
+		}
+		cols = append(cols, c.name)
+		args = append(args, c.value)
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	res, err := s.db.ExecContext(ctx, `INSERT INTO lists (`+strings.Join(cols, ", ")+`) VALUES (`+marks+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("create list %s: %w", l.Name, classify(err))
 	}
 	l.ID, _ = res.LastInsertId()
 	l.CreatedAt = now
 	return nil
+}
+
+// isZeroSetting reports whether a setting column's value is an empty text or a zero
+// number, which CreateList leaves to the column's default.
+func isZeroSetting(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v == ""
+	case int:
+		return v == 0
+	case int64:
+		return v == 0
+	}
+	return false
 }
 
 // listColumns are the columns scanList reads, for "SELECT ... FROM lists l".
