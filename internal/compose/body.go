@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"listd/internal/mailmsg"
 )
 
 // maxDepth bounds how deep into nested multiparts the footer is looked for;
@@ -216,8 +218,8 @@ func (c *composer) addFooter(e *entity, depth int) (edit, bool) {
 // UTF-8 if needed.
 func (c *composer) plain(e *entity) (edit, bool) {
 	cte, cs := e.transferEncoding(), e.charset()
-	content, ok := decodeTransfer(e.body, cte)
-	if !ok {
+	content, err := mailmsg.DecodeTransfer(e.body, cte, mailmsg.Strict)
+	if err != nil {
 		return edit{}, false
 	}
 	text, ok := toUTF8(content, cs)
@@ -251,8 +253,8 @@ func (c *composer) html(e *entity) (edit, bool) {
 	if !asciiCompatible(cs, c.footer.html) {
 		return edit{}, false
 	}
-	content, ok := decodeTransfer(e.body, cte)
-	if !ok {
+	content, err := mailmsg.DecodeTransfer(e.body, cte, mailmsg.Strict)
+	if err != nil {
 		return edit{}, false
 	}
 	fast := isIdentityCTE(cte)

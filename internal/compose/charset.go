@@ -2,8 +2,6 @@ package compose
 
 import (
 	"bytes"
-	"encoding/base64"
-	"io"
 	"mime/quotedprintable"
 	"unicode/utf8"
 
@@ -60,47 +58,6 @@ func asciiCompatible(cs string, probe []byte) bool {
 // are.
 func isIdentityCTE(cte string) bool {
 	return cte == "7bit" || cte == "8bit" || cte == "binary"
-}
-
-// decodeTransfer undoes a Content-Transfer-Encoding. ok is false for unknown
-// encodings and for bodies that do not decode.
-func decodeTransfer(body []byte, cte string) (out []byte, ok bool) {
-	switch cte {
-	case "7bit", "8bit", "binary":
-		return body, true
-	case "quoted-printable":
-		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-		return out, err == nil
-	case "base64":
-		return decodeBase64(body)
-	}
-	return nil, false
-}
-
-// decodeBase64 decodes base64 that may be split over lines, indented or
-// missing its padding, as found in real mail.
-func decodeBase64(body []byte) ([]byte, bool) {
-	clean := make([]byte, 0, len(body))
-	for _, c := range body {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-		default:
-			clean = append(clean, c)
-		}
-	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-	n, err := base64.StdEncoding.Decode(out, clean)
-	if err == nil {
-		return out[:n], true
-	}
-	clean = bytes.TrimRight(clean, "=")
-	// Unpadded input can decode to more than StdEncoding.DecodedLen says.
-	out = make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, err = base64.RawStdEncoding.Decode(out, clean)
-	if err != nil {
-		return nil, false
-	}
-	return out[:n], true
 }
 
 // encodeQP quoted-printable encodes text; CRLF stays a hard line break.

@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 	"github.com/jhillyerd/enmime/v2/mediatype"
 
+	"listd/internal/mailmsg"
 	"listd/internal/mailview"
 )
 
@@ -230,8 +231,8 @@ func (s *scrubber) links(h *textproto.Header, body []byte) ([]byte, string, bool
 	if cte == "" {
 		cte = "7bit"
 	}
-	content, ok := decodeTransfer(body, cte)
-	if !ok {
+	content, err := mailmsg.DecodeTransfer(body, cte, mailmsg.Strict)
+	if err != nil {
 		return nil, "", false
 	}
 	out, changed := s.replaceLinks(content)

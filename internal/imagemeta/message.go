@@ -114,8 +114,10 @@ func cleanEntity(h textproto.Header, body []byte, depth int, res *Result) (textp
 		if !looksLikeImage(body, cte) {
 			return h, body, false // a PDF sent as octet-stream, say: not decoded at all
 		}
-		data, ok := decodeBody(body, cte)
-		if !ok || Detect(data) == "" {
+		// A photo cut short still decodes up to the cut, so that what a reader
+		// sees of it loses its metadata too.
+		data, err := mailmsg.DecodeTransfer(body, cte, mailmsg.StrictCut)
+		if err != nil || Detect(data) == "" {
 			return h, body, false
 		}
 		clean, changed, err := Strip(data)
@@ -214,45 +216,6 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 		return body, false
 	}
 	return b.Bytes(), true
-}
-
-// decodeBody undoes a part's transfer encoding.
-func decodeBody(body []byte, cte string) ([]byte, bool) {
-	switch cte {
-	case "", "7bit", "8bit", "binary":
-		return body, true
-	case "base64":
-		// The decoder skips line breaks itself; spaces and missing padding, which
-		// some writers leave, take the slow way below.
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
-		dec := base64.NewDecoder(base64.StdEncoding, bytes.NewReader(body))
-		n, err := io.ReadFull(dec, out)
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return out[:n], true
-		}
-		if err == nil {
-			if m, err := dec.Read(make([]byte, 1)); m == 0 && errors.Is(err, io.EOF) {
-				return out, true
-			}
-		}
-		clean := make([]byte, 0, len(body))
-		for _, c := range body {
-			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
-				clean = append(clean, c)
-			}
-		}
-		// Some writers leave the padding off.
-		if n := len(clean) % 4; n != 0 && !bytes.Contains(clean, []byte("=")) {
-			clean = append(clean, bytes.Repeat([]byte("="), 4-n)...)
-		}
-		out = make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-		n, err = base64.StdEncoding.Decode(out, clean)
-		return out[:n], err == nil
-	case "quoted-printable":
-		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-		return out, err == nil
-	}
-	return nil, false
 }
 
 // looksLikeImage decodes only the first bytes of a body (16 base64 characters make

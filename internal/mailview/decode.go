@@ -1,7 +1,6 @@
 package mailview
 
 import (
-	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,55 +14,15 @@ import (
 	"listd/internal/mailmsg"
 )
 
-// decodeTransfer undoes a Content-Transfer-Encoding. It never fails: damaged input
-// yields what could be decoded, and an unknown encoding leaves the bytes as they are,
-// with a note for View.Errors.
+// decodeTransfer undoes a Content-Transfer-Encoding leniently (mailmsg.Lenient). It
+// never fails: damaged input yields what could be decoded, and an unknown encoding
+// leaves the bytes as they are, with a note for View.Errors.
 func decodeTransfer(cte string, b []byte) ([]byte, string) {
-	switch strings.ToLower(strings.TrimSpace(cte)) {
-	case "base64":
-		return decodeBase64(b), ""
-	case "quoted-printable":
-		return decodeQP(b), ""
-	case "", "7bit", "8bit", "binary":
-		return b, ""
-	default:
-		return b, fmt.Sprintf("unknown transfer encoding %q", clip(cte, 40))
+	out, err := mailmsg.DecodeTransfer(b, cte, mailmsg.Lenient)
+	if err != nil {
+		return out, fmt.Sprintf("unknown transfer encoding %q", clip(cte, 40))
 	}
-}
-
-func isBase64Char(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
-}
-
-// decodeBase64 decodes leniently: line breaks, padding and stray characters are
-// skipped, as mail clients do.
-func decodeBase64(b []byte) []byte {
-	clean := make([]byte, 0, len(b))
-	for _, c := range b {
-		if isBase64Char(c) {
-			clean = append(clean, c)
-		}
-	}
-	if len(clean)%4 == 1 {
-		clean = clean[:len(clean)-1] // a single leftover character carries no whole byte
-	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, _ := base64.RawStdEncoding.Decode(out, clean)
-	return out[:n]
-}
-
-// base64Len is the decoded size of base64 content without decoding it.
-func base64Len(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if isBase64Char(c) {
-			n++
-		}
-	}
-	if n%4 == 1 {
-		n--
-	}
-	return n * 3 / 4
+	return out, ""
 }
 
 func unhex(c byte) (byte, bool) {
@@ -76,50 +35,6 @@ func unhex(c byte) (byte, bool) {
 		return c - 'a' + 10, true
 	}
 	return 0, false
-}
-
-// decodeQP decodes quoted-printable leniently: an "=" that starts no valid escape is
-// kept as it is, and trailing white space is kept too (format=flowed needs it, and
-// some encoders leave it unencoded).
-func decodeQP(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c != '=' {
-			out = append(out, c)
-			continue
-		}
-		// Soft line break: "=" followed by optional white space and the line end.
-		j := i + 1
-		for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
-			j++
-		}
-		switch {
-		case j == len(b):
-			i = j - 1
-			continue
-		case b[j] == '\n':
-			i = j
-			continue
-		case b[j] == '\r':
-			if j+1 < len(b) && b[j+1] == '\n' {
-				j++
-			}
-			i = j
-			continue
-		}
-		if i+2 < len(b) {
-			hi, ok1 := unhex(b[i+1])
-			lo, ok2 := unhex(b[i+2])
-			if ok1 && ok2 {
-				out = append(out, hi<<4|lo)
-				i += 2
-				continue
-			}
-		}
-		out = append(out, '=')
-	}
-	return out
 }
 
 // lookupCharset finds the decoder for a label. utf8 reports UTF-8 (and the labels

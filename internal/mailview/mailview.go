@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"listd/internal/mailmsg"
 )
 
 // Options shape a rendering.
@@ -207,13 +209,7 @@ func FileName(contentDisposition, contentType string) string {
 }
 
 func decodedLen(p *part) int {
-	switch strings.ToLower(strings.TrimSpace(p.header.Get("Content-Transfer-Encoding"))) {
-	case "base64":
-		return base64Len(p.body)
-	case "quoted-printable":
-		return len(decodeQP(p.body))
-	}
-	return len(p.body)
+	return mailmsg.DecodedSize(p.body, p.header.Get("Content-Transfer-Encoding"))
 }
 
 // renderer holds one rendering.
