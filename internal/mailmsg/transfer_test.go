@@ -12,7 +12,7 @@ import (
 func TestDecodeTransfer(t *testing.T) {
 	const bad = "\x00error" // want: an error wrapping ErrDamaged
 	tests := []struct {
-		name, cte, in             string
+		name, cte, in              string
 		strict, strictCut, lenient string
 	}{
 		{"base64 lines", "base64", "R3L8\r\n32U=", "Gr\xfc\xdfe", "Gr\xfc\xdfe", "Gr\xfc\xdfe"},
