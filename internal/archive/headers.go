@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jhillyerd/enmime/v2/mediatype"
+	"listd/internal/mailmsg"
 )
 
 // MaxHeaderFields bounds the header fields of a message and all its MIME parts and
@@ -44,7 +44,7 @@ func countHeaderFields(raw []byte, max int) error {
 		// As leniently as the parsers that read the parts later (enmime, compose):
 		// a Content-Type the standard library refuses (a parameter twice, say) still
 		// has a boundary for them.
-		mt, params, _, err := mediatype.Parse(string(ct))
+		mt, params, err := mailmsg.ParseMediaType(string(ct))
 		mt = strings.ToLower(mt)
 		ct = ct[:0]
 		switch {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
-	"github.com/jhillyerd/enmime/v2/mediatype"
 
 	"listd/internal/mailmsg"
 	"listd/internal/mailview"
@@ -111,7 +110,7 @@ func (s *scrubber) split(h *textproto.Header, body []byte, depth int) *multipart
 	if depth >= maxScrubDepth || !hasMultipart(h.Get("Content-Type")) {
 		return nil
 	}
-	mt, params, _, err := mediatype.Parse(h.Get("Content-Type"))
+	mt, params, err := mailmsg.ParseMediaType(h.Get("Content-Type"))
 	if err != nil || !strings.HasPrefix(strings.ToLower(mt), "multipart/") {
 		return nil
 	}
@@ -213,7 +212,7 @@ func (s *scrubber) entity(h *textproto.Header, body []byte, depth int, top bool)
 		// added where a reader did not see one.
 		return m.replace(repl, nil), true
 	}
-	if mt, _, _, err := mediatype.Parse(h.Get("Content-Type")); err == nil && strings.EqualFold(mt, "text/html") {
+	if mt, _, err := mailmsg.ParseMediaType(h.Get("Content-Type")); err == nil && strings.EqualFold(mt, "text/html") {
 		if nb, cte, ok := s.links(h, body); ok {
 			if cte != "" {
 				h.Set("Content-Transfer-Encoding", cte)
@@ -315,7 +314,7 @@ func isLinkEnd(c byte) bool {
 // the file name made public.
 func (s *scrubber) params(key, v string) string {
 	v = stripComments(v)
-	mt, params, _, err := mediatype.Parse(v)
+	mt, params, err := mailmsg.ParseMediaType(v)
 	if err != nil {
 		if key == "Content-Type" {
 			return "application/octet-stream"

@@ -8,10 +8,11 @@
 // blocks remote images, points cid: images at the caller's attachment URLs, and sets the
 // link attributes.
 //
-// The MIME structure, transfer encodings and charsets are handled here rather than by
-// enmime (only its lenient media-type parser is used): the raw bytes are needed to
-// repair a wrong charset declaration and to fall back to windows-1252 for undeclared
-// 8-bit text, and enmime's part reader costs several times the whole rendering.
+// The MIME structure is read here, with mailmsg's header and multipart split, media
+// type parser and lenient transfer decoder, rather than by enmime: the raw bytes are
+// needed to repair a wrong charset declaration and to fall back to windows-1252 for
+// undeclared 8-bit text, and enmime's part reader costs several times the whole
+// rendering.
 //
 // Rendering is pure: the same bytes and options give the same view, so a caller may
 // cache it.

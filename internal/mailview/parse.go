@@ -6,8 +6,6 @@ import (
 	"net/textproto"
 	"strings"
 
-	"github.com/jhillyerd/enmime/v2/mediatype"
-
 	"listd/internal/mailmsg"
 )
 
@@ -53,7 +51,7 @@ func (ps *parser) parse(raw []byte, parent *part, depth int, defaultType string)
 	if ct == "" {
 		ct = defaultType
 	}
-	mt, params, _, err := mediatype.Parse(ct)
+	mt, params, err := mailmsg.ParseMediaType(ct)
 	if err != nil {
 		ps.note("unreadable Content-Type %q", clip(ct, 60))
 		mt, params = "", nil
@@ -63,7 +61,7 @@ func (ps *parser) parse(raw []byte, parent *part, depth int, defaultType string)
 		p.params = map[string]string{}
 	}
 	if d := hdr.Get("Content-Disposition"); d != "" {
-		if dt, _, _, err := mediatype.Parse(d); err == nil {
+		if dt, _, err := mailmsg.ParseMediaType(d); err == nil {
 			p.disp = strings.ToLower(dt)
 		} else if i := strings.IndexByte(d, ';'); i > 0 {
 			p.disp = strings.ToLower(strings.TrimSpace(d[:i]))
