@@ -89,7 +89,7 @@ func parseDigest(raw []byte) string {
 
 // goldenInputs yields every message found in the testdata directories below the
 // repository root, named by path (and number in an mbox or a fuzz corpus file).
-func goldenInputs(t *testing.T) func(func(string, []byte) bool) {
+func goldenInputs(t testing.TB) func(func(string, []byte) bool) {
 	root := filepath.Join("..", "..")
 	var files []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {

@@ -9,7 +9,7 @@ import (
 )
 
 // MaxHeaderFields bounds the header fields of a message and all its MIME parts and
-// attached messages together. Every parser of a message (enmime, go-message, the
+// attached messages together. Every parser of a message (Parse, go-message, the
 // image cleaner) allocates per field, a few hundred bytes each, so that a message of
 // a few megabytes made of tiny fields would cost a hundred times its size. Real mail
 // has a few dozen fields per header and a handful per part.
@@ -41,7 +41,7 @@ func countHeaderFields(raw []byte, max int) error {
 			inHeader = false
 			return
 		}
-		// As leniently as the parsers that read the parts later (enmime, compose):
+		// As leniently as the parsers that read the parts later (Parse, compose):
 		// a Content-Type the standard library refuses (a parameter twice, say) still
 		// has a boundary for them.
 		mt, params, err := mailmsg.ParseMediaType(string(ct))

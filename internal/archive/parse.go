@@ -1,19 +1,16 @@
 // Package archive owns what listd keeps of a post besides its bytes: the parsed fields
-// (through enmime), the plain text that feeds the search index, and the threading
-// rules (In-Reply-To and References first, the subject only as a last resort).
+// (read with internal/mailmsg, see mime.go), the plain text that feeds the search
+// index, and the threading rules (In-Reply-To and References first, the subject only
+// as a last resort).
 package archive
 
 import (
-	"bytes"
 	"fmt"
+	"mime"
 	"net/mail"
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/jhillyerd/enmime/v2"
-	"github.com/jhillyerd/enmime/v2/mediatype"
 
 	"listd/internal/mailmsg"
 )
@@ -50,85 +47,63 @@ var autoReplyHeaders = []string{"X-Autoreply", "X-Autorespond", "X-Autoresponder
 	"X-Vacation", "X-MS-Exchange-Inbox-Rules-Loop"}
 
 // Parse reads a message as received. It fails only when the message has no readable
-// header, or more than MaxHeaderFields header fields in all its parts together;
-// problems inside the body are recorded in Errors.
+// header, a Content-Type that cannot be read, a multipart without a boundary, or
+// more than MaxHeaderFields header fields in all its parts together; problems
+// inside the body are recorded in Errors.
+//
+// The text is the body's text/plain (the first one of a multipart/alternative, all
+// of them, joined by a "--" line, elsewhere), or the HTML as text when there is
+// none. The declared charset is trusted, except the labels that 8-bit mail without
+// a declaration comes with (none, US-ASCII, Latin-1, Windows-1252): those are read
+// as UTF-8 when valid, else Windows-1252, as the web page reads them.
 func Parse(raw []byte) (*Parsed, error) {
 	if err := countHeaderFields(raw, MaxHeaderFields); err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}
-	// The declared charset is trusted, except the labels that 8-bit mail without a
-	// declaration comes with (none, US-ASCII, Latin-1, Windows-1252): those are read
-	// as UTF-8 when valid, else Windows-1252, as the web page reads them. enmime's
-	// detection otherwise overrules the declaration, misreads UTF-8 as ISO-8859-1 now
-	// and then, and costs most of the parse time.
-	env, err := enmime.NewParser(enmime.DisableCharacterDetection(true),
-		enmime.SetCustomParseMediaType(undeclaredAsUTF8)).ReadEnvelope(bytes.NewReader(raw))
+	var errs []string
+	root, err := readPart(raw, true, 0, &errs)
 	if err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}
+	get := func(name string) string { return decodeWords(root.header.Get(name)) }
 	p := &Parsed{
-		Subject:       strings.TrimSpace(env.GetHeader("Subject")),
-		Text:          env.Text,
-		ListID:        strings.TrimSpace(env.GetHeader("List-Id")),
-		XLoop:         env.GetHeaderValues("X-Loop"),
-		AutoSubmitted: strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))),
-		Precedence:    strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence"))),
+		Subject:       strings.TrimSpace(get("Subject")),
+		ListID:        strings.TrimSpace(get("List-Id")),
+		XLoop:         []string{},
+		AutoSubmitted: strings.ToLower(strings.TrimSpace(get("Auto-Submitted"))),
+		Precedence:    strings.ToLower(strings.TrimSpace(get("Precedence"))),
 	}
-	if !utf8.ValidString(p.Text) {
-		// Undeclared 8-bit text that enmime passed through (undeclaredAsUTF8).
-		p.Text = mailmsg.UTF8OrWindows1252([]byte(p.Text))
+	for _, v := range root.header["X-Loop"] {
+		p.XLoop = append(p.XLoop, decodeWords(v))
+	}
+	text, atts := root.textAndAttachments()
+	p.Text = mailmsg.UTF8OrWindows1252([]byte(text))
+	for _, a := range atts {
+		p.Attachments = append(p.Attachments, a.ctype)
 	}
 	for _, h := range autoReplyHeaders {
-		if env.GetHeader(h) != "" {
+		if get(h) != "" {
 			p.AutoReply = true
 		}
 	}
-	p.AutoResponseSuppress = strings.ToLower(strings.TrimSpace(env.GetHeader("X-Auto-Response-Suppress")))
-	if ids := msgIDs(env.GetHeader("Message-Id")); len(ids) > 0 {
+	p.AutoResponseSuppress = strings.ToLower(strings.TrimSpace(get("X-Auto-Response-Suppress")))
+	if ids := msgIDs(get("Message-Id")); len(ids) > 0 {
 		p.MessageID = ids[0]
 	}
-	p.InReplyTo = msgIDs(env.GetHeader("In-Reply-To"))
-	p.References = msgIDs(env.GetHeader("References"))
-	if addrs, err := env.AddressList("From"); err == nil && len(addrs) > 0 {
-		p.FromName = strings.TrimSpace(addrs[0].Name)
+	p.InReplyTo = msgIDs(get("In-Reply-To"))
+	p.References = msgIDs(get("References"))
+	ap := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: mailmsg.CharsetReader}}
+	if addrs, err := ap.ParseList(root.header.Get("From")); err == nil && len(addrs) > 0 {
+		p.FromName = strings.TrimSpace(decodeWords(addrs[0].Name))
 		p.FromAddr = strings.ToLower(addrs[0].Address)
 	} else if err != nil {
-		p.Errors = append(p.Errors, "From: "+err.Error())
+		errs = append([]string{"From: " + err.Error()}, errs...)
 	}
-	if d, err := mail.ParseDate(env.GetHeader("Date")); err == nil {
+	if d, err := mail.ParseDate(get("Date")); err == nil {
 		p.Date = d.UTC()
 	}
-	for _, parts := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
-		for _, part := range parts {
-			p.Attachments = append(p.Attachments, strings.ToLower(part.ContentType))
-		}
-	}
-	for _, e := range env.Errors {
-		p.Errors = append(p.Errors, e.Error())
-	}
+	p.Errors = errs
 	return p, nil
-}
-
-// undeclaredAsUTF8 parses a Content-Type for enmime, naming UTF-8 as the charset of
-// plain text that declares none or one of the labels of undeclared 8-bit mail, so
-// that enmime passes its bytes through for Parse to read as UTF8OrWindows1252 does.
-// A message without Content-Type gets enmime's default "text/plain;
-// charset=us-ascii" here too.
-func undeclaredAsUTF8(ctype string) (string, map[string]string, []string, error) {
-	mtype, params, invalid, err := mediatype.Parse(ctype)
-	if err != nil || mtype != "text/plain" {
-		return mtype, params, invalid, err
-	}
-	label := strings.ToLower(strings.Trim(strings.TrimSpace(params["charset"]), `"'`))
-	// An unknown label is left for enmime to note.
-	if label != "" && mailmsg.CharsetName(label) != "windows-1252" {
-		return mtype, params, invalid, nil
-	}
-	if params == nil {
-		params = map[string]string{}
-	}
-	params["charset"] = "utf-8"
-	return mtype, params, invalid, nil
 }
 
 var msgIDRE = regexp.MustCompile(`<([^<>\s]+)>`)
