@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/quotedprintable"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -218,29 +217,12 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 	return b.Bytes(), true
 }
 
-// looksLikeImage decodes only the first bytes of a body (16 base64 characters make
-// the 12 that Detect needs) to see whether it starts like a JPEG, PNG or WebP file.
+// looksLikeImage decodes only the start of a body (a few lines of base64 or
+// quoted-printable hold the 12 bytes Detect needs) to see whether it starts like a
+// JPEG, PNG or WebP file.
 func looksLikeImage(body []byte, cte string) bool {
-	head := body
-	switch cte {
-	case "base64":
-		var b []byte
-		for _, c := range body {
-			if len(b) == 16 {
-				break
-			}
-			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
-				b = append(b, c)
-			}
-		}
-		head = make([]byte, 12)
-		n, _ := base64.StdEncoding.Decode(head, b)
-		head = head[:n]
-	case "quoted-printable":
-		head = make([]byte, 12)
-		n, _ := io.ReadFull(quotedprintable.NewReader(bytes.NewReader(body)), head)
-		head = head[:n]
-	}
+	const peek = 256
+	head, _ := mailmsg.DecodeTransfer(body[:min(len(body), peek)], cte, mailmsg.Lenient)
 	return Detect(head) != ""
 }
 

@@ -97,6 +97,12 @@ func DecodedSize(body []byte, cte string) int {
 // its padding, as found in real mail; anything else outside the alphabet fails.
 // With cut, what follows the last whole group of four is dropped.
 func strictBase64(body []byte, cut bool) ([]byte, bool) {
+	// The decoder skips line breaks itself: base64 in lines, as mail has it,
+	// needs no copy.
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+	if n, err := base64.StdEncoding.Decode(out, body); err == nil {
+		return out[:n], true
+	}
 	clean := make([]byte, 0, len(body))
 	for _, c := range body {
 		switch c {
@@ -105,7 +111,6 @@ func strictBase64(body []byte, cut bool) ([]byte, bool) {
 			clean = append(clean, c)
 		}
 	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
 	n, err := base64.StdEncoding.Decode(out, clean)
 	if err == nil {
 		return out[:n], true
