@@ -65,6 +65,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("Subject: x\r\n\r\nbody"))
 	f.Add([]byte("Subject: x\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\nZuckert\xc3\xbcte \xfc"))
+	f.Add([]byte("Subject: x\nno colon\nContent-Type: text/html\n\n<p>Zuckert\xfcte</p>"))
+	f.Add([]byte("Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html; charset=koi8-r\r\n" +
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\n<p>=F0=D2</p>\r\n--b\r\nContent-Type: image/png\r\n\r\nx\r\n--b"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, err := Parse(raw)
 		if err == nil {
