@@ -361,6 +361,27 @@ func (s *DB) SessionAddress(ctx context.Context, idHash string, now time.Time) (
 	return addr, nil
 }
 
+// Session is a live web session: who logged in, and when.
+type Session struct {
+	Address string
+	Created time.Time
+}
+
+// SessionByHash returns a live session, or ErrNotFound. Admin pages look at its age.
+func (s *DB) SessionByHash(ctx context.Context, idHash string, now time.Time) (Session, error) {
+	var ss Session
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT address, created_at FROM sessions WHERE id_hash = ? AND expires_at > ?`, idHash, unixMilli(now)).Scan(&ss.Address, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("session: %w", err)
+	}
+	ss.Created = fromMilli(created)
+	return ss, nil
+}
+
 // DeleteSession ends a session.
 func (s *DB) DeleteSession(ctx context.Context, idHash string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash); err != nil {
