@@ -188,7 +188,7 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{0,62}[a-z0-9]$|^[a-z0-9]$`)
 // which IMAP gives every user.
 var reservedNames = map[string]bool{"beratung": true, "postmaster": true, "abuse": true, "mailer-daemon": true, "root": true,
 	"api": true, "static": true, "outbox": true, "u": true, "login": true, "logout": true, "prefs": true, "mod": true,
-	"confirm": true, "reenable": true, "healthz": true, "metrics": true, "search": true, "inbox": true}
+	"confirm": true, "reenable": true, "healthz": true, "metrics": true, "search": true, "inbox": true, "admin": true}
 
 // ListOptions are the settings of a new list.
 type ListOptions struct {

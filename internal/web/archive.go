@@ -339,13 +339,8 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, err)
 			return
 		}
-		v, err = mailview.Render(raw, mailview.Options{Lang: lang, MaskAddresses: true, PreferHTML: html,
-			AttachmentURL: func(i int) string { return base + "/a/" + strconv.Itoa(i) }})
-		if err != nil {
-			// The archive took it, so it has a header; show the stored text instead.
-			s.log.Warn("render archived message", "id", m.ID, "err", err)
-			v = &mailview.View{Body: mailview.RenderText(m.Text, mailview.Options{Lang: lang, MaskAddresses: true})}
-		}
+		// The archive took it, so it has a header; if it cannot be read, its text shows.
+		v = s.renderMessage(raw, lang, html, base, m.Text)
 	}
 	var parent *store.Message
 	for _, t := range thread {

@@ -39,6 +39,7 @@ type Membership interface {
 type Sessions interface {
 	CreateSession(ctx context.Context, idHash, address string, expires time.Time) error
 	SessionAddress(ctx context.Context, idHash string, now time.Time) (string, error)
+	SessionByHash(ctx context.Context, idHash string, now time.Time) (store.Session, error)
 	DeleteSession(ctx context.Context, idHash string) error
 }
 

@@ -194,6 +194,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		if !s.formGuard(w, r) {
 			return
 		}
+		if next := localPath(r.PostFormValue("next")); next != "" {
+			// The admin pages ask for a fresh login: its link leads back to them.
+			s.setCookie(w, nextCookie, next, time.Hour)
+		}
 		err := s.members.RequestLogin(r.Context(), r.PostFormValue("address"), s.lang(r))
 		var ie *lists.InputError
 		if errors.Is(err, lists.ErrRateLimited) {
@@ -234,6 +238,11 @@ func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.setCookie(w, sessionCookie, id, sessionTTL)
+		if c, err := r.Cookie(nextCookie); err == nil && localPath(c.Value) != "" {
+			s.setCookie(w, nextCookie, "", -time.Second)
+			http.Redirect(w, r, localPath(c.Value), http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/prefs?lang="+lang, http.StatusSeeOther)
 		return
 	}

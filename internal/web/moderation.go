@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"listd/internal/lists"
+	"listd/internal/mailview"
 )
 
 // Moderation is what the web's moderation queue asks of the list domain.
@@ -16,6 +18,7 @@ type Moderation interface {
 	HeldPosts(ctx context.Context, moderator string) ([]lists.HeldPost, error)
 	MayModerate(ctx context.Context, address string, heldID int64) (bool, error)
 	Moderate(ctx context.Context, heldID int64, action, reason, actor string) error
+	HeldCopy(ctx context.Context, heldID int64) ([]byte, error)
 	PreviewDigest(ctx context.Context, address, list, lang string) (html string, ok bool, err error)
 }
 
@@ -53,6 +56,37 @@ func (s *Server) digestPreview(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, html)
 }
 
+// The moderation queue on the web. Each decision has its own form, so that Enter in
+// the reason field submits the rejection and nothing else; spam goes in bulk with
+// the checkboxes of one discard form. Every decision goes through the list domain
+// (lists.Service.Moderate), the same path as a reply to the notice.
+
+const (
+	heldShown = 50  // held posts on one page; the oldest first
+	maxBulk   = 200 // posts one bulk discard may name
+)
+
+// rejectPresets are the short reasons a moderator may pick; the list domain turns
+// each into a sentence in the poster's language (mail.reason_WORD).
+var rejectPresets = []string{"namen", "thema", "ton", "werbung", "doppelt"}
+
+// heldView is a held post as the queue shows it.
+type heldView struct {
+	lists.HeldPost
+	Reason string         // why it waits, in the reader's language
+	View   *mailview.View // the post rendered as the archive renders a message
+	Owner  bool           // the viewer owns the post's list (may reveal the address)
+	Shown  string         // the poster's address, after an owner asked for it
+}
+
+// modData is the queue page's data.
+type modData struct {
+	Held        []heldView
+	More        int // waiting posts not shown
+	Done, Error string
+	Presets     []string
+}
+
 // modPage is the moderation queue of a logged-in moderator: the same decisions as a
 // reply to the notice, through the same code and log.
 func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
@@ -61,37 +95,16 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?lang="+s.lang(r), http.StatusSeeOther)
 		return
 	}
-	lang := s.lang(r)
-	data := struct {
-		Held        []lists.HeldPost
-		Done, Error string
-	}{}
+	data := modData{Presets: rejectPresets}
 	status := http.StatusOK
+	reveal := int64(0)
 	if r.Method == http.MethodPost {
 		if !s.formGuard(w, r) {
 			return
 		}
-		id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
-		action := r.PostFormValue("do")
-		ok, err := s.moderation.MayModerate(r.Context(), addr, id)
-		if err != nil {
-			s.internalError(w, r, err)
+		var done bool
+		if status, done = s.modDecide(w, r, addr, &data, &reveal); done {
 			return
-		}
-		if !ok || (action != lists.ModApprove && action != lists.ModReject && action != lists.ModDiscard) {
-			s.errorPage(w, r, http.StatusForbidden, "mod_forbidden")
-			return
-		}
-		err = s.moderation.Moderate(r.Context(), id, action, r.PostFormValue("reason"), addr)
-		var dec *lists.ErrDecided
-		switch {
-		case errors.As(err, &dec):
-			data.Error, status = s.tr(lang, "mod_already")+" "+dec.By, http.StatusConflict
-		case err != nil:
-			s.internalError(w, r, err)
-			return
-		default:
-			data.Done = s.tr(lang, "mod_done")
 		}
 	}
 	held, err := s.moderation.HeldPosts(r.Context(), addr)
@@ -99,6 +112,212 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	data.Held = held
+	if len(held) > heldShown {
+		data.More = len(held) - heldShown
+		held = held[:heldShown]
+	}
+	lang := s.lang(r)
+	owner := map[int64]bool{}
+	for _, h := range held {
+		v := heldView{HeldPost: h, Reason: s.holdReason(lang, h.Held.Reason)}
+		if v.View, err = s.renderHeld(r, h); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		if _, ok := owner[h.List.ID]; !ok {
+			if owner[h.List.ID], err = s.mayAdminister(r.Context(), h.List, addr); err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+		}
+		v.Owner = owner[h.List.ID]
+		if reveal == h.Held.ID && v.Owner {
+			v.Shown = h.Held.FromAddr
+			if v.Shown == "" {
+				v.Shown = h.Held.EnvFrom
+			}
+		}
+		data.Held = append(data.Held, v)
+	}
 	s.renderForm(w, r, status, "mod", s.tr(lang, "mod_heading"), data)
+}
+
+// modDecide carries out the posted decision, filling in what the page says about
+// it. It reports the page's status, and whether it has answered the request itself.
+func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, data *modData, reveal *int64) (int, bool) {
+	lang := s.lang(r)
+	action := r.PostFormValue("do")
+	if ids := r.PostForm["ids"]; len(ids) > 0 {
+		return s.bulkDiscard(w, r, addr, action, ids, data)
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	ok, err := s.moderation.MayModerate(r.Context(), addr, id)
+	if err != nil {
+		s.internalError(w, r, err)
+		return 0, true
+	}
+	switch action {
+	case lists.ModApprove, lists.ModReject, lists.ModDiscard, lists.ModAlways, lists.ModClaim, "reveal":
+	default:
+		ok = false
+	}
+	if !ok {
+		s.errorPage(w, r, http.StatusForbidden, "mod_forbidden")
+		return 0, true
+	}
+	if action == "reveal" {
+		return s.revealPoster(w, r, addr, id, reveal)
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	preset := r.PostFormValue("preset")
+	if reason == "" {
+		for _, p := range rejectPresets {
+			if p == preset {
+				reason = p // the list domain words it in the poster's language
+			}
+		}
+	}
+	err = s.moderation.Moderate(r.Context(), id, action, reason, addr)
+	var dec *lists.ErrDecided
+	switch {
+	case errors.As(err, &dec):
+		data.Error = s.tr(lang, "mod_already") + " " + dec.By
+		return http.StatusConflict, false
+	case errors.Is(err, lists.ErrNoSuchHeld):
+		s.errorPage(w, r, http.StatusNotFound, "not_found")
+		return 0, true
+	case err != nil:
+		s.internalError(w, r, err)
+		return 0, true
+	}
+	key := "mod_result_" + action
+	if action == lists.ModReject && reason == "" {
+		key = "mod_result_reject_plain"
+	}
+	data.Done = s.tr(lang, key)
+	return http.StatusOK, false
+}
+
+// bulkDiscard discards the posts named by ids (the spam form): all of them only if
+// the viewer moderates each.
+func (s *Server) bulkDiscard(w http.ResponseWriter, r *http.Request, addr, action string, ids []string, data *modData) (int, bool) {
+	if action != lists.ModDiscard || len(ids) > maxBulk {
+		s.errorPage(w, r, http.StatusForbidden, "mod_forbidden")
+		return 0, true
+	}
+	var heldIDs []int64
+	seen := map[int64]bool{}
+	for _, v := range ids {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || seen[id] {
+			continue
+		}
+		seen[id] = true
+		ok, err := s.moderation.MayModerate(r.Context(), addr, id)
+		if err != nil {
+			s.internalError(w, r, err)
+			return 0, true
+		}
+		if !ok {
+			s.errorPage(w, r, http.StatusForbidden, "mod_forbidden")
+			return 0, true
+		}
+		heldIDs = append(heldIDs, id)
+	}
+	discarded, already := 0, 0
+	for _, id := range heldIDs {
+		err := s.moderation.Moderate(r.Context(), id, lists.ModDiscard, "", addr)
+		var dec *lists.ErrDecided
+		switch {
+		case errors.As(err, &dec), errors.Is(err, lists.ErrNoSuchHeld):
+			already++
+		case err != nil:
+			s.internalError(w, r, err)
+			return 0, true
+		default:
+			discarded++
+		}
+	}
+	lang := s.lang(r)
+	data.Done = fmt.Sprintf(s.tr(lang, "mod_result_bulk"), discarded)
+	if already > 0 {
+		data.Done += " " + fmt.Sprintf(s.tr(lang, "mod_result_bulk_already"), already)
+	}
+	return http.StatusOK, false
+}
+
+// revealPoster shows an owner of the list the address of a held post's poster,
+// after a fresh login, and records who asked.
+func (s *Server) revealPoster(w http.ResponseWriter, r *http.Request, addr string, id int64, reveal *int64) (int, bool) {
+	held, err := s.moderation.HeldPosts(r.Context(), addr)
+	if err != nil {
+		s.internalError(w, r, err)
+		return 0, true
+	}
+	for _, h := range held {
+		if h.Held.ID != id {
+			continue
+		}
+		ok, err := s.mayAdminister(r.Context(), h.List, addr)
+		if err != nil {
+			s.internalError(w, r, err)
+			return 0, true
+		}
+		if !ok {
+			s.errorPage(w, r, http.StatusForbidden, "reveal_forbidden")
+			return 0, true
+		}
+		ss, _ := s.session(r)
+		if !s.reconfirm(w, r, adminSession{Address: addr, Created: ss.Created, List: h.List}, "/mod?lang="+s.lang(r)) {
+			return 0, true
+		}
+		s.audit(r.Context(), addr, h.List, "member-reveal", fmt.Sprintf("poster %s of held post %d", h.Poster, id))
+		*reveal = id
+		return http.StatusOK, false
+	}
+	s.errorPage(w, r, http.StatusNotFound, "not_found")
+	return 0, true
+}
+
+// renderHeld renders a held post the way the archive renders a message, from the
+// copy its moderators get (on an anonymous list the archive copy): the archive's
+// sanitizer, addresses masked, attachments listed by their masked names.
+func (s *Server) renderHeld(r *http.Request, h lists.HeldPost) (*mailview.View, error) {
+	raw, err := s.moderation.HeldCopy(r.Context(), h.Held.ID)
+	if err != nil {
+		return nil, fmt.Errorf("held post %d: %w", h.Held.ID, err)
+	}
+	return s.renderMessage(raw, s.lang(r), false, "", h.Held.Subject), nil
+}
+
+// renderMessage is the reading view of a stored message: the archive's renderer
+// with addresses masked; attachments link below base when it is given. A message
+// the renderer cannot read shows fallback as text.
+func (s *Server) renderMessage(raw []byte, lang string, html bool, base, fallback string) *mailview.View {
+	opt := mailview.Options{Lang: lang, MaskAddresses: true, PreferHTML: html}
+	if base != "" {
+		opt.AttachmentURL = func(i int) string { return base + "/a/" + strconv.Itoa(i) }
+	}
+	v, err := mailview.Render(raw, opt)
+	if err != nil {
+		s.log.Warn("render message", "err", err)
+		return &mailview.View{Body: mailview.RenderText(fallback, mailview.Options{Lang: lang, MaskAddresses: true})}
+	}
+	return v
+}
+
+// holdReason is a held post's reason in lang.
+func (s *Server) holdReason(lang, reason string) string {
+	h := lists.ParseHoldReason(reason)
+	if h.Key != "" {
+		args := make([]any, len(h.Args))
+		for i, a := range h.Args {
+			args[i] = maskAddresses(a)
+		}
+		return fmt.Sprintf(s.tr(lang, "hold_"+h.Key), args...)
+	}
+	if lang == "en" {
+		return h.English
+	}
+	return h.German
 }

@@ -47,6 +47,8 @@ type Store interface {
 	DeliveryCounts(ctx context.Context) (map[string]int, error)
 	Deliveries(ctx context.Context, states []string, limit, offset int) ([]*store.Delivery, error)
 	DeliveryByID(ctx context.Context, id int64) (*store.Delivery, error)
+	FiguresOf(ctx context.Context, q store.FigureQuery) ([]store.Figure, error)
+	CounselStats(ctx context.Context, since string) ([]store.CounselStat, error)
 }
 
 // Renderer renders a queued copy, for the outbox.
@@ -136,8 +138,8 @@ func (s *Server) ReloadTemplates(tmpl fs.FS) error {
 		return err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel"} {
-		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/"+name+".html")
+	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "admin", "figures", "relogin"} {
+		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/adminnav.html", "pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("page %s: %w", name, err)
 		}
@@ -182,6 +184,11 @@ func (s *Server) routes() {
 		m.HandleFunc("POST "+p.path, p.h)
 	}
 	m.HandleFunc("POST /logout", s.logout)
+	m.HandleFunc("GET /admin/{$}", s.siteAdminPage)
+	m.HandleFunc("GET /admin/figures", s.siteFigures)
+	m.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/", http.StatusMovedPermanently)
+	})
 	m.HandleFunc("GET /beratung", s.counselPage)
 	m.HandleFunc("GET /search", s.siteSearch)
 	m.HandleFunc("GET /{name}", func(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +206,9 @@ func (s *Server) listRoutes(w http.ResponseWriter, r *http.Request) {
 	rest := r.PathValue("rest")
 	if rest == "subscribe" {
 		s.subscribePage(w, r)
+		return
+	}
+	if s.adminRoutes(w, r, rest) {
 		return
 	}
 	if rest == "digest" && r.Method == http.MethodGet {
@@ -355,6 +365,7 @@ Disallow: /search
 Disallow: /login
 Disallow: /prefs
 Disallow: /mod
+Disallow: /admin/
 Disallow: /outbox
 Disallow: /metrics
 Disallow: /confirm/
