@@ -49,7 +49,7 @@ func (s *Server) session(r *http.Request) (store.Session, bool) {
 	if err != nil || c.Value == "" {
 		return store.Session{}, false
 	}
-	ss, err := s.sessions.SessionByHash(r.Context(), hashHex(c.Value), time.Now())
+	ss, err := s.sessions.SessionByHash(r.Context(), hashHex(c.Value), s.cfg.Now())
 	if err != nil {
 		return store.Session{}, false
 	}
@@ -121,7 +121,7 @@ func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, l *store.L
 		}
 		return adminSession{}, false
 	}
-	if time.Since(ss.Created) > adminMaxAge {
+	if s.cfg.Now().Sub(ss.Created) > adminMaxAge {
 		s.askLogin(w, r, ss.Address, "admin_stale", "admin_stale_text", r.URL.Path)
 		return adminSession{}, false
 	}
@@ -132,7 +132,7 @@ func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, l *store.L
 // reconfirmAge; otherwise it writes a page that sends a fresh login link leading
 // back to next.
 func (s *Server) reconfirm(w http.ResponseWriter, r *http.Request, a adminSession, next string) bool {
-	if time.Since(a.Created) <= reconfirmAge {
+	if s.cfg.Now().Sub(a.Created) <= reconfirmAge {
 		return true
 	}
 	s.askLogin(w, r, a.Address, "reconfirm_heading", "reconfirm_text", next)

@@ -86,7 +86,7 @@ func months(now time.Time, since string) ([]string, bool) {
 func (s *Server) figures(w http.ResponseWriter, r *http.Request, a adminSession) {
 	lang := s.lang(r)
 	q := r.URL.Query()
-	ms, ok := months(time.Now().UTC(), q.Get("since"))
+	ms, ok := months(s.cfg.Now().UTC(), q.Get("since"))
 	if !ok {
 		s.errorPage(w, r, http.StatusBadRequest, "bad_month")
 		return

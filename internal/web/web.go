@@ -77,6 +77,8 @@ type Config struct {
 	Copies Copier
 	// PrivateReply gives the address that answers a post's author alone; nil: none.
 	PrivateReply func(l *store.List, archiveID int64) string
+	// Now is the clock the admin pages measure a login's age by; nil: time.Now.
+	Now func() time.Time
 }
 
 // Server is the HTTP handler.
@@ -105,6 +107,9 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
 	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
