@@ -84,6 +84,9 @@ func (c Chart) SVG() []byte {
 	if step < 1 {
 		step = 1
 	}
+	// A label takes at most its slot (step slots when not every label is written):
+	// about 0.6 em a letter.
+	fit := min(maxLabel, max(3, int(slot*float64(step)/(fontSize*0.6))-1))
 	var line []string
 	for i, p := range c.Points {
 		x := left + slot*float64(i)
@@ -106,7 +109,7 @@ func (c Chart) SVG() []byte {
 			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="%d" text-anchor="middle" fill="#000">%s</text>`, num(cx), num(y-4), fontSize, esc(clip(text, 8)))
 		}
 		if i%step == 0 {
-			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="%d" text-anchor="middle" fill="#000">%s</text>`, num(cx), num(base+14), fontSize, esc(clip(p.Label, maxLabel)))
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="%d" text-anchor="middle" fill="#000">%s</text>`, num(cx), num(base+14), fontSize, esc(clip(p.Label, fit)))
 		}
 	}
 	if c.Kind == Line && len(line) > 1 {
