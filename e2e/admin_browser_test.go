@@ -91,7 +91,9 @@ func TestBrowserModerationAndFigures(t *testing.T) {
 	}
 	base := d.httpBase
 	// shoot leaves the desktop's width: each step sets the phone's again.
-	phone := func() { br.run(t, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile)) }
+	phone := func() {
+		br.run(t, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile))
+	}
 	phone()
 	// Log in by the mailed link.
 	br.run(t, "login form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("address")),
