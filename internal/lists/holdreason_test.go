@@ -39,3 +39,21 @@ func TestParseHoldReason(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseHoldReason(f *testing.F) {
+	for _, s := range []string{"first post of a new member", "size 1 bytes is over the list's limit of 0", reasonAutoSubject,
+		"contains the word „a / b“", " / ", "attachment of type  is not allowed", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, reason string) {
+		h := ParseHoldReason(reason)
+		if reason != "" && h.Key == "" && h.German == "" && h.English == "" && strings.TrimSpace(reason) != "/" {
+			t.Errorf("%q: nothing to show", reason)
+		}
+		for _, a := range h.Args {
+			if !strings.Contains(reason, a) {
+				t.Errorf("%q: argument %q not from the reason", reason, a)
+			}
+		}
+	})
+}

@@ -158,7 +158,8 @@ func localPath(p string) string {
 	return p
 }
 
-// auditAction records an admin, owner or moderator action: who, what, which list.
+// audit records an admin, owner or moderator action: who, what, which list. The
+// list domain's audit log is to take it over; until then it is a log line.
 // The detail names no address.
 func (s *Server) audit(ctx context.Context, actor string, l *store.List, action, detail string) {
 	list := ""
