@@ -534,3 +534,20 @@ func TestFiguresPages(t *testing.T) {
 		t.Errorf("bad month: %d", code)
 	}
 }
+
+// A total is never exact when a cell of its column is shown as <5: the difference
+// would give the small cell away.
+func TestFigureTotalsHideSmallCells(t *testing.T) {
+	e := newAdminEnv(t)
+	_, page := e.do(e.client("admin@example.org"), "GET", "/admin/figures", nil)
+	start := strings.Index(page, `id="fig-readers"`)
+	end := strings.Index(page, `id="fig-joined"`)
+	if start < 0 || end < start {
+		t.Fatalf("no readers figure:\n%s", page)
+	}
+	readers := page[start:end]
+	// kita, anon (3 readers each) and other (1) are each <5; their sum, 7, is not shown.
+	if strings.Count(readers, "<td>&lt;5</td>") != 3 || !strings.Contains(readers, "<td>≥3</td>") || strings.Contains(readers, ">7<") {
+		t.Errorf("readers:\n%s", readers)
+	}
+}

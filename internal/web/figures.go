@@ -164,11 +164,18 @@ func (s *Server) figureTable(lang string, c *figureCounts) figureTable {
 	}
 	sort.Strings(names)
 	totals := make([]int, len(c.columns))
+	known := make([]int, len(c.columns)) // the sum of the cells shown exactly
+	small := make([]int, len(c.columns)) // cells shown as <5
 	for _, l := range names {
 		row := figureRow{List: l}
 		for i, col := range c.columns {
 			n := c.byList[l][col]
 			totals[i] += n
+			if n > 0 && n < smallCount {
+				small[i]++
+			} else {
+				known[i] += n
+			}
 			row.Cells = append(row.Cells, shown(n))
 		}
 		if l != "" {
@@ -178,11 +185,23 @@ func (s *Server) figureTable(lang string, c *figureCounts) figureTable {
 	total := figureRow{}
 	points := make([]chart.Point, len(c.columns))
 	for i, n := range totals {
-		total.Cells = append(total.Cells, shown(n))
-		points[i] = chart.Point{Label: s.shortColumn(lang, c.columns[i]), Value: float64(n)}
-		if n > 0 && n < smallCount {
-			points[i] = chart.Point{Label: points[i].Label, Text: shown(n)}
+		p := chart.Point{Label: s.shortColumn(lang, c.columns[i]), Value: float64(n)}
+		switch {
+		case n > 0 && n < smallCount:
+			p.Value, p.Text = 0, shown(n)
+		case small[i] > 0 && len(names) > 1:
+			// The exact total less the cells shown would give away a small cell:
+			// the total is shown as what the table tells anyway, at least the
+			// known cells and 1 for each small one.
+			least := known[i] + small[i]
+			p.Value, p.Text = float64(least), "≥"+strconv.Itoa(least)
 		}
+		cell := p.Text
+		if cell == "" {
+			cell = shown(n)
+		}
+		total.Cells = append(total.Cells, cell)
+		points[i] = p
 	}
 	t.Rows = append(t.Rows, total)
 	kind := chart.Bars
