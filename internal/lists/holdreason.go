@@ -3,6 +3,8 @@ package lists
 import (
 	"regexp"
 	"strings"
+
+	"listd/internal/store"
 )
 
 // HoldReasonText is a held post's reason as stored, taken apart for a reader's
@@ -43,4 +45,14 @@ func ParseHoldReason(reason string) HoldReasonText {
 		return HoldReasonText{German: strings.TrimSpace(de), English: strings.TrimSpace(en)}
 	}
 	return HoldReasonText{German: reason, English: reason}
+}
+
+// RejectionTold reports whether rejecting h sends its poster a note with the reason,
+// as Moderate decides: never for automatic mail or a post without a sender address.
+func RejectionTold(h *store.Held) bool {
+	if h.FromAddr == "" {
+		return false
+	}
+	auto, _ := Automatic(mustParse(h.Raw), h.EnvFrom)
+	return !auto
 }

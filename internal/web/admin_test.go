@@ -308,6 +308,18 @@ func TestModRejectFormCannotApprove(t *testing.T) {
 	if code, _ := e.do(mod, "POST", "/mod", url.Values{"csrf": {csrf}, "id": {id(e.held["html"])}, "do": {"approve"}}); code != 409 {
 		t.Errorf("a second decision: %d", code)
 	}
+	// An out-of-office reply is never answered: the page says nobody was told.
+	kita, _ := e.db.ListByName(context.Background(), "kita")
+	auto := &store.Held{ListID: kita.ID, MessageID: "<auto@x>", EnvFrom: "anna@example.net", FromAddr: "anna@example.net", Subject: "Abwesend",
+		Reason: "the list moderates every post", ExpiresAt: time.Now().Add(time.Hour),
+		Raw: []byte("From: anna@example.net\r\nSubject: Abwesend\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <auto@x>\r\n\r\nBin weg.\r\n")}
+	if err := e.db.Update(context.Background(), func(tx *store.Tx) error { return tx.Hold(auto) }); err != nil {
+		t.Fatal(err)
+	}
+	code, page = e.do(mod, "POST", "/mod", url.Values{"csrf": {csrf}, "id": {id(auto.ID)}, "do": {"reject"}, "reason": {"Nein"}})
+	if code != 200 || !strings.Contains(page, "Abgelehnt; niemand wurde benachrichtigt") {
+		t.Errorf("rejecting automatic mail: %d\n%s", code, page)
+	}
 }
 
 // The spam form discards every checked post at once and tells nobody.

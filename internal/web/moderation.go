@@ -177,6 +177,15 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, 
 			}
 		}
 	}
+	told := true // whether a rejection reaches the poster
+	if action == lists.ModReject {
+		h, err := s.heldPost(r, addr, id)
+		if err != nil {
+			s.internalError(w, r, err)
+			return 0, true
+		}
+		told = h == nil || lists.RejectionTold(h.Held)
+	}
 	err = s.moderation.Moderate(r.Context(), id, action, reason, addr)
 	var dec *lists.ErrDecided
 	switch {
@@ -191,7 +200,10 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, 
 		return 0, true
 	}
 	key := "mod_result_" + action
-	if action == lists.ModReject && reason == "" {
+	switch {
+	case action == lists.ModReject && !told:
+		key = "mod_result_reject_nobody"
+	case action == lists.ModReject && reason == "":
 		key = "mod_result_reject_plain"
 	}
 	data.Done = s.tr(lang, key)
@@ -246,18 +258,29 @@ func (s *Server) bulkDiscard(w http.ResponseWriter, r *http.Request, addr, actio
 	return http.StatusOK, false
 }
 
+// heldPost is the waiting post id among those addr moderates; nil if none.
+func (s *Server) heldPost(r *http.Request, addr string, id int64) (*lists.HeldPost, error) {
+	held, err := s.moderation.HeldPosts(r.Context(), addr)
+	if err != nil {
+		return nil, err
+	}
+	for i := range held {
+		if held[i].Held.ID == id {
+			return &held[i], nil
+		}
+	}
+	return nil, nil
+}
+
 // revealPoster shows an owner of the list the address of a held post's poster,
 // after a fresh login, and records who asked.
 func (s *Server) revealPoster(w http.ResponseWriter, r *http.Request, addr string, id int64, reveal *int64) (int, bool) {
-	held, err := s.moderation.HeldPosts(r.Context(), addr)
+	h, err := s.heldPost(r, addr, id)
 	if err != nil {
 		s.internalError(w, r, err)
 		return 0, true
 	}
-	for _, h := range held {
-		if h.Held.ID != id {
-			continue
-		}
+	if h != nil {
 		ok, err := s.mayAdminister(r.Context(), h.List, addr)
 		if err != nil {
 			s.internalError(w, r, err)
