@@ -396,6 +396,15 @@ func TestAdminRoles(t *testing.T) {
 			t.Errorf("%s %s: 403 without a sentence", tc.who, tc.path)
 		}
 	}
+	// Settings link to the admin pages a viewer may open, and no others.
+	_, prefs := e.do(e.client("owner@example.org"), "GET", "/prefs", nil)
+	if !strings.Contains(prefs, `href="/kita/admin/"`) || !strings.Contains(prefs, `href="/anon/admin/"`) || strings.Contains(prefs, `href="/admin/"`) {
+		t.Errorf("owner's settings lack the admin links")
+	}
+	_, prefs = e.do(e.client("mod@example.org"), "GET", "/prefs", nil)
+	if strings.Contains(prefs, `/admin/"`) || !strings.Contains(prefs, `href="/mod"`) {
+		t.Errorf("moderator's settings link to admin pages")
+	}
 	// A moderator of another list cannot decide on this one's posts.
 	other := e.client("othermod@example.org")
 	csrf := e.csrf(other)

@@ -271,6 +271,8 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		Saved       bool
 		Error       string
 		Moderator   bool
+		Administers []string // lists whose admin pages the viewer may open
+		SiteAdmin   bool
 		Privacy     bool // the page offers export and erasure
 		IMAP        *appPasswordView
 	}{Privacy: p != nil}
@@ -335,6 +337,13 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 	data.Memberships = ms
 	for _, m := range ms {
 		data.Moderator = data.Moderator || lists.MayModerate(m.List, m.Member, lists.LoggedIn)
+		if ok, err := s.mayAdminister(r.Context(), m.List, addr); err == nil && ok {
+			data.Administers = append(data.Administers, m.List.Name)
+		}
+	}
+	if data.SiteAdmin, err = s.isSiteAdmin(r.Context(), addr); err != nil {
+		s.internalError(w, r, err)
+		return
 	}
 	s.renderForm(w, r, status, "prefs", s.tr(lang, "prefs_heading"), data)
 }
