@@ -290,6 +290,9 @@ func (s *Service) CounselTopics(ctx context.Context) []string {
 	return d.Topics()
 }
 
+// CrisisLines are the site's crisis lines ([counsel] crisis_lines), for the pages.
+func (s *Service) CrisisLines() []string { return s.cfg.CounselSettings.CrisisLines }
+
 // CounselHits turns a result's hits into what pages and mails show.
 func CounselHits(hs []counsel.Hit) []CounselHit { return hitsFor(hs) }
 

@@ -174,12 +174,23 @@ var (
 )
 
 // InputError is bad input from an operator or user, with a sentence saying what.
-type InputError struct{ Msg string }
+// Field names the value that is wrong (a form field: "address", "name", "postal",
+// "mode", "digest_format"), "" when the error is about no one field; pages show
+// their own sentence for it, in the reader's language.
+type InputError struct {
+	Msg   string
+	Field string
+}
 
 func (e *InputError) Error() string { return e.Msg }
 
 func inputErr(format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// fieldErr is an InputError about one field.
+func fieldErr(field, format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...), Field: field}
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]{0,62}[a-z0-9]$|^[a-z0-9]$`)
@@ -284,11 +295,11 @@ func (o MemberOptions) validate() (MemberOptions, error) {
 		return o, flagErr("role", err)
 	}
 	if o.DigestFormat != "" && !oneOf(o.DigestFormat, "newsletter", "mime", "plain") {
-		return o, inputErr("-digest-format %q: must be newsletter, mime or plain", o.DigestFormat)
+		return o, fieldErr("digest_format", "-digest-format %q: must be newsletter, mime or plain", o.DigestFormat)
 	}
 	o.Postal = strings.TrimSpace(o.Postal)
 	if o.Postal != "" && !postalRE.MatchString(o.Postal) {
-		return o, inputErr("-postal %q: not a postal code", o.Postal)
+		return o, fieldErr("postal", "-postal %q: not a postal code", o.Postal)
 	}
 	return o, nil
 }
@@ -301,10 +312,10 @@ func NormalizeAddress(s string) (addr, name string, err error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil {
-		return "", "", inputErr("%q is not a mail address", s)
+		return "", "", fieldErr("address", "%q is not a mail address", s)
 	}
 	if !strings.Contains(a.Address, "@") || strings.ContainsAny(a.Address, " \t\r\n") {
-		return "", "", inputErr("%q is not a mail address", s)
+		return "", "", fieldErr("address", "%q is not a mail address", s)
 	}
 	return strings.ToLower(a.Address), a.Name, nil
 }

@@ -132,7 +132,7 @@ func (s *Service) UpdateMembership(ctx context.Context, address, list string, o 
 		}
 		if o.DigestFormat != "" {
 			if !oneOf(o.DigestFormat, "newsletter", "mime", "plain") {
-				return inputErr("digest format %q: must be newsletter, mime or plain", o.DigestFormat)
+				return fieldErr("digest_format", "digest format %q: must be newsletter, mime or plain", o.DigestFormat)
 			}
 			m.DigestFormat = o.DigestFormat
 		}

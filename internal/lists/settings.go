@@ -257,6 +257,16 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return strconv.Itoa(l.DigestMaxPosts) }},
+		{Name: "indexing", Example: "on", Column: "indexing", Default: "off", Usage: "on or off: let search engines index a public archive",
+			HelpDE: "on: Suchmaschinen dürfen ein öffentliches Archiv aufnehmen", HelpEN: "on: let search engines index a public archive",
+			apply: func(l *store.List, v string) error {
+				if !oneOf(v, "on", "off") {
+					return inputErr("-indexing %q: must be on or off", v)
+				}
+				l.Indexing = v == "on"
+				return nil
+			},
+			show: func(l *store.List) string { return yesNo(l.Indexing, "on", "off") }},
 	}
 }
 

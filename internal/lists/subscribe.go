@@ -239,6 +239,20 @@ func (s *Service) confirmPending(ctx context.Context, list, nonce, inReplyTo str
 		}
 		if m == nil {
 			m = &store.Member{ListID: l.ID, Address: p.Address, Role: string(RoleMember)}
+			if p.Name == "" {
+				// One pseudonym for all lists: a new member who gives none keeps the
+				// one they have elsewhere.
+				ms, err := tx.Memberships(p.Address)
+				if err != nil {
+					return err
+				}
+				for _, o := range ms {
+					if o.Name != "" {
+						m.Name = o.Name
+						break
+					}
+				}
+			}
 		}
 		m.Mode, m.Name, m.Postal, m.Language = p.Mode, or(p.Name, m.Name), or(p.Postal, m.Postal), p.Language
 		if p.ConsentText != "" {
@@ -339,7 +353,11 @@ func (s *Service) modeText(lang, mode string) string {
 func cleanName(n string) (string, error) {
 	n = strings.Join(strings.Fields(n), " ")
 	if len([]rune(n)) > 60 || strings.Contains(n, "@") || strings.ContainsAny(n, "<>\"") {
-		return "", inputErr("the name %q is not usable: at most 60 characters, and no address", n)
+		return "", fieldErr("name", "the name %q is not usable: at most 60 characters, and no address", n)
 	}
 	return n, nil
 }
+
+// CleanName checks a pseudonym as joining and the settings do, and returns it with
+// its white space folded; the error is an InputError about the field "name".
+func CleanName(n string) (string, error) { return cleanName(n) }

@@ -137,7 +137,7 @@ func Alternatives[T ~string](set []T) string {
 
 // flagErr names the flag (or form field) in a parse error: `-archive "x": must be ...`.
 func flagErr(flag string, err error) error {
-	return inputErr("-%s %s", flag, err.Error())
+	return fieldErr(strings.ReplaceAll(flag, "-", "_"), "-%s %s", flag, err.Error())
 }
 
 // ErasePolicy is what erasing an address does with its posts ([privacy] erase_posts).

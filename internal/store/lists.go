@@ -45,6 +45,9 @@ type List struct {
 
 	// RetentionMonths is how many months the list keeps its posts; 0 for ever.
 	RetentionMonths int
+
+	// Indexing lets search engines index a public archive (robots.txt, meta robots).
+	Indexing bool
 }
 
 // Member is one address on one list.
@@ -370,6 +373,7 @@ func settingColumns(l *List, c *commaLists) []settingColumn {
 		{"digest_tz", l.DigestTZ, &l.DigestTZ},
 		{"digest_day", l.DigestDay, &l.DigestDay},
 		{"digest_max_posts", l.DigestMaxPosts, &l.DigestMaxPosts},
+		{"indexing", l.Indexing, &l.Indexing},
 	}
 }
 
