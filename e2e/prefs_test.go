@@ -59,8 +59,13 @@ func TestLoginAndPreferences(t *testing.T) {
 	if code != 400 {
 		t.Errorf("an address as pseudonym: %d", code)
 	}
-	code, _ = fetch(t, c, "POST", d.httpBase+"/prefs", url.Values{"csrf": {csrf}, "list": {"job"}, "do": {"leave"}})
-	if code != 200 || strings.Contains(d.mustCLI("member", "ls", "job"), "anna") {
+	// Leaving asks once; only the button on that page leaves.
+	code, page = fetch(t, c, "POST", d.httpBase+"/prefs", url.Values{"csrf": {csrf}, "list": {"job"}, "do": {"leave"}})
+	if code != 200 || !strings.Contains(page, `value="leave-confirm"`) || !strings.Contains(d.mustCLI("member", "ls", "job"), "anna") {
+		t.Errorf("leave asks first: %d %s\n%s", code, d.mustCLI("member", "ls", "job"), page)
+	}
+	code, page = fetch(t, c, "POST", d.httpBase+"/prefs", url.Values{"csrf": {csrf}, "list": {"job"}, "do": {"leave-confirm"}})
+	if code != 200 || strings.Contains(d.mustCLI("member", "ls", "job"), "anna") || !strings.Contains(page, "verlassen") {
 		t.Errorf("leave: %d %s", code, d.mustCLI("member", "ls", "job"))
 	}
 	// Forms without the token are refused.

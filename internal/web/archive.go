@@ -98,10 +98,7 @@ func (s *Server) viewer(r *http.Request, l *store.List) (*store.Member, lists.Vi
 // one of its members: 403, with the login form right there.
 func (s *Server) loginRequired(w http.ResponseWriter, r *http.Request, l *store.List) {
 	lang := s.lang(r)
-	s.renderForm(w, r, http.StatusForbidden, "login", s.tr(lang, "members_only"), struct {
-		List     *store.List
-		LoggedIn bool
-	}{l, s.sessionAddress(r) != ""})
+	s.renderForm(w, r, http.StatusForbidden, "login", s.tr(lang, "members_only"), loginForm{List: l, LoggedIn: s.sessionAddress(r) != ""})
 }
 
 func listTitle(l *store.List) string {
@@ -142,14 +139,21 @@ func (s *Server) threadsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	s.renderPage(w, r, http.StatusOK, "list", listTitle(l), struct {
-		List    *store.List
-		Threads []*store.ThreadSummary
-		Older   string
-		Paged   bool
-		Months  []store.MonthCount
-	}{l, ts, older, before != store.ThreadCursor{}, months})
+	m, _ := s.viewer(r, l)
+	s.renderPage(w, r, http.StatusOK, "list", listTitle(l), listPage{l, ts, older, before != store.ThreadCursor{}, months, m != nil})
 }
+
+// listPage is the data of a list's front page.
+type listPage struct {
+	List    *store.List
+	Threads []*store.ThreadSummary
+	Older   string
+	Paged   bool
+	Months  []store.MonthCount
+	Member  bool // the logged-in visitor is on the list
+}
+
+func (p listPage) description() string { return p.List.Description }
 
 // parseCursor reads the thread index's "before" parameter, RECEIVED.LASTID; "" is
 // the top.
@@ -170,7 +174,8 @@ func parseCursor(v string) (store.ThreadCursor, bool) {
 type postView struct {
 	*store.Message
 	Depth        int // for indentation, capped at maxDepthShown
-	Level        int // the real nesting level, for screen readers
+	Level        int // the real nesting level
+	HeadingLevel int // the author heading's level for screen readers: 2 for the first post, one more per reply, at most 6
 	Parent       *store.Message
 	Body         template.HTML
 	Reply        string // mailto link that answers this post on the list
@@ -262,7 +267,8 @@ func nest(ms []*store.Message) []*postView {
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		out = append(out, &postView{Message: it.m, Level: it.level + 1, Depth: min(it.level, maxDepthShown), Parent: byID[it.m.ParentID]})
+		out = append(out, &postView{Message: it.m, Level: it.level + 1, HeadingLevel: min(it.level+2, 6), Depth: min(it.level, maxDepthShown),
+			Parent: byID[it.m.ParentID]})
 		kids := children[it.m.ID]
 		for i := len(kids) - 1; i >= 0; i-- {
 			stack = append(stack, item{kids[i], it.level + 1})

@@ -14,7 +14,13 @@ import (
 type Counselling interface {
 	FindCenters(ctx context.Context, postal string, topics []string, kind string) (counsel.Result, error)
 	CounselTopics(ctx context.Context) []string
+	// CrisisLines are the site's crisis lines, shown at the top of the page.
+	CrisisLines() []string
 }
+
+// crisisTopic is the counselling topic of a crisis: the page puts the crisis lines
+// first and says so more plainly.
+const crisisTopic = "krise"
 
 // counselPage is "Beratung finden": centres near a postal code for a topic, with
 // distance, address, hours, phone and a link to OpenStreetMap (no embedded map, no
@@ -27,9 +33,15 @@ func (s *Server) counselPage(w http.ResponseWriter, r *http.Request) {
 		Topics                      []string
 		Searched, Approximate       bool
 		Nearby, Remote              []lists.CounselHit
-	}{Postal: strings.TrimSpace(q.Get("plz")), Topic: q.Get("thema"), Topics: s.counsel.CounselTopics(r.Context())}
+		Crisis                      []string
+		CrisisTopic                 bool
+	}{Postal: strings.TrimSpace(q.Get("plz")), Topic: q.Get("thema"), Topics: s.counsel.CounselTopics(r.Context()),
+		Crisis: s.counsel.CrisisLines()}
+	data.CrisisTopic = data.Topic == crisisTopic
 	status := http.StatusOK
-	if data.Postal != "" {
+	if data.Postal != "" && !germanPostal.MatchString(data.Postal) {
+		data.Error, status = s.tr(lang, "error_postal"), http.StatusBadRequest
+	} else if data.Postal != "" {
 		if !s.limit.allow(r) {
 			s.errorPage(w, r, http.StatusTooManyRequests, "too_many")
 			return

@@ -23,6 +23,8 @@ type notice struct {
 // because mail scanners follow links.
 type action struct {
 	Heading, Text, Action, Button string
+	// Do and List are sent along as hidden fields when set.
+	Do, List string
 }
 
 func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, status int, heading, text string) {
@@ -32,10 +34,15 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 type subscribeForm struct {
-	List                        any
+	List                        *store.List
 	Address, Mode, Name, Postal string
-	Error                       string
+	Errors                      fieldErrors // by field
+	Error                       string      // an error about no one field
+	// Member says that the logged-in visitor is on this list already.
+	Member bool
 }
+
+func (f subscribeForm) description() string { return f.List.Description }
 
 func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 	l, err := s.members.List(r.Context(), r.PathValue("name"))
@@ -49,6 +56,22 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := subscribeForm{List: l, Mode: string(lists.ModeEach)}
+	if addr := s.sessionAddress(r); addr != "" && r.Method == http.MethodGet {
+		// A logged-in member joins with the address and the pseudonym they have:
+		// one name on all lists unless they choose another.
+		ms, err := s.members.Memberships(r.Context(), addr)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		form.Address = addr
+		for _, m := range ms {
+			form.Member = form.Member || m.List.ID == l.ID
+			if form.Name == "" {
+				form.Name = m.Member.Name
+			}
+		}
+	}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		if !s.formGuard(w, r) {
@@ -57,15 +80,21 @@ func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
 		lang := s.lang(r)
 		form.Address, form.Mode = strings.TrimSpace(r.PostFormValue("address")), r.PostFormValue("mode")
 		form.Name, form.Postal = r.PostFormValue("name"), r.PostFormValue("postal")
+		form.Errors = s.checkMember(lang, memberFields{Address: form.Address, Name: form.Name, Postal: form.Postal, Mode: form.Mode, CheckAddress: true})
 		if r.PostFormValue("consent") != "yes" {
-			form.Error, status = s.tr(lang, "consent_needed"), http.StatusBadRequest
+			form.Errors["consent"] = s.tr(lang, "consent_needed")
+		}
+		if len(form.Errors) > 0 {
+			status = http.StatusBadRequest
 		} else {
 			err := s.members.RequestJoin(r.Context(), lists.JoinRequest{List: l.Name, Address: form.Address, Mode: form.Mode,
 				Name: form.Name, Postal: form.Postal, Language: lang, ConsentText: s.tr(lang, "consent")})
-			var ie *lists.InputError
+			field, text, isInput := s.inputError(lang, err)
 			switch {
-			case errors.As(err, &ie):
-				form.Error, status = ie.Msg, http.StatusBadRequest
+			case isInput && field != "":
+				form.Errors[field], status = text, http.StatusBadRequest
+			case isInput:
+				form.Error, status = text, http.StatusBadRequest
 			case errors.Is(err, lists.ErrRateLimited):
 				// Strangers and members meet the limit alike: it tells nothing.
 				s.showNotice(w, r, http.StatusTooManyRequests, "too_many_mails", "too_many_mails_text")
@@ -96,7 +125,7 @@ func (s *Server) linkPage(w http.ResponseWriter, r *http.Request,
 	lang := s.lang(r)
 	fail := func(err error) {
 		if isBadToken(err) {
-			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+			s.linkInvalid(w, r)
 		} else {
 			s.internalError(w, r, err)
 		}
@@ -127,6 +156,24 @@ func (s *Server) linkPage(w http.ResponseWriter, r *http.Request,
 	}
 	s.renderForm(w, r, http.StatusOK, "action", s.tr(lang, heading), action{Heading: s.tr(lang, heading),
 		Text: text, Action: r.URL.Path, Button: s.tr(lang, button)})
+}
+
+// linkInvalid answers a link from a mail that is invalid, expired or used, with a
+// way to a new one: a new login link, or the list's join form for a confirmation
+// of joining (the list named in the link, if it has a public form).
+func (s *Server) linkInvalid(w http.ResponseWriter, r *http.Request) {
+	lang := s.lang(r)
+	n := notice{Heading: s.tr(lang, "link_invalid"), Text: s.tr(lang, "link_invalid_text"),
+		Link: "/login?lang=" + lang, LinkText: s.tr(lang, "link_new_login")}
+	if strings.HasPrefix(r.URL.Path, "/confirm/") {
+		// Only a hint for the way back: nothing is done with it.
+		if f := token.Peek(r.PathValue("token")); len(f) == 2 {
+			if l, err := s.members.List(r.Context(), f[0]); err == nil && lists.Announced(l) {
+				n.Link, n.LinkText = "/"+l.Name+"/subscribe?lang="+lang, s.tr(lang, "link_new_join")
+			}
+		}
+	}
+	s.renderPage(w, r, http.StatusBadRequest, "notice", n.Heading, n)
 }
 
 // listAddress is the posting address of the named list.
@@ -198,11 +245,18 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 			// The admin pages ask for a fresh login: its link leads back to them.
 			s.setCookie(w, nextCookie, next, time.Hour)
 		}
-		err := s.members.RequestLogin(r.Context(), r.PostFormValue("address"), s.lang(r))
+		lang := s.lang(r)
+		addr := strings.TrimSpace(r.PostFormValue("address"))
+		if errs := s.checkMember(lang, memberFields{Address: addr, CheckAddress: true}); len(errs) > 0 {
+			// Only the spelling is checked here: it says nothing about membership.
+			s.renderForm(w, r, http.StatusBadRequest, "login", s.tr(lang, "login_heading"), loginForm{Address: addr, Errors: errs})
+			return
+		}
+		err := s.members.RequestLogin(r.Context(), addr, lang)
 		var ie *lists.InputError
 		if errors.Is(err, lists.ErrRateLimited) {
 			// Counted for strangers' addresses too, so this reveals no membership.
-			s.showNotice(w, r, http.StatusTooManyRequests, "too_many_mails", "too_many_mails_text")
+			s.showNotice(w, r, http.StatusTooManyRequests, "too_many_logins", "too_many_logins_text")
 			return
 		}
 		if err != nil && !errors.As(err, &ie) {
@@ -213,7 +267,16 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		s.showNotice(w, r, http.StatusOK, "check_mail", "check_mail_login")
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, "login", s.tr(s.lang(r), "login_heading"), nil)
+	s.renderForm(w, r, http.StatusOK, "login", s.tr(s.lang(r), "login_heading"), loginForm{})
+}
+
+// loginForm is the data of the login page: a members-only list's (List set) or the
+// site's.
+type loginForm struct {
+	List     *store.List
+	LoggedIn bool
+	Address  string
+	Errors   fieldErrors
 }
 
 func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
@@ -225,7 +288,7 @@ func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
 		}
 		addr, err := s.members.Login(r.Context(), tok)
 		if isBadToken(err) {
-			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+			s.linkInvalid(w, r)
 			return
 		}
 		if err != nil {
@@ -247,7 +310,7 @@ func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.members.CheckLogin(r.Context(), tok); isBadToken(err) {
-		s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
+		s.linkInvalid(w, r)
 		return
 	} else if err != nil {
 		s.internalError(w, r, err)
@@ -267,8 +330,9 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 	p, _ := s.members.(privacy)
 	ap, _ := s.members.(appPasswords)
 	data := struct {
-		Memberships []lists.Membership
+		Memberships []membershipView
 		Saved       bool
+		Left        string // the title of the list just left
 		Error       string
 		Moderator   bool
 		Administers []string // lists whose admin pages the viewer may open
@@ -276,6 +340,11 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		Privacy     bool // the page offers export and erasure
 		IMAP        *appPasswordView
 	}{Privacy: p != nil}
+	// The form that was sent, when it had errors: its list, fields and values.
+	var sent struct {
+		list, name, postal string
+		errs               fieldErrors
+	}
 	if ap != nil {
 		data.IMAP = &appPasswordView{}
 	}
@@ -296,9 +365,18 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case handled: // an app-password button; err says how it went
 		case r.PostFormValue("do") == "leave":
-			err = s.members.Leave(r.Context(), addr, list)
+			// Leaving asks once, on a page of its own: no script needed.
+			s.confirmLeave(w, r, addr, list)
+			return
+		case r.PostFormValue("do") == "leave-confirm":
+			if err = s.members.Leave(r.Context(), addr, list); err == nil {
+				data.Left = list
+				if l, lerr := s.members.List(r.Context(), list); lerr == nil {
+					data.Left = listTitle(l)
+				}
+			}
 		default:
-			o := lists.MemberOptions{Mode: r.PostFormValue("mode"), Name: r.PostFormValue("name"), Postal: r.PostFormValue("postal"),
+			o := lists.MemberOptions{Mode: r.PostFormValue("mode"), Name: r.PostFormValue("name"), Postal: strings.TrimSpace(r.PostFormValue("postal")),
 				DigestFormat: r.PostFormValue("digest_format")}
 			if r.PostFormValue("autoreplies_shown") == "1" {
 				o.AutoReplies = "no"
@@ -306,19 +384,28 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 					o.AutoReplies = "yes"
 				}
 			}
-			err = s.members.UpdateMembership(r.Context(), addr, list, o)
+			sent.list, sent.name, sent.postal = list, o.Name, o.Postal
+			sent.errs = s.checkMember(lang, memberFields{Name: o.Name, Postal: o.Postal, Mode: o.Mode})
+			if len(sent.errs) == 0 {
+				err = s.members.UpdateMembership(r.Context(), addr, list, o)
+			}
 		}
-		var ie *lists.InputError
+		field, text, isInput := s.inputError(lang, err)
 		switch {
-		case errors.As(err, &ie):
-			data.Error, status = ie.Msg, http.StatusBadRequest
+		case len(sent.errs) > 0:
+			status = http.StatusBadRequest
+		case isInput && field != "" && sent.list != "":
+			sent.errs = fieldErrors{field: text}
+			status = http.StatusBadRequest
+		case isInput:
+			data.Error, status = text, http.StatusBadRequest
 		case errors.Is(err, lists.ErrNoSuchList), errors.Is(err, lists.ErrNoSuchMember):
 			data.Error, status = s.tr(lang, "not_found"), http.StatusBadRequest
 		case err != nil:
 			s.internalError(w, r, err)
 			return
 		default:
-			data.Saved = !handled
+			data.Saved = !handled && data.Left == ""
 		}
 	}
 	if ap != nil {
@@ -334,8 +421,12 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	data.Memberships = ms
 	for _, m := range ms {
+		v := membershipView{Membership: m, Name: m.Member.Name, Postal: m.Member.Postal}
+		if len(sent.errs) > 0 && m.List.Name == sent.list {
+			v.Errors, v.Name, v.Postal = sent.errs, sent.name, sent.postal
+		}
+		data.Memberships = append(data.Memberships, v)
 		data.Moderator = data.Moderator || lists.MayModerate(m.List, m.Member, lists.LoggedIn)
 		if ok, err := s.mayAdminister(r.Context(), m.List, addr); err == nil && ok {
 			data.Administers = append(data.Administers, m.List.Name)
@@ -346,6 +437,32 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderForm(w, r, status, "prefs", s.tr(lang, "prefs_heading"), data)
+}
+
+// membershipView is one list on the settings page: the values its form shows (the
+// ones just sent, when they had errors) and its errors.
+type membershipView struct {
+	lists.Membership
+	Name, Postal string
+	Errors       fieldErrors
+}
+
+// confirmLeave asks a logged-in member once whether to leave list; only the
+// button on this page leaves.
+func (s *Server) confirmLeave(w http.ResponseWriter, r *http.Request, addr, list string) {
+	lang := s.lang(r)
+	l, err := s.members.List(r.Context(), list)
+	if errors.Is(err, lists.ErrNoSuchList) {
+		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	heading := s.tr(lang, "leave_heading") + " " + listTitle(l) + "?"
+	s.renderForm(w, r, http.StatusOK, "action", heading, action{Heading: heading, Text: s.tr(lang, "leave_confirm_text"),
+		Action: "/prefs?lang=" + lang, Button: s.tr(lang, "leave_list"), Do: "leave-confirm", List: l.Name})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

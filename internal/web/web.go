@@ -143,8 +143,8 @@ func (s *Server) ReloadTemplates(tmpl fs.FS) error {
 		return err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "admin", "figures", "relogin"} {
-		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/adminnav.html", "pages/"+name+".html")
+	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "outboxcopy", "admin", "figures", "relogin"} {
+		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/formerrors.html", "pages/adminnav.html", "pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("page %s: %w", name, err)
 		}
@@ -161,11 +161,8 @@ func (s *Server) routes() {
 	if s.cfg.Metrics != nil {
 		m.HandleFunc("GET /metrics", s.metrics)
 	}
-	m.HandleFunc("GET /robots.txt", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, robots)
-	})
-	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	m.HandleFunc("GET /robots.txt", s.robots)
+	m.HandleFunc("GET /favicon.ico", s.favicon)
 	m.Handle("GET /static/{file}", http.StripPrefix("/static/", http.FileServerFS(s.static)))
 	m.HandleFunc("GET /api/v1/lists", s.apiLists)
 	m.HandleFunc("GET /api/v1/lists/{name}/messages", s.apiMessages)
@@ -275,7 +272,14 @@ type page struct {
 	Data   any
 	// Switch is this page in the other language.
 	Switch string
+	// Description is the page's meta description; NoIndex asks search engines not
+	// to index it (see indexable).
+	Description string
+	NoIndex     bool
 }
+
+// describer is page data that has its own meta description (a list's).
+type describer interface{ description() string }
 
 // renderForm renders a page with forms, giving it this browser's CSRF token.
 func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
@@ -291,10 +295,15 @@ func (s *Server) render1(w http.ResponseWriter, r *http.Request, status int, nam
 	if title == "" {
 		title = s.tr(lang, "site_name")
 	}
+	desc := s.tr(lang, "meta_description")
+	if d, ok := data.(describer); ok && d.description() != "" {
+		desc = d.description()
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
-	if err := (*s.pages.Load())[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data, Switch: switchURL(r, lang)}); err != nil {
+	if err := (*s.pages.Load())[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data,
+		Switch: switchURL(r, lang), Description: desc, NoIndex: status != http.StatusOK || !s.indexable(r)}); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
 }
@@ -304,7 +313,17 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, k
 	s.renderPage(w, r, status, "error", s.tr(lang, key), struct {
 		Status  string
 		Message string
-	}{fmt.Sprintf("%d %s", status, http.StatusText(status)), s.tr(lang, key)})
+	}{s.statusHeading(lang, status), s.tr(lang, key)})
+}
+
+// statusHeading is an error page's heading: the catalogue's words for the status
+// (page.error_NNN), its number after them.
+func (s *Server) statusHeading(lang string, status int) string {
+	key := fmt.Sprintf("error_%d", status)
+	if !s.cat.Load().Has("page." + key) {
+		key = "error_other"
+	}
+	return fmt.Sprintf("%s (%d)", s.tr(lang, key), status)
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
@@ -361,22 +380,6 @@ func (s *Server) listFor(w http.ResponseWriter, r *http.Request, api bool) (*sto
 	}
 	return l, true
 }
-
-// robots names no list: a private list's name must not appear even as a path to
-// avoid. It keeps crawlers out of the pages that are not archive content.
-const robots = `User-agent: *
-Disallow: /api/
-Disallow: /search
-Disallow: /login
-Disallow: /prefs
-Disallow: /mod
-Disallow: /admin/
-Disallow: /outbox
-Disallow: /metrics
-Disallow: /confirm/
-Disallow: /u/
-Disallow: /reenable/
-`
 
 var addrRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 
