@@ -9,27 +9,7 @@ rm -rf demo-data
 mkdir -p demo-data
 cd demo-data   # the defaults keep data in ./data, relative to here
 
-L() { ../$BIN "$@" >/dev/null; }
-L list create kita -title "Kita und Schule" -description "Kitaplätze, Eingewöhnung, Schule, Hort" -topics kita,schule
-L list create unterhalt -title "Unterhalt" -description "Unterhalt, Unterhaltsvorschuss, Düsseldorfer Tabelle" -topics unterhalt,finanzen
-L list create umgang -title "Umgang und Sorgerecht" -description "Umgangsregelungen und gemeinsames Sorgerecht" -topics umgang,sorgerecht -archive members
-L list create job -title "Job und Alltag" -description "Arbeit, Teilzeit, Wiedereinstieg" -topics beruf
-for l in kita unterhalt umgang job; do
-  L member add $l "Moderation <moderation@example.org>" -role moderator
-  L member add $l "Sonnenblume <sonnenblume@example.net>" -postal 10115
-  L member add $l "Lena <lena@example.net>" -mode digest -postal 50667
-  L member add $l "Papa Tom <tom@example.com>"
-  L member add $l "Leserin <leserin@example.com>" -mode nomail
-done
-
-# The counselling directory: example centres, and German postal codes: the whole table
-# when the shared test data is next to the project, else the tests' excerpt (the areas
-# of the example centres). An operator imports the GeoNames file instead.
-L centers import ../examples/centers.example.csv
-GEO=../../shared/data/geo/DE.txt
-[ -f "$GEO" ] || GEO=../testdata/geo/DE.txt
-L geo import "$GEO"
-L list set umgang -moderation first-post
+LISTD="../$BIN" ../scripts/demo-data.sh
 
 ../$BIN serve &
 PID=$!
@@ -40,51 +20,33 @@ for i in $(seq 1 100); do
   sleep 0.1
 done
 
-python3 - <<'PY'
-import smtplib, email.utils
-from email.message import EmailMessage
-
-def post(sender, name, lst, subject, body, reply_to=None):
-    m = EmailMessage()
-    m["From"] = email.utils.formataddr((name, sender))
-    m["To"] = f"{lst}@lists.example.org"
-    m["Subject"] = subject
-    m["Date"] = email.utils.formatdate(localtime=True)
-    m["Message-ID"] = email.utils.make_msgid(domain="example.net")
-    if reply_to:
-        m["In-Reply-To"] = reply_to
-        m["References"] = reply_to
-    m.set_content(body)
-    with smtplib.SMTP("127.0.0.1", 2525) as s:
-        s.send_message(m)
-    return m["Message-ID"]
-
-a = post("sonnenblume@example.net", "Sonnenblume", "kita", "Kitaplatz ab August – wer hat Tipps?",
-         "Hallo zusammen,\n\nich suche für meine Tochter (2) einen Kitaplatz ab August und\nbekomme nur Absagen. Wie seid ihr vorgegangen?\n\nLiebe Grüße\nSonnenblume\n")
-post("tom@example.com", "Papa Tom", "kita", "Re: [kita] Kitaplatz ab August – wer hat Tipps?",
-     "Hallo Sonnenblume,\n\nbeim Jugendamt kannst du den Rechtsanspruch geltend machen.\nBei uns hat das nach drei Wochen geklappt.\n\nTom\n", a)
-b = post("lena@example.net", "Lena", "unterhalt", "Unterhaltsvorschuss beantragt – wie lange dauert das?",
-         "Hallo,\n\nich habe vor sechs Wochen Unterhaltsvorschuss beantragt und noch\nnichts gehört. Ist das normal?\n\nLena\n")
-post("sonnenblume@example.net", "Sonnenblume", "unterhalt", "Re: [unterhalt] Unterhaltsvorschuss beantragt – wie lange dauert das?",
-     "Bei mir waren es acht Wochen. Nachfragen lohnt sich!\n", b)
-post("tom@example.com", "Papa Tom", "job", "Teilzeit in der Probezeit?",
-     "Hat jemand Erfahrung damit, schon in der Probezeit Teilzeit zu verlangen?\n")
-PY
+python3 ../scripts/demo-posts.py 127.0.0.1:2525
+THREAD=$(curl -fsS "http://127.0.0.1:8080/api/v1/lists/kita/messages?limit=50" | python3 -c 'import json,sys; ms=json.load(sys.stdin); print(min(m["thread_id"] for m in ms if m["subject"].startswith("Kitaplatz")))')
 
 cat <<MSG
 
 listd is running with demo data (Ctrl-C stops it).
 
   Web archive     http://127.0.0.1:8080/
-  A thread        http://127.0.0.1:8080/kita/
-  JSON API        http://127.0.0.1:8080/api/v1/lists
-  Join a list     http://127.0.0.1:8080/kita/subscribe
+  A thread        http://127.0.0.1:8080/kita/t/$THREAD
   Find counselling http://127.0.0.1:8080/beratung?plz=10115
-  Outbox          http://127.0.0.1:8080/outbox   (no relay is set: copies and notices wait here)
+  Join a list     http://127.0.0.1:8080/kita/subscribe
   Search          http://127.0.0.1:8080/kita/search?q=kita
+  Outbox          http://127.0.0.1:8080/outbox   (no relay is set: copies and notices wait here)
+  JSON API        http://127.0.0.1:8080/api/v1/lists
   Atom feed       http://127.0.0.1:8080/kita/atom.xml
   IMAP            127.0.0.1:1143, user tom@example.com, password: $(../$BIN user password tom@example.com)
   Metrics         http://127.0.0.1:8080/metrics
+
+Your settings (/prefs) and the moderation queue (/mod) need a login by mail link:
+
+  1. Open http://127.0.0.1:8080/login and enter tom@example.com (a member) or,
+     for /mod, moderation@example.org (the lists' moderator).
+  2. The login mail waits in the outbox: open http://127.0.0.1:8080/outbox, the
+     newest "Anmeldelink" copy (click its subject), and follow the link in it.
+  3. You land on http://127.0.0.1:8080/prefs; as moderation@example.org, the link
+     "Moderation" there leads to http://127.0.0.1:8080/mod, where a first post to
+     the Umgang list waits for approval.
 
 Post your own message as a member (swaks or curl):
 
