@@ -68,7 +68,8 @@ func serveStore(t *testing.T, db *store.DB, cfg Config) (*httptest.Server, *toke
 	t.Helper()
 	signer := token.NewSigner([]byte("0123456789abcdef0123456789abcdef"), nil)
 	svc, err := lists.New(db, signer, lists.Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080", Language: "de",
-		Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler)})
+		Templates: templates.FS(""), Logger: slog.New(slog.DiscardHandler),
+		CounselSettings: lists.CounselConfig{CrisisLines: []string{"TelefonSeelsorge: 0800 111 0 111"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
