@@ -169,3 +169,51 @@ func TestAutomatic(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinKeepsPseudonym: one pseudonym for all lists. A member who joins another
+// list without giving a name keeps the one they have; a name given wins.
+func TestJoinKeepsPseudonym(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.AddMember(ctx, "kita", "sonne@example.net", MemberOptions{Name: "Sonnenblume"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ list, name, want string }{{"schule", "", "Sonnenblume"}, {"job", "Sonne", "Sonne"}} {
+		l, err := s.CreateList(ctx, tt.list, ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RequestJoin(ctx, JoinRequest{List: tt.list, Address: "sonne@example.net", Name: tt.name}); err != nil {
+			t.Fatal(err)
+		}
+		ms := queuedMails(t, db)
+		if _, err := s.Confirm(ctx, confirmURLToken(t, ms[len(ms)-1].Raw)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := db.Member(ctx, l.ID, "sonne@example.net")
+		if err != nil || m.Name != tt.want {
+			t.Errorf("%s: name %q (%v), want %q", tt.list, m.Name, err, tt.want)
+		}
+	}
+}
+
+// TestInputErrorsNameTheirField: the pages show their own sentence for the field
+// an input error names.
+func TestInputErrorsNameTheirField(t *testing.T) {
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		r     JoinRequest
+		field string
+	}{
+		{JoinRequest{List: "kita", Address: "x"}, "address"},
+		{JoinRequest{List: "kita", Address: "a@example.net", Name: "b@example.net"}, "name"},
+		{JoinRequest{List: "kita", Address: "a@example.net", Postal: "!"}, "postal"},
+		{JoinRequest{List: "kita", Address: "a@example.net", Mode: "sometimes"}, "mode"},
+	} {
+		var ie *InputError
+		if err := s.RequestJoin(ctx, tt.r); !errors.As(err, &ie) || ie.Field != tt.field {
+			t.Errorf("%+v: %v, want an input error about %s", tt.r, err, tt.field)
+		}
+	}
+}
