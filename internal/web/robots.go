@@ -17,7 +17,7 @@ import (
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 	ls, err := s.st.Lists(r.Context())
 	if err != nil {
-		s.log.Error("robots.txt", "err", err)
+		s.log.Error("serving request", "path", r.URL.Path, "err", err)
 		ls = nil // closed to crawlers, as when no list allows indexing
 	}
 	var b strings.Builder
