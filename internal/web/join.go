@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -369,9 +370,9 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 			s.confirmLeave(w, r, addr, list)
 			return
 		case r.PostFormValue("do") == "leave-confirm":
-			if err = s.members.Leave(r.Context(), addr, list); err == nil {
-				data.Left = list
-				if l, lerr := s.members.List(r.Context(), list); lerr == nil {
+			var l *store.List
+			if l, err = s.memberList(r.Context(), addr, list); err == nil {
+				if err = s.members.Leave(r.Context(), addr, l.Name); err == nil {
 					data.Left = listTitle(l)
 				}
 			}
@@ -451,8 +452,9 @@ type membershipView struct {
 // button on this page leaves.
 func (s *Server) confirmLeave(w http.ResponseWriter, r *http.Request, addr, list string) {
 	lang := s.lang(r)
-	l, err := s.members.List(r.Context(), list)
-	if errors.Is(err, lists.ErrNoSuchList) {
+	l, err := s.memberList(r.Context(), addr, list)
+	if errors.Is(err, lists.ErrNoSuchMember) {
+		// Only a list the member is on is named: a private list's title stays hidden.
 		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
 		return
 	}
@@ -463,6 +465,21 @@ func (s *Server) confirmLeave(w http.ResponseWriter, r *http.Request, addr, list
 	heading := s.tr(lang, "leave_heading") + " " + listTitle(l) + "?"
 	s.renderForm(w, r, http.StatusOK, "action", heading, action{Heading: heading, Text: s.tr(lang, "leave_confirm_text"),
 		Action: "/prefs?lang=" + lang, Button: s.tr(lang, "leave_list"), Do: "leave-confirm", List: l.Name})
+}
+
+// memberList returns the named list if addr is on it, else ErrNoSuchMember (also
+// for a list that does not exist).
+func (s *Server) memberList(ctx context.Context, addr, list string) (*store.List, error) {
+	ms, err := s.members.Memberships(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.List.Name == strings.ToLower(list) {
+			return m.List, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: %w", list, lists.ErrNoSuchMember)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

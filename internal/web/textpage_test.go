@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -149,5 +150,44 @@ func TestRobots(t *testing.T) {
 	}
 	if _, page := get(t, base+"/"); !strings.Contains(page, `<meta name="description" content="Mailinglisten zum Austausch`) {
 		t.Error("no meta description")
+	}
+}
+
+// TestLeaveAsksOnce: leaving a list on the settings page asks once, and names only
+// a list the member is on: a private list's title stays hidden.
+func TestLeaveAsksOnce(t *testing.T) {
+	base, db, _ := newTestEnv(t)
+	ctx := context.Background()
+	intern, _ := db.ListByName(ctx, "intern")
+	intern.Title = "Vorstand geheim"
+	if err := db.SaveList(ctx, intern); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSession(ctx, hashHex("sess1"), "anna@example.net", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	c, csrf := formClient(t, base, "/login")
+	u, _ := url.Parse(base)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: "sess1", Path: "/"}})
+	code, body := postForm(t, c, base+"/prefs", url.Values{"csrf": {csrf}, "list": {"kita"}, "do": {"leave"}})
+	if code != 200 || !strings.Contains(body, `name="do" value="leave-confirm"`) || !strings.Contains(body, "Liste verlassen") {
+		t.Fatalf("leave asks: %d\n%s", code, body)
+	}
+	if code, body := postForm(t, c, base+"/prefs", url.Values{"csrf": {csrf}, "list": {"intern"}, "do": {"leave"}}); code != 404 || strings.Contains(body, "geheim") {
+		t.Errorf("leave a private list one is not on: %d\n%s", code, body)
+	}
+	if code, body := postForm(t, c, base+"/prefs", url.Values{"csrf": {csrf}, "list": {"intern"}, "do": {"leave-confirm"}}); strings.Contains(body, "geheim") {
+		t.Errorf("leave-confirm names a private list: %d", code)
+	}
+	kita, _ := db.ListByName(ctx, "kita")
+	if _, err := db.Member(ctx, kita.ID, "anna@example.net"); err != nil {
+		t.Fatal("asking to leave left the list")
+	}
+	code, body = postForm(t, c, base+"/prefs", url.Values{"csrf": {csrf}, "list": {"kita"}, "do": {"leave-confirm"}})
+	if code != 200 || !strings.Contains(body, "Sie haben diese Liste verlassen: Kita") {
+		t.Errorf("leave: %d\n%s", code, body)
+	}
+	if _, err := db.Member(ctx, kita.ID, "anna@example.net"); err == nil {
+		t.Error("still a member after leaving")
 	}
 }
