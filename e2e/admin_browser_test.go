@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,21 +10,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// axeSource is axe-core from npm (e2e/package.json; `npm ci --prefix e2e`).
-func axeSource(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("axe-core is not installed: run npm ci --prefix e2e")
-		}
-		t.Skip("axe-core is not installed (npm ci --prefix e2e)")
-	}
-	return string(b)
-}
-
-// axeViolation is one rule axe-core finds broken on a page.
-type axeViolation struct {
+// axeFinding is one rule axe-core finds broken on a page.
+type axeFinding struct {
 	ID    string `json:"id"`
 	Help  string `json:"help"`
 	Nodes []struct {
@@ -40,7 +25,7 @@ func (c *chromium) checkAxe(t *testing.T, axe, name string) {
 	c.run(t, "load axe-core into "+name, chromedp.Evaluate[chromedp.Void](axe))
 	out := browserValue(t, c, "axe "+name, chromedp.Evaluate[string](
 		`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
-	var vs []axeViolation
+	var vs []axeFinding
 	if err := json.Unmarshal([]byte(out), &vs); err != nil {
 		t.Fatalf("axe %s: %v: %s", name, err, out)
 	}
