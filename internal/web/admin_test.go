@@ -530,7 +530,7 @@ func TestFiguresPages(t *testing.T) {
 		!strings.Contains(page, "<table>") || !strings.Contains(page, "&lt;5") || strings.Contains(page, "Beratungssuchen") {
 		t.Fatalf("list figures: %d\n%s", code, page)
 	}
-	for _, bad := range []string{"@example", "anon"} {
+	for _, bad := range []string{"@example", "/anon/", ">anon<"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("list figures name %q", bad)
 		}
