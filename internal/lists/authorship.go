@@ -26,6 +26,9 @@ type authorship struct {
 	envFrom  string
 	raw      []byte // as received, before listd changed anything (DKIM covers it)
 	verdicts map[string]senderauth.Verdict
+	// web is the address a web session (or a confirmed question's link) proved, for
+	// a post written on the web (webpost.go); "" for every SMTP transaction.
+	web string
 }
 
 func (t *Txn) authorship(raw []byte) *authorship {
@@ -76,6 +79,14 @@ const (
 // proven reports whether a's message may count as claimed's (a member's or trusted
 // address found in From or in the envelope), with the verdict it rests on.
 func (a *authorship) proven(ctx context.Context, claimed, envFrom, fromAddr string) (bool, senderauth.Verdict) {
+	if a.web != "" {
+		// Written on the web: the session proved the address, and the message was
+		// made by listd from it. Nothing else is believed on this path.
+		if strings.EqualFold(claimed, a.web) && strings.EqualFold(fromAddr, a.web) {
+			return true, senderauth.Verdict{Result: senderauth.Pass, Method: "web", Source: "session"}
+		}
+		return false, senderauth.Verdict{Result: senderauth.None, Method: "web", Source: "session"}
+	}
 	v := a.verdict(ctx, claimed, !strings.EqualFold(claimed, fromAddr))
 	switch {
 	case v.Result == senderauth.Pass:

@@ -63,6 +63,7 @@ type Store interface {
 	counselStats
 	importStore
 	privacyStore
+	followStore
 }
 
 var _ Store = (*store.DB)(nil)
@@ -102,6 +103,7 @@ type Service struct {
 	bounces    *prometheus.CounterVec
 	limited    *prometheus.CounterVec // mails to unconfirmed addresses not sent (unconfirmed.go)
 	senderAuth *prometheus.CounterVec
+	firstPosts *prometheus.CounterVec // first posts by channel (webpost.go)
 	mails      atomic.Pointer[mailTemplates] // replaced whole by ReloadTemplates
 	cat        atomic.Pointer[i18n.Catalog]  // the texts, replaced with the mails
 
@@ -157,8 +159,12 @@ func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
 		Name: "listd_sender_auth_total",
 		Help: "Posts that claim a member or trusted sender, and private messages, by the verdict on their author (pass, fail, none, temperror, unchecked) and what followed (accepted, held, deferred, refused).",
 	}, []string{"verdict", "outcome"})
+	s.firstPosts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "listd_first_posts_total",
+		Help: "Members' first posts, by the channel they came by (mail, web); never who wrote them.",
+	}, []string{"channel"})
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(s.posts, s.bounces, s.limited, s.senderAuth)
+		cfg.Registerer.MustRegister(s.posts, s.bounces, s.limited, s.senderAuth, s.firstPosts)
 	}
 	return s, nil
 }

@@ -356,15 +356,27 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 			return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
 		}
 	}
+	firstPost := d.Member != nil && d.Member.Posts == 0
+	channel := ChannelMail
+	if auth != nil && auth.web != "" {
+		channel = ChannelWeb
+	}
 	if d.Action == Hold {
-		return s.hold(ctx, l, envFrom, p, raw, d.Reason)
+		if err := s.hold(ctx, l, envFrom, p, raw, d.Reason); err != nil || !firstPost {
+			return err
+		}
+		return s.st.Update(ctx, func(tx *store.Tx) error { return s.countFirstPost(tx, l, channel) })
 	}
 	var a *store.Accepted
-	firstPost := d.Member != nil && d.Member.Posts == 0
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if a, err = tx.AcceptPost(s.storePost(l, p, raw, d.Member)); err != nil || a.Duplicate || d.Member == nil {
 			return err
+		}
+		if firstPost {
+			if err := s.countFirstPost(tx, l, channel); err != nil {
+				return err
+			}
 		}
 		d.Member.Posts++
 		return tx.SaveMember(d.Member)

@@ -31,7 +31,11 @@ type preparedEntry struct {
 	p      *compose.Prepared
 	list   *store.List
 	author string // the poster's address, lower-cased: their own copy differs
-	used   uint64
+	thread int64
+	// followers get the post only because they follow its thread: their copies'
+	// one-click link unfollows it.
+	followers map[int64]bool
+	used      uint64
 }
 
 // Copy is one queued copy, ready for the relay.
@@ -62,6 +66,9 @@ func (s *Service) Render(ctx context.Context, d *store.Delivery) (Copy, error) {
 		return Copy{}, err
 	}
 	unsub := s.cfg.BaseURL + "/u/" + s.signer.Sign("unsubscribe", []string{e.list.Name, strconv.FormatInt(d.MemberID, 10)}, UnsubscribeTTL)
+	if e.followers[d.MemberID] {
+		unsub = s.unfollowURL(e.list, d.MemberID, e.thread)
+	}
 	p := e.p
 	if e.author != "" && strings.EqualFold(d.Rcpt, e.author) {
 		if p, err = s.prepareOwnCopy(ctx, d); err != nil {
@@ -104,7 +111,11 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
 	}
-	e := &preparedEntry{p: p, list: l, author: strings.ToLower(m.FromAddr)}
+	followers, err := s.followStore().FollowersByMail(ctx, m.ThreadID)
+	if err != nil {
+		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
+	}
+	e := &preparedEntry{p: p, list: l, author: strings.ToLower(m.FromAddr), thread: m.ThreadID, followers: followers}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -131,12 +131,12 @@ func (t *Tx) AcceptPost(p *Post) (*Accepted, error) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, raw); err != nil {
 			return fmt.Errorf("archive raw: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (message_id, list_id, member_id, rcpt, next_attempt, created_at)
-			SELECT ?, list_id, id, address, ?, ? FROM members
-			WHERE list_id = ? AND mode = 'each' AND disabled_at IS NULL ORDER BY id`,
-			id, unixMilli(now), unixMilli(now), p.ListID)
+		res, err := tx.ExecContext(ctx, fanOutSQL, id, unixMilli(now), unixMilli(now), p.ListID, thread, thread)
 		if err != nil {
 			return fmt.Errorf("queue: %w", err)
+		}
+		if err := adoptFollows(ctx, tx, p.ListID, p.MessageID, thread); err != nil {
+			return err
 		}
 		n, _ := res.RowsAffected()
 		a = Accepted{ID: id, ThreadID: thread, Queued: int(n)}

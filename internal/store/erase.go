@@ -121,7 +121,7 @@ func (s *DB) EraseAddress(ctx context.Context, address string, names []string, d
 			return err
 		}
 		for _, q := range []string{
-			`DELETE FROM pending WHERE address = ?`, `DELETE FROM logins WHERE address = ?`, `DELETE FROM sessions WHERE address = ?`,
+			`DELETE FROM pending WHERE address = ?`, `DELETE FROM asks WHERE address = ?`, `DELETE FROM logins WHERE address = ?`, `DELETE FROM sessions WHERE address = ?`,
 			`DELETE FROM trusted_senders WHERE address = ?`, `DELETE FROM rates WHERE substr(key, instr(key, ':') + 1) = ?`,
 			`UPDATE mod_log SET actor = 'erased' WHERE actor = ?`,
 			`DELETE FROM mails WHERE id NOT IN (SELECT mail_id FROM deliveries WHERE mail_id IS NOT NULL)`,

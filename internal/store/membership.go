@@ -328,6 +328,7 @@ func (s *DB) Expire(ctx context.Context, now time.Time) error {
 			`DELETE FROM used_tokens WHERE expires_at < ?`,
 			`DELETE FROM sessions WHERE expires_at < ?`,
 			`DELETE FROM logins WHERE expires_at < ?`,
+			expireFollowSQL[0], expireFollowSQL[1], expireFollowSQL[2],
 		} {
 			if _, err := tx.ExecContext(ctx, q, unixMilli(now)); err != nil {
 				return fmt.Errorf("expire: %w", err)

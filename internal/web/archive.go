@@ -225,12 +225,14 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 		p.CanWithdraw = lists.MayWithdraw(p.Message, viewer)
 		forms = forms || p.CanWithdraw
 	}
+	write := s.threadWrite(r, l, id, ms[0].Subject)
 	data := struct {
 		List  *store.List
 		Posts []*postView
 		ID    int64
-	}{l, posts, id}
-	if forms {
+		Write *writeForm
+	}{l, posts, id, write}
+	if forms || (write != nil && write.Member) {
 		// Only an author's own view carries a form (and so a CSRF cookie).
 		s.renderForm(w, r, http.StatusOK, "thread", ms[0].Subject, data)
 		return

@@ -89,6 +89,7 @@ type Server struct {
 	counsel    Counselling
 	sessions   Sessions
 	limit      *limiter
+	writes     *writeLimits // web posts per mailbox and network (write.go)
 	render     Renderer
 	cfg        Config
 	log        *slog.Logger
@@ -102,7 +103,7 @@ type Server struct {
 
 // New builds the handler, parsing the page templates from tmpl.
 func New(st Store, r Renderer, members Membership, moderation Moderation, counselling Counselling, sessions Sessions, tmpl fs.FS, cfg Config) (*Server, error) {
-	s := &Server{st: st, render: r, members: members, moderation: moderation, counsel: counselling, sessions: sessions, limit: newLimiter(),
+	s := &Server{st: st, render: r, members: members, moderation: moderation, counsel: counselling, sessions: sessions, limit: newLimiter(), writes: newWriteLimits(),
 		cfg: cfg, log: cfg.Logger,
 		matcher: language.NewMatcher([]language.Tag{language.German, language.English})}
 	if s.log == nil {
@@ -115,7 +116,7 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 	if err != nil {
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
-	funcs := template.FuncMap{"t": s.tr, "author": s.author, "dict": dict, "size": humanSize,
+	funcs := template.FuncMap{"t": s.tr, "author": s.author, "dict": dict, "size": humanSize, "invalid": fieldAttrs,
 		"month": func(lang string, year, month int) string {
 			return s.monthName(lang, time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
 		},
@@ -143,8 +144,8 @@ func (s *Server) ReloadTemplates(tmpl fs.FS) error {
 		return err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "outboxcopy", "admin", "figures", "relogin"} {
-		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/formerrors.html", "pages/adminnav.html", "pages/"+name+".html")
+	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "outboxcopy", "admin", "figures", "relogin", "write", "ask"} {
+		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/formerrors.html", "pages/adminnav.html", "pages/writeform.html", "pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("page %s: %w", name, err)
 		}
@@ -206,6 +207,9 @@ func (s *Server) routes() {
 // ServeMux cannot order /{name}/... against fixed prefixes such as /static/.
 func (s *Server) listRoutes(w http.ResponseWriter, r *http.Request) {
 	rest := r.PathValue("rest")
+	if s.writeRoutes(w, r, rest) {
+		return
+	}
 	if rest == "subscribe" {
 		s.subscribePage(w, r)
 		return
