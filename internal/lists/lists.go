@@ -103,7 +103,7 @@ type Service struct {
 	bounces    *prometheus.CounterVec
 	limited    *prometheus.CounterVec // mails to unconfirmed addresses not sent (unconfirmed.go)
 	senderAuth *prometheus.CounterVec
-	firstPosts *prometheus.CounterVec // first posts by channel (webpost.go)
+	firstPosts *prometheus.CounterVec        // first posts by channel (webpost.go)
 	mails      atomic.Pointer[mailTemplates] // replaced whole by ReloadTemplates
 	cat        atomic.Pointer[i18n.Catalog]  // the texts, replaced with the mails
 
