@@ -29,6 +29,19 @@ type authorship struct {
 	// web is the address a web session (or a confirmed question's link) proved, for
 	// a post written on the web (webpost.go); "" for every SMTP transaction.
 	web string
+	// committed, for a web post, records what goes with it (the author's follow, the
+	// form's token) in the transaction that archives it (a is the archived post) or,
+	// when it is held, right after (a nil).
+	committed func(tx *store.Tx, a *store.Accepted) error
+}
+
+func (a *authorship) hasCommitted() bool { return a != nil && a.committed != nil }
+
+func (a *authorship) onCommit(tx *store.Tx, acc *store.Accepted) error {
+	if !a.hasCommitted() {
+		return nil
+	}
+	return a.committed(tx, acc)
 }
 
 func (t *Txn) authorship(raw []byte) *authorship {

@@ -362,15 +362,25 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		channel = ChannelWeb
 	}
 	if d.Action == Hold {
-		if err := s.hold(ctx, l, envFrom, p, raw, d.Reason); err != nil || !firstPost {
+		if err := s.hold(ctx, l, envFrom, p, raw, d.Reason); err != nil || (!firstPost && !auth.hasCommitted()) {
 			return err
 		}
-		return s.st.Update(ctx, func(tx *store.Tx) error { return s.countFirstPost(tx, l, channel) })
+		return s.st.Update(ctx, func(tx *store.Tx) error {
+			if firstPost {
+				if err := s.countFirstPost(tx, l, channel); err != nil {
+					return err
+				}
+			}
+			return auth.onCommit(tx, nil)
+		})
 	}
 	var a *store.Accepted
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		if a, err = tx.AcceptPost(s.storePost(l, p, raw, d.Member)); err != nil || a.Duplicate || d.Member == nil {
+		if a, err = tx.AcceptPost(s.storePost(l, p, raw, d.Member)); err != nil || a.Duplicate {
+			return err
+		}
+		if err := auth.onCommit(tx, a); err != nil || d.Member == nil {
 			return err
 		}
 		if firstPost {

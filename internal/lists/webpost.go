@@ -180,22 +180,23 @@ func (s *Service) postFromWeb(ctx context.Context, l *store.List, m *store.Membe
 	if err != nil {
 		return nil, err
 	}
-	// The author follows the thread once the post is archived, held first or not.
-	err = s.st.Update(ctx, func(tx *store.Tx) error { return tx.FollowLater(l.ID, mid, m.ID) })
-	if err != nil {
-		return nil, fmt.Errorf("web post to %s: %w", l.Name, err)
-	}
-	if err := s.intakeWeb(ctx, l, m.Address, raw); err != nil {
-		return nil, err
-	}
-	if wp.Key != "" {
-		err = s.st.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.ClaimSubmit(s.submitKey(wp.Key), mid)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("web post to %s: %w", l.Name, err)
+	// With the post, in its transaction: the author follows the thread (once it is
+	// archived, when it is held first), and the form's token is spent.
+	committed := func(tx *store.Tx, a *store.Accepted) error {
+		var err error
+		if a == nil {
+			err = tx.FollowLater(l.ID, mid, m.ID)
+		} else {
+			err = tx.FollowUnlessChosen(m.ID, a.ThreadID)
 		}
+		if err != nil || wp.Key == "" {
+			return err
+		}
+		_, err = tx.ClaimSubmit(s.submitKey(wp.Key), mid)
+		return err
+	}
+	if err := s.intakeWeb(ctx, l, m.Address, raw, committed); err != nil {
+		return nil, err
 	}
 	return s.webOutcome(ctx, l, mid)
 }
@@ -218,7 +219,7 @@ func (s *Service) webOutcome(ctx context.Context, l *store.List, mid string) (*W
 
 // intakeWeb hands a message written on the web to the intake of mail, as from addr,
 // whose web session (or confirmed link) proves it.
-func (s *Service) intakeWeb(ctx context.Context, l *store.List, addr string, raw []byte) error {
+func (s *Service) intakeWeb(ctx context.Context, l *store.List, addr string, raw []byte, committed func(*store.Tx, *store.Accepted) error) error {
 	weight := min(int64(len(raw)), receiveBudget)
 	if err := s.receiving.Acquire(ctx, weight); err != nil {
 		return fmt.Errorf("wait to handle a web post of %d bytes: %w", len(raw), err)
@@ -232,7 +233,7 @@ func (s *Service) intakeWeb(ctx context.Context, l *store.List, addr string, raw
 	if err := imageRefusal(l.Anonymous, unreadable); err != nil {
 		return formErr("attachment", "write_bad_file")
 	}
-	return s.post(ctx, l, addr, p, raw, &authorship{s: s, web: addr})
+	return s.post(ctx, l, addr, p, raw, &authorship{s: s, web: addr, committed: committed})
 }
 
 // checkWebText validates what a form gives for a post.

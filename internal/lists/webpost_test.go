@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -430,4 +431,27 @@ func FuzzCheckAttachment(f *testing.F) {
 			t.Fatalf("accepted %q", got)
 		}
 	})
+}
+
+// BenchmarkPostFromWeb is a web post from submit to commit on a list of 1,000
+// members: the message built, the intake, one synced transaction.
+func BenchmarkPostFromWeb(b *testing.B) {
+	s, db, _ := newService(b)
+	ctx := context.Background()
+	l, _ := s.List(ctx, "kita")
+	ms := make([]*store.Member, 1000)
+	for i := range ms {
+		ms[i] = &store.Member{ListID: l.ID, Address: "m" + strconv.Itoa(i) + "@example.net", Mode: "each", Role: "member"}
+	}
+	if _, err := db.ImportMembers(ctx, ms); err != nil {
+		b.Fatal(err)
+	}
+	text := strings.Repeat("Liebe Eltern, nach den Sommerferien möchten wir Sie herzlich einladen.\n", 40)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.PostFromWeb(ctx, WebPost{List: "kita", Address: "anna@example.net", Subject: "Elternabend " + strconv.Itoa(i),
+			Text: text, Key: strconv.Itoa(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

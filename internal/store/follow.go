@@ -33,6 +33,17 @@ func (t *Tx) SetFollow(memberID, threadID int64, state string) error {
 	return nil
 }
 
+// FollowUnlessChosen makes member follow thread unless they chose for it before (a
+// mute stays).
+func (t *Tx) FollowUnlessChosen(memberID, threadID int64) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO thread_follows (member_id, thread_id, state) VALUES (?, ?, 'follow')
+		ON CONFLICT (member_id, thread_id) DO NOTHING`, memberID, threadID)
+	if err != nil {
+		return fmt.Errorf("follow thread %d: %w", threadID, classify(err))
+	}
+	return nil
+}
+
 // SetFollow records member's choice for thread in its own transaction.
 func (s *DB) SetFollow(ctx context.Context, memberID, threadID int64, state string) error {
 	return s.Update(ctx, func(t *Tx) error { return t.SetFollow(memberID, threadID, state) })

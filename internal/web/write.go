@@ -63,9 +63,11 @@ func newWriteLimits() *writeLimits {
 		network: ratelimit.New(writesPerNetwork, writeWindow, nil)}
 }
 
-// allow counts a web post of address from r's network.
+// allow counts a web post of address from r's network. A client on this machine or
+// its private network (a reverse proxy) speaks for everyone: only its mailboxes are
+// counted, as for mail to unconfirmed addresses (lists.NetworkOf).
 func (l *writeLimits) allow(r *http.Request, address string) bool {
-	okNet := l.network.Take(ratelimit.Key(r.RemoteAddr))
+	okNet := ratelimit.Shared(remoteIP(r)) || l.network.Take(ratelimit.Key(r.RemoteAddr))
 	okBox := address == "" || l.mailbox.Take(string(lists.MailboxOf(address)))
 	return okNet && okBox
 }
