@@ -238,10 +238,15 @@ for f in sys.argv[1:]:
 	var mb bytes.Buffer
 	mb.ReadFrom(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`listd_first_posts_total{channel="mail"} 1`, `listd_first_posts_total{channel="web"} 1`} {
+	for _, want := range []string{`listd_first_posts_total{channel="mail"} 1`, `listd_first_posts_total{channel="web"} 1`,
+		`listd_first_posts_by_channel{channel="web",list="kita"} 1`} {
 		if !strings.Contains(mb.String(), want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	if out := d.mustCLI("figures"); !strings.Contains(out, "first_posts_channel\tkita\tweb\t1\n") ||
+		!strings.Contains(out, "first_posts_channel\tkita\tmail\t1\n") {
+		t.Errorf("listd figures:\n%s", out)
 	}
 }
 

@@ -228,6 +228,8 @@ func newFiguresCollector(db *store.DB) figuresCollector {
 			"readers":     prometheus.NewDesc("listd_readers", "Members by list and delivery mode (private lists added up as \""+privateLabel+"\").", []string{"list", "mode"}, nil),
 			"posters":     prometheus.NewDesc("listd_posters", "Distinct posters by list and month (private lists added up as \""+privateLabel+"\").", []string{"list", "month"}, nil),
 			"first_posts": prometheus.NewDesc("listd_first_posts", "Members' first posts by list and month (private lists added up as \""+privateLabel+"\").", []string{"list", "month"}, nil),
+			"first_posts_channel": prometheus.NewDesc("listd_first_posts_by_channel", "Members' first posts by list and the channel they came by, mail or web (private lists added up as \""+privateLabel+"\").",
+				[]string{"list", "channel"}, nil),
 		},
 		counsel: prometheus.NewDesc("listd_counselling", "Counselling searches and replies by month, topic and kind.",
 			[]string{"month", "topic", "kind"}, nil),

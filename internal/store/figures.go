@@ -8,9 +8,9 @@ import (
 // Figure is one aggregate count for the association's reports: never linked to a
 // person.
 type Figure struct {
-	Name  string // readers, joined, posters, first_posts
+	Name  string // readers, joined, posters, first_posts, first_posts_channel
 	List  string
-	Label string // the delivery mode for readers, the month (YYYY-MM) otherwise
+	Label string // the delivery mode for readers, the channel (mail, web) for first_posts_channel, the month (YYYY-MM) otherwise
 	Count int
 }
 
@@ -30,12 +30,15 @@ var (
 	firstPostsQuery = figureQuery{"first_posts", `SELECT l.name, strftime('%Y-%m', f.first, 'unixepoch') AS month, COUNT(*)
 		FROM (SELECT list_id, MIN(received_at) AS first FROM messages WHERE from_addr <> '' GROUP BY list_id, from_addr) f
 		JOIN lists l ON l.id = f.list_id WHERE (?2 = 0 OR l.id = ?2) GROUP BY l.name, month HAVING month >= ?1`}
+	// Counted as they came (follow.go), since the count began: by channel, never by person.
+	firstPostsChannelQuery = figureQuery{"first_posts_channel", `SELECT l.name, f.channel, f.count FROM first_posts f
+		JOIN lists l ON l.id = f.list_id WHERE (?2 = 0 OR l.id = ?2) AND ?1 = ?1 ORDER BY l.name, f.channel`}
 )
 
 // Figures counts readers by delivery mode, and per month since (YYYY-MM) the distinct
 // posters and the members' first posts, per list.
 func (s *DB) Figures(ctx context.Context, since string) ([]Figure, error) {
-	return s.figures(ctx, since, 0, readersQuery, postersQuery, firstPostsQuery)
+	return s.figures(ctx, since, 0, readersQuery, postersQuery, firstPostsQuery, firstPostsChannelQuery)
 }
 
 // FigureQuery selects the figures of the admin pages.
