@@ -31,6 +31,8 @@ type exportDoc struct {
 	Blocks       []exportBlock       `json:"private_reply_blocks"`
 	AppPasswords []exportAppPassword `json:"imap_app_passwords"`
 	SeenFlags    int                 `json:"imap_seen_flags"`
+	Questions    []exportQuestion    `json:"questions_waiting,omitempty"` // webpost.go
+	Threads      []exportThread      `json:"threads_followed_or_muted,omitempty"`
 }
 
 type exportMember struct {
@@ -133,6 +135,7 @@ func (s *Service) Export(ctx context.Context, address string) ([]byte, error) {
 		}
 		doc.AppPasswords = append(doc.AppPasswords, ep)
 	}
+	doc.Questions, doc.Threads = exportWriting(ex)
 	return json.MarshalIndent(doc, "", "  ")
 }
 

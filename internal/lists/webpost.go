@@ -681,3 +681,34 @@ func (s *Service) ConfirmAsk(ctx context.Context, tok string) (*WebResult, error
 	s.kick()
 	return res, nil
 }
+
+// exportQuestion is a question waiting for its link, in the export of an address.
+type exportQuestion struct {
+	List    string    `json:"list"`
+	Subject string    `json:"subject"`
+	Text    string    `json:"text"`
+	Name    string    `json:"name,omitempty"`
+	Postal  string    `json:"postal_code,omitempty"`
+	Mode    string    `json:"mode"`
+	Expires time.Time `json:"expires"`
+}
+
+// exportThread is a thread followed or muted, in the export of an address.
+type exportThread struct {
+	List   string `json:"list"`
+	Thread int64  `json:"thread"`
+	State  string `json:"state"` // follow, mute
+}
+
+func exportWriting(ex *store.Export) ([]exportQuestion, []exportThread) {
+	var qs []exportQuestion
+	for _, a := range ex.Asks {
+		qs = append(qs, exportQuestion{List: ex.Lists[a.ListID], Subject: a.Subject, Text: a.Body, Name: a.Name, Postal: a.Postal,
+			Mode: a.Mode, Expires: a.ExpiresAt})
+	}
+	var ts []exportThread
+	for _, f := range ex.Follows {
+		ts = append(ts, exportThread{List: ex.Lists[f.ListID], Thread: f.ThreadID, State: f.State})
+	}
+	return qs, ts
+}

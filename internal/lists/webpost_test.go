@@ -455,3 +455,29 @@ func BenchmarkPostFromWeb(b *testing.B) {
 		}
 	}
 }
+
+func TestExportHasQuestionsAndFollows(t *testing.T) {
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	if err := s.Ask(ctx, AskRequest{List: "kita", Email: "anna@example.net", Mode: "each", Subject: "Offene Frage", Text: "noch nicht bestätigt"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.PostFromWeb(ctx, WebPost{List: "kita", Address: "anna@example.net", Subject: "Thema", Text: "x", Key: "e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := s.Export(ctx, "anna@example.net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "noch nicht bestätigt") || !strings.Contains(string(doc), `"thread": `+strconv.FormatInt(res.ThreadID, 10)) {
+		t.Fatalf("export lacks the question or the follow:\n%s", doc)
+	}
+	if _, _, err := s.Erase(ctx, "anna@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ = s.Export(ctx, "anna@example.net")
+	if strings.Contains(string(doc), "noch nicht bestätigt") || strings.Contains(string(doc), "threads_followed") {
+		t.Fatalf("erasure left the question or the follow:\n%s", doc)
+	}
+}

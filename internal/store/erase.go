@@ -24,6 +24,10 @@ type Export struct {
 	// AppPasswords are the address's IMAP app passwords (their labels and dates).
 	AppPasswords []*AppPassword
 	SeenFlags    int // posts the address marked seen over IMAP
+	// Asks are the address's questions waiting for confirmation; Follows its choices
+	// for threads (follow.go).
+	Asks    []*Ask
+	Follows []*Follow
 }
 
 // ExportAddress gathers what the store keeps about address.
@@ -76,6 +80,9 @@ func (s *DB) ExportAddress(ctx context.Context, address string) (*Export, error)
 		return nil, err
 	}
 	if err := s.exportIMAP(ctx, ex); err != nil {
+		return nil, err
+	}
+	if err := s.exportFollow(ctx, ex); err != nil {
 		return nil, err
 	}
 	ls, err := s.Lists(ctx)

@@ -255,3 +255,44 @@ func (s *DB) PostByMessageID(ctx context.Context, listID int64, messageID string
 	}
 	return m, nil
 }
+
+// Follow is a member's choice for one thread, for the export of their data.
+type Follow struct {
+	ListID   int64
+	ThreadID int64
+	State    string
+}
+
+// exportFollow adds the address's waiting questions and thread choices to ex.
+func (s *DB) exportFollow(ctx context.Context, ex *Export) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+askColumns+` FROM asks WHERE address = ? ORDER BY created_at`, ex.Address)
+	if err != nil {
+		return fmt.Errorf("export questions: %w", err)
+	}
+	for rows.Next() {
+		a, err := scanAsk(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("export questions: %w", err)
+		}
+		ex.Asks = append(ex.Asks, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export questions: %w", err)
+	}
+	frows, err := s.db.QueryContext(ctx, `SELECT m.list_id, f.thread_id, f.state FROM thread_follows f JOIN members m ON m.id = f.member_id
+		WHERE m.address = ? ORDER BY m.list_id, f.thread_id`, ex.Address)
+	if err != nil {
+		return fmt.Errorf("export follows: %w", err)
+	}
+	defer frows.Close()
+	for frows.Next() {
+		var f Follow
+		if err := frows.Scan(&f.ListID, &f.ThreadID, &f.State); err != nil {
+			return fmt.Errorf("export follows: %w", err)
+		}
+		ex.Follows = append(ex.Follows, &f)
+	}
+	return frows.Err()
+}
