@@ -284,6 +284,11 @@ func (s *Server) submitWrite(w http.ResponseWriter, r *http.Request, f *writeFor
 		s.renderWrite(w, r, http.StatusBadRequest, f)
 		return
 	}
+	if !s.limit.allow(r) {
+		f.Error = s.tr(lang, "write_too_many")
+		s.renderWrite(w, r, http.StatusTooManyRequests, f)
+		return
+	}
 	if vals.Get("do") == "preview" {
 		f.Preview = mailview.RenderText(f.Text, mailview.Options{Lang: lang, MaskAddresses: true})
 		if strings.TrimSpace(f.Text) == "" {
@@ -292,7 +297,7 @@ func (s *Server) submitWrite(w http.ResponseWriter, r *http.Request, f *writeFor
 		s.renderWrite(w, r, http.StatusOK, f)
 		return
 	}
-	if !s.limit.allow(r) || !s.writes.allow(r, addr) {
+	if !s.writes.allow(r, addr) {
 		f.Error = s.tr(lang, "write_too_many")
 		s.renderWrite(w, r, http.StatusTooManyRequests, f)
 		return

@@ -247,3 +247,52 @@ func TestAskSameAnswer(t *testing.T) {
 		t.Fatalf("%d\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestOneClickUnfollow posts the RFC 8058 body to a follower's link, without cookie
+// or form token.
+func TestOneClickUnfollow(t *testing.T) {
+	base, db, signer := newTestEnv(t)
+	ctx := context.Background()
+	tid, _ := threadOf(t, db)
+	l, _ := db.ListByName(ctx, "kita")
+	m, _ := db.Member(ctx, l.ID, "anna@example.net")
+	if err := db.SetFollow(ctx, m.ID, tid, store.Following); err != nil {
+		t.Fatal(err)
+	}
+	tok := signer.Sign("unfollow", []string{"kita", strconv.FormatInt(m.ID, 10), strconv.FormatInt(tid, 10)}, time.Hour)
+	b := newBrowser(t, base, db, "")
+	if resp, _ := b.get("/kita/unfollow/" + tok); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET: %d", resp.StatusCode)
+	}
+	if st, _ := db.FollowState(ctx, m.ID, tid); st != store.Following {
+		t.Fatal("a GET unfollowed")
+	}
+	if resp, _ := b.postMultipart("/kita/unfollow/"+tok+"x", map[string]string{"List-Unsubscribe": "One-Click"}); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("forged token: %d", resp.StatusCode)
+	}
+	if resp, body := b.postMultipart("/kita/unfollow/"+tok, map[string]string{"List-Unsubscribe": "One-Click"}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("one-click: %d\n%s", resp.StatusCode, body)
+	}
+	// Anna gets each post: stopping the thread's mail mutes it for her.
+	if st, _ := db.FollowState(ctx, m.ID, tid); st != store.Muted {
+		t.Fatalf("after unfollowing: %q", st)
+	}
+}
+
+// TestWriteLimitPerMailbox: the mailbox limit folds case and +tag, and the form
+// comes back with the text.
+func TestWriteLimitPerMailbox(t *testing.T) {
+	base, db, _ := newTestEnv(t)
+	tid, _ := threadOf(t, db)
+	page := "/kita/t/" + itoa(tid)
+	b := newBrowser(t, base, db, "anna@example.net")
+	var resp *http.Response
+	var body string
+	for i := 0; i <= writesPerMailbox; i++ {
+		csrf, idem := b.form(page)
+		resp, body = b.postMultipart(page+"/reply", map[string]string{"csrf": csrf, "idem": idem, "text": "Nummer " + strconv.Itoa(i)})
+	}
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Nummer "+strconv.Itoa(writesPerMailbox)) {
+		t.Fatalf("%d\n%s", resp.StatusCode, body)
+	}
+}
