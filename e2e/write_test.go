@@ -114,7 +114,11 @@ func TestWebJourney(t *testing.T) {
 	sk.mailWithText(t, "anna@example.net", "Hallo aus Ehrenfeld", "")
 
 	// The visitor asks on the list page, on a phone.
-	br.run(t, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile))
+	phone := func() {
+		t.Helper()
+		br.run(t, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile))
+	}
+	phone()
 	br.run(t, "list page", chromedp.Navigate(base+"/kita/"), chromedp.WaitVisible(chromedp.CSS("main")))
 	br.run(t, "ask", chromedp.Click(chromedp.CSS(`a[href="/kita/ask"]`)), chromedp.WaitVisible(chromedp.CSS("#subject")))
 	axeCheck(t, br, "ask", "")
@@ -130,6 +134,7 @@ func TestWebJourney(t *testing.T) {
 		t.Fatalf("after asking:\n%s", s)
 	}
 	br.shoot(t, "18-1-asked")
+	phone() // shoot leaves the desktop's width
 
 	// The link in the mail at the sink sends the question; it waits for the moderator.
 	confirm, _ := sk.mailWithText(t, visitor, "Ihre Frage", "/kita/ask/")
@@ -164,6 +169,8 @@ func TestWebJourney(t *testing.T) {
 	br.run(t, "thread", chromedp.Navigate(base+"/kita/t/"+strconv.FormatInt(thread, 10)), chromedp.WaitVisible(chromedp.CSS("#text")))
 	// The reply form and the follow buttons; the posts above are the archive's.
 	axeCheck(t, br, "thread", "section.reply")
+	br.shoot(t, "18-2-reply-form")
+	phone()
 	br.run(t, "answer", chromedp.SendKeys(chromedp.CSS("#text"), "Danke Ben, das probiere ich morgen.\n\nhttps://kita-navigator.example"),
 		chromedp.Click(chromedp.CSS(`button[value="send"]`)), chromedp.WaitVisible(chromedp.CSS("div.thread")))
 	if s := br.text(t); !strings.Contains(s, "das probiere ich morgen") {
@@ -172,7 +179,7 @@ func TestWebJourney(t *testing.T) {
 	if n := br.count(t, `div.body a[href="https://kita-navigator.example"]`); n != 1 {
 		t.Errorf("the link in the answer is not clickable (%d)", n)
 	}
-	br.shoot(t, "18-2-answered")
+	br.shoot(t, "18-3-answered")
 	answer, answerRaw := sk.mailWithText(t, "anna@example.net", "Kitaplatz ab Februar?", "probiere ich morgen")
 	_, benReplyRaw := sk.mailWithText(t, "anna@example.net", "Kitaplatz ab Februar?", "Jugendamt")
 	_, questionRaw := sk.mailWithText(t, "anna@example.net", "Kitaplatz ab Februar?", "Danke, Mona")
