@@ -522,11 +522,14 @@ func (s *Server) askConfirmPage(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := wr.ConfirmAsk(r.Context(), tok)
 		var rej *lists.Rejection
+		var fe *lists.FieldError
 		switch {
 		case isBadToken(err):
 			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
 			return
-		case errors.As(err, &rej):
+		case errors.As(err, &rej), errors.As(err, &fe):
+			// The list took the address but not the question (no moderators, or its
+			// limits changed since): the link stays usable.
 			s.showNotice(w, r, http.StatusUnprocessableEntity, "write_refused", "write_failed")
 			return
 		case err != nil:
