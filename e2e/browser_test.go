@@ -89,6 +89,26 @@ func browserValue[T any](t *testing.T, c *chromium, what string, a chromedp.Acti
 	return v
 }
 
+// textWith waits until the page's main element shows want (a click's navigation may
+// still be under way when the old page's elements are found) and returns its text;
+// after browserStep it returns what the page shows then.
+func (c *chromium) textWith(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(browserStep)
+	for {
+		ctx, cancel := context.WithTimeout(c.ctx, browserStep)
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		cancel()
+		if err == nil && strings.Contains(s, want) || time.Now().After(deadline) {
+			if err != nil {
+				t.Fatalf("read page: %v", err)
+			}
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // text returns the visible text of the page's main element.
 func (c *chromium) text(t *testing.T) string {
 	t.Helper()

@@ -130,7 +130,7 @@ func TestWebJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#postal"), "50667"),
 		chromedp.Click(chromedp.CSS(`form.stack button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("main h1")))
-	if s := br.text(t); !strings.Contains(s, "Link unterwegs") {
+	if s := br.textWith(t, "Link unterwegs"); !strings.Contains(s, "Link unterwegs") {
 		t.Fatalf("after asking:\n%s", s)
 	}
 	br.shoot(t, "18-1-asked")
@@ -143,7 +143,7 @@ func TestWebJourney(t *testing.T) {
 	}
 	br.run(t, "confirm", chromedp.Navigate(d.link(t, confirm, "/kita/ask/")), chromedp.WaitVisible(chromedp.CSS("main form button")),
 		chromedp.Click(chromedp.CSS("main form button")), chromedp.WaitVisible(chromedp.CSS("main h1")))
-	if s := br.text(t); !strings.Contains(s, "Moderation") {
+	if s := br.textWith(t, "Moderation"); !strings.Contains(s, "Moderation") {
 		t.Fatalf("after confirming:\n%s", s)
 	}
 	approve("Kitaplatz ab Februar?")
@@ -173,7 +173,7 @@ func TestWebJourney(t *testing.T) {
 	phone()
 	br.run(t, "answer", chromedp.SendKeys(chromedp.CSS("#text"), "Danke Ben, das probiere ich morgen.\n\nhttps://kita-navigator.example"),
 		chromedp.Click(chromedp.CSS(`button[value="send"]`)), chromedp.WaitVisible(chromedp.CSS("div.thread")))
-	if s := br.text(t); !strings.Contains(s, "das probiere ich morgen") {
+	if s := br.textWith(t, "das probiere ich morgen"); !strings.Contains(s, "das probiere ich morgen") {
 		t.Fatalf("the answer is not on the thread page:\n%s", s)
 	}
 	if n := br.count(t, `div.body a[href="https://kita-navigator.example"]`); n != 1 {
