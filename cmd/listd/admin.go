@@ -74,6 +74,8 @@ func open(e *env, configPath string, sv serving) (*app, error) {
 	svc, err := lists.New(db, sign, lists.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Language: cfg.Language,
 		Logger: sv.logger, Kick: sv.kick, Registerer: sv.reg, Templates: sv.tmpl, Counsel: live, Resolver: resolver,
 		TrustedAuthServID: cfg.SMTP.TrustedAuthServID, ErasePosts: lists.ErasePolicy(cfg.Privacy.ErasePosts),
+		Admins: cfg.Admins, Site: lists.SiteSettings{Name: cfg.Site.Name, LogoURL: cfg.Site.LogoURL, Contact: cfg.Site.Contact,
+			ImpressumURL: cfg.Site.ImpressumURL, DatenschutzURL: cfg.Site.DatenschutzURL, TimeZone: cfg.Site.TimeZone},
 		CounselSettings: lists.CounselConfig{Results: cfg.Counsel.Results, RadiusKM: cfg.Counsel.RadiusKM,
 			CrisisWords: cfg.Counsel.CrisisWords, CrisisLines: cfg.Counsel.CrisisLines}})
 	if err != nil {

@@ -36,6 +36,9 @@ type List struct {
 	// Withdraw, when set, is a link that withdraws the post: only the poster's own
 	// copy has it.
 	Withdraw string
+	// Note is the list's own text for the footer (in Language), under its title;
+	// "" for none.
+	Note string
 }
 
 // Prepared is the part of a list post shared by every member's copy.

@@ -36,6 +36,15 @@ func newFooter(l List) footer {
 	var b strings.Builder
 	b.WriteString("-- \r\n")
 	b.WriteString(head + "\r\n")
+	var note []string
+	for _, line := range strings.Split(l.Note, "\n") {
+		if line = strings.TrimSpace(line); line != "" && line != "--" {
+			note = append(note, line)
+		}
+	}
+	for _, line := range note {
+		b.WriteString(line + "\r\n")
+	}
 	b.WriteString(write + ": " + post + "\r\n")
 	if l.PrivateReply != "" {
 		b.WriteString(private + ": " + l.PrivateReply + "\r\n")
@@ -49,6 +58,9 @@ func newFooter(l List) footer {
 	var h strings.Builder
 	h.WriteString("<div class=\"list-footer\">\r\n<hr>\r\n")
 	h.WriteString(htmlText(head) + "<br>\r\n")
+	for _, line := range note {
+		h.WriteString(htmlText(line) + "<br>\r\n")
+	}
 	h.WriteString(htmlText(write) + ": " + htmlLink("mailto:"+post, post) + "<br>\r\n")
 	if l.PrivateReply != "" {
 		h.WriteString(htmlText(private) + ": " + htmlLink("mailto:"+l.PrivateReply, l.PrivateReply) + "<br>\r\n")

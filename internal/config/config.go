@@ -26,6 +26,9 @@ type Config struct {
 	// Resolver is the DNS server ("host:port") listd asks about senders' SPF, DKIM
 	// and DMARC records; "" asks the system's resolvers.
 	Resolver string `toml:"resolver"`
+	// Admins are site admins besides those added with `listd admin add`: they
+	// administer every list and the site.
+	Admins []string `toml:"admins"`
 
 	SMTP     SMTP     `toml:"smtp"`
 	LMTP     Listener `toml:"lmtp"`
@@ -36,6 +39,18 @@ type Config struct {
 	Counsel  Counsel  `toml:"counsel"`
 	Privacy  Privacy  `toml:"privacy"`
 	DKIM     DKIM     `toml:"dkim"`
+	Site     Site     `toml:"site"`
+}
+
+// Site is what every page and mail footer says about the site: the defaults of the
+// site settings that site admins change on the web (stored in the database).
+type Site struct {
+	Name           string `toml:"name"`            // shown on every page; "" for the domain
+	LogoURL        string `toml:"logo_url"`        // "" for none
+	Contact        string `toml:"contact"`         // an address or URL; "" for none
+	ImpressumURL   string `toml:"impressum_url"`   // the legal notice (Impressum)
+	DatenschutzURL string `toml:"datenschutz_url"` // the privacy notice (Datenschutzerklärung)
+	TimeZone       string `toml:"time_zone"`       // dates on pages and in mails
 }
 
 // DKIM is the signing of outgoing mail. The key is not in the config: `listd dkim
@@ -233,6 +248,7 @@ func Default() Config {
 		Privacy:  Privacy{ErasePosts: "anonymize"},
 		DKIM:     DKIM{Selector: "listd"},
 		Counsel:  Counsel{Results: 3, RadiusKM: 50, CrisisWords: defaultCrisisWords(), CrisisLines: defaultCrisisLines()},
+		Site:     Site{TimeZone: "Europe/Berlin"},
 	}
 }
 
@@ -310,6 +326,27 @@ func (c *Config) Validate() error {
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.Language != "de" && c.Language != "en" {
 		return fmt.Errorf("language %q must be de or en", c.Language)
+	}
+	for i, a := range c.Admins {
+		a = strings.TrimSpace(a)
+		if at := strings.LastIndexByte(a, '@'); at < 1 || at == len(a)-1 || strings.ContainsAny(a, " \t\r\n<>,;") {
+			return fmt.Errorf("admins: %q is not a mail address", a)
+		}
+		c.Admins[i] = a
+	}
+	if c.Site.TimeZone != "" {
+		if _, err := time.LoadLocation(c.Site.TimeZone); err != nil {
+			return fmt.Errorf("site.time_zone %q is not a time zone like Europe/Berlin", c.Site.TimeZone)
+		}
+	}
+	for _, u := range []struct{ name, v string }{{"site.logo_url", c.Site.LogoURL}, {"site.impressum_url", c.Site.ImpressumURL},
+		{"site.datenschutz_url", c.Site.DatenschutzURL}} {
+		if u.v == "" {
+			continue
+		}
+		if p, err := url.Parse(u.v); err != nil || (p.Scheme != "http" && p.Scheme != "https" && !strings.HasPrefix(u.v, "/")) {
+			return fmt.Errorf("%s %q must be an http or https URL or a path", u.name, u.v)
+		}
 	}
 	for _, l := range []struct{ name, addr string }{
 		{"smtp.listen", c.SMTP.Listen}, {"imap.listen", c.IMAP.Listen}, {"imap.tls_listen", c.IMAP.TLSListen}, {"http.listen", c.HTTP.Listen},

@@ -28,6 +28,8 @@ func TestAccessRules(t *testing.T) {
 		// A membership handed over with an anonymous login counts for nothing.
 		{"anonymous IMAP login of an owner", member(RoleOwner), Stranger},
 		{"member with an unknown role", member("admin"), LoggedIn},
+		{"site admin", nil, SiteAdmin},
+		{"site admin who is a member", member(RoleMember), SiteAdmin},
 	}
 	// want[archive][viewer name] = read, moderate, administer
 	type rights struct{ read, moderate, administer bool }
@@ -37,6 +39,7 @@ func TestAccessRules(t *testing.T) {
 		"member": read, "moderator": {true, true, false}, "owner": {true, true, true},
 		"anonymous IMAP login": none, "anonymous IMAP login of an owner": none,
 		"member with an unknown role": read,
+		"site admin":                  {true, true, true}, "site admin who is a member": {true, true, true},
 	}
 	public := map[string]rights{}
 	for k, r := range membersOnly {
@@ -64,6 +67,9 @@ func TestAccessRules(t *testing.T) {
 			got := rights{MayRead(l, v.m, v.v), MayModerate(l, v.m, v.v), MayAdminister(l, v.m, v.v)}
 			if got != want {
 				t.Errorf("archive %q, %s: read, moderate, administer = %v, want %v", c.archive, v.name, got, want)
+			}
+			if got := MayAdministerSite(v.v); got != (v.v == SiteAdmin) {
+				t.Errorf("%s: MayAdministerSite = %v", v.name, got)
 			}
 		}
 	}

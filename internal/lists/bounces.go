@@ -92,6 +92,7 @@ func (s *Service) bounce(ctx context.Context, rc *Recipient, raw []byte) error {
 		}
 		m.BounceScore += map[bounce.Class]float64{bounce.Hard: 1, bounce.Soft: 0.5}[class]
 		m.BounceLast = now
+		m.BounceReason = clipReason(diag)
 		if m.BounceScore >= bounceThreshold && m.DisabledAt.IsZero() {
 			m.DisabledAt = now
 			disabled = true
@@ -191,4 +192,13 @@ func (s *Service) Maintain(ctx context.Context) error {
 		return err
 	}
 	return s.st.Expire(ctx, now)
+}
+
+// clipReason keeps a bounce's diagnostic short for the owners' bounce view.
+func clipReason(diag string) string {
+	diag = strings.Join(strings.Fields(diag), " ")
+	if r := []rune(diag); len(r) > 200 {
+		return string(r[:200]) + "…"
+	}
+	return diag
 }

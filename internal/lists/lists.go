@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,6 +65,7 @@ type Store interface {
 	importStore
 	privacyStore
 	followStore
+	adminStore
 }
 
 var _ Store = (*store.DB)(nil)
@@ -90,6 +92,10 @@ type Config struct {
 	CounselSettings CounselConfig
 	// ErasePosts is what Erase does with an erased address's posts; "" anonymizes.
 	ErasePosts ErasePolicy
+	// Admins are the site admins the config file names (see IsSiteAdmin).
+	Admins []string
+	// Site are the site settings' defaults (see SiteSettings).
+	Site SiteSettings
 }
 
 // Service is the list domain.
@@ -326,8 +332,15 @@ func NormalizeAddress(s string) (addr, name string, err error) {
 	return strings.ToLower(a.Address), a.Name, nil
 }
 
-// AddMember adds address to the list as the operator asked: no confirmation.
+// AddMember adds address to the list as the operator at the command line asked: no
+// confirmation.
 func (s *Service) AddMember(ctx context.Context, list, address string, o MemberOptions) (*store.Member, error) {
+	return s.AddMemberBy(ctx, ActorCLI, list, address, o)
+}
+
+// AddMemberBy adds address to the list as an owner or admin asked, without a
+// confirmation mail, and records it in the audit log. A banned address is refused.
+func (s *Service) AddMemberBy(ctx context.Context, by Actor, list, address string, o MemberOptions) (*store.Member, error) {
 	l, err := s.List(ctx, list)
 	if err != nil {
 		return nil, err
@@ -339,6 +352,9 @@ func (s *Service) AddMember(ctx context.Context, list, address string, o MemberO
 	if o, err = o.validate(); err != nil {
 		return nil, err
 	}
+	if err := s.banned(ctx, l, addr); err != nil {
+		return nil, fmt.Errorf("%s: %w", addr, err)
+	}
 	m := &store.Member{ListID: l.ID, Address: addr, Name: or(o.Name, name), Mode: o.Mode, Role: o.Role, Postal: o.Postal,
 		DigestFormat: o.DigestFormat}
 	if err := s.st.AddMember(ctx, m); err != nil {
@@ -347,11 +363,18 @@ func (s *Service) AddMember(ctx context.Context, list, address string, o MemberO
 		}
 		return nil, err
 	}
+	s.audit(ctx, by, l, AuditMemberAdd, fmt.Sprintf("%s, %s, %s", s.memberRef(l, addr), m.Role, m.Mode))
 	return m, nil
 }
 
-// RemoveMember takes address off the list.
+// RemoveMember takes address off the list, as the operator at the command line asked.
 func (s *Service) RemoveMember(ctx context.Context, list, address string) error {
+	return s.RemoveMemberBy(ctx, ActorCLI, list, address)
+}
+
+// RemoveMemberBy takes address off the list as an owner or admin asked, and records
+// it in the audit log.
+func (s *Service) RemoveMemberBy(ctx context.Context, by Actor, list, address string) error {
 	l, err := s.List(ctx, list)
 	if err != nil {
 		return err
@@ -366,6 +389,7 @@ func (s *Service) RemoveMember(ctx context.Context, list, address string) error 
 		}
 		return err
 	}
+	s.audit(ctx, by, l, AuditMemberRemove, s.memberRef(l, addr))
 	return nil
 }
 
@@ -406,12 +430,20 @@ func (s *Service) ImportMembers(ctx context.Context, list, file string, lines []
 			continue
 		}
 		addr, name, err := NormalizeAddress(line)
+		if err == nil {
+			err = s.banned(ctx, l, addr)
+		}
 		if err != nil {
 			return 0, &LineError{File: file, Line: i + 1, Err: err}
 		}
 		ms = append(ms, &store.Member{ListID: l.ID, Address: addr, Name: name, Mode: o.Mode, Role: o.Role})
 	}
-	return s.st.ImportMembers(ctx, ms)
+	n, err := s.st.ImportMembers(ctx, ms)
+	if err != nil {
+		return 0, err
+	}
+	s.audit(ctx, ActorCLI, l, AuditMemberImport, fmt.Sprintf("%d new of %d", n, len(ms)))
+	return n, nil
 }
 
 func or(s, def string) string {
@@ -441,8 +473,14 @@ func cleanTopics(ts []string) []string {
 }
 
 // UpdateList validates and saves changes to a list's settings, all of them or
-// none.
+// none, as the operator at the command line asked.
 func (s *Service) UpdateList(ctx context.Context, name string, o ListSettings) (*store.List, error) {
+	return s.UpdateListBy(ctx, ActorCLI, name, o)
+}
+
+// UpdateListBy validates and saves changes to a list's settings, all of them or
+// none, and records which settings changed in the audit log.
+func (s *Service) UpdateListBy(ctx context.Context, by Actor, name string, o ListSettings) (*store.List, error) {
 	l, err := s.List(ctx, name)
 	if err != nil {
 		return nil, err
@@ -453,5 +491,11 @@ func (s *Service) UpdateList(ctx context.Context, name string, o ListSettings) (
 	if err := s.st.SaveList(ctx, l); err != nil {
 		return nil, err
 	}
+	names := make([]string, 0, len(o))
+	for k := range o {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	s.audit(ctx, by, l, AuditListSet, strings.Join(names, ","))
 	return l, nil
 }

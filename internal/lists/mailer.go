@@ -118,6 +118,10 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 		lang = s.cfg.Language
 	}
 	var out bytes.Buffer
+	if m.list != nil {
+		// The list's texts in the mail's language.
+		m.data.Description = listText(lang, m.list.Description, m.list.DescriptionEN)
+	}
 	var data any = m.data
 	if m.extra != nil {
 		data = m.extra
@@ -128,6 +132,11 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 	first, body, _ := strings.Cut(out.String(), "\n")
 	subject := strings.TrimSpace(strings.TrimPrefix(first, "Subject:"))
 	body = strings.TrimLeft(body, "\n")
+	if m.kind == "welcome" && m.list != nil {
+		if w := listText(lang, m.list.WelcomeDE, m.list.WelcomeEN); w != "" {
+			body = strings.TrimRight(body, "\n") + "\n\n" + w + "\n"
+		}
+	}
 
 	from := "postmaster@" + s.cfg.Domain
 	fromName := ""

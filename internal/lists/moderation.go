@@ -262,6 +262,9 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 			if err := tx.Claim(h.ID, actor); err != nil {
 				return err
 			}
+			if err := tx.Audit(auditEntry(Actor(actor), l, AuditModerate, s.moderationDetail(l, h, ModClaim, ""))); err != nil {
+				return err
+			}
 			return tx.LogModeration(h.ID, l.ID, actor, ModClaim, "")
 		}
 		if state == "" {
@@ -279,6 +282,9 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 			return &ErrDecided{By: cur.DecidedBy, State: cur.State}
 		}
 		if err := tx.LogModeration(h.ID, l.ID, actor, action, reason); err != nil {
+			return err
+		}
+		if err := tx.Audit(auditEntry(Actor(actor), l, AuditModerate, s.moderationDetail(l, h, action, reason))); err != nil {
 			return err
 		}
 		switch action {
@@ -539,13 +545,18 @@ type HeldPost struct {
 }
 
 // HeldPosts returns the posts waiting for a decision; with moderator set, only those
-// of lists that address moderates.
+// of lists that address moderates (every list's for a site admin).
 func (s *Service) HeldPosts(ctx context.Context, moderator string) ([]HeldPost, error) {
 	hs, err := s.st.HeldPosts(ctx, 0, string(HeldWaiting))
 	if err != nil {
 		return nil, err
 	}
 	allowed := map[int64]bool{}
+	if admin, err := s.IsSiteAdmin(ctx, moderator); err != nil {
+		return nil, err
+	} else if admin {
+		moderator = "" // every list's
+	}
 	if moderator != "" {
 		ms, err := s.st.Memberships(ctx, moderator)
 		if err != nil {
@@ -579,7 +590,18 @@ func (s *Service) HeldPosts(ctx context.Context, moderator string) ([]HeldPost, 
 	return out, nil
 }
 
-// MayModerate reports whether address moderates the list of a held post.
+// moderationDetail says in the audit log what a decision was about: the held post's
+// number and its sender's poster number, never the text nor an address.
+func (s *Service) moderationDetail(l *store.List, h *store.Held, action, reason string) string {
+	d := fmt.Sprintf("%s held #%d from %s", action, h.ID, s.memberRef(l, or(h.FromAddr, h.EnvFrom)))
+	if reason != "" {
+		d += " (with a reason)"
+	}
+	return d
+}
+
+// MayModerate reports whether address moderates the list of a held post (or is a
+// site admin).
 func (s *Service) MayModerate(ctx context.Context, address string, heldID int64) (bool, error) {
 	h, err := s.st.HeldByID(ctx, heldID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -587,6 +609,9 @@ func (s *Service) MayModerate(ctx context.Context, address string, heldID int64)
 	}
 	if err != nil {
 		return false, err
+	}
+	if admin, err := s.IsSiteAdmin(ctx, address); err != nil || admin {
+		return admin, err
 	}
 	m, err := s.st.Member(ctx, h.ListID, address)
 	if errors.Is(err, store.ErrNotFound) {

@@ -10,7 +10,7 @@ import (
 )
 
 // RequestLogin mails a one-hour, single-use login link to address if it is a member
-// of any list; otherwise nothing is sent. The caller answers the same either way;
+// of any list or a site admin; otherwise nothing is sent. The caller answers the same either way;
 // ErrRateLimited, which members and strangers meet alike, says too many mails went
 // to the address or were asked for from the client's network recently.
 func (s *Service) RequestLogin(ctx context.Context, address, lang string) error {
@@ -34,10 +34,19 @@ func (s *Service) RequestLogin(ctx context.Context, address, lang string) error 
 			return err
 		}
 		if len(ms) == 0 {
-			member = false
-			return nil
+			// A site admin gets the link without being on any list.
+			admin, err := s.IsSiteAdmin(ctx, addr)
+			if err != nil {
+				return err
+			}
+			if !admin {
+				member = false
+				return nil
+			}
+			lang = s.lang(lang)
+		} else {
+			lang = s.lang(or(lang, ms[0].Language))
 		}
-		lang = s.lang(or(lang, ms[0].Language))
 		if err := tx.PutLogin(token.Digest(n), addr, s.cfg.Now().Add(loginTTL)); err != nil {
 			return err
 		}

@@ -257,6 +257,13 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	if auto && why != whySubject {
 		return Decision{Action: Drop, Reason: "automatic mail: " + why, Result: "automatic"}, nil
 	}
+	// A banned sender (their mailbox or domain) is refused, member or not.
+	if err := s.banned(ctx, l, p.FromAddr, envFrom); errors.Is(err, ErrBanned) {
+		return Decision{Action: Reject, Reason: "banned",
+			Rejection: reject(550, [3]int{5, 7, 1}, "you may not post to %s", listAddr)}, nil
+	} else if err != nil {
+		return Decision{}, err
+	}
 	var member *store.Member
 	trusted := false
 	claimed := "" // the address the post would be attributed to

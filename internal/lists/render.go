@@ -207,7 +207,7 @@ func (s *Service) prepareOwnCopy(ctx context.Context, d *store.Delivery) (*compo
 
 func (s *Service) composeList(l *store.List, author string) compose.List {
 	return compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain, BaseURL: s.cfg.BaseURL, Language: s.cfg.Language,
-		Anonymous: l.Anonymous, Author: author}
+		Anonymous: l.Anonymous, Author: author, Note: listText(s.cfg.Language, l.FooterDE, l.FooterEN)}
 }
 
 // publicIDStore finds the public ids of archived posts (implemented by *store.DB).
@@ -250,4 +250,12 @@ func (s *Service) shownRefs(ctx context.Context, l *store.List, raw []byte) (map
 		}
 	}
 	return refs, nil
+}
+
+// listText is the list's text in lang (de or en), or the other one when that is empty.
+func listText(lang, de, en string) string {
+	if lang == "en" {
+		return or(en, de)
+	}
+	return or(de, en)
 }

@@ -206,6 +206,8 @@ func (s *Service) failText(lang string, err error) string {
 		return s.text(lang, "rate_limited")
 	case errors.Is(err, ErrBadToken):
 		return s.text(lang, "bad_token")
+	case errors.Is(err, ErrBanned):
+		return s.text(lang, "banned")
 	}
 	var ie *InputError
 	if errors.As(err, &ie) {

@@ -257,6 +257,26 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return strconv.Itoa(l.DigestMaxPosts) }},
+		textSetting("description-en", "description_en", "Everything about day care",
+			"what the list is about, in English mails and pages (description is the German one)",
+			"worum es auf der Liste geht, in englischen Mails und Seiten (description ist die deutsche Fassung)",
+			func(l *store.List) *string { return &l.DescriptionEN }),
+		textSetting("welcome-de", "welcome_de", "Schön, dass Sie da sind.",
+			"a paragraph at the end of the German welcome mail (of the English one too if welcome-en is empty)",
+			"ein Absatz am Ende der deutschen Willkommensmail (auch der englischen, wenn welcome-en leer ist)",
+			func(l *store.List) *string { return &l.WelcomeDE }),
+		textSetting("welcome-en", "welcome_en", "Welcome to the list.",
+			"a paragraph at the end of the English welcome mail (of the German one too if welcome-de is empty)",
+			"ein Absatz am Ende der englischen Willkommensmail (auch der deutschen, wenn welcome-de leer ist)",
+			func(l *store.List) *string { return &l.WelcomeEN }),
+		textSetting("footer-de", "footer_de", "Bitte bleiben Sie freundlich.",
+			"a line in the footer of every copy, under the title, when the site's language is de (else if footer-en is empty)",
+			"eine Zeile in der Fußzeile jeder Kopie, unter dem Titel, wenn die Sprache der Seite de ist (sonst, wenn footer-en leer ist)",
+			func(l *store.List) *string { return &l.FooterDE }),
+		textSetting("footer-en", "footer_en", "Please be kind.",
+			"a line in the footer of every copy, under the title, when the site's language is en (else if footer-de is empty)",
+			"eine Zeile in der Fußzeile jeder Kopie, unter dem Titel, wenn die Sprache der Seite en ist (sonst, wenn footer-de leer ist)",
+			func(l *store.List) *string { return &l.FooterEN }),
 		{Name: "indexing", Example: "on", Column: "indexing", Default: "off", Usage: "on or off: let search engines index a public archive",
 			HelpDE: "on: Suchmaschinen dürfen ein öffentliches Archiv aufnehmen", HelpEN: "on: let search engines index a public archive",
 			apply: func(l *store.List, v string) error {
@@ -268,6 +288,29 @@ func Settings() []Setting {
 			},
 			show: func(l *store.List) string { return yesNo(l.Indexing, "on", "off") }},
 	}
+}
+
+// maxListText bounds a list's texts (description, welcome, footer), in characters.
+const maxListText = 2000
+
+// textSetting is a setting holding a text of the list, at most maxListText
+// characters, without control characters other than line breaks.
+func textSetting(name, column, example, usage, helpDE string, field func(*store.List) *string) Setting {
+	return Setting{Name: name, Column: column, Example: example, Usage: usage, HelpDE: helpDE, HelpEN: usage,
+		apply: func(l *store.List, v string) error {
+			v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
+			if len([]rune(v)) > maxListText {
+				return inputErr("-%s: at most %d characters", name, maxListText)
+			}
+			for _, r := range v {
+				if r < ' ' && r != '\n' && r != '\t' || r == 0x7f {
+					return inputErr("-%s: control characters are not allowed", name)
+				}
+			}
+			*field(l) = v
+			return nil
+		},
+		show: func(l *store.List) string { return *field(l) }}
 }
 
 // SettingNamed returns the setting with that flag name.

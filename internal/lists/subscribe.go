@@ -68,6 +68,9 @@ func (s *Service) RequestJoin(ctx context.Context, r JoinRequest) error {
 	if o.Name, err = cleanName(o.Name); err != nil {
 		return err
 	}
+	if err := s.banned(ctx, l, addr); err != nil {
+		return err
+	}
 	return s.requestPending(ctx, l, &store.Pending{ListID: l.ID, Address: addr, Action: "subscribe", Mode: o.Mode,
 		Name: o.Name, Postal: o.Postal, Language: s.lang(r.Language), ConsentText: r.ConsentText,
 		ConsentAt: consentTime(r.ConsentText, s.cfg.Now())}, r.InReplyTo)
@@ -238,6 +241,12 @@ func (s *Service) confirmPending(ctx context.Context, list, nonce, inReplyTo str
 				inReplyTo: inReplyTo, auto: autoFor(inReplyTo)})
 		}
 		if m == nil {
+			// A ban that came after the request still keeps the address out.
+			if b, err := tx.Banned(l.ID, banPatterns(p.Address)...); err != nil {
+				return err
+			} else if b != "" {
+				return &BannedError{List: l.Name}
+			}
 			m = &store.Member{ListID: l.ID, Address: p.Address, Role: string(RoleMember)}
 			if p.Name == "" {
 				// One pseudonym for all lists: a new member who gives none keeps the

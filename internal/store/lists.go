@@ -46,7 +46,11 @@ type List struct {
 	// RetentionMonths is how many months the list keeps its posts; 0 for ever.
 	RetentionMonths int
 
-	// Indexing lets search engines index a public archive (robots.txt, meta robots).
+	// Texts in German and English: Description is the German one (or the only one).
+	DescriptionEN        string
+	WelcomeDE, WelcomeEN string // added to the welcome mail
+	FooterDE, FooterEN   string // added to the footer of every copy
+	// Indexing lets search engines index a public archive.
 	Indexing bool
 }
 
@@ -65,6 +69,7 @@ type Member struct {
 	DisabledAt   time.Time // delivery stopped by bounces; zero when active
 	BounceScore  float64
 	BounceLast   time.Time
+	BounceReason string // the last bounce's status and diagnostic
 	DMARCBounces int
 	Posts        int    // posts that reached the list
 	Trusted      bool   // never held by first-post rules
@@ -253,14 +258,14 @@ func (s *DB) RemoveMember(ctx context.Context, listID int64, address string) err
 }
 
 const memberColumns = `id, list_id, address, name, mode, role, postal, language, consent_text, consent_at,
-	disabled_at, bounce_score, bounce_last, dmarc_bounces, posts, trusted, auto_replies, digest_format, created_at`
+	disabled_at, bounce_score, bounce_last, dmarc_bounces, posts, trusted, auto_replies, digest_format, created_at, bounce_reason`
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created int64
 	var consent, disabled, bounced sql.NullInt64
 	if err := row.Scan(&m.ID, &m.ListID, &m.Address, &m.Name, &m.Mode, &m.Role, &m.Postal, &m.Language, &m.ConsentText,
-		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &m.Posts, &m.Trusted, &m.AutoReplies, &m.DigestFormat, &created); err != nil {
+		&consent, &disabled, &m.BounceScore, &bounced, &m.DMARCBounces, &m.Posts, &m.Trusted, &m.AutoReplies, &m.DigestFormat, &created, &m.BounceReason); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = fromMilli(created)
@@ -373,6 +378,11 @@ func settingColumns(l *List, c *commaLists) []settingColumn {
 		{"digest_tz", l.DigestTZ, &l.DigestTZ},
 		{"digest_day", l.DigestDay, &l.DigestDay},
 		{"digest_max_posts", l.DigestMaxPosts, &l.DigestMaxPosts},
+		{"description_en", l.DescriptionEN, &l.DescriptionEN},
+		{"welcome_de", l.WelcomeDE, &l.WelcomeDE},
+		{"welcome_en", l.WelcomeEN, &l.WelcomeEN},
+		{"footer_de", l.FooterDE, &l.FooterDE},
+		{"footer_en", l.FooterEN, &l.FooterEN},
 		{"indexing", l.Indexing, &l.Indexing},
 	}
 }
@@ -408,4 +418,53 @@ func splitList(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
+}
+
+// MemberQuery selects a page of a list's members, ordered by address.
+type MemberQuery struct {
+	ListID int64
+	// Search is a piece of the address or the name, in any case; "" for everyone.
+	Search string
+	// After is the last address of the page before (keyset paging); "" for the first.
+	After string
+	Limit int // 1..1000; 0 for 50
+}
+
+// likePattern is s as a LIKE pattern matching any string containing it.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// SearchMembers returns a page of members, and how many match in all.
+func (s *DB) SearchMembers(ctx context.Context, q MemberQuery) ([]*Member, int, error) {
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 50
+	}
+	where := `list_id = ?`
+	args := []any{q.ListID}
+	if q.Search != "" {
+		where += ` AND (address LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`
+		p := likePattern(q.Search)
+		args = append(args, p, p)
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM members WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("search members: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE `+where+` AND address > ?
+		ORDER BY address LIMIT ?`, append(args, q.After, q.Limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search members: %w", err)
+	}
+	defer rows.Close()
+	var out []*Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, total, rows.Err()
 }

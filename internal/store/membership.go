@@ -102,9 +102,9 @@ func (t *Tx) AddMember(m *Member) error {
 func (t *Tx) SaveMember(m *Member) error {
 	_, err := t.tx.ExecContext(t.ctx, `UPDATE members SET name = ?, mode = ?, role = ?, postal = ?, language = ?,
 		consent_text = ?, consent_at = ?, disabled_at = ?, bounce_score = ?, bounce_last = ?, dmarc_bounces = ?,
-		posts = ?, trusted = ?, auto_replies = ?, digest_format = ? WHERE id = ?`,
+		posts = ?, trusted = ?, auto_replies = ?, digest_format = ?, bounce_reason = ? WHERE id = ?`,
 		m.Name, m.Mode, m.Role, m.Postal, m.Language, m.ConsentText, nullMilli(m.ConsentAt), nullMilli(m.DisabledAt),
-		m.BounceScore, nullMilli(m.BounceLast), m.DMARCBounces, m.Posts, m.Trusted, m.AutoReplies, or(m.DigestFormat, "newsletter"), m.ID)
+		m.BounceScore, nullMilli(m.BounceLast), m.DMARCBounces, m.Posts, m.Trusted, m.AutoReplies, or(m.DigestFormat, "newsletter"), m.BounceReason, m.ID)
 	if err != nil {
 		return fmt.Errorf("save member: %w", classify(err))
 	}

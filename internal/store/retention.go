@@ -44,7 +44,7 @@ const retentionBatch = 100
 // DeletePostsBefore deletes the list's posts that arrived before cutoff, with what
 // hangs on them: their bytes, queued and past copies and IMAP flags (foreign keys),
 // the full-text index, threads and month counts (triggers), and the list's held copies
-// (waiting or decided) from before cutoff, all deleted securely (see secureTx).
+// (waiting or decided) and audit log entries from before cutoff, all deleted securely (see secureTx).
 // PurgeTraces afterwards removes what is left of them in the index, free pages and
 // the write-ahead log; until it has, the purge is pending (see PurgePending).
 func (s *DB) DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Time) (Expired, error) {
@@ -77,6 +77,10 @@ func (s *DB) DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Ti
 	err := s.secureTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM mod_log WHERE held_id IN (SELECT id FROM held WHERE list_id = ? AND created_at < ?)`,
 			listID, unixMilli(cutoff)); err != nil {
+			return err
+		}
+		// The audit log is kept as long as the posts it speaks of.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE list_id = ? AND at < ?`, listID, unixMilli(cutoff)); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM held WHERE list_id = ? AND created_at < ?`, listID, unixMilli(cutoff))
