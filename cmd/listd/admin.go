@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 
@@ -197,7 +196,7 @@ func cmdMemberImport(e *env) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(pos[1])
+	data, err := readImportFile(pos[1])
 	if err != nil {
 		return err
 	}
@@ -206,6 +205,9 @@ func cmdMemberImport(e *env) error {
 		return err
 	}
 	defer a.Close()
+	if lists.LooksLikeMemberCSV(data) {
+		return importMembersCSV(e, a, pos[0], pos[1], data, o.Mode)
+	}
 	n, err := a.svc.ImportMembers(e.ctx, pos[0], pos[1], strings.Split(string(data), "\n"), o)
 	if err != nil {
 		return err

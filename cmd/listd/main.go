@@ -31,7 +31,16 @@ commands:
                           [-digest-format newsletter|mime|plain]
   member rm LIST ADDRESS
   member ls LIST                      ADDRESS<TAB>mode<TAB>role
-  member import LIST FILE [-mode M]   one address a line ("Name <addr>" too)
+  member import LIST FILE [-mode M]   one address a line ("Name <addr>" too), or CSV with a header row
+                                      (email,name,mode,role,postal or adresse;name;modus;rolle;plz)
+  member set LIST ADDRESS [-mode M] [-role R] [-name N] [-postal CODE]
+  member export LIST                  CSV with a header row: email,name,mode,role,postal
+  list rm NAME                        delete a list with its archive, members and held posts
+  ban add|rm LIST ADDRESS|@DOMAIN     who may not join or post (an address's +tag and case do not matter)
+  ban ls LIST                         PATTERN<TAB>since
+  admin add|rm ADDRESS                site admins (besides the config's admins)
+  admin ls                            MAILBOX<TAB>config|added
+  audit ls [LIST] [-limit N] [-before ID]  the audit log, newest first: ID<TAB>when<TAB>list<TAB>actor<TAB>action<TAB>detail
   centers import FILE.csv [-skip-invalid]  the counselling centres (columns in the README)
   centers export                      the centres as CSV, to stdout
   centers ls                          NAME<TAB>postal_code<TAB>city<TAB>topics
@@ -104,6 +113,16 @@ func commands() []command {
 		{"mod approve", modAction(lists.ModApprove)},
 		{"mod reject", modAction(lists.ModReject)},
 		{"mod discard", modAction(lists.ModDiscard)},
+		{"list rm", cmdListRm},
+		{"member set", cmdMemberSet},
+		{"member export", cmdMemberExport},
+		{"ban add", cmdBanAdd},
+		{"ban rm", cmdBanRm},
+		{"ban ls", cmdBanLs},
+		{"admin add", cmdAdminAdd},
+		{"admin rm", cmdAdminRm},
+		{"admin ls", cmdAdminLs},
+		{"audit ls", cmdAuditLs},
 	}
 }
 

@@ -277,7 +277,8 @@ type DeletedList struct {
 // DeleteList deletes a list with everything it has: its archive (posts, their bytes,
 // the index, threads, IMAP flags), members, pending requests, held posts and their
 // moderation log, queued and past copies, digests, bans and its audit entries, in
-// one transaction, securely (see secureTx), and records e (a site-wide entry) in it.
+// one transaction, securely (see secureTx), and records e (a site-wide entry, its
+// detail followed by what was deleted) in it.
 // PurgeTraces then removes what is left in the index, free pages and the
 // write-ahead log.
 func (s *DB) DeleteList(ctx context.Context, listID int64, e *AuditEntry) (*DeletedList, error) {
@@ -320,6 +321,8 @@ func (s *DB) DeleteList(ctx context.Context, listID int64, e *AuditEntry) (*Dele
 		}
 		if e != nil {
 			e.ListID = 0
+			e.Detail = strings.TrimPrefix(fmt.Sprintf("%s; %d posts, %d members, %d held posts, %d queued copies",
+				e.Detail, d.Posts, d.Members, d.Held, d.Queued), "; ")
 			if _, err := tx.ExecContext(ctx, insertAuditSQL, auditArgs(e, now)...); err != nil {
 				return err
 			}

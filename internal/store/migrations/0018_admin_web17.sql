@@ -13,7 +13,7 @@ CREATE TABLE site_admins (
 -- address (members are named by a poster number or a masked address). list_id is
 -- NULL for site-wide actions; list_name stays when the list is gone.
 CREATE TABLE audit_log (
-    id        INTEGER PRIMARY KEY,
+    id        INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: pages go by id
     list_id   INTEGER REFERENCES lists (id) ON DELETE CASCADE,
     list_name TEXT    NOT NULL DEFAULT '',
     actor     TEXT    NOT NULL,
