@@ -187,12 +187,10 @@ func ParseMembersCSV(r io.Reader) ([]CSVMember, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				line = pe.StartLine
-				bad = append(bad, CSVLineError{Line: line, Reason: CSVUnreadable})
+				bad = append(bad, CSVLineError{Line: pe.StartLine, Reason: CSVUnreadable})
 				if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
 					// The reader cannot find where the broken field ends.
 					break
@@ -204,6 +202,7 @@ func ParseMembersCSV(r io.Reader) ([]CSVMember, error) {
 		if n == 0 {
 			continue // the header
 		}
+		line, _ := cr.FieldPos(0)
 		blank := true
 		for _, f := range rec {
 			if strings.TrimSpace(f) != "" {
