@@ -33,7 +33,7 @@ type adminStore interface {
 	SiteSettings(ctx context.Context) (map[string]string, error)
 	SetSiteSettings(ctx context.Context, set map[string]string, e *store.AuditEntry) error
 	DeleteList(ctx context.Context, listID int64, e *store.AuditEntry) (*store.DeletedList, error)
-	SearchMembers(ctx context.Context, q store.MemberQuery) ([]*store.Member, int, error)
+	SearchMembers(ctx context.Context, q store.MemberQuery) ([]*store.Member, int, bool, error)
 }
 
 // Actor is who does an admin, owner or moderator action: the address they logged in

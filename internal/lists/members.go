@@ -144,7 +144,8 @@ type MemberSearch struct {
 // MemberPage is one page of members.
 type MemberPage struct {
 	Members []*store.Member
-	Total   int    // members matching the query in all
+	Total   int    // members matching the query in all (at most 1000 for a search)
+	More    bool   // a search has more than Total matches
 	Next    string // After for the next page; "" on the last one
 }
 
@@ -157,12 +158,12 @@ func (s *Service) SearchMembers(ctx context.Context, list string, q MemberSearch
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 50
 	}
-	ms, total, err := s.st.SearchMembers(ctx, store.MemberQuery{ListID: l.ID, Search: strings.TrimSpace(q.Query),
+	ms, total, more, err := s.st.SearchMembers(ctx, store.MemberQuery{ListID: l.ID, Search: strings.TrimSpace(q.Query),
 		After: strings.ToLower(q.After), Limit: q.Limit + 1})
 	if err != nil {
 		return nil, err
 	}
-	p := &MemberPage{Members: ms, Total: total}
+	p := &MemberPage{Members: ms, Total: total, More: more}
 	if len(ms) > q.Limit {
 		p.Members = ms[:q.Limit]
 		p.Next = p.Members[q.Limit-1].Address

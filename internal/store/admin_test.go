@@ -141,7 +141,7 @@ func TestSearchMembers(t *testing.T) {
 	var all []string
 	after := ""
 	for pages := 0; ; pages++ {
-		ms, total, err := db.SearchMembers(ctx, MemberQuery{ListID: l.ID, After: after, Limit: 50})
+		ms, total, _, err := db.SearchMembers(ctx, MemberQuery{ListID: l.ID, After: after, Limit: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +168,7 @@ func TestSearchMembers(t *testing.T) {
 		q    string
 		want int
 	}{{"M11", 11}, {"100%", 1}, {"%", 1}, {"_", 1}, {"ben", 1}, {"nobody", 0}} {
-		ms, total, err := db.SearchMembers(ctx, MemberQuery{ListID: l.ID, Search: c.q, Limit: 1000})
+		ms, total, _, err := db.SearchMembers(ctx, MemberQuery{ListID: l.ID, Search: c.q, Limit: 1000})
 		if err != nil || total != c.want || len(ms) != c.want {
 			t.Errorf("search %q: %d of %d, %v; want %d", c.q, len(ms), total, err, c.want)
 		}
@@ -203,5 +203,36 @@ func TestSiteAdminsAndBans(t *testing.T) {
 	}
 	if p, err := db.Banned(ctx, l.ID+1, "@spam.example"); p != "" || err != nil {
 		t.Errorf("another list: Banned = %q, %v", p, err)
+	}
+}
+
+// TestSearchMembersBeyondCount: a search with more matches than it counts says so,
+// and pages on past the counted ones.
+func TestSearchMembersBeyondCount(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	l := seed(t, db, maxSearchCount+100)
+	var got []string
+	after := ""
+	for {
+		ms, total, more, err := db.SearchMembers(ctx, MemberQuery{ListID: l.ID, Search: "@EXAMPLE", After: after, Limit: 300})
+		if err != nil || total != maxSearchCount || !more {
+			t.Fatalf("total %d, more %v, %v", total, more, err)
+		}
+		for _, m := range ms {
+			got = append(got, m.Address)
+		}
+		if len(ms) < 300 {
+			break
+		}
+		after = ms[len(ms)-1].Address
+	}
+	if len(got) != maxSearchCount+101 {
+		t.Fatalf("paged through %d matches, want %d", len(got), maxSearchCount+101)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i-1] >= got[i] {
+			t.Fatalf("not in order at %d: %s, %s", i, got[i-1], got[i])
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -436,35 +437,89 @@ func likePattern(s string) string {
 	return "%" + r.Replace(s) + "%"
 }
 
-// SearchMembers returns a page of members, and how many match in all.
-func (s *DB) SearchMembers(ctx context.Context, q MemberQuery) ([]*Member, int, error) {
+// maxSearchCount is how many matches of a search SearchMembers counts at most.
+const maxSearchCount = 1000
+
+// SearchMembers returns a page of members and how many match: all members of the
+// list without a search (kept by triggers, migration 0018), else the matches
+// counted up to maxSearchCount (more says there are more). A search reads the
+// index of addresses and names once, in address order, for the count and the page.
+func (s *DB) SearchMembers(ctx context.Context, q MemberQuery) (ms []*Member, total int, more bool, err error) {
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 50
 	}
-	where := `list_id = ?`
-	args := []any{q.ListID}
-	if q.Search != "" {
-		where += ` AND (address LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`
+	var ids []int64
+	if q.Search == "" {
+		if err := s.db.QueryRowContext(ctx, `SELECT member_count FROM lists WHERE id = ?`, q.ListID).Scan(&total); err != nil {
+			return nil, 0, false, fmt.Errorf("search members: %w", err)
+		}
+		ids, _, err = s.memberIDs(ctx, `list_id = ? AND address > ?`, []any{q.ListID, q.After}, q.Limit)
+	} else {
+		where := `list_id = ? AND (address LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`
 		p := likePattern(q.Search)
-		args = append(args, p, p)
+		args := []any{q.ListID, p, p}
+		var addrs []string
+		ids, addrs, err = s.memberIDs(ctx, where, args, maxSearchCount+1)
+		total = len(ids)
+		if total > maxSearchCount {
+			total, more = maxSearchCount, true
+		}
+		if err == nil {
+			// The page from what was read, unless it lies beyond it.
+			i := sort.SearchStrings(addrs, q.After)
+			for i < len(addrs) && addrs[i] <= q.After {
+				i++
+			}
+			ids = ids[i:min(i+q.Limit, len(ids))]
+			if more && len(ids) < q.Limit {
+				ids, _, err = s.memberIDs(ctx, where+` AND address > ?`, append(args, q.After), q.Limit)
+			}
+		}
 	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM members WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("search members: %w", err)
+	if err != nil || len(ids) == 0 {
+		if err != nil {
+			err = fmt.Errorf("search members: %w", err)
+		}
+		return nil, total, more, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE `+where+` AND address > ?
-		ORDER BY address LIMIT ?`, append(args, q.After, q.Limit)...)
+	in := make([]any, len(ids))
+	for i, id := range ids {
+		in[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+memberColumns+` FROM members WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+
+		`) ORDER BY address`, in...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("search members: %w", err)
+		return nil, 0, false, fmt.Errorf("search members: %w", err)
 	}
 	defer rows.Close()
-	var out []*Member
 	for rows.Next() {
 		m, err := scanMember(rows)
 		if err != nil {
-			return nil, 0, fmt.Errorf("search members: %w", err)
+			return nil, 0, false, fmt.Errorf("search members: %w", err)
 		}
-		out = append(out, m)
+		ms = append(ms, m)
 	}
-	return out, total, rows.Err()
+	return ms, total, more, rows.Err()
+}
+
+// memberIDs returns the ids and addresses of the first limit members matching
+// where, in address order, read from the index of addresses and names alone.
+func (s *DB) memberIDs(ctx context.Context, where string, args []any, limit int) ([]int64, []string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, address FROM members INDEXED BY members_list_search WHERE `+where+
+		` ORDER BY address LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	var addrs []string
+	for rows.Next() {
+		var id int64
+		var a string
+		if err := rows.Scan(&id, &a); err != nil {
+			return nil, nil, err
+		}
+		ids, addrs = append(ids, id), append(addrs, a)
+	}
+	return ids, addrs, rows.Err()
 }
