@@ -89,7 +89,8 @@ func (s *Service) audit(ctx context.Context, by Actor, l *store.List, action Aud
 }
 
 func auditEntry(by Actor, l *store.List, action AuditAction, detail string) *store.AuditEntry {
-	e := &store.AuditEntry{Actor: string(or(string(by), string(ActorCLI))), Action: string(action), Detail: detail}
+	actor := strings.ToLower(strings.TrimSpace(string(by)))
+	e := &store.AuditEntry{Actor: or(actor, string(ActorCLI)), Action: string(action), Detail: detail}
 	if l != nil {
 		e.ListID, e.ListName = l.ID, l.Name
 	}
@@ -474,4 +475,40 @@ func (s *Service) SetSiteSettings(ctx context.Context, by Actor, ss SiteSettings
 	}
 	sort.Strings(changed)
 	return s.st.SetSiteSettings(ctx, set, auditEntry(by, nil, AuditSiteSet, strings.Join(changed, ",")))
+}
+
+// ErrNotAllowed means the one asking may not do what they asked on this list.
+var ErrNotAllowed = errors.New("not allowed")
+
+// RevealHeldSender returns the address a held post came from, for an owner of its
+// list or a site admin (the web asks them again first), and records that it was
+// revealed. Moderators see the pseudonym and poster number only.
+func (s *Service) RevealHeldSender(ctx context.Context, by Actor, heldID int64) (string, error) {
+	h, err := s.st.HeldByID(ctx, heldID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrNoSuchHeld
+	}
+	if err != nil {
+		return "", err
+	}
+	l, err := s.st.ListByID(ctx, h.ListID)
+	if err != nil {
+		return "", err
+	}
+	v, err := s.ViewerOf(ctx, string(by))
+	if err != nil {
+		return "", err
+	}
+	m, err := s.st.Member(ctx, l.ID, strings.ToLower(string(by)))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if !MayAdminister(l, m, v) {
+		return "", fmt.Errorf("revealing the sender on %s: %w", l.Name, ErrNotAllowed)
+	}
+	addr := or(h.FromAddr, h.EnvFrom)
+	if err := s.st.Audit(ctx, auditEntry(by, l, AuditMemberReveal, fmt.Sprintf("sender of held #%d, %s", h.ID, s.memberRef(l, addr)))); err != nil {
+		return "", err // nothing is revealed that is not recorded
+	}
+	return addr, nil
 }

@@ -397,3 +397,39 @@ func TestDeleteListDomain(t *testing.T) {
 		t.Errorf("audit = %+v", es)
 	}
 }
+
+// TestRevealHeldSender: only the list's owners and site admins learn who sent a held
+// post, and each time it is in the audit log.
+func TestRevealHeldSender(t *testing.T) {
+	s, _, _ := newService(t)
+	s.cfg.Admins = []string{"chair@example.org"}
+	ctx := context.Background()
+	for _, m := range []struct{ addr, role string }{{"mod@example.org", "moderator"}, {"owner@example.org", "owner"}} {
+		if _, err := s.AddMember(ctx, "kita", m.addr, MemberOptions{Role: m.role, Mode: "nomail"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := deliver(t, s, "gast@example.com", "kita@lists.example.org", "From: gast@example.com\r\nSubject: x\r\nMessage-ID: <r1@x>\r\n\r\nHallo\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	held, _ := s.HeldPosts(ctx, "")
+	if len(held) != 1 {
+		t.Fatalf("held: %d", len(held))
+	}
+	id := held[0].Held.ID
+	for _, c := range []struct {
+		by Actor
+		ok bool
+	}{{"mod@example.org", false}, {"anna@example.net", false}, {"stranger@example.org", false}, {"", false},
+		{"owner@example.org", true}, {"Chair+x@example.org", true}} {
+		addr, err := s.RevealHeldSender(ctx, c.by, id)
+		if c.ok != (err == nil && addr == "gast@example.com") || !c.ok && !errors.Is(err, ErrNotAllowed) {
+			t.Errorf("%q: %q, %v", c.by, addr, err)
+		}
+	}
+	es, _ := s.AuditLog(ctx, "kita", 0, 2)
+	if len(es) != 2 || es[0].Action != AuditMemberReveal || es[0].Actor != "chair+x@example.org" || es[1].Actor != "owner@example.org" {
+		t.Errorf("audit = %+v", es)
+	}
+	assertNoAddressInAudit(t, s, "gast")
+}
