@@ -233,11 +233,28 @@ func (s *Service) RemoveSiteAdmin(ctx context.Context, by Actor, address string)
 // join nor post.
 var ErrBanned = errors.New("this address may not join or post to this list")
 
-// BannedError is ErrBanned for one list.
-type BannedError struct{ List string }
+// BannedError is ErrBanned for one list. It is also an *InputError (errors.As)
+// whose sentence is in Lang, so that a form shows it next to the address.
+type BannedError struct {
+	List string
+	Lang string // de or en; "" for German
+}
 
 func (e *BannedError) Error() string { return fmt.Sprintf("%s: %v", e.List, ErrBanned) }
 func (e *BannedError) Unwrap() error { return ErrBanned }
+
+// As makes a ban an input error for forms that show those.
+func (e *BannedError) As(target any) bool {
+	if ie, ok := target.(**InputError); ok {
+		lang := e.Lang
+		if lang != "en" {
+			lang = "de"
+		}
+		*ie = &InputError{Msg: texts[lang]["banned"]}
+		return true
+	}
+	return false
+}
 
 // ParseBan reads what a ban names: "@domain" (that domain and the domains under it)
 // or an address, folded to its mailbox (case, +tag).

@@ -130,9 +130,14 @@ func TestBans(t *testing.T) {
 			if c.banned != errors.Is(err, ErrBanned) {
 				t.Errorf("member add: %v", err)
 			}
-			err = s.RequestJoin(ctx, JoinRequest{List: "kita", Address: c.addr})
+			err = s.RequestJoin(ctx, JoinRequest{List: "kita", Address: c.addr, Language: "en"})
 			if c.banned != errors.Is(err, ErrBanned) {
 				t.Errorf("join: %v", err)
+			}
+			// The web form shows it as an input error, in the asker's language.
+			var inErr *InputError
+			if c.banned && (!errors.As(err, &inErr) || inErr.Msg != "This address may not join or post to this list.") {
+				t.Errorf("join: %v is no input error in English", err)
 			}
 			if !c.banned {
 				return

@@ -53,6 +53,12 @@ func (s *Service) ImportMigratedMembers(ctx context.Context, l *store.List, ms [
 			report(fmt.Sprintf("%s:%d: %v (skipped)", m.File, m.Line, err))
 			continue
 		}
+		if err := s.banned(ctx, l, addr); errors.Is(err, ErrBanned) {
+			report(fmt.Sprintf("%s:%d: %s is banned from %s (skipped)", m.File, m.Line, addr, l.Name))
+			continue
+		} else if err != nil {
+			return sum, err
+		}
 		if existing[addr] {
 			sum.Existing++
 			report(fmt.Sprintf("%s:%d: %s is already a member of %s (left as it is)", m.File, m.Line, addr, l.Name))
@@ -82,6 +88,7 @@ func (s *Service) ImportMigratedMembers(ctx context.Context, l *store.List, ms [
 	if err != nil {
 		return sum, err
 	}
+	s.audit(ctx, ActorCLI, l, AuditMemberImport, fmt.Sprintf("migration: %d new of %d", n, len(ms)))
 	if sum.Moderated > 0 && l.Moderation == "none" {
 		moderation := "first-post"
 		if _, err := s.UpdateList(ctx, l.Name, ListSettings{"moderation": moderation}); err != nil {

@@ -69,6 +69,10 @@ func (s *Service) RequestJoin(ctx context.Context, r JoinRequest) error {
 		return err
 	}
 	if err := s.banned(ctx, l, addr); err != nil {
+		var be *BannedError
+		if errors.As(err, &be) {
+			be.Lang = s.lang(r.Language)
+		}
 		return err
 	}
 	return s.requestPending(ctx, l, &store.Pending{ListID: l.ID, Address: addr, Action: "subscribe", Mode: o.Mode,
