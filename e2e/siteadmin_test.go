@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,48 @@ func TestSiteAdminCLI(t *testing.T) {
 	}
 	if err := post("anna@example.net"); err == nil {
 		t.Error("a post to the deleted list was taken")
+	}
+}
+
+// TestSiteAdminLogin: a site admin on no list gets the emailed login link, sees
+// every list's held posts on /mod and decides on them; the decision is in the audit
+// log under the admin's address, the poster only by number.
+func TestSiteAdminLogin(t *testing.T) {
+	t.Parallel()
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	cfg, err := os.ReadFile(d.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(d.config, append([]byte("admins = [\"chair@example.org\"]\n"), cfg...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.mustCLI("list", "create", "kita", "-moderation", "all")
+	d.mustCLI("member", "add", "kita", "anna@example.net", "-name", "Sonne")
+	d.mustCLI("member", "add", "kita", "mod@example.org", "-role", "moderator", "-mode", "nomail")
+	d.start()
+	list := "kita@" + domain
+	if err := send(d.addrs["smtp"], "anna@example.net", []string{list}, plain("Anna <anna@example.net>", list, "Bitte freigeben", "Hallo\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t)
+	_, page := fetch(t, c, "GET", d.httpBase+"/login", nil)
+	csrf := csrfRE.FindStringSubmatch(page)[1]
+	fetch(t, c, "POST", d.httpBase+"/login", url.Values{"csrf": {csrf}, "address": {"Chair+web@Example.org"}})
+	env := sk.mailWith(t, "chair+web@example.org", "Anmeldelink")
+	press(t, c, d.link(t, env, "/login/"))
+	code, page := fetch(t, c, "GET", d.httpBase+"/mod", nil)
+	if code != 200 || !strings.Contains(page, "Bitte freigeben") || strings.Contains(page, "anna@example.net") {
+		t.Fatalf("site admin's queue: %d\n%s", code, page)
+	}
+	id := strings.SplitN(d.mustCLI("mod", "ls"), "\t", 2)[0]
+	csrf = csrfRE.FindStringSubmatch(page)[1]
+	if code, page := fetch(t, c, "POST", d.httpBase+"/mod", url.Values{"csrf": {csrf}, "id": {id}, "do": {"approve"}}); code != 200 {
+		t.Fatalf("approve: %d\n%s", code, page)
+	}
+	audit := d.mustCLI("audit", "ls", "kita")
+	if !strings.Contains(audit, "\tkita\tchair+web@example.org\tmoderate\tapprove held #"+id+" from poster ") || strings.Contains(audit, "anna") {
+		t.Errorf("audit ls:\n%s", audit)
 	}
 }
