@@ -236,3 +236,34 @@ func TestSearchMembersBeyondCount(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrationCountsMembers: migration 0018 counts the members lists already have,
+// and the count follows additions and removals from then on.
+func TestMigrationCountsMembers(t *testing.T) {
+	ctx := context.Background()
+	db := openFrom(t, 18,
+		`INSERT INTO lists (id, name, created_at) VALUES (1, 'kita', 0), (2, 'schule', 0)`,
+		`INSERT INTO members (list_id, address, created_at) VALUES (1, 'a@example.net', 0), (1, 'b@example.net', 0), (2, 'a@example.net', 0)`)
+	total := func(list int64) int {
+		_, n, _, err := db.SearchMembers(ctx, MemberQuery{ListID: list})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if a, b := total(1), total(2); a != 2 || b != 1 {
+		t.Fatalf("counts after migrating = %d, %d; want 2, 1", a, b)
+	}
+	if err := db.AddMember(ctx, &Member{ListID: 2, Address: "c@example.net", Mode: "each", Role: "member"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RemoveMember(ctx, 1, "a@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EraseAddress(ctx, "b@example.net", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := total(1), total(2); a != 0 || b != 2 {
+		t.Errorf("counts after add, remove and erase = %d, %d; want 0, 2", a, b)
+	}
+}
