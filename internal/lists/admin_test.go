@@ -398,7 +398,8 @@ func TestDeleteListDomain(t *testing.T) {
 		t.Errorf("members of the new list: %d", len(ms))
 	}
 	es, _ := s.AuditLog(ctx, "", 0, 0)
-	if len(es) != 1 || es[0].Action != AuditListDelete || es[0].List != "kita" {
+	if len(es) != 2 || es[0].Action != AuditListCreate || es[1].Action != AuditListDelete || es[1].List != "kita" ||
+		es[1].Detail != "0 posts, 2 members, 0 held posts, 0 queued copies" {
 		t.Errorf("audit = %+v", es)
 	}
 }

@@ -254,8 +254,13 @@ func (o ListOptions) settings() ListSettings {
 	return v
 }
 
-// CreateList validates and creates a list.
+// CreateList validates and creates a list, as the operator at the command line asked.
 func (s *Service) CreateList(ctx context.Context, name string, o ListOptions) (*store.List, error) {
+	return s.CreateListBy(ctx, ActorCLI, name, o)
+}
+
+// CreateListBy validates and creates a list, and records it in the audit log.
+func (s *Service) CreateListBy(ctx context.Context, by Actor, name string, o ListOptions) (*store.List, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if !nameRE.MatchString(name) || reservedNames[name] {
 		return nil, inputErr("list name %q: use lower-case letters, digits, '.' and '_' (no '-': it separates the list's own addresses), and not a reserved name", name)
@@ -270,6 +275,7 @@ func (s *Service) CreateList(ctx context.Context, name string, o ListOptions) (*
 		}
 		return nil, err
 	}
+	s.audit(ctx, by, l, AuditListCreate, "")
 	return l, nil
 }
 
