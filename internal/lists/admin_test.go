@@ -259,7 +259,13 @@ func TestMemberAdministration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ben, _ := db.Member(ctx, 1, "ben@example.net")
+	ben, err := s.Member(ctx, "kita", "Ben <BEN@example.net>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Member(ctx, "kita", "nobody@example.net"); !errors.Is(err, ErrNoSuchMember) {
+		t.Errorf("Member of a non-member: %v", err)
+	}
 	if b := BouncesOf(ben); b.Score != 5 || b.Reason != "5.1.1 user unknown" || b.DisabledSince.IsZero() {
 		t.Errorf("bounces = %+v", b)
 	}

@@ -94,6 +94,24 @@ func (s *Service) SetMember(ctx context.Context, by Actor, list, address string,
 	return m, nil
 }
 
+// Member returns one member of the list (with its bounce record, see BouncesOf), or
+// ErrNoSuchMember.
+func (s *Service) Member(ctx context.Context, list, address string) (*store.Member, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	addr, _, err := NormalizeAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.st.Member(ctx, l.ID, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%s on %s: %w", addr, l.Name, ErrNoSuchMember)
+	}
+	return m, err
+}
+
 // Bounces is a member's bounce record, for the owners' bounce view.
 type Bounces struct {
 	Score         float64
@@ -210,4 +228,10 @@ func csvSafe(v string) string {
 		return "'" + v
 	}
 	return v
+}
+
+// PosterNumber is the stable number of the mailbox address on list l: what
+// moderators and the audit log name a member or poster by instead of the address.
+func (s *Service) PosterNumber(l *store.List, address string) PosterNumber {
+	return s.posterNumber(l, address)
 }
