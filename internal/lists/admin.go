@@ -55,6 +55,7 @@ const (
 	AuditListSet        AuditAction = "list-set"
 	AuditListDelete     AuditAction = "list-delete"
 	AuditMemberAdd      AuditAction = "member-add"
+	AuditMemberInvite   AuditAction = "member-invite"
 	AuditMemberRemove   AuditAction = "member-remove"
 	AuditMemberSet      AuditAction = "member-set"
 	AuditMemberImport   AuditAction = "member-import"

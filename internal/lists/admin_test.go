@@ -308,6 +308,12 @@ func TestMemberAdministration(t *testing.T) {
 	if err := s.RemoveMemberBy(ctx, owner, "kita", "ben@example.net"); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.InviteMember(ctx, owner, "kita", "cem@example.com", MemberOptions{Mode: "digest"}, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if n := mailsToMailbox(t, db, "cem@example.com"); n != 1 {
+		t.Errorf("invitations sent: %d", n)
+	}
 	es, _ := s.AuditLog(ctx, "kita", 0, 0)
 	var actions []string
 	for _, e := range es {
@@ -315,7 +321,7 @@ func TestMemberAdministration(t *testing.T) {
 			actions = append(actions, string(e.Action))
 		}
 	}
-	if fmt.Sprint(actions) != "[member-remove member-export member-set member-reenable member-set]" {
+	if fmt.Sprint(actions) != "[member-invite member-remove member-export member-set member-reenable member-set]" {
 		t.Errorf("owner's audit entries = %v", actions)
 	}
 	assertNoAddressInAudit(t, s, "anna", "ben")

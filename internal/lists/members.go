@@ -235,3 +235,20 @@ func csvSafe(v string) string {
 func (s *Service) PosterNumber(l *store.List, address string) PosterNumber {
 	return s.posterNumber(l, address)
 }
+
+// InviteMember sends address a confirmation mail, as an owner or admin asked: it
+// joins when it confirms (the limits on mail to unconfirmed addresses apply, and a
+// banned address is refused). The invitation is in the audit log.
+func (s *Service) InviteMember(ctx context.Context, by Actor, list, address string, o MemberOptions, lang string) error {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return err
+	}
+	if err := s.RequestJoin(ctx, JoinRequest{List: l.Name, Address: address, Mode: o.Mode, Name: o.Name, Postal: o.Postal,
+		Language: lang}); err != nil {
+		return err
+	}
+	addr, _, _ := NormalizeAddress(address)
+	s.audit(ctx, by, l, AuditMemberInvite, s.memberRef(l, addr))
+	return nil
+}
