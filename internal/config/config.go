@@ -344,7 +344,8 @@ func (c *Config) Validate() error {
 		if u.v == "" {
 			continue
 		}
-		if p, err := url.Parse(u.v); err != nil || (p.Scheme != "http" && p.Scheme != "https" && !strings.HasPrefix(u.v, "/")) {
+		p, err := url.Parse(u.v)
+		if err != nil || !((p.Scheme == "http" || p.Scheme == "https") && p.Host != "" || p.Scheme == "" && strings.HasPrefix(u.v, "/") && !strings.HasPrefix(u.v, "//")) {
 			return fmt.Errorf("%s %q must be an http or https URL or a path", u.name, u.v)
 		}
 	}

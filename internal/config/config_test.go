@@ -40,6 +40,22 @@ func TestLoad(t *testing.T) {
 		{name: "bad url", file: "base_url = \"ftp://x\"\n", wantErr: "base_url"},
 		{name: "bad listen", file: "[smtp]\nlisten = \"2525\"\n", wantErr: "smtp.listen"},
 		{name: "bad domain", file: "domain = \"a b\"\n", wantErr: "domain"},
+		{name: "admins", file: "admins = [\" chair@example.org \", \"Boss+x@Example.org\"]\n", check: func(t *testing.T, c Config) {
+			if len(c.Admins) != 2 || c.Admins[0] != "chair@example.org" {
+				t.Errorf("admins = %q", c.Admins)
+			}
+		}},
+		{name: "bad admin", file: "admins = [\"Chair <chair@example.org>\"]\n", wantErr: "admins"},
+		{name: "admin without domain", file: "admins = [\"chair@\"]\n", wantErr: "admins"},
+		{name: "site", file: "[site]\nname = \"Verein\"\nimpressum_url = \"https://verein.example/impressum\"\ntime_zone = \"Europe/Vienna\"\n",
+			check: func(t *testing.T, c Config) {
+				if c.Site.Name != "Verein" || c.Site.TimeZone != "Europe/Vienna" {
+					t.Errorf("site = %+v", c.Site)
+				}
+			}},
+		{name: "bad time zone", file: "[site]\ntime_zone = \"Berlin\"\n", wantErr: "site.time_zone"},
+		{name: "protocol-relative logo", file: "[site]\nlogo_url = \"//evil.example/x.png\"\n", wantErr: "site.logo_url"},
+		{name: "bad impressum", file: "[site]\nimpressum_url = \"javascript:x\"\n", wantErr: "site.impressum_url"},
 		{name: "trusted authserv-id", file: "[smtp]\ntrusted_authserv_id = \" mx.example.org \"\n", check: func(t *testing.T, c Config) {
 			if c.SMTP.TrustedAuthServID != "mx.example.org" {
 				t.Errorf("smtp.trusted_authserv_id = %q", c.SMTP.TrustedAuthServID)

@@ -23,6 +23,10 @@ func (s *Service) RequestLogin(ctx context.Context, address, lang string) error 
 	d := s.data(nil)
 	d.LoginURL = s.cfg.BaseURL + "/login/" + tok
 	member := true
+	admin, err := s.IsSiteAdmin(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("login link: %w", err)
+	}
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		// Counted before looking: a stranger asking for anyone's link hits the same
 		// limit whether or not the address is on a list, so the answer tells nothing.
@@ -35,10 +39,6 @@ func (s *Service) RequestLogin(ctx context.Context, address, lang string) error 
 		}
 		if len(ms) == 0 {
 			// A site admin gets the link without being on any list.
-			admin, err := s.IsSiteAdmin(ctx, addr)
-			if err != nil {
-				return err
-			}
 			if !admin {
 				member = false
 				return nil
