@@ -267,3 +267,37 @@ func TestMigrationCountsMembers(t *testing.T) {
 		t.Errorf("counts after add, remove and erase = %d, %d; want 0, 2", a, b)
 	}
 }
+
+// TestEraseAdmin: erasing an admin's or moderator's address takes it out of the
+// audit log and the site admins.
+func TestEraseAdmin(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	l := seed(t, db, 0)
+	if err := db.AddSiteAdmin(ctx, "chair@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*AuditEntry{
+		{Actor: "cli", Action: "admin-add", Detail: "chair@example.org"},
+		{ListID: l.ID, ListName: "kita", Actor: "chair@example.org", Action: "ban-add", Detail: "@spam.example"},
+	} {
+		if err := db.Audit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.EraseAddress(ctx, "chair@example.org", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := db.IsStoredSiteAdmin(ctx, "chair@example.org"); ok {
+		t.Error("still a site admin after erasure")
+	}
+	es, _ := db.AuditLog(ctx, AuditQuery{})
+	for _, e := range es {
+		if e.Actor == "chair@example.org" || e.Detail == "chair@example.org" {
+			t.Errorf("audit entry after erasure: %+v", e)
+		}
+	}
+	if len(es) != 2 {
+		t.Errorf("entries after erasure: %d, want 2 (kept, without the address)", len(es))
+	}
+}

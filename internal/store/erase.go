@@ -102,7 +102,8 @@ type Erased struct {
 
 // EraseAddress removes address and its personal data: memberships (with names and
 // postal codes), pending requests, logins and sessions, IMAP app passwords and seen
-// flags, trust, rate counters, held posts, queued and past copies, and its posts:
+// flags, trust, rate counters, held posts, queued and past copies, its name in the
+// moderation and audit logs and its place among the site admins, and its posts:
 // deleted, or with deletePosts false, kept with the address and the names replaced.
 // What it deletes or replaces is zeroed (see secureTx), and PurgeTraces then removes
 // what is left in the index, free pages and the write-ahead log, as for a withdrawal.
@@ -131,6 +132,9 @@ func (s *DB) EraseAddress(ctx context.Context, address string, names []string, d
 			`DELETE FROM pending WHERE address = ?`, `DELETE FROM asks WHERE address = ?`, `DELETE FROM logins WHERE address = ?`, `DELETE FROM sessions WHERE address = ?`,
 			`DELETE FROM trusted_senders WHERE address = ?`, `DELETE FROM rates WHERE substr(key, instr(key, ':') + 1) = ?`,
 			`UPDATE mod_log SET actor = 'erased' WHERE actor = ?`,
+			`UPDATE audit_log SET actor = 'erased' WHERE actor = ?`,
+			`UPDATE audit_log SET detail = 'erased' WHERE action IN ('admin-add', 'admin-remove') AND detail = ?`,
+			`DELETE FROM site_admins WHERE mailbox = ?`,
 			`DELETE FROM mails WHERE id NOT IN (SELECT mail_id FROM deliveries WHERE mail_id IS NOT NULL)`,
 		} {
 			args := []any{address}
