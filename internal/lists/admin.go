@@ -269,10 +269,13 @@ func ParseBan(s string) (string, error) {
 		return "@" + d, nil
 	}
 	addr, _, err := NormalizeAddress(s)
-	if err != nil {
+	mb := string(MailboxOf(addr))
+	if err != nil || strings.HasPrefix(mb, "@") || strings.HasSuffix(mb, "@") {
+		// An address whose mailbox folds to nothing before the @ ("+x@example.org")
+		// would read as a ban of the whole domain.
 		return "", inputErr("%q is neither a mail address nor a domain like @example.org", s)
 	}
-	return string(MailboxOf(addr)), nil
+	return mb, nil
 }
 
 // foldDomain is a domain in lower case and its ASCII form.

@@ -109,7 +109,7 @@ func TestBans(t *testing.T) {
 	if _, err := s.AddBan(ctx, ActorCLI, "kita", "@spam.example"); !errors.Is(err, ErrExists) {
 		t.Errorf("banning twice: %v", err)
 	}
-	for _, bad := range []string{"@", "@nodot", "not an address", ""} {
+	for _, bad := range []string{"@", "@nodot", "not an address", "", "+x@example.org"} {
 		if _, err := s.AddBan(ctx, ActorCLI, "kita", bad); err == nil {
 			t.Errorf("ban %q taken", bad)
 		}
@@ -450,4 +450,37 @@ func TestRevealHeldSender(t *testing.T) {
 		t.Errorf("audit = %+v", es)
 	}
 	assertNoAddressInAudit(t, s, "gast")
+}
+
+// FuzzParseBan: what a ban names is folded once and for all (parsing it again gives
+// it back), and an address a ban of it names is covered by it.
+func FuzzParseBan(f *testing.F) {
+	for _, s := range []string{"Eve+x@Example.org", "@Spam.Example", "@", "Eve <eve@example.org>", "@bücher.example", "x@y", " @a.b "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		p, err := ParseBan(in)
+		if err != nil {
+			return
+		}
+		again, err := ParseBan(p)
+		if err != nil || again != p {
+			t.Fatalf("ParseBan(%q) = %q, then %q, %v", in, p, again, err)
+		}
+		if strings.HasPrefix(p, "@") {
+			return
+		}
+		covered := false
+		for _, q := range banPatterns(in) {
+			covered = covered || q == p
+		}
+		if addr, _, err := NormalizeAddress(in); err == nil && !covered {
+			for _, q := range banPatterns(addr) {
+				covered = covered || q == p
+			}
+		}
+		if !covered {
+			t.Fatalf("ban %q of %q does not cover it (%v)", p, in, banPatterns(in))
+		}
+	})
 }
