@@ -134,6 +134,9 @@ func (s *Service) IsSiteAdmin(ctx context.Context, address string) (bool, error)
 		return false, nil
 	}
 	mb := MailboxOf(address)
+	if strings.HasPrefix(string(mb), "@") || !strings.Contains(string(mb), "@") {
+		return false, nil // nothing before the @ once folded: nobody's mailbox
+	}
 	for _, a := range s.cfg.Admins {
 		if MailboxOf(a) == mb {
 			return true, nil
@@ -195,6 +198,9 @@ func (s *Service) AddSiteAdmin(ctx context.Context, by Actor, address string) (M
 		return "", err
 	}
 	mb := MailboxOf(addr)
+	if strings.HasPrefix(string(mb), "@") {
+		return "", inputErr("%q: no mailbox before the @", address)
+	}
 	if err := s.st.AddSiteAdmin(ctx, string(mb)); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return mb, fmt.Errorf("site admin %s: %w", mb, ErrExists)

@@ -21,6 +21,9 @@ func TestSiteAdmins(t *testing.T) {
 	if _, err := s.AddSiteAdmin(ctx, ActorCLI, "Boss+a@Example.ORG"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.AddSiteAdmin(ctx, ActorCLI, "+x@example.org"); err == nil {
+		t.Error("a site admin without a mailbox taken")
+	}
 	if _, err := s.AddSiteAdmin(ctx, ActorCLI, "boss@example.org"); !errors.Is(err, ErrExists) {
 		t.Errorf("adding again: %v", err)
 	}
@@ -30,6 +33,7 @@ func TestSiteAdmins(t *testing.T) {
 	}{
 		{"chair@example.org", SiteAdmin}, {"CHAIR+web@example.org", SiteAdmin}, {"boss@example.org", SiteAdmin},
 		{"Boss+other@EXAMPLE.org", SiteAdmin}, {"anna@example.net", LoggedIn}, {"chair@example.net", LoggedIn}, {"", Stranger},
+		{"+chair@example.org", LoggedIn}, {"@example.org", LoggedIn},
 	} {
 		if v, err := s.ViewerOf(ctx, c.addr); v != c.want || err != nil {
 			t.Errorf("ViewerOf(%q) = %v, %v; want %v", c.addr, v, err, c.want)
