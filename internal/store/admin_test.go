@@ -237,11 +237,11 @@ func TestSearchMembersBeyondCount(t *testing.T) {
 	}
 }
 
-// TestMigrationCountsMembers: migration 0018 counts the members lists already have,
+// TestMigrationCountsMembers: migration 0020 counts the members lists already have,
 // and the count follows additions and removals from then on.
 func TestMigrationCountsMembers(t *testing.T) {
 	ctx := context.Background()
-	db := openFrom(t, 18,
+	db := openFrom(t, 20,
 		`INSERT INTO lists (id, name, created_at) VALUES (1, 'kita', 0), (2, 'schule', 0)`,
 		`INSERT INTO members (list_id, address, created_at) VALUES (1, 'a@example.net', 0), (1, 'b@example.net', 0), (2, 'a@example.net', 0)`)
 	total := func(list int64) int {
