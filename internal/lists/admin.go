@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"listd/internal/i18n"
 	"net/url"
 	"sort"
 	"strings"
@@ -253,11 +254,7 @@ func (e *BannedError) Unwrap() error { return ErrBanned }
 // As makes a ban an input error for forms that show those.
 func (e *BannedError) As(target any) bool {
 	if ie, ok := target.(**InputError); ok {
-		lang := e.Lang
-		if lang != "en" {
-			lang = "de"
-		}
-		*ie = &InputError{Msg: texts[lang]["banned"]}
+		*ie = &InputError{Msg: i18n.Default().T(i18n.Or(e.Lang, i18n.German), "mail.banned"), Field: "address"}
 		return true
 	}
 	return false

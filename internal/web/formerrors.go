@@ -57,6 +57,9 @@ func (s *Server) inputError(lang string, err error) (field, text string, ok bool
 		return "", "", false
 	}
 	key := "error_" + ie.Field
+	if errors.Is(err, lists.ErrBanned) {
+		key = "error_banned"
+	}
 	if ie.Field == "" || !s.cat.Load().Has("page."+key) {
 		return "", s.tr(lang, "error_input"), true
 	}
