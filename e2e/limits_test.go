@@ -38,7 +38,7 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=60) as s:
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "bomb refused 552 5.3.4 the header of the message has more than 1000 fields; nothing was delivered") {
+	if !strings.Contains(string(out), "bomb refused 552 5.3.4 Der Kopf der Nachricht hat mehr als 1000 Felder; nichts wurde zugestellt. / The header of the message has more than 1000 fields; nothing was delivered.") {
 		t.Errorf("header bomb: %s", out)
 	}
 	if !strings.Contains(string(out), "ordinary accepted") {

@@ -56,7 +56,7 @@ func TestListShow(t *testing.T) {
 	}
 	want := "title\tKita und Schule\ndescription\t\narchive\tmembers\nmoderation\tnone\ntopics\t\nanonymous\tyes\n" +
 		"retention\t12\nnonmember\thold\nfirst-posts\t1\nmax-size\t0\nattachments\t\nkeywords\tanwalt,adresse\n" +
-		"emergency\toff\ndigest\tweekly\ndmarc\tauto\ndigest-time\t07:00\ndigest-tz\tEurope/Berlin\ndigest-day\t1\ndigest-max-posts\t50\n" +
+		"emergency\toff\ncrisis\thold\ndigest\tweekly\ndmarc\tauto\ndigest-time\t07:00\ndigest-tz\tEurope/Berlin\ndigest-day\t1\ndigest-max-posts\t50\n" +
 		"description-en\t\nwelcome-de\t\nwelcome-en\t\nfooter-de\t\nfooter-en\t\nindexing\toff\n"
 	if out, code := cli("list", "show", "kita"); code != 0 || out != want {
 		t.Errorf("list show = %d\n%s\nwant\n%s", code, out, want)

@@ -74,20 +74,7 @@ func (a *authorship) verdict(ctx context.Context, author string, envelope bool) 
 	return v
 }
 
-// Hold reasons of unproven posts, and of posts only whose subject looks automatic;
-// moderators read them in both languages.
-const (
-	reasonAutoSubject = "Betreff wie eine automatische Antwort (Abwesenheitsnotiz?) / " +
-		"the subject looks like an automatic reply (out of office?)"
-	reasonAuthFail = "Absender nicht bestätigt: die Domain der Absenderadresse lehnt die Nachricht ab (%s) / " +
-		"sender not authenticated: the sender's domain disowns the message (%s fail)"
-	reasonAuthNone = "Absender nicht bestätigt: keine passende Signatur, und der Umschlag-Absender ist ein anderer / " +
-		"sender not authenticated: no aligned signature, and the envelope sender differs"
-	reasonAuthSPF = "Absender nicht bestätigt: die Domain veröffentlicht SPF, das hier nicht geprüft werden kann, und keine passende Signatur / " +
-		"sender not authenticated: the domain publishes SPF, which cannot be checked here, and no aligned signature"
-	reasonAuthFrom = "Absender nicht bestätigt: die Nachricht nennt mehr als einen Absender (From) / " +
-		"sender not authenticated: the message names more than one author (From)"
-)
+func ptr[T any](v T) *T { return &v }
 
 // proven reports whether a's message may count as claimed's (a member's or trusted
 // address found in From or in the envelope), with the verdict it rests on.
@@ -124,27 +111,27 @@ func (s *Service) unproven(ctx context.Context, l *store.List, a *authorship, cl
 	case ok:
 	case v.Result == senderauth.TempError:
 		outcome = "deferred"
-		d = &Decision{Action: Reject, Reason: "sender authentication: " + v.Reason, Rejection: authDeferred()}
+		d = &Decision{Action: Reject, Reason: "sender authentication: " + v.Reason, Rejection: s.authDeferred()}
 	case v.Result == senderauth.Fail && v.Method == "from":
 		outcome = "held"
-		d = &Decision{Action: Hold, Reason: reasonAuthFrom}
+		d = ptr(held(holdFor(HoldAuthFrom), nil))
 	case v.Result == senderauth.Unchecked:
 		outcome = "held"
-		d = &Decision{Action: Hold, Reason: reasonAuthSPF}
+		d = ptr(held(holdFor(HoldAuthSPF), nil))
 	case v.Result == senderauth.Fail:
 		outcome = "held"
-		d = &Decision{Action: Hold, Reason: strings.ReplaceAll(reasonAuthFail, "%s", v.Method)}
+		d = ptr(held(holdFor(HoldAuthFail, v.Method), nil))
 	default:
 		outcome = "held"
-		d = &Decision{Action: Hold, Reason: reasonAuthNone}
+		d = ptr(held(holdFor(HoldAuthNone), nil))
 	}
 	s.countAuth(l, p, v, outcome)
 	return d
 }
 
 // authDeferred asks the sending server to try again when DNS did not answer.
-func authDeferred() *Rejection {
-	return reject(451, [3]int{4, 4, 3}, "the sender's domain could not be checked (DNS did not answer); please try again later")
+func (s *Service) authDeferred() *Rejection {
+	return s.reject(451, [3]int{4, 4, 3}, "dns_deferred")
 }
 
 // countAuth counts and logs a verdict and what followed from it, without addresses.

@@ -56,6 +56,7 @@ type counselData struct {
 	Crisis            []string
 	OptOut            string
 	NoCode            bool
+	Held              bool // the post waits for the moderators
 }
 
 func hitsFor(hs []counsel.Hit) []counselHit {
@@ -124,8 +125,8 @@ func (s *Service) countCounsel(ctx context.Context, topics []string, kind string
 
 // counselReply queues a reply listing centres; it returns false when nothing was sent.
 func (s *Service) counselReply(tx *store.Tx, l *store.List, to string, memberID int64, lang, kind string, res *counsel.Result,
-	crisis []string, inReplyTo string) error {
-	d := counselData{mailData: s.data(l), Crisis: crisis, OptOut: s.cfg.BaseURL + "/prefs"}
+	crisis []string, inReplyTo string, held bool) error {
+	d := counselData{mailData: s.data(l), Crisis: crisis, OptOut: s.cfg.BaseURL + "/prefs", Held: held}
 	if res != nil {
 		d.PostalCode, d.Place, d.Approximate = res.PostalCode, res.Place, res.Approximate
 		d.Nearby, d.Remote = hitsFor(res.Nearby), hitsFor(res.Remote)
@@ -149,18 +150,17 @@ func (s *Service) counselReply(tx *store.Tx, l *store.List, to string, memberID 
 
 // autoReplies runs after a member's post was accepted: a first post gets a short
 // welcome with centres near the member for the list's topics, and crisis words get the
-// crisis lines at once while the moderators are told. Only ever to m.Address.
-func (s *Service) autoReplies(ctx context.Context, l *store.List, m *store.Member, firstPost bool, p *archive.Parsed, archiveID int64) {
+// crisis lines at once while the moderators are told. Only ever to m.Address. A post
+// the moderators held for its crisis words (heldForCrisis) was answered when it was
+// held and they have seen it: it gets no second reply or flag.
+func (s *Service) autoReplies(ctx context.Context, l *store.List, m *store.Member, firstPost bool, p *archive.Parsed, archiveID int64,
+	heldForCrisis bool) {
 	if m == nil || !m.AutoReplies {
 		return
 	}
-	text := strings.ToLower(p.Subject + "\n" + p.Text)
-	crisis := ""
-	for _, w := range s.cfg.CounselSettings.CrisisWords {
-		if w = strings.ToLower(strings.TrimSpace(w)); w != "" && strings.Contains(text, w) {
-			crisis = w
-			break
-		}
+	crisis := s.crisisWord(p)
+	if heldForCrisis {
+		crisis = ""
 	}
 	// The welcome is about centres: without a directory there is nothing to point to.
 	var dir *counsel.Directory
@@ -189,7 +189,7 @@ func (s *Service) autoReplies(ctx context.Context, l *store.List, m *store.Membe
 				return err
 			}
 			if ok {
-				return s.counselReply(tx, l, m.Address, m.ID, m.Language, "crisis", res, s.cfg.CounselSettings.CrisisLines, p.MessageID)
+				return s.counselReply(tx, l, m.Address, m.ID, m.Language, "crisis", res, s.cfg.CounselSettings.CrisisLines, p.MessageID, false)
 			}
 			return nil
 		}
@@ -197,7 +197,7 @@ func (s *Service) autoReplies(ctx context.Context, l *store.List, m *store.Membe
 		if err != nil || !ok {
 			return err
 		}
-		return s.counselReply(tx, l, m.Address, m.ID, m.Language, "first-post", res, nil, p.MessageID)
+		return s.counselReply(tx, l, m.Address, m.ID, m.Language, "first-post", res, nil, p.MessageID, false)
 	})
 	if err != nil {
 		s.log.Error("counselling reply", "list", l.Name, "err", err)
@@ -245,7 +245,7 @@ func (s *Service) askCounsel(ctx context.Context, l *store.List, sender, lang, p
 		if err := s.allowUnconfirmed(ctx, tx, "counsel", sender); err != nil {
 			return err
 		}
-		return s.counselReply(tx, l, sender, 0, lang, "counsel", res, nil, inReplyTo)
+		return s.counselReply(tx, l, sender, 0, lang, "counsel", res, nil, inReplyTo, false)
 	})
 	if err := s.quietly(err); err != nil {
 		return fmt.Errorf("counselling answer: %w", err)

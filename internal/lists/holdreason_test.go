@@ -1,59 +1,160 @@
 package lists
 
 import (
-	"reflect"
+	"context"
 	"strings"
 	"testing"
+
+	"listd/internal/i18n"
+	"listd/internal/store"
 )
 
-func TestParseHoldReason(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want HoldReasonText
-	}{
-		{"first post of a new member", HoldReasonText{Key: "first_post", Args: []string{}}},
-		{"the list moderates every post", HoldReasonText{Key: "all", Args: []string{}}},
-		{"emergency: the list holds every post", HoldReasonText{Key: "emergency", Args: []string{}}},
-		{"the sender is not a member", HoldReasonText{Key: "nonmember", Args: []string{}}},
-		{"size 2000 bytes is over the list's limit of 1000", HoldReasonText{Key: "size", Args: []string{"2000", "1000"}}},
-		{"attachment of type application/zip is not allowed", HoldReasonText{Key: "attachment", Args: []string{"application/zip"}}},
-		{"contains the word „kredit“", HoldReasonText{Key: "keyword", Args: []string{"kredit"}}},
-		{reasonAutoSubject, HoldReasonText{German: "Betreff wie eine automatische Antwort (Abwesenheitsnotiz?)",
-			English: "the subject looks like an automatic reply (out of office?)"}},
-		{strings.ReplaceAll(reasonAuthFail, "%s", "DMARC"), HoldReasonText{
-			German:  "Absender nicht bestätigt: die Domain der Absenderadresse lehnt die Nachricht ab (DMARC)",
-			English: "sender not authenticated: the sender's domain disowns the message (DMARC fail)"}},
-		{"something new", HoldReasonText{German: "something new", English: "something new"}},
-	} {
-		got := ParseHoldReason(tc.in)
-		if tc.want.Key != "" {
-			tc.want.German, tc.want.English = tc.in, tc.in
+// TestHoldReasonTexts: every hold code has a text in every language, German and
+// English differ, and a detail fills the text's place for it.
+func TestHoldReasonTexts(t *testing.T) {
+	cat := i18n.Default()
+	for _, c := range holdCodes {
+		if !cat.Has("hold." + string(c)) {
+			t.Errorf("no text hold.%s", c)
+			continue
 		}
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("ParseHoldReason(%q) = %#v, want %#v", tc.in, got, tc.want)
-		}
-	}
-	for _, r := range []string{reasonAuthNone, reasonAuthSPF, reasonAuthFrom} {
-		if got := ParseHoldReason(r); got.German == got.English || got.English == "" {
-			t.Errorf("pair %q not split: %#v", r, got)
+		de, en := holdText(cat, i18n.German, holdFor(c, "X1", "X2")), holdText(cat, i18n.English, holdFor(c, "X1", "X2"))
+		if de == en || strings.Contains(de, "%!") || strings.Contains(en, "%!") {
+			t.Errorf("%s: %q / %q", c, de, en)
 		}
 	}
 }
 
-func FuzzParseHoldReason(f *testing.F) {
-	for _, s := range []string{"first post of a new member", "size 1 bytes is over the list's limit of 0", reasonAutoSubject,
-		"contains the word „a / b“", " / ", "attachment of type  is not allowed", ""} {
-		f.Add(s)
+// TestHeldReasonInReadersLanguage: a held post keeps its reason as a code, and each
+// reader sees it in their language; a row held before codes shows its stored text.
+func TestHeldReasonInReadersLanguage(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.AddMember(ctx, "kita", "mod@example.org", MemberOptions{Role: "moderator", Mode: "nomail"}); err != nil {
+		t.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, reason string) {
-		h := ParseHoldReason(reason)
-		if reason != "" && h.Key == "" && h.German == "" && h.English == "" && strings.TrimSpace(reason) != "/" {
-			t.Errorf("%q: nothing to show", reason)
+	setLanguage(t, db, "mod@example.org", "en")
+	if err := deliver(t, s, "gast@example.com", "kita@lists.example.org", "From: gast@example.com\r\nSubject: Frage\r\nMessage-ID: <h1@x>\r\n\r\nHallo\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.HeldPosts(ctx, "mod@example.org")
+	if err != nil || len(held) != 1 {
+		t.Fatalf("held: %d %v", len(held), err)
+	}
+	h := held[0].Held
+	if h.ReasonCode != string(HoldNonMember) {
+		t.Fatalf("code %q", h.ReasonCode)
+	}
+	if got := s.HoldReasonText("de", h); got != "der Absender ist nicht Mitglied der Liste" {
+		t.Errorf("de: %q", got)
+	}
+	if got := s.HoldReasonText("en", h); got != "the sender is not a member of the list" {
+		t.Errorf("en: %q", got)
+	}
+	// The notice to the English-speaking moderator says it in English only.
+	var notice string
+	for _, m := range queuedMails(t, db) {
+		if m.Kind == "moderate" {
+			notice = qpText(m.Raw)
 		}
-		for _, a := range h.Args {
-			if !strings.Contains(reason, a) {
-				t.Errorf("%q: argument %q not from the reason", reason, a)
-			}
+	}
+	if !strings.Contains(notice, "the sender is not a member of the list") || strings.Contains(notice, "nicht Mitglied") {
+		t.Errorf("moderator notice:\n%s", notice)
+	}
+	old := &store.Held{Reason: "first post of a new member"}
+	if got := s.HoldReasonText("de", old); got != old.Reason {
+		t.Errorf("old row: %q", got)
+	}
+}
+
+// TestCrisisPostHeldAndAnsweredAtOnce: by default a member's post with crisis words
+// waits for the moderators, and its poster gets the crisis lines at once (saying that
+// the post waits), not the plain held notice; with -crisis publish it goes out.
+func TestCrisisPostHeldAndAnsweredAtOnce(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	s.cfg.CounselSettings.CrisisWords = []string{"nicht mehr leben"}
+	s.cfg.CounselSettings.CrisisLines = []string{"Telefonseelsorge 0800 111 0 111"}
+	if _, err := s.AddMember(ctx, "kita", "mod@example.org", MemberOptions{Role: "moderator", Mode: "nomail"}); err != nil {
+		t.Fatal(err)
+	}
+	post := "From: anna@example.net\r\nSubject: Abends\r\nMessage-ID: <c1@x>\r\n\r\nIch will nicht mehr leben.\r\n"
+	if err := deliver(t, s, "anna@example.net", "kita@lists.example.org", post); err != nil {
+		t.Fatal(err)
+	}
+	held, _ := s.HeldPosts(ctx, "")
+	if len(held) != 1 || held[0].Held.ReasonCode != string(HoldCrisis) || held[0].Held.ReasonDetail != "nicht mehr leben" {
+		t.Fatalf("held: %+v", held)
+	}
+	kinds := map[string]int{}
+	var reply string
+	for _, m := range queuedMails(t, db) {
+		kinds[m.Kind]++
+		if m.Kind == "crisis" {
+			reply = qpText(m.Raw)
 		}
+	}
+	if kinds["crisis"] != 1 || kinds["held"] != 0 || kinds["moderate"] != 1 {
+		t.Fatalf("mails: %v", kinds)
+	}
+	if !strings.Contains(reply, "0800 111 0 111") || !strings.Contains(reply, "wartet noch") {
+		t.Errorf("crisis reply:\n%s", reply)
+	}
+	// Approved, it gets no second reply and no flag.
+	if err := s.Moderate(ctx, held[0].Held.ID, ModApprove, "", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	kinds = map[string]int{}
+	for _, m := range queuedMails(t, db) {
+		kinds[m.Kind]++
+	}
+	if kinds["crisis"] != 1 || kinds["crisis-flag"] != 0 {
+		t.Errorf("after approval: %v", kinds)
+	}
+
+	if _, err := s.UpdateList(ctx, "kita", ListSettings{"crisis": "publish"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := deliver(t, s, "ben@example.net", "kita@lists.example.org", strings.ReplaceAll(strings.ReplaceAll(post, "anna", "ben"), "c1@", "c2@")); err != nil {
+		t.Fatal(err)
+	}
+	if held, _ := s.HeldPosts(ctx, ""); len(held) != 0 {
+		t.Errorf("held with -crisis publish: %d", len(held))
+	}
+}
+
+// TestRefusalsGermanFirst: SMTP refusals say their sentence in German, then in
+// English, with the codes unchanged.
+func TestRefusalsGermanFirst(t *testing.T) {
+	s, _, _ := newService(t)
+	txn, err := s.Begin(context.Background(), Client{}, "x@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = txn.AddRcpt(context.Background(), "nosuch@lists.example.org")
+	rej, ok := err.(*Rejection)
+	if !ok || rej.Code != 550 || rej.Enhanced != [3]int{5, 1, 1} ||
+		rej.Msg != "Die Liste nosuch@lists.example.org gibt es hier nicht. / There is no list nosuch@lists.example.org here." {
+		t.Errorf("refusal: %v", err)
+	}
+}
+
+func setLanguage(t *testing.T, db *store.DB, addr, lang string) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := db.ListByName(ctx, "kita")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		m, err := tx.Member(l.ID, addr)
+		if err != nil {
+			return err
+		}
+		m.Language = lang
+		return tx.SaveMember(m)
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

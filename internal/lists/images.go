@@ -33,13 +33,13 @@ func (s *Service) cleanImages(raw []byte, p *archive.Parsed) ([]byte, *archive.P
 
 // imageRefusal refuses a post with images that could not be cleaned on an anonymous
 // list, where the promise is that nothing identifies the poster; nil otherwise.
-func imageRefusal(anonymous bool, unreadable []string) error {
+func (s *Service) imageRefusal(anonymous bool, unreadable []string) error {
 	if anonymous && len(unreadable) > 0 {
-		return unreadableImage()
+		return s.unreadableImage()
 	}
 	return nil
 }
 
-func unreadableImage() *Rejection {
-	return reject(554, [3]int{5, 6, 0}, "an attached image could not be read to remove its location data; nothing was delivered (send it again as a new JPEG or PNG)")
+func (s *Service) unreadableImage() *Rejection {
+	return s.reject(554, [3]int{5, 6, 0}, "image_unreadable")
 }

@@ -32,20 +32,23 @@ var defaultAttachmentTypes = []string{"text/*", "image/jpeg", "image/png", "imag
 	"application/pdf", "message/rfc822", "application/pgp-signature", "application/pkcs7-signature",
 	"application/pgp-keys", "multipart/*"}
 
-// holdReason applies a list's hold rules to a post and returns why it must wait, or
-// "" when it may go out. m is the poster's membership (nil for a non-member).
-func (s *Service) holdReason(l *store.List, m *store.Member, trusted bool, p *archive.Parsed, size int) string {
+// holdReason applies a list's hold rules to a post and returns why it must wait;
+// ok is false when it may go out. m is the poster's membership (nil for a non-member).
+func (s *Service) holdReason(l *store.List, m *store.Member, trusted bool, p *archive.Parsed, size int) (r HoldReason, ok bool) {
 	if l.Emergency {
-		return "emergency: the list holds every post"
+		return holdFor(HoldEmergency), true
+	}
+	if word := s.crisisWord(p); word != "" && CrisisPolicy(or(l.Crisis, string(CrisisHold))) == CrisisHold {
+		return holdFor(HoldCrisis, word), true
 	}
 	if l.Moderation == "all" {
-		return "the list moderates every post"
+		return holdFor(HoldModerated), true
 	}
 	if l.Moderation == "first-post" && m != nil && !m.Trusted && !trusted && m.Posts < l.FirstPosts {
-		return "first post of a new member"
+		return holdFor(HoldFirstPost), true
 	}
 	if l.MaxSize > 0 && int64(size) > l.MaxSize {
-		return fmt.Sprintf("size %d bytes is over the list's limit of %d", size, l.MaxSize)
+		return holdSize(size, l.MaxSize), true
 	}
 	allowed := l.AttachmentTypes
 	if len(allowed) == 0 {
@@ -53,16 +56,16 @@ func (s *Service) holdReason(l *store.List, m *store.Member, trusted bool, p *ar
 	}
 	for _, ct := range p.Attachments {
 		if !typeAllowed(ct, allowed) {
-			return "attachment of type " + ct + " is not allowed"
+			return holdFor(HoldAttachment, ct), true
 		}
 	}
 	text := strings.ToLower(p.Subject + "\n" + p.Text)
 	for _, kw := range l.HoldKeywords {
 		if kw = strings.ToLower(strings.TrimSpace(kw)); kw != "" && strings.Contains(text, kw) {
-			return "contains the word „" + kw + "“"
+			return holdFor(HoldKeyword, kw), true
 		}
 	}
-	return ""
+	return HoldReason{}, false
 }
 
 func typeAllowed(ct string, allowed []string) bool {
@@ -75,18 +78,19 @@ func typeAllowed(ct string, allowed []string) bool {
 }
 
 // hold keeps a post for the moderators and sends the notices.
-func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte, reason string) error {
+func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte, reason HoldReason) error {
 	mods, err := s.st.Moderators(ctx, l.ID)
 	if err != nil {
 		return err
 	}
 	if len(mods) == 0 {
 		// Nobody could ever decide: say no now rather than let it expire unseen.
-		return reject(550, [3]int{5, 7, 1}, "%s@%s cannot take this post (%s) and has no moderators", l.Name, s.cfg.Domain, reason)
+		return s.reject(550, [3]int{5, 7, 1}, "no_moderators", l.Name+"@"+s.cfg.Domain, string(reason.Code))
 	}
 	h := &store.Held{ListID: l.ID, MessageID: p.MessageID, EnvFrom: envFrom, FromAddr: p.FromAddr, FromName: p.FromName,
-		Subject: p.Subject, Reason: reason, Raw: raw, ExpiresAt: s.cfg.Now().Add(heldTTL)}
+		Subject: p.Subject, Reason: bilingual(s.cat.Load(), reason), ReasonCode: string(reason.Code), ReasonDetail: reason.Detail, Raw: raw, ExpiresAt: s.cfg.Now().Add(heldTTL)}
 	auto, _ := Automatic(p, envFrom)
+	crisis := s.crisisAtHold(ctx, l, p, auto)
 	shown, err := s.shownHeld(ctx, l, h)
 	if err != nil {
 		return fmt.Errorf("hold post for %s: %w", l.Name, err)
@@ -95,7 +99,7 @@ func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *ar
 		if err := tx.Hold(h); err != nil {
 			return err
 		}
-		if err := tx.LogModeration(h.ID, l.ID, "system", "held", reason); err != nil {
+		if err := tx.LogModeration(h.ID, l.ID, "system", "held", reason.String()); err != nil {
 			return err
 		}
 		for _, m := range mods {
@@ -106,6 +110,18 @@ func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *ar
 		poster := p.FromAddr
 		if auto || poster == "" {
 			return nil
+		}
+		if crisis != nil {
+			// The crisis lines, at once; they say that the post waits.
+			ok, err := tx.Allow("crisis:"+strconv.FormatInt(crisis.member.ID, 10), crisisWindow, 1)
+			if err != nil {
+				return err
+			}
+			if ok {
+				m := crisis.member
+				return s.counselReply(tx, l, m.Address, m.ID, m.Language, "crisis", crisis.centres, s.cfg.CounselSettings.CrisisLines,
+					p.MessageID, true)
+			}
 		}
 		if err := s.allowUnconfirmed(ctx, tx, "held", poster); err != nil {
 			return s.quietly(err)
@@ -118,13 +134,16 @@ func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *ar
 		return nil
 	}
 	if errors.Is(err, store.ErrFull) {
-		return reject(452, [3]int{4, 3, 1}, "the list server's storage is full; please try again later")
+		return s.reject(452, [3]int{4, 3, 1}, "storage_full")
 	}
 	if err != nil {
 		return fmt.Errorf("hold post for %s: %w", l.Name, err)
 	}
 	s.posts.WithLabelValues("held").Inc()
-	s.log.Info("post held", "list", l.Name, "held_id", h.ID, "reason", reason)
+	if crisis != nil {
+		s.countCounsel(ctx, l.Topics, "crisis-reply")
+	}
+	s.log.Info("post held", "list", l.Name, "held_id", h.ID, "reason", reason.String())
 	s.kick()
 	return nil
 }
@@ -170,7 +189,7 @@ func (s *Service) shownHeld(ctx context.Context, l *store.List, h *store.Held) (
 
 func (s *Service) moderatorNotice(l *store.List, m *store.Member, h *store.Held, text string, shown shownHeldPost) outMail {
 	d := s.data(l)
-	d.Reason, d.HeldSubject = h.Reason, h.Subject
+	d.Reason, d.HeldSubject = s.HoldReasonText(m.Language, h), h.Subject
 	if shown.author != nil {
 		d.HeldFrom = shown.author.line(s, m.Language)
 	} else {
@@ -319,7 +338,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 	s.log.Info("moderation", "list", l.Name, "held_id", h.ID, "action", action, "by", actor)
 	s.kick()
 	if pub.archiveID != 0 {
-		s.autoReplies(ctx, l, pub.member, pub.firstPost, p, pub.archiveID)
+		s.autoReplies(ctx, l, pub.member, pub.firstPost, p, pub.archiveID, HoldCode(h.ReasonCode) == HoldCrisis)
 	}
 	return nil
 }
@@ -473,20 +492,20 @@ func (s *Service) maintainModeration(ctx context.Context) error {
 			return err
 		}
 		err = s.st.Update(ctx, func(tx *store.Tx) error {
-			var lines []string
 			for _, h := range hs {
-				line := fmt.Sprintf("#%d %s (%s)", h.ID, h.Subject, h.Reason)
-				if h.ClaimedBy != "" {
-					line += " – " + h.ClaimedBy
-				}
-				lines = append(lines, line)
 				if err := tx.MarkSummarized(h.ID, now); err != nil {
 					return err
 				}
 			}
 			for _, m := range mods {
 				d := s.data(l)
-				d.Lines = lines
+				for _, h := range hs {
+					line := fmt.Sprintf("#%d %s (%s)", h.ID, h.Subject, s.HoldReasonText(m.Language, h))
+					if h.ClaimedBy != "" {
+						line += " – " + h.ClaimedBy
+					}
+					d.Lines = append(d.Lines, line)
+				}
 				if err := s.queue(tx, outMail{kind: "mod-summary", lang: m.Language, list: l, to: m.Address, memberID: m.ID,
 					data: d, fromAddr: l.Name + "-owner@" + s.cfg.Domain}); err != nil {
 					return err

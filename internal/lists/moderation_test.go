@@ -3,7 +3,6 @@ package lists
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,27 +25,32 @@ func TestHoldReason(t *testing.T) {
 	}{
 		{"plain", nil, member, archive.Parsed{Subject: "Hallo"}, 100, ""},
 		{"emergency", func(l *store.List) { l.Emergency = true }, member, archive.Parsed{}, 100, "emergency"},
-		{"all", func(l *store.List) { l.Moderation = "all" }, member, archive.Parsed{}, 100, "every post"},
-		{"first post", func(l *store.List) { l.Moderation = "first-post" }, newbie, archive.Parsed{}, 100, "first post"},
+		{"all", func(l *store.List) { l.Moderation = "all" }, member, archive.Parsed{}, 100, "moderated"},
+		{"first post", func(l *store.List) { l.Moderation = "first-post" }, newbie, archive.Parsed{}, 100, "first_post"},
 		{"after first posts", func(l *store.List) { l.Moderation = "first-post" }, member, archive.Parsed{}, 100, ""},
 		{"trusted newbie", func(l *store.List) { l.Moderation = "first-post" }, &store.Member{Trusted: true}, archive.Parsed{}, 100, ""},
-		{"size", func(l *store.List) { l.MaxSize = 1000 }, member, archive.Parsed{}, 2000, "size 2000"},
-		{"attachment", nil, member, archive.Parsed{Attachments: []string{"application/x-msdownload"}}, 100, "application/x-msdownload"},
+		{"size", func(l *store.List) { l.MaxSize = 1000 }, member, archive.Parsed{}, 2000, "size: 2000 1000"},
+		{"attachment", nil, member, archive.Parsed{Attachments: []string{"application/x-msdownload"}}, 100, "attachment: application/x-msdownload"},
 		{"allowed attachment", nil, member, archive.Parsed{Attachments: []string{"image/jpeg", "application/pdf"}}, 100, ""},
 		{"list attachment types", func(l *store.List) { l.AttachmentTypes = []string{"image/*"} }, member,
-			archive.Parsed{Attachments: []string{"application/pdf"}}, 100, "application/pdf"},
+			archive.Parsed{Attachments: []string{"application/pdf"}}, 100, "attachment: application/pdf"},
 		{"keyword", func(l *store.List) { l.HoldKeywords = []string{"Anwalt"} }, member,
-			archive.Parsed{Text: "Kennt jemand einen ANWALT?"}, 100, "anwalt"},
+			archive.Parsed{Text: "Kennt jemand einen ANWALT?"}, 100, "keyword: anwalt"},
+		{"crisis held by default", nil, member, archive.Parsed{Text: "Ich kann nicht mehr, ich will nicht mehr leben"}, 100, "crisis: nicht mehr leben"},
+		{"crisis before moderation", func(l *store.List) { l.Moderation = "all" }, member,
+			archive.Parsed{Subject: "Suizid"}, 100, "crisis: suizid"},
+		{"crisis published", func(l *store.List) { l.Crisis = "publish" }, member, archive.Parsed{Text: "nicht mehr leben"}, 100, ""},
 	}
+	s.cfg.CounselSettings.CrisisWords = []string{"Suizid", "nicht mehr leben"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := base
 			if tt.list != nil {
 				tt.list(&l)
 			}
-			got := s.holdReason(&l, tt.m, false, &tt.parsed, tt.size)
-			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
-				t.Errorf("holdReason = %q, want %q", got, tt.want)
+			r, ok := s.holdReason(&l, tt.m, false, &tt.parsed, tt.size)
+			if got := r.String(); ok != (tt.want != "") || ok && got != tt.want {
+				t.Errorf("holdReason = %q (%v), want %q", got, ok, tt.want)
 			}
 		})
 	}

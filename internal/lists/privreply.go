@@ -109,7 +109,7 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 	log := s.log.With("list", l.Name, "message_id", p.MessageID)
 	tok, ok := parseReplyToken(rc.Token)
 	if !ok {
-		return reject(550, [3]int{5, 1, 1}, "there is no such address at %s", s.cfg.Domain)
+		return s.reject(550, [3]int{5, 1, 1}, "no_address", l.Name+"-reply+"+rc.Token+"@"+s.cfg.Domain)
 	}
 	if auto, why := Automatic(p, envFrom); auto {
 		log.Info("private reply not passed on", "reason", "automatic mail: "+why)
@@ -124,8 +124,7 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 	}
 	if sender == nil {
 		log.Info("private reply refused", "reason", "not a member")
-		return reject(550, [3]int{5, 7, 1}, "only members of %s@%s can send private messages through its addresses; to join, write to %s-subscribe@%s",
-			l.Name, s.cfg.Domain, l.Name, s.cfg.Domain)
+		return s.reject(550, [3]int{5, 7, 1}, "reply_members_only", l.Name+"@"+s.cfg.Domain, l.Name+"-subscribe@"+s.cfg.Domain)
 	}
 	// A private message goes out under the sender's relay address, so it must be
 	// theirs as surely as a post: the same rule, but there is no moderator to hold it for.
@@ -133,16 +132,16 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 	switch {
 	case !ok && v.Result == senderauth.TempError:
 		s.countAuth(l, p, v, "deferred")
-		return authDeferred()
+		return s.authDeferred()
 	case !ok:
 		s.countAuth(l, p, v, "refused")
-		return reject(550, [3]int{5, 7, 1}, "your message could not be confirmed as coming from your address (no aligned DKIM signature or SPF pass, and the envelope sender differs); it was not passed on")
+		return s.reject(550, [3]int{5, 7, 1}, "reply_unproven")
 	}
 	s.countAuth(l, p, v, "accepted")
 	if len(unreadableImages) > 0 {
-		return unreadableImage()
+		return s.unreadableImage()
 	}
-	gone := reject(550, [3]int{5, 2, 1}, "the person you are writing to can no longer be reached through this address; your message was not passed on")
+	gone := s.reject(550, [3]int{5, 2, 1}, "reply_gone")
 	var target string
 	if tok.kind == replyPost {
 		m, err := s.st.Message(ctx, l.ID, tok.postID)
@@ -190,16 +189,16 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 		if blocked, err := tx.Blocked(to.Address, from.ID); err != nil {
 			return err
 		} else if blocked {
-			return reject(550, [3]int{5, 7, 1}, "the recipient does not accept private messages from you; your message was not passed on")
+			return s.reject(550, [3]int{5, 7, 1}, "reply_blocked")
 		}
 		if ok, err := tx.Allow("privreply:"+sender.Address, 24*time.Hour, privateReplyLimit); err != nil {
 			return err
 		} else if !ok {
-			return reject(450, [3]int{4, 7, 1}, "you have sent %d private messages today, as many as a day allows; please try again tomorrow", privateReplyLimit)
+			return s.reject(450, [3]int{4, 7, 1}, "reply_limit", privateReplyLimit)
 		}
 		msg, err := s.relayMessage(l, sender, to, from, []string{p.FromAddr, envFrom}, refs, raw)
 		if errors.Is(err, compose.ErrNotRelayable) {
-			return reject(554, [3]int{5, 6, 0}, "signed (S/MIME) or encrypted mail would show who you are; please send your private message without signature or encryption")
+			return s.reject(554, [3]int{5, 6, 0}, "reply_signed")
 		}
 		if err != nil {
 			return err
@@ -213,7 +212,7 @@ func (s *Service) privateReply(ctx context.Context, rc *Recipient, envFrom strin
 		log.Info("private reply refused", "reason", rej.Msg)
 		return rej
 	case errors.Is(err, store.ErrFull):
-		return reject(452, [3]int{4, 3, 1}, "the list server's storage is full; please try again later")
+		return s.reject(452, [3]int{4, 3, 1}, "storage_full")
 	case err != nil:
 		return fmt.Errorf("private reply on %s: %w", l.Name, err)
 	}
@@ -278,7 +277,7 @@ func (s *Service) blockSender(ctx context.Context, l *store.List, tok replyToken
 	author := p.FromAddr
 	if author == "" || !strings.EqualFold(author, envFrom) || !s.signer.CheckShort(tok.mac, "reply-block", l.Name, tok.relayID, author) {
 		s.log.Info("block refused", "list", l.Name, "reason", "not from the recipient the address was made for")
-		return reject(550, [3]int{5, 7, 1}, "this address works only for the person it was sent to; nothing was changed")
+		return s.reject(550, [3]int{5, 7, 1}, "reply_not_yours")
 	}
 	err := s.st.Update(ctx, func(tx *store.Tx) error {
 		r, err := tx.RelayByID(tok.relayID)
@@ -311,7 +310,7 @@ func (s *Service) blockSender(ctx context.Context, l *store.List, tok replyToken
 		return tx.QueueMail(built, []store.MailRcpt{{Address: author, ListID: l.ID, MemberID: memberID}})
 	})
 	if errors.Is(err, store.ErrFull) {
-		return reject(452, [3]int{4, 3, 1}, "the list server's storage is full; please try again later")
+		return s.reject(452, [3]int{4, 3, 1}, "storage_full")
 	}
 	if err != nil {
 		return fmt.Errorf("block on %s: %w", l.Name, err)

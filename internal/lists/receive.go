@@ -14,6 +14,7 @@ import (
 
 	"listd/internal/archive"
 	"listd/internal/compose"
+	"listd/internal/i18n"
 	"listd/internal/store"
 )
 
@@ -32,8 +33,13 @@ func (r *Rejection) Error() string {
 // Temporary reports whether the sender should try again later.
 func (r *Rejection) Temporary() bool { return r.Code >= 400 && r.Code < 500 }
 
-func reject(code int, enh [3]int, format string, args ...any) *Rejection {
-	return &Rejection{Code: code, Enhanced: enh, Msg: fmt.Sprintf(format, args...)}
+// reject is a refusal with the catalogue's smtp.KEY sentence, German first and then
+// English in one reply: the sender's language is not known, and the reply reaches
+// people in a bounce.
+func (s *Service) reject(code int, enh [3]int, key string, args ...any) *Rejection {
+	cat := s.cat.Load()
+	de, en := cat.F(i18n.German, "smtp."+key, args...), cat.F(i18n.English, "smtp."+key, args...)
+	return &Rejection{Code: code, Enhanced: enh, Msg: de + " / " + en}
 }
 
 // Kind is what an address of a list is for.
@@ -75,7 +81,7 @@ func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) 
 	addr := strings.TrimSpace(rcpt)
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 || !strings.EqualFold(addr[at+1:], s.cfg.Domain) {
-		return nil, reject(550, [3]int{5, 1, 1}, "%s is not a list address here; this server relays no mail", rcpt)
+		return nil, s.reject(550, [3]int{5, 1, 1}, "not_here", rcpt)
 	}
 	local, tok, hasTok := strings.Cut(addr[:at], "+")
 	local = strings.ToLower(local)
@@ -87,7 +93,7 @@ func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) 
 	if suffix != "" {
 		var ok bool
 		if kind, ok = suffixKinds[suffix]; !ok {
-			return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", local, s.cfg.Domain)
+			return nil, s.reject(550, [3]int{5, 1, 1}, "no_address", local+"@"+s.cfg.Domain)
 		}
 	}
 	// Only confirmations, bounces, moderation and private replies carry a +TOKEN; all
@@ -95,11 +101,11 @@ func (s *Service) resolve(ctx context.Context, rcpt string) (*Recipient, error) 
 	needsTok := kind == KindConfirm || kind == KindModerate || kind == KindReply
 	if (hasTok && !needsTok && kind != KindBounce) || (needsTok && tok == "") ||
 		(kind == KindReply && !s.validReplyToken(name, tok)) {
-		return nil, reject(550, [3]int{5, 1, 1}, "there is no address %s@%s", addr[:at], s.cfg.Domain)
+		return nil, s.reject(550, [3]int{5, 1, 1}, "no_address", addr[:at]+"@"+s.cfg.Domain)
 	}
 	l, err := s.st.ListByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, reject(550, [3]int{5, 1, 1}, "there is no list %s@%s", name, s.cfg.Domain)
+		return nil, s.reject(550, [3]int{5, 1, 1}, "no_list", name+"@"+s.cfg.Domain)
 	}
 	if err != nil {
 		return nil, err
@@ -177,7 +183,7 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 	auth := t.authorship(raw)
 	p, err := archive.Parse(raw)
 	if err != nil {
-		rej := reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
+		rej := t.s.reject(554, [3]int{5, 6, 0}, "unreadable", shortErr(err))
 		for i := range results {
 			results[i] = rej
 		}
@@ -197,7 +203,7 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 	for i, rc := range t.rcpts {
 		switch rc.Kind {
 		case KindPost:
-			if results[i] = imageRefusal(rc.List.Anonymous, unreadable); results[i] == nil {
+			if results[i] = t.s.imageRefusal(rc.List.Anonymous, unreadable); results[i] == nil {
 				results[i] = t.s.post(ctx, rc.List, t.from, p, raw, auth)
 			}
 		case KindReply:
@@ -230,10 +236,16 @@ const (
 type Decision struct {
 	Action    Action
 	Reason    string
+	Hold      HoldReason // for Hold: why, rendered for each reader
 	Rejection *Rejection // for Reject
 	Member    *store.Member
 	// Result is the listd_posts_total label when it is not the action's own.
 	Result string
+}
+
+// held is the decision to hold a post for reason.
+func held(reason HoldReason, m *store.Member) Decision {
+	return Decision{Action: Hold, Reason: reason.String(), Hold: reason, Member: m}
 }
 
 // decide is the one place that says what happens to a post: loops and automatic
@@ -260,7 +272,7 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	// A banned sender (their mailbox or domain) is refused, member or not.
 	if err := s.banned(ctx, l, p.FromAddr, envFrom); errors.Is(err, ErrBanned) {
 		return Decision{Action: Reject, Reason: "banned",
-			Rejection: reject(550, [3]int{5, 7, 1}, "you may not post to %s", listAddr)}, nil
+			Rejection: s.reject(550, [3]int{5, 7, 1}, "banned", listAddr)}, nil
 	} else if err != nil {
 		return Decision{}, err
 	}
@@ -294,10 +306,9 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 			return Decision{Action: Drop, Reason: "not a member (the list discards such posts)"}, nil
 		case NonmemberReject:
 			return Decision{Action: Reject, Reason: "not a member",
-				Rejection: reject(550, [3]int{5, 7, 1}, "only members of %s may post to it; to join, write to %s-subscribe@%s",
-					listAddr, l.Name, s.cfg.Domain)}, nil
+				Rejection: s.reject(550, [3]int{5, 7, 1}, "members_only", listAddr, l.Name+"-subscribe@"+s.cfg.Domain)}, nil
 		}
-		return Decision{Action: Hold, Reason: "the sender is not a member"}, nil
+		return held(holdFor(HoldNonMember), nil), nil
 	}
 	if d := s.unproven(ctx, l, auth, claimed, envFrom, p); d != nil {
 		return *d, nil
@@ -305,10 +316,10 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	if auto {
 		// Only the subject looks automatic; a moderator tells a vacation reply from a
 		// question. The poster is not told (hold never answers automatic mail).
-		return Decision{Action: Hold, Reason: reasonAutoSubject, Member: member}, nil
+		return held(holdFor(HoldAutoSubject), member), nil
 	}
-	if reason := s.holdReason(l, member, trusted, p, size); reason != "" {
-		return Decision{Action: Hold, Reason: reason, Member: member}, nil
+	if reason, ok := s.holdReason(l, member, trusted, p, size); ok {
+		return held(reason, member), nil
 	}
 	return Decision{Action: Accept, Reason: "member", Member: member}, nil
 }
@@ -360,7 +371,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		if _, err := compose.Prepare(raw, s.composeList(l, ""), 0); err != nil {
 			s.posts.WithLabelValues("unreadable").Inc()
 			log.Info("post refused", "reason", "cannot be composed", "err", err)
-			return reject(554, [3]int{5, 6, 0}, "the message could not be read as mail (%s); nothing was delivered", shortErr(err))
+			return s.reject(554, [3]int{5, 6, 0}, "unreadable", shortErr(err))
 		}
 	}
 	firstPost := d.Member != nil && d.Member.Posts == 0
@@ -369,7 +380,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		channel = ChannelWeb
 	}
 	if d.Action == Hold {
-		if err := s.hold(ctx, l, envFrom, p, raw, d.Reason); err != nil || (!firstPost && !auth.hasCommitted()) {
+		if err := s.hold(ctx, l, envFrom, p, raw, d.Hold); err != nil || (!firstPost && !auth.hasCommitted()) {
 			return err
 		}
 		return s.st.Update(ctx, func(tx *store.Tx) error {
@@ -399,7 +410,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		return tx.SaveMember(d.Member)
 	})
 	if errors.Is(err, store.ErrFull) {
-		return reject(452, [3]int{4, 3, 1}, "the list server's storage is full; please try again later")
+		return s.reject(452, [3]int{4, 3, 1}, "storage_full")
 	}
 	if err != nil {
 		return fmt.Errorf("accept post to %s: %w", l.Name, err)
@@ -415,7 +426,7 @@ func (s *Service) post(ctx context.Context, l *store.List, envFrom string, p *ar
 		s.kick()
 	}
 	// Pointers to help come after the post is safe; they never hold it up.
-	s.autoReplies(ctx, l, d.Member, firstPost, p, a.ID)
+	s.autoReplies(ctx, l, d.Member, firstPost, p, a.ID, false)
 	return nil
 }
 

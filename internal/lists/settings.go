@@ -193,6 +193,18 @@ func Settings() []Setting {
 				return nil
 			},
 			show: func(l *store.List) string { return yesNo(l.Emergency, "on", "off") }},
+		{Name: "crisis", Example: "publish", Column: "crisis", Default: string(CrisisHold),
+			Usage:  Alternatives(CrisisPolicies()) + ": posts with crisis words (the poster gets the crisis lines at once)",
+			HelpDE: "hold: Beiträge mit Krisenwörtern zurückhalten (der Absender bekommt sofort die Krisentelefone); publish: gleich veröffentlichen",
+			HelpEN: "hold: hold posts with crisis words (the poster gets the crisis lines at once); publish: publish them at once",
+			apply: func(l *store.List, v string) error {
+				if _, err := ParseCrisisPolicy(v); err != nil {
+					return flagErr("crisis", err)
+				}
+				l.Crisis = v
+				return nil
+			},
+			show: func(l *store.List) string { return or(l.Crisis, string(CrisisHold)) }},
 		{Name: "digest", Example: "weekly", Column: "digest_freq", Default: "daily", Usage: "daily or weekly",
 			HelpDE: "wie oft die Sammelmail kommt", HelpEN: "how often the digest goes out",
 			apply: func(l *store.List, v string) error {

@@ -50,6 +50,21 @@ const (
 	NonmemberDiscard NonmemberPolicy = "discard" // dropped without a word
 )
 
+// CrisisPolicy is what happens to a post with crisis words; either way the poster
+// gets the crisis lines privately at once.
+type CrisisPolicy string
+
+const (
+	CrisisHold    CrisisPolicy = "hold"    // held for the moderators
+	CrisisPublish CrisisPolicy = "publish" // published at once, the moderators told
+)
+
+// CrisisPolicies are the crisis policies there are.
+func CrisisPolicies() []CrisisPolicy { return []CrisisPolicy{CrisisHold, CrisisPublish} }
+
+// ParseCrisisPolicy reads a crisis policy: hold or publish.
+func ParseCrisisPolicy(s string) (CrisisPolicy, error) { return parseWord(s, CrisisPolicies()) }
+
 // HeldState is where a held post stands.
 type HeldState string
 

@@ -230,7 +230,7 @@ func (s *Service) intakeWeb(ctx context.Context, l *store.List, addr string, raw
 		return fmt.Errorf("web post unreadable: %w", err)
 	}
 	raw, p, unreadable := s.cleanImages(raw, p)
-	if err := imageRefusal(l.Anonymous, unreadable); err != nil {
+	if err := s.imageRefusal(l.Anonymous, unreadable); err != nil {
 		return formErr("attachment", "write_bad_file")
 	}
 	return s.post(ctx, l, addr, p, raw, &authorship{s: s, web: addr, committed: committed})

@@ -77,11 +77,9 @@ func (h *headerLimit) Read(p []byte) (int, error) {
 			h.lineLen++
 		}
 		if h.size > h.maxBytes {
-			h.err = &gosmtp.SMTPError{Code: 552, EnhancedCode: gosmtp.EnhancedCode{5, 3, 4},
-				Message: fmt.Sprintf("the header of the message is larger than %d KiB; nothing was delivered", h.maxBytes>>10)}
+			h.err = refusal(552, gosmtp.EnhancedCode{5, 3, 4}, "header_too_large", h.maxBytes>>10)
 		} else if h.fields > h.maxFields {
-			h.err = &gosmtp.SMTPError{Code: 552, EnhancedCode: gosmtp.EnhancedCode{5, 3, 4},
-				Message: fmt.Sprintf("the header of the message has more than %d fields; nothing was delivered", h.maxFields)}
+			h.err = refusal(552, gosmtp.EnhancedCode{5, 3, 4}, "header_too_many", h.maxFields)
 		}
 		if h.err != nil {
 			return i, h.err

@@ -69,11 +69,11 @@ func TestHeaderLimits(t *testing.T) {
 			strings.Repeat("Received: from mx.example.net (mx.example.net [192.0.2.1])\r\n\tby mx2.example.org with ESMTPS id 4711\r\n\tfor <kita@lists.example.org>; Sat, 5 Dec 2026 10:00:00 +0100\r\n", 60)+
 			strings.Repeat("DKIM-Signature: v=1; a=rsa-sha256; d=example.net; s=sel;\r\n\tb="+strings.Repeat("A", 340)+"\r\n", 8)+
 			"Subject: lang\r\n\r\n"), "Hallo\r\n"...), ""},
-		{"too many fields", headerBomb(1200), "552 5.3.4 the header of the message has more than 1000 fields"},
-		{"too large a header section", []byte("From: eve@example.com\r\n" + longField + "\r\nbody\r\n"), "552 5.3.4 the header of the message is larger than 256 KiB"},
-		{"header without end", []byte("From: eve@example.com\r\n" + longField), "552 5.3.4 the header of the message is larger than 256 KiB"},
+		{"too many fields", headerBomb(1200), "552 5.3.4 Der Kopf der Nachricht hat mehr als 1000 Felder; nichts wurde zugestellt. / The header of the message has more than 1000 fields"},
+		{"too large a header section", []byte("From: eve@example.com\r\n" + longField + "\r\nbody\r\n"), "552 5.3.4 Der Kopf der Nachricht ist größer als 256 KiB; nichts wurde zugestellt. / The header of the message is larger than 256 KiB"},
+		{"header without end", []byte("From: eve@example.com\r\n" + longField), "552 5.3.4 Der Kopf der Nachricht ist größer als 256 KiB; nichts wurde zugestellt. / The header of the message is larger than 256 KiB"},
 		{"too many fields in a part", []byte("From: eve@example.com\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n" +
-			strings.Repeat("X-A: b\r\n", 12000) + "\r\nx\r\n--b1--\r\n"), "554 5.6.0 the message could not be read as mail (parse message: more than 10000 header fields"},
+			strings.Repeat("X-A: b\r\n", 12000) + "\r\nx\r\n--b1--\r\n"), "554 5.6.0 Die Nachricht ließ sich nicht als Mail lesen (parse message: more than 10000 header fields"},
 		{"a large body is not a header", []byte("From: anna@example.net\r\nSubject: gross\r\n\r\n" + strings.Repeat(strings.Repeat("z", 70)+"\r\n", 8000)), ""},
 	}
 	for _, tt := range tests {

@@ -20,6 +20,7 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"listd/internal/i18n"
 	"listd/internal/lists"
 )
 
@@ -189,7 +190,7 @@ func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	// Over SMTP one DATA reply answers for every recipient, so each list gets its own
 	// transaction and its own honest reply; the client sends the rest again (RFC 5321 4.5.3.1.10).
 	if !s.b.lmtp && s.txn.Recipients() > 0 {
-		return &gosmtp.SMTPError{Code: 452, EnhancedCode: gosmtp.EnhancedCode{4, 5, 3}, Message: "One list per message, please send the rest separately"}
+		return refusal(452, gosmtp.EnhancedCode{4, 5, 3}, "one_list")
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
@@ -239,8 +240,15 @@ func (s *session) reply(err error) error {
 	}
 	id := errorID()
 	s.b.log.Error("internal error", "error_id", id, "err", err)
-	return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0},
-		Message: "Temporary local problem, please try again later (error " + id + ")"}
+	return refusal(451, gosmtp.EnhancedCode{4, 3, 0}, "temporary", id)
+}
+
+// refusal is a reply with the catalogue's smtp.KEY sentence, German first and then
+// English, as the list domain's refusals are: a person may read it in a bounce.
+func refusal(code int, enh gosmtp.EnhancedCode, key string, args ...any) *gosmtp.SMTPError {
+	cat := i18n.Default()
+	return &gosmtp.SMTPError{Code: code, EnhancedCode: enh,
+		Message: cat.F(i18n.German, "smtp."+key, args...) + " / " + cat.F(i18n.English, "smtp."+key, args...)}
 }
 
 func errorID() string {

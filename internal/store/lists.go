@@ -30,6 +30,7 @@ type List struct {
 	AttachmentTypes []string // allowed content types ("image/*" works); empty for the default set
 	HoldKeywords    []string // words that hold a post
 	Emergency       bool     // hold every post
+	Crisis          string   // hold, publish: what happens to a post with crisis words
 
 	// Digest schedule.
 	DigestFreq     string // daily, weekly
@@ -373,6 +374,7 @@ func settingColumns(l *List, c *commaLists) []settingColumn {
 		{"attachment_types", strings.Join(l.AttachmentTypes, ","), &c.types},
 		{"hold_keywords", strings.Join(l.HoldKeywords, ","), &c.keywords},
 		{"emergency", l.Emergency, &l.Emergency},
+		{"crisis", or(l.Crisis, "hold"), &l.Crisis},
 		{"digest_freq", l.DigestFreq, &l.DigestFreq},
 		{"dmarc_rewrite", or(l.DMARCRewrite, "auto"), &l.DMARCRewrite},
 		{"digest_time", l.DigestTime, &l.DigestTime},

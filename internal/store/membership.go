@@ -448,3 +448,14 @@ func or(s, def string) string {
 	}
 	return s
 }
+
+// TellSignatureOnce marks that a member was told that their list removes
+// signatures; it returns true only the first time, so the notice goes out once.
+func (t *Tx) TellSignatureOnce(memberID int64) (bool, error) {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE members SET signature_told = 1 WHERE id = ? AND signature_told = 0`, memberID)
+	if err != nil {
+		return false, fmt.Errorf("signature notice: %w", classify(err))
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

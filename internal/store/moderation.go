@@ -10,34 +10,39 @@ import (
 
 // Held is a post waiting for a moderator's decision.
 type Held struct {
-	ID         int64
-	ListID     int64
-	MessageID  string
-	EnvFrom    string
-	FromAddr   string
-	FromName   string
-	Subject    string
-	Reason     string
-	Raw        []byte
-	State      string // held, approved, rejected, discarded, expired
-	ClaimedBy  string
-	DecidedBy  string
-	DecidedAt  time.Time
-	Note       string
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
-	Summarized time.Time
+	ID        int64
+	ListID    int64
+	MessageID string
+	EnvFrom   string
+	FromAddr  string
+	FromName  string
+	Subject   string
+	Reason    string // a text; rows held before reason codes have only this
+	// ReasonCode and ReasonDetail say why in words of the list domain, rendered in
+	// each reader's language (lists.HoldReasonText).
+	ReasonCode   string
+	ReasonDetail string
+	Raw          []byte
+	State        string // held, approved, rejected, discarded, expired
+	ClaimedBy    string
+	DecidedBy    string
+	DecidedAt    time.Time
+	Note         string
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	Summarized   time.Time
 }
 
 const heldColumns = `id, list_id, message_id, env_from, from_addr, from_name, subject, reason, raw, state, claimed_by,
-	decided_by, decided_at, note, created_at, expires_at, summarized_at`
+	decided_by, decided_at, note, created_at, expires_at, summarized_at, reason_code, reason_detail`
 
 func scanHeld(row interface{ Scan(...any) error }) (*Held, error) {
 	var h Held
 	var decided, summarized sql.NullInt64
 	var created, expires int64
 	if err := row.Scan(&h.ID, &h.ListID, &h.MessageID, &h.EnvFrom, &h.FromAddr, &h.FromName, &h.Subject, &h.Reason, &h.Raw,
-		&h.State, &h.ClaimedBy, &h.DecidedBy, &decided, &h.Note, &created, &expires, &summarized); err != nil {
+		&h.State, &h.ClaimedBy, &h.DecidedBy, &decided, &h.Note, &created, &expires, &summarized,
+		&h.ReasonCode, &h.ReasonDetail); err != nil {
 		return nil, err
 	}
 	h.DecidedAt, h.Summarized = fromNull(decided), fromNull(summarized)
@@ -48,8 +53,9 @@ func scanHeld(row interface{ Scan(...any) error }) (*Held, error) {
 // Hold stores a held post; ErrExists if the list already holds this Message-ID.
 func (t *Tx) Hold(h *Held) error {
 	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO held (list_id, message_id, env_from, from_addr, from_name, subject, reason,
-		raw, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.ListID, h.MessageID, h.EnvFrom, h.FromAddr, h.FromName, h.Subject, h.Reason, h.Raw, unixMilli(t.now), unixMilli(h.ExpiresAt))
+		raw, created_at, expires_at, reason_code, reason_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.ListID, h.MessageID, h.EnvFrom, h.FromAddr, h.FromName, h.Subject, h.Reason, h.Raw, unixMilli(t.now), unixMilli(h.ExpiresAt),
+		h.ReasonCode, h.ReasonDetail)
 	if err != nil {
 		return fmt.Errorf("hold: %w", classify(err))
 	}

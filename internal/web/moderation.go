@@ -329,18 +329,14 @@ func (s *Server) renderMessage(raw []byte, lang string, html bool, base, fallbac
 	return v
 }
 
-// holdReason is a held post's reason in lang.
+// holdReason is a held post's reason in lang: the half of a stored "German /
+// English" pair.
 func (s *Server) holdReason(lang, reason string) string {
-	h := lists.ParseHoldReason(reason)
-	if h.Key != "" {
-		args := make([]any, len(h.Args))
-		for i, a := range h.Args {
-			args[i] = maskAddresses(a)
+	if de, en, ok := strings.Cut(reason, " / "); ok {
+		if lang == "en" {
+			return strings.TrimSpace(en)
 		}
-		return fmt.Sprintf(s.tr(lang, "hold_"+h.Key), args...)
+		return strings.TrimSpace(de)
 	}
-	if lang == "en" {
-		return h.English
-	}
-	return h.German
+	return reason
 }
