@@ -158,3 +158,62 @@ func setLanguage(t *testing.T, db *store.DB, addr, lang string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSignatureRemovedOnAnonymousLists: on an anonymous list a post's signature is
+// neither stored, nor searchable, nor in the members' copies; the poster is told
+// once. On a list that is not anonymous the signature stays.
+func TestSignatureRemovedOnAnonymousLists(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	post := func(id string) string {
+		return "From: anna@example.net\r\nSubject: Kita-Platz\r\nMessage-ID: <" + id + "@x>\r\n\r\nWer hat einen Tipp?\r\n\r\n-- \r\nAnna Lindemann\r\nLindenstr. 5, 10115 Berlin\r\n0171 2345678\r\n"
+	}
+	for _, id := range []string{"s1", "s2"} {
+		if err := deliver(t, s, "anna@example.net", "kita@lists.example.org", post(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, _ := db.ListByName(ctx, "kita")
+	msgs, err := db.Messages(ctx, l.ID, 10, 0)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("archived: %d %v", len(msgs), err)
+	}
+	for _, m := range msgs {
+		raw, _ := db.Raw(ctx, m.ID)
+		if strings.Contains(string(raw), "Lindemann") || strings.Contains(string(raw), "0171") || !strings.Contains(string(raw), "Wer hat einen Tipp?") {
+			t.Errorf("archived post:\n%s", raw)
+		}
+	}
+	if hits, _ := db.Search(ctx, l.ID, "Lindemann", 10); len(hits) != 0 {
+		t.Errorf("search finds the signature: %d hits", len(hits))
+	}
+	told := 0
+	for _, m := range queuedMails(t, db) {
+		if m.Kind == "signature" {
+			told++
+			if !strings.Contains(qpText(m.Raw), "Signatur") {
+				t.Errorf("notice:\n%s", qpText(m.Raw))
+			}
+		}
+	}
+	if told != 1 {
+		t.Errorf("told %d times, want once", told)
+	}
+
+	if _, err := s.UpdateList(ctx, "kita", ListSettings{"anonymous": "no"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := deliver(t, s, "anna@example.net", "kita@lists.example.org", post("s3")); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ = db.Messages(ctx, l.ID, 10, 0)
+	newest := msgs[0]
+	for _, m := range msgs {
+		if m.ID > newest.ID {
+			newest = m
+		}
+	}
+	if raw, _ := db.Raw(ctx, newest.ID); !strings.Contains(string(raw), "Anna Lindemann") {
+		t.Errorf("signature removed on a list that is not anonymous:\n%s", raw)
+	}
+}

@@ -204,7 +204,10 @@ func (t *Txn) Deliver(ctx context.Context, r io.Reader) []error {
 		switch rc.Kind {
 		case KindPost:
 			if results[i] = t.s.imageRefusal(rc.List.Anonymous, unreadable); results[i] == nil {
-				results[i] = t.s.post(ctx, rc.List, t.from, p, raw, auth)
+				raw, p, signed := t.s.withoutSignature(rc.List, raw, p)
+				if results[i] = t.s.post(ctx, rc.List, t.from, p, raw, auth); results[i] == nil && signed {
+					t.s.tellSignature(ctx, rc.List, t.from, p)
+				}
 			}
 		case KindReply:
 			results[i] = t.s.privateReply(ctx, rc, t.from, p, raw, unreadable, auth)
@@ -318,7 +321,21 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 		// question. The poster is not told (hold never answers automatic mail).
 		return held(holdFor(HoldAutoSubject), member), nil
 	}
-	if reason, ok := s.holdReason(l, member, trusted, p, size); ok {
+	reason, ok := s.holdReason(l, member, trusted, p, size)
+	if ok && reason.Code == HoldCrisis {
+		// Nobody could decide on it: a post with crisis words is not refused for
+		// that, it goes out (the poster gets the crisis lines at once either way).
+		mods, err := s.st.Moderators(ctx, l.ID)
+		if err != nil {
+			return Decision{}, err
+		}
+		if len(mods) == 0 {
+			publish := *l
+			publish.Crisis = string(CrisisPublish)
+			reason, ok = s.holdReason(&publish, member, trusted, p, size)
+		}
+	}
+	if ok {
 		return held(reason, member), nil
 	}
 	return Decision{Action: Accept, Reason: "member", Member: member}, nil
