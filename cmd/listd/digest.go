@@ -32,7 +32,7 @@ func cmdDigestSend(e *env) error {
 				continue
 			}
 			fmt.Fprintf(e.stdout, "%s: volume %d issue %d, %d posts, queued for %d digest readers\n",
-				l.Name, is.Volume, is.Number, is.ToID-is.FromID, n)
+				l.Name, is.Volume, is.Number, is.Posts, n)
 		}
 		return nil
 	})

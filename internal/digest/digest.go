@@ -28,6 +28,11 @@ type Post struct {
 	URL         string // permalink, e.g. https://lists.example.org/kita/m/42
 	ThreadURL   string
 	ReplyMailto string // a mailto: URL that replies to this post by email
+	// ReplyAddr is the list's address and ReplySubject the subject of a reply, for
+	// the text part, where a mailto: URL would be percent-encoded noise.
+	ReplyAddr, ReplySubject string
+	// PrivateAddr answers the author privately (NAME-reply+…@); "" for none.
+	PrivateAddr string
 }
 
 // Thread is a thread with the posts it received in the period.
@@ -49,6 +54,7 @@ type Issue struct {
 	Threads                              []Thread
 	PrefsURL, UnsubscribeURL, ArchiveURL string   // per member
 	Counselling                          []string // lines of the counselling box; none: no box
+	CounsellingURL                       string   // the search for centres (/beratung)
 	// Catalog holds the texts; nil: the built-in catalogue.
 	Catalog *i18n.Catalog
 }
@@ -129,29 +135,33 @@ func Subject(is Issue) string {
 
 // texts are the words of one language, from the catalogue's digest section.
 type texts struct {
-	Lang        string
-	SubjectFmt  string // title, number, volume
-	Heading     string // "Rundbrief"
-	VolumeFmt   string // volume, number
-	Period      string
-	Contents    string
-	NewThreads  string
-	Continued   string
-	PostsOne    string
-	PostsMany   string // %d
-	NoName      string
-	NoSubject   string
-	ReadOn      string
-	ThreadLink  string
-	Reply       string
-	Archive     string
-	Prefs       string
-	Unsubscribe string
-	Counselling string
-	Footer      string // list title
-	DateLayout  string
-	DayLayout   string
-	Empty       string
+	Lang                                                   string
+	SubjectFmt                                             string // title, number, volume
+	Heading                                                string // "Rundbrief"
+	VolumeFmt                                              string // volume, number
+	Period                                                 string
+	Contents                                               string
+	NewThreads                                             string
+	Continued                                              string
+	PostsOne                                               string
+	PostsMany                                              string // %d
+	NoName                                                 string
+	NoSubject                                              string
+	ReadOn                                                 string
+	ThreadLink                                             string
+	Reply                                                  string
+	Archive                                                string
+	Prefs                                                  string
+	Unsubscribe                                            string
+	Counselling                                            string
+	Footer                                                 string // list title
+	DateLayout                                             string
+	DayLayout                                              string
+	Empty                                                  string
+	Private                                                string
+	ReplyLine                                              string // address, subject: how to reply by mail, in the text part
+	MoreCentres                                            string // the counselling box's link
+	RFC1153Head, RFC1153Topics, RFC1153End, RFC1153Subject string
 }
 
 // lang returns the words of the issue's language from its catalogue (the built-in
@@ -187,6 +197,11 @@ func lang(is Issue) *texts {
 		DateLayout:  t("date_layout"),
 		DayLayout:   t("day_layout"),
 		Empty:       t("empty"),
+		Private:     t("private"),
+		ReplyLine:   t("reply_line"),
+		MoreCentres: t("more_centres"),
+		RFC1153Head: t("rfc1153_head"), RFC1153Topics: t("rfc1153_topics"), RFC1153End: t("rfc1153_end"),
+		RFC1153Subject: t("rfc1153_subject"),
 	}
 }
 

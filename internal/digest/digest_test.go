@@ -311,8 +311,8 @@ func TestMessagesParse(t *testing.T) {
 		keepField string
 	}{
 		{"message", Message, "multipart/alternative", 0, "weiterlesen", true, "Kita und Schule: Rundbrief Nr. 10 (Jahrgang 2)", "List-Unsubscribe"},
-		{"mime digest", MIMEDigest, "multipart/digest", 4, "Today's Topics:", false, "kita Digest, Vol 2, Issue 10", "List-Id"},
-		{"rfc 1153", RFC1153, "text/plain", 0, "End of kita Digest", false, "kita Digest, Vol 2, Issue 10", "Message-Id"},
+		{"mime digest", MIMEDigest, "multipart/digest", 4, "Die Themen dieser Ausgabe:", false, "kita Rundbrief, Jahrgang 2, Nr. 10", "List-Id"},
+		{"rfc 1153", RFC1153, "text/plain", 0, "Ende des Rundbriefs kita", false, "kita Rundbrief, Jahrgang 2, Nr. 10", "Message-Id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -557,10 +557,10 @@ func TestRFC1153Separators(t *testing.T) {
 	if long != 1 || short != 4 {
 		t.Errorf("separators: %d of 70, %d of 30; want 1 and 4", long, short)
 	}
-	if !strings.HasPrefix(lines[0], "kita Digest  Sun, 09 Mar 2025  Volume 2 : Issue 10") {
+	if !strings.HasPrefix(lines[0], "kita Rundbrief  09.03.2025  Jahrgang 2 : Nr. 10") {
 		t.Errorf("first line %q", lines[0])
 	}
-	if !strings.Contains(body, "End of kita Digest\n******************\n") {
+	if !strings.Contains(body, "Ende des Rundbriefs kita\n************************\n") {
 		t.Error("no trailer")
 	}
 }

@@ -15,7 +15,7 @@ import (
 // digestSubject names list, volume and issue, as RFC 1153 asks for and
 // digest readers (and members' filters) expect of both digest formats.
 func digestSubject(is Issue) string {
-	return fmt.Sprintf("%s Digest, Vol %d, Issue %d", is.ListName, is.Volume, is.Number)
+	return fmt.Sprintf(lang(is).RFC1153Subject, is.ListName, is.Volume, is.Number)
 }
 
 // preamble is the RFC 1153 preamble: the identifying line, the topics and
@@ -24,11 +24,11 @@ func preamble(is Issue, threads []Thread) string {
 	tr := lang(is)
 	loc := location()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s Digest  %s  Volume %d : Issue %d\n\n", is.ListName, is.Until.In(loc).Format("Mon, 02 Jan 2006"), is.Volume, is.Number)
+	fmt.Fprintf(&b, tr.RFC1153Head+"\n\n", is.ListName, is.Until.In(loc).Format(tr.DayLayout), is.Volume, is.Number)
 	if t := title(is); t != is.ListName {
 		fmt.Fprintf(&b, "%s\n\n", t)
 	}
-	b.WriteString("Today's Topics:\n\n")
+	b.WriteString(tr.RFC1153Topics + "\n\n")
 	if len(threads) == 0 {
 		fmt.Fprintf(&b, "   %s\n", tr.Empty)
 	}
@@ -80,7 +80,7 @@ func RFC1153(is Issue, h mail.Header) ([]byte, error) {
 			b.WriteString("\n\n" + strings.Repeat("-", 30) + "\n\n")
 		}
 	}
-	end := fmt.Sprintf("End of %s Digest", is.ListName)
+	end := fmt.Sprintf(tr.RFC1153End, is.ListName)
 	b.WriteString(end + "\n" + strings.Repeat("*", utf8.RuneCountInString(end)) + "\n")
 
 	h = h.Copy()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	"net/url"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -30,6 +31,7 @@ type view struct {
 	Title, Subject, VolumeLine, Period   string
 	Sections                             []section
 	Counselling                          []string
+	CounsellingURL                       string
 	Footer                               string
 	ArchiveURL, PrefsURL, UnsubscribeURL string
 }
@@ -51,6 +53,8 @@ type postView struct {
 	Paras                       [][]string
 	Cut                         bool
 	URL, ThreadURL, ReplyMailto string
+	ReplyAddr, ReplySubject     string
+	PrivateAddr                 string
 }
 
 func newView(is Issue) view {
@@ -66,6 +70,7 @@ func newView(is Issue) view {
 		ArchiveURL:     is.ArchiveURL,
 		PrefsURL:       is.PrefsURL,
 		UnsubscribeURL: is.UnsubscribeURL,
+		CounsellingURL: is.CounsellingURL,
 	}
 	for _, l := range is.Counselling {
 		if l = strings.TrimSpace(l); l != "" {
@@ -80,6 +85,10 @@ func newView(is Issue) view {
 		tv := threadView{N: n, Subject: threadSubject(t, tr), Count: tr.posts(len(t.Posts))}
 		for _, p := range t.Posts {
 			text, cutOff := cut(cleanText(p.Text), cutAt)
+			replyAddr, replySubject := p.ReplyAddr, p.ReplySubject
+			if replyAddr == "" {
+				replyAddr, replySubject = fromMailto(p.ReplyMailto)
+			}
 			tv.Posts = append(tv.Posts, postView{
 				Author:      authorName(p.Author, tr),
 				Date:        p.Date.In(loc).Format(tr.DateLayout),
@@ -89,6 +98,8 @@ func newView(is Issue) view {
 				URL:         p.URL,
 				ThreadURL:   p.ThreadURL,
 				ReplyMailto: p.ReplyMailto,
+				ReplyAddr:   replyAddr, ReplySubject: replySubject,
+				PrivateAddr: p.PrivateAddr,
 			})
 		}
 		if t.New {
@@ -182,4 +193,14 @@ func boundary(parts ...string) string {
 // rfc5322Date formats a date for a header in the association's zone.
 func rfc5322Date(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Mon, 02 Jan 2006 15:04:05 -0700")
+}
+
+// fromMailto reads the address and subject of a mailto: URL, decoded, for the text
+// part ("" when u is not one).
+func fromMailto(u string) (addr, subject string) {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "mailto" {
+		return "", ""
+	}
+	return p.Opaque, p.Query().Get("subject")
 }

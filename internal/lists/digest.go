@@ -28,6 +28,7 @@ import (
 type digestStore interface {
 	DigestBacklog(ctx context.Context, listID int64) (int, error)
 	MakeDigest(ctx context.Context, listID int64, volume int, now time.Time) (*store.DigestIssue, int, error)
+	NextDigestNumber(ctx context.Context, listID int64, volume int) (int, error)
 	DigestIssueByID(ctx context.Context, id int64) (*store.DigestIssue, error)
 	MessagesBetween(ctx context.Context, listID, fromID, toID int64) ([]*store.Message, error)
 }
@@ -130,7 +131,7 @@ func (s *Service) makeDigest(ctx context.Context, l *store.List) (*store.DigestI
 	if err != nil || is == nil {
 		return is, n, err
 	}
-	s.log.Info("digest made", "list", l.Name, "volume", is.Volume, "number", is.Number, "posts", is.ToID-is.FromID, "copies", n)
+	s.log.Info("digest made", "list", l.Name, "volume", is.Volume, "number", is.Number, "posts", is.Posts, "copies", n)
 	if n > 0 {
 		s.kick()
 	}
@@ -267,8 +268,10 @@ func (s *Service) digestIssue(ctx context.Context, ds digestStore, l *store.List
 		}
 		p := digest.Post{ID: m.ID, ThreadID: m.ThreadID, MessageID: mid, Subject: m.Subject, Author: m.FromName,
 			Date: m.Date, Text: m.Text, URL: base + "/m/" + strconv.FormatInt(m.ID, 10),
-			ThreadURL:   base + "/m/" + strconv.FormatInt(m.ThreadID, 10),
-			ReplyMailto: replyMailto(l.Name+"@"+s.cfg.Domain, m.Subject, mid)}
+			ThreadURL:   base + "/t/" + strconv.FormatInt(m.ThreadID, 10),
+			ReplyMailto: replyMailto(l.Name+"@"+s.cfg.Domain, m.Subject, mid),
+			ReplyAddr:   l.Name + "@" + s.cfg.Domain, ReplySubject: replySubject(m.Subject),
+			PrivateAddr: s.PrivateReplyAddress(l, m.ID)}
 		if withRaw {
 			// On an anonymous list the digest carries the archive copy: the sender's
 			// From, fields and Message-IDs stay out of it as out of every copy.
@@ -285,7 +288,8 @@ func (s *Service) digestIssue(ctx context.Context, ds digestStore, l *store.List
 	}
 	issue := digest.Issue{ListName: l.Name, ListTitle: or(l.Title, l.Name), ListAddr: l.Name + "@" + s.cfg.Domain, Language: lang,
 		Volume: is.Volume, Number: is.Number, From: is.PeriodFrom, Until: is.CreatedAt,
-		PrefsURL: s.cfg.BaseURL + "/prefs", UnsubscribeURL: "mailto:" + l.Name + "-unsubscribe@" + s.cfg.Domain, ArchiveURL: base + "/"}
+		PrefsURL: s.cfg.BaseURL + "/prefs", UnsubscribeURL: "mailto:" + l.Name + "-unsubscribe@" + s.cfg.Domain, ArchiveURL: base + "/",
+		CounsellingURL: s.cfg.BaseURL + "/beratung"}
 	for _, id := range order {
 		issue.Threads = append(issue.Threads, *threads[id])
 	}
@@ -327,7 +331,12 @@ func (s *Service) PreviewDigest(ctx context.Context, address, list, lang string)
 	if from.IsZero() {
 		from = msgs[0].ReceivedAt
 	}
-	is := &store.DigestIssue{ListID: l.ID, Volume: now.Year() - l.CreatedAt.Year() + 1, FromID: l.DigestLastID,
+	volume := now.Year() - l.CreatedAt.Year() + 1
+	number, err := ds.NextDigestNumber(ctx, l.ID, volume)
+	if err != nil {
+		return "", false, err
+	}
+	is := &store.DigestIssue{ListID: l.ID, Volume: volume, Number: number, FromID: l.DigestLastID,
 		ToID: msgs[len(msgs)-1].ID, PeriodFrom: from, CreatedAt: now}
 	issue, err := s.digestIssue(ctx, ds, l, is, false, lang, "")
 	if err != nil {
@@ -339,11 +348,15 @@ func (s *Service) PreviewDigest(ctx context.Context, address, list, lang string)
 
 // replyMailto is a mailto: URL that answers a post on the list by email.
 func replyMailto(list, subject, messageID string) string {
-	subj := subject
-	if !strings.HasPrefix(strings.ToLower(subj), "re:") {
-		subj = "Re: " + subj
+	return "mailto:" + list + "?subject=" + url.PathEscape(replySubject(subject)) + "&In-Reply-To=" + url.PathEscape("<"+messageID+">")
+}
+
+// replySubject is the subject of a reply to a post with subject.
+func replySubject(subject string) string {
+	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
+		return "Re: " + subject
 	}
-	return "mailto:" + list + "?subject=" + url.PathEscape(subj) + "&In-Reply-To=" + url.PathEscape("<"+messageID+">")
+	return subject
 }
 
 // mimeWord quotes a display name for a header, encoding it when not ASCII.

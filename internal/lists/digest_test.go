@@ -2,10 +2,12 @@ package lists
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"listd/internal/digest"
 	"listd/internal/store"
 )
 
@@ -101,5 +103,62 @@ func TestSendDigest(t *testing.T) {
 	}
 	if strings.Contains(out, "anna@example.net") {
 		t.Error("the digest shows a poster's address")
+	}
+}
+
+// TestDigestLinksAndNumbers: the preview shows the number the issue will have; the
+// issue counts its posts; each post links to its thread and to a private reply; the
+// counselling box links to /beratung; the text part has no percent-encoded mailto.
+func TestDigestLinksAndNumbers(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	s.AddMember(ctx, "kita", "leser@example.net", MemberOptions{Mode: "digest", Role: "owner"})
+	for i := 0; i < 2; i++ {
+		if _, _, err := s.SendDigest(ctx, "kita"); err != nil {
+			t.Fatal(err)
+		}
+		if err := deliver(t, s, "anna@example.net", "kita@lists.example.org",
+			fmt.Sprintf("From: Anna <anna@example.net>\r\nSubject: Frage %d\r\nMessage-ID: <d%d@x>\r\n\r\nText über Kitaplätze\r\n", i, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := deliver(t, s, "ben@example.net", "kita@lists.example.org", "From: ben@example.net\r\nSubject: Noch eine\r\nMessage-ID: <d9@x>\r\n\r\nJa\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	preview, ok, err := s.PreviewDigest(ctx, "leser@example.net", "kita", "de")
+	if err != nil || !ok {
+		t.Fatalf("preview: %v %v", ok, err)
+	}
+	is, _, err := s.SendDigest(ctx, "kita")
+	if err != nil || is == nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("Nr. %d", is.Number); !strings.Contains(preview, want) {
+		t.Errorf("preview lacks %q (issue %d)", want, is.Number)
+	}
+	if is.Posts != 2 {
+		t.Errorf("issue carries %d posts, want 2 (ids %d..%d)", is.Posts, is.FromID, is.ToID)
+	}
+	l, _ := db.ListByName(ctx, "kita")
+	issue, err := s.digestIssue(ctx, db, l, is, false, "de", "10115")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := issue.Threads[0].Posts[0]
+	if p.ThreadURL != fmt.Sprintf("https://lists.example.org/kita/t/%d", p.ThreadID) || !strings.HasPrefix(p.PrivateAddr, "kita-reply+") {
+		t.Errorf("links: %q %q", p.ThreadURL, p.PrivateAddr)
+	}
+	if issue.CounsellingURL != "https://lists.example.org/beratung" {
+		t.Errorf("counselling link %q", issue.CounsellingURL)
+	}
+	_, text, html, err := digest.Newsletter(issue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "%3C") || strings.Contains(text, "%20") || !strings.Contains(text, "Privat antworten: kita-reply+") {
+		t.Errorf("text part:\n%s", text)
+	}
+	if !strings.Contains(html, "mailto:kita-reply&#43;") || !strings.Contains(html, "Privat antworten") {
+		t.Errorf("html lacks the private reply link:\n%s", html)
 	}
 }

@@ -18,6 +18,19 @@ type DigestIssue struct {
 	ToID       int64
 	PeriodFrom time.Time
 	CreatedAt  time.Time
+	// Posts is how many posts the issue carries (not withdrawn ones); MakeDigest
+	// fills it, it is not kept.
+	Posts int
+}
+
+// NextDigestNumber is the number the list's next issue in volume will have.
+func (s *DB) NextDigestNumber(ctx context.Context, listID int64, volume int) (int, error) {
+	var number int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM digest_issues WHERE list_id = ? AND volume = ?`,
+		listID, volume).Scan(&number); err != nil {
+		return 0, fmt.Errorf("next digest number: %w", err)
+	}
+	return number, nil
 }
 
 // DigestBacklog returns how many posts of the list wait for the next digest.
@@ -82,8 +95,13 @@ func (s *DB) MakeDigest(ctx context.Context, listID int64, volume int, now time.
 		if _, err := tx.ExecContext(ctx, `UPDATE lists SET digest_last_id = ?, digest_last_at = ? WHERE id = ?`, toID, unixMilli(now), listID); err != nil {
 			return err
 		}
+		var posts int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE list_id = ? AND id > ? AND id <= ? AND withdrawn_at IS NULL`,
+			listID, lastID, toID).Scan(&posts); err != nil {
+			return err
+		}
 		is = &DigestIssue{ID: id, ListID: listID, Volume: volume, Number: number, FromID: lastID, ToID: toID,
-			PeriodFrom: fromMilli(periodFrom), CreatedAt: now}
+			PeriodFrom: fromMilli(periodFrom), CreatedAt: now, Posts: posts}
 		return nil
 	})
 	if err != nil {
