@@ -467,9 +467,9 @@ func TestFooterLanguage(t *testing.T) {
 	tests := []struct {
 		lang, title, want string
 	}{
-		{"de", "Kita und Schule", "-- \r\nkita \u2013 Kita und Schule\r\nSchreiben an die Liste: kita@lists.example.org\r\nArchiv: http://127.0.0.1:8080/kita/\r\nAbmelden: mailto:kita-unsubscribe@lists.example.org\r\n"},
-		{"en", "Kita und Schule", "-- \r\nkita \u2013 Kita und Schule\r\nWrite to the list: kita@lists.example.org\r\nArchive: http://127.0.0.1:8080/kita/\r\nLeave the list: mailto:kita-unsubscribe@lists.example.org\r\n"},
-		{"", "", "-- \r\nkita\r\nWrite to the list: kita@lists.example.org\r\nArchive: http://127.0.0.1:8080/kita/\r\nLeave the list: mailto:kita-unsubscribe@lists.example.org\r\n"},
+		{"de", "Kita und Schule", "-- \r\nkita \u2013 Kita und Schule\r\nSchreiben an die Liste: kita@lists.example.org\r\nArchiv: http://127.0.0.1:8080/kita/\r\nEinstellungen und Liste verlassen im Web: http://127.0.0.1:8080/prefs\r\nListe verlassen per Mail: mailto:kita-unsubscribe@lists.example.org\r\nBeratung in Ihrer N\u00e4he: http://127.0.0.1:8080/beratung\r\n"},
+		{"en", "Kita und Schule", "-- \r\nkita \u2013 Kita und Schule\r\nWrite to the list: kita@lists.example.org\r\nArchive: http://127.0.0.1:8080/kita/\r\nSettings and leaving the list on the web: http://127.0.0.1:8080/prefs\r\nLeave the list by mail: mailto:kita-unsubscribe@lists.example.org\r\nCounselling near you: http://127.0.0.1:8080/beratung\r\n"},
+		{"", "", "-- \r\nkita\r\nWrite to the list: kita@lists.example.org\r\nArchive: http://127.0.0.1:8080/kita/\r\nSettings and leaving the list on the web: http://127.0.0.1:8080/prefs\r\nLeave the list by mail: mailto:kita-unsubscribe@lists.example.org\r\nCounselling near you: http://127.0.0.1:8080/beratung\r\n"},
 	}
 	for _, tt := range tests {
 		l := testList

@@ -25,6 +25,7 @@ func newFooter(l List) footer {
 	cat := i18n.Default()
 	t := func(key string) string { return cat.T(lang, "footer."+key) }
 	write, private, archive, leave, withdraw := t("write"), t("private"), t("archive"), t("leave"), t("withdraw")
+	settings, counselling := t("settings"), t("counselling")
 	head := l.Name
 	if l.Title != "" {
 		head += " \u2013 " + l.Title
@@ -32,6 +33,8 @@ func newFooter(l List) footer {
 	post := l.Name + "@" + l.Domain
 	arch := l.BaseURL + "/" + l.Name + "/"
 	unsub := "mailto:" + l.Name + "-unsubscribe@" + l.Domain
+	prefs := l.BaseURL + "/prefs"
+	counsel := l.BaseURL + "/beratung"
 
 	var b strings.Builder
 	b.WriteString("-- \r\n")
@@ -53,7 +56,9 @@ func newFooter(l List) footer {
 	if l.Withdraw != "" {
 		b.WriteString(withdraw + ": " + l.Withdraw + "\r\n")
 	}
+	b.WriteString(settings + ": " + prefs + "\r\n")
 	b.WriteString(leave + ": " + unsub + "\r\n")
+	b.WriteString(counselling + ": " + counsel + "\r\n")
 
 	var h strings.Builder
 	h.WriteString("<div class=\"list-footer\">\r\n<hr>\r\n")
@@ -69,7 +74,9 @@ func newFooter(l List) footer {
 	if l.Withdraw != "" {
 		h.WriteString(htmlText(withdraw) + ": " + htmlLink(l.Withdraw, l.Withdraw) + "<br>\r\n")
 	}
-	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "\r\n")
+	h.WriteString(htmlText(settings) + ": " + htmlLink(prefs, prefs) + "<br>\r\n")
+	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "<br>\r\n")
+	h.WriteString(htmlText(counselling) + ": " + htmlLink(counsel, counsel) + "\r\n")
 	h.WriteString("</div>\r\n")
 
 	return footer{text: []byte(b.String()), html: []byte(h.String())}

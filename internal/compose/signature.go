@@ -72,8 +72,8 @@ func stripEntity(h textproto.Header, body []byte, depth int) (textproto.Header, 
 		return h, nb, changed
 	case mt == "text/plain" || mt == "text/html":
 		cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
-		text, ok := decodeTransfer(body, cmp.Or(cte, "7bit"))
-		if !ok {
+		text, err := mailmsg.DecodeTransfer(body, cmp.Or(cte, "7bit"), mailmsg.Strict)
+		if err != nil {
 			return h, body, false
 		}
 		var cut []byte

@@ -133,10 +133,9 @@ func (s *Service) counselReply(tx *store.Tx, l *store.List, to string, memberID 
 	} else if kind == "counsel" {
 		d.NoCode = true
 	}
-	m := outMail{kind: kind, lang: lang, list: l, to: to, memberID: memberID, inReplyTo: inReplyTo, auto: "auto-replied", nullSender: true}
-	if l == nil {
-		m.fromAddr = "beratung@" + s.cfg.Domain
-	}
+	// Replies about centres come from the search that answers mail, by its name.
+	m := outMail{kind: kind, lang: lang, list: l, to: to, memberID: memberID, inReplyTo: inReplyTo, auto: "auto-replied", nullSender: true,
+		fromAddr: "beratung@" + s.cfg.Domain, fromName: s.text(lang, "counsel_sender")}
 	built, err := s.buildWith(m, d)
 	if err != nil {
 		return err

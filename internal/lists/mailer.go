@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"listd/internal/i18n"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -23,9 +24,13 @@ type mailData struct {
 	ArchiveURL, PrefsURL, SubscribeURL, ConfirmURL, ReenableURL string
 	LoginURL, Address, Name, Mode                               string
 	Lines                                                       []string
-	// Moderation.
+	// CounselURL is the search for counselling centres on the web (/beratung);
+	// DigestWhen says when the list's digest comes, in the mail's language.
+	CounselURL, DigestWhen string
+	// Moderation. ReasonEN is Reason in English, for the English block of a notice.
 	ListName, OwnerAddr, ModURL                      string
 	HeldSubject, HeldFrom, HeldText, Reason, Expires string
+	ReasonEN                                         string
 }
 
 // mailTemplates are the parsed mails, by language and kind.
@@ -64,7 +69,7 @@ func (s *Service) mailSet() mailTemplates { return *s.mails.Load() }
 
 // data fills the template fields that every mail of list l may use.
 func (s *Service) data(l *store.List) mailData {
-	d := mailData{PrefsURL: s.cfg.BaseURL + "/prefs"}
+	d := mailData{PrefsURL: s.cfg.BaseURL + "/prefs", CounselURL: s.cfg.BaseURL + "/beratung"}
 	if l != nil {
 		d.ListTitle = l.Title
 		if d.ListTitle == "" {
@@ -98,6 +103,7 @@ type outMail struct {
 	auto      string // Auto-Submitted value: auto-replied or auto-generated
 	attach    []byte // a message attached as message/rfc822 (the held post)
 	fromAddr  string // "" for NAME-request@
+	fromName  string // "" for the list's title
 	// nullSender sends from the null reverse-path, as RFC 3834 asks of auto-replies
 	// that must never cause a reply in turn.
 	nullSender bool
@@ -121,6 +127,7 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 	if m.list != nil {
 		// The list's texts in the mail's language.
 		m.data.Description = listText(lang, m.list.Description, m.list.DescriptionEN)
+		m.data.DigestWhen = s.digestWhen(lang, m.list)
 	}
 	var data any = m.data
 	if m.extra != nil {
@@ -148,6 +155,9 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 	}
 	if m.fromAddr != "" {
 		from = m.fromAddr
+	}
+	if m.fromName != "" {
+		fromName = m.fromName
 	}
 	if m.nullSender {
 		envFrom = ""
@@ -258,3 +268,34 @@ func nonce() string {
 
 // confirmTTL is how long a confirmation link works.
 const confirmTTL = 7 * 24 * time.Hour
+
+// digestWhen says when list l's digest comes, in lang: daily or on its weekday, at
+// its time.
+func (s *Service) digestWhen(lang string, l *store.List) string {
+	at := or(l.DigestTime, "07:00")
+	if l.DigestFreq == "weekly" {
+		return fmt.Sprintf(s.text(lang, "digest_weekly"), s.text(lang, "weekday_"+strconv.Itoa(l.DigestDay)), at)
+	}
+	return fmt.Sprintf(s.text(lang, "digest_daily"), at)
+}
+
+// heldText is a held post's text as a notice quotes it: at most 20000 bytes, and no
+// more than one blank line in a row.
+func heldText(text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if len(text) > 20000 {
+		text = text[:20000] + "\n[…]"
+	}
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	out := lines[:0]
+	blank := false
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" && blank {
+			continue
+		}
+		blank = l == ""
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}

@@ -190,16 +190,14 @@ func (s *Service) shownHeld(ctx context.Context, l *store.List, h *store.Held) (
 func (s *Service) moderatorNotice(l *store.List, m *store.Member, h *store.Held, text string, shown shownHeldPost) outMail {
 	d := s.data(l)
 	d.Reason, d.HeldSubject = s.HoldReasonText(m.Language, h), h.Subject
+	d.ReasonEN = s.HoldReasonText("en", h)
 	if shown.author != nil {
 		d.HeldFrom = shown.author.line(s, m.Language)
 	} else {
 		d.HeldFrom = strings.TrimSpace(h.FromName + " <" + h.FromAddr + ">")
 	}
 	d.Expires = h.ExpiresAt.Format("02.01.2006")
-	if len(text) > 20000 {
-		text = text[:20000] + "\n[…]"
-	}
-	d.HeldText = text
+	d.HeldText = heldText(text)
 	return outMail{kind: "moderate", lang: m.Language, list: l, to: m.Address, memberID: m.ID, data: d,
 		replyTo: s.moderatorAddress(l, h.ID, m.Address), attach: shown.copy, fromAddr: l.Name + "-owner@" + s.cfg.Domain}
 }
