@@ -199,4 +199,3 @@ func mailText(t *testing.T, raw []byte) string {
 	}
 	return out
 }
-
