@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"listd/internal/i18n"
 	"listd/internal/mailmsg"
 )
 
@@ -372,9 +373,10 @@ type wording struct {
 	quote, sig, image, imageHost string
 }
 
+// words are the catalogue's view section in lang (German for a language listd does
+// not speak).
 func words(lang string) wording {
-	if lang == "en" {
-		return wording{quote: "Quoted text (%d lines)", sig: "Signature", image: "[Image]", imageHost: "[Image: %s]"}
-	}
-	return wording{quote: "Zitat (%d Zeilen)", sig: "Signatur", image: "[Bild]", imageHost: "[Bild: %s]"}
+	cat, l := i18n.Default(), i18n.Or(lang, i18n.German)
+	t := func(key string) string { return cat.T(l, "view."+key) }
+	return wording{quote: t("quote"), sig: t("signature"), image: t("image"), imageHost: t("image_host")}
 }
