@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"listd/internal/lists"
 	"listd/internal/store"
 )
 
@@ -13,8 +14,14 @@ import (
 // live posts are, and sends nothing.
 func cmdArchiveImport(e *env) error {
 	f := newFlags(e, "archive import")
+	authors := f.String("authors", string(lists.ImportPseudonym),
+		"anonymous lists: how posts of senders without a pseudonym there are named: pseudonym (\"Mitglied 3F2A9C\", stable) or name (the From field's display name, never the address)")
 	return f.run(2, 2, "LIST FILE.mbox", func(a *app, pos []string) error {
 		start := time.Now()
+		who, err := lists.ParseImportAuthors(*authors)
+		if err != nil {
+			return fmt.Errorf("-authors %w", err)
+		}
 		l, err := a.svc.List(e.ctx, pos[0])
 		if err != nil {
 			return err
@@ -24,7 +31,7 @@ func cmdArchiveImport(e *env) error {
 			return err
 		}
 		defer file.Close()
-		sum, err := a.svc.ImportArchive(e.ctx, l, file, pos[1], func(line string) {
+		sum, err := a.svc.ImportArchiveWith(e.ctx, l, file, pos[1], lists.ImportOptions{Authors: who}, func(line string) {
 			fmt.Fprintf(e.stderr, "listd archive import: %s\n", line)
 		})
 		if errors.Is(err, store.ErrDigestWaiting) {

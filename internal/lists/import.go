@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"listd/internal/archive"
+	"listd/internal/compose"
 	"listd/internal/store"
 )
 
@@ -54,6 +55,36 @@ type importBatches interface {
 // with store.ErrDigestWaiting when live posts wait for a digest that has readers:
 // imported posts would go out in it.
 func (s *Service) ImportArchive(ctx context.Context, l *store.List, r io.Reader, file string, report func(line string)) (ImportSummary, error) {
+	return s.ImportArchiveWith(ctx, l, r, file, ImportOptions{}, report)
+}
+
+// ImportAuthors is how an anonymous list's archive names imported posts whose sender
+// is not a member with a pseudonym.
+type ImportAuthors string
+
+const (
+	// ImportPseudonym gives each sender a stable pseudonym of the list, "Mitglied
+	// 3F2A9C": the same for every post of one mailbox, in every import.
+	ImportPseudonym ImportAuthors = "pseudonym"
+	// ImportName keeps the display name of the From field (never the address).
+	ImportName ImportAuthors = "name"
+)
+
+// ParseImportAuthors reads pseudonym or name.
+func ParseImportAuthors(s string) (ImportAuthors, error) {
+	return parseWord(s, []ImportAuthors{ImportPseudonym, ImportName})
+}
+
+// ImportOptions shape an archive import.
+type ImportOptions struct {
+	// Authors: on an anonymous list, the name of posts by senders who are not members
+	// with a pseudonym; "" is ImportPseudonym.
+	Authors ImportAuthors
+}
+
+// ImportArchiveWith is ImportArchive with options.
+func (s *Service) ImportArchiveWith(ctx context.Context, l *store.List, r io.Reader, file string, o ImportOptions,
+	report func(line string)) (ImportSummary, error) {
 	is := s.st
 	authors, err := s.pseudonyms(ctx, l)
 	if err != nil {
@@ -64,6 +95,15 @@ func (s *Service) ImportArchive(ctx context.Context, l *store.List, r io.Reader,
 	}
 	imp := &mboxImport{st: is.NewImport(l.ID), list: l, file: file, authors: authors, workers: runtime.GOMAXPROCS(0),
 		batch: importBatch, now: s.cfg.Now(), report: report}
+	if l.Anonymous {
+		useName := o.Authors == ImportName
+		imp.stranger = func(name, addr string) string {
+			if name = strings.TrimSpace(name); useName && name != "" && !strings.Contains(name, "@") {
+				return name
+			}
+			return s.importStranger(l, "", addr)
+		}
+	}
 	sum, err := imp.run(ctx, r)
 	if err != nil {
 		return sum, err
@@ -102,10 +142,12 @@ type mboxImport struct {
 	list    *store.List
 	file    string            // for messages
 	authors map[string]string // anonymous lists: address → pseudonym; nil otherwise
-	workers int
-	batch   int
-	now     time.Time
-	report  func(line string)
+	// stranger names, on an anonymous list, a sender who has no pseudonym there.
+	stranger func(name, addr string) string
+	workers  int
+	batch    int
+	now      time.Time
+	report   func(line string)
 }
 
 // importItem is one message of a batch after parsing: a post, or why it is unreadable.
@@ -252,6 +294,12 @@ func (m *mboxImport) parseOne(p *importItem) {
 		fail("no header")
 		return
 	}
+	if m.list.Anonymous {
+		// As for live posts: an anonymous list keeps no signature.
+		if out, removed, err := compose.StripSignatures(raw); err == nil && removed {
+			raw = out
+		}
+	}
 	ps, err := archive.ParseArchived(raw)
 	if err != nil {
 		// enmime's reasons quote the message; the operator gets the place instead.
@@ -264,7 +312,10 @@ func (m *mboxImport) parseOne(p *importItem) {
 	}
 	author := ps.FromName
 	if m.authors != nil {
-		author = m.authors[ps.FromAddr] // "" for non-members: never the From field's name
+		author = m.authors[ps.FromAddr] // never the From field's name without the import's say
+		if author == "" && m.stranger != nil {
+			author = m.stranger(ps.FromName, ps.FromAddr)
+		}
 	}
 	date := ps.Date
 	if date.After(m.now.Add(24 * time.Hour)) {
@@ -290,4 +341,19 @@ func (m *mboxImport) parseOne(p *importItem) {
 func syntheticMessageID(raw []byte) string {
 	sum := sha256.Sum256(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")))
 	return hex.EncodeToString(sum[:16]) + "@import.invalid"
+}
+
+// importStranger is the stable pseudonym of list l for the sender addr of an
+// imported post ("Mitglied 3F2A9C"): a MAC of the list and the mailbox, so it is the
+// same in every import and cannot be turned back into the address. name is used
+// instead when it is given. "" for no address.
+func (s *Service) importStranger(l *store.List, name, addr string) string {
+	if name != "" {
+		return name
+	}
+	if addr == "" {
+		return ""
+	}
+	mac := s.signer.Short("import-author", l.Name, string(MailboxOf(addr)))
+	return fmt.Sprintf(s.text(s.cfg.Language, "import_member"), strings.ToUpper(mac[:6]))
 }

@@ -255,3 +255,61 @@ func TestSyntheticMessageID(t *testing.T) {
 		t.Errorf("synthetic id %q", a)
 	}
 }
+
+// TestImportAuthorsOnAnonymousLists: posts imported into an anonymous list by senders
+// who are not members with a pseudonym get a stable pseudonym of the list (the same
+// in a second import, never the address), or with ImportName the From field's
+// display name; members keep their pseudonyms.
+func TestImportAuthorsOnAnonymousLists(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		authors ImportAuthors
+		anna    string // "": a pseudonym "Mitglied XXXXXX"
+	}{{"", ""}, {ImportPseudonym, ""}, {ImportName, "Anna Adler"}} {
+		t.Run("authors="+string(tt.authors), func(t *testing.T) {
+			s, db, _ := newService(t)
+			l, err := s.CreateList(ctx, "alt", ListOptions{Anonymous: "yes"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.AddMember(ctx, &store.Member{ListID: l.ID, Address: "bernd@example.net", Name: "Igel", Mode: "each", Role: "member"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ImportArchiveWith(ctx, l, strings.NewReader(importFixture), "old.mbox", ImportOptions{Authors: tt.authors}, nil); err != nil {
+				t.Fatal(err)
+			}
+			ms, err := db.Messages(ctx, l.ID, 10, 0)
+			if err != nil || len(ms) != 4 {
+				t.Fatalf("%d messages, %v", len(ms), err)
+			}
+			byID := map[string]string{}
+			for _, m := range ms {
+				byID[m.MessageID] = m.FromName
+				if strings.Contains(m.FromName, "@") || m.FromName == "" {
+					t.Errorf("%s shows %q", m.MessageID, m.FromName)
+				}
+			}
+			if byID["b@example.net"] != "Igel" {
+				t.Errorf("member shown as %q", byID["b@example.net"])
+			}
+			anna := byID["root@example.net"]
+			if tt.anna != "" && anna != tt.anna || tt.anna == "" && (!strings.HasPrefix(anna, "Mitglied ") || strings.Contains(anna, "Anna")) {
+				t.Errorf("Anna shown as %q", anna)
+			}
+			// A second list's import names her differently; the same list's again alike.
+			l2, _ := s.CreateList(ctx, "alt2", ListOptions{Anonymous: "yes"})
+			if _, err := s.ImportArchiveWith(ctx, l2, strings.NewReader(importFixture), "old.mbox", ImportOptions{Authors: tt.authors}, nil); err != nil {
+				t.Fatal(err)
+			}
+			ms2, _ := db.Messages(ctx, l2.ID, 10, 0)
+			for _, m := range ms2 {
+				if m.MessageID == "root@example.net" && tt.anna == "" && m.FromName == anna {
+					t.Errorf("the pseudonym %q is the same on another list", anna)
+				}
+			}
+			if again := s.importStranger(l, "", "anna@example.net"); tt.anna == "" && again != anna {
+				t.Errorf("pseudonym not stable: %q then %q", anna, again)
+			}
+		})
+	}
+}
