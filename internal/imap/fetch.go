@@ -450,14 +450,13 @@ func (s *session) fetchHeld(ctx context.Context, w *imapserver.FetchWriter, refs
 		if err != nil {
 			return err
 		}
-		shown, err := s.srv.dom.HeldCopy(ctx, h.ID)
+		full, err := s.heldShown(ctx, h)
 		if errors.Is(err, lists.ErrNoSuchHeld) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		full := compose.ToCRLF(shown)
 		m := message{ref: r, date: h.CreatedAt, full: full, header: full[:headerLen(full)], size: int64(len(full))}
 		if p.opts.Envelope {
 			hdr, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.header)))
@@ -470,6 +469,22 @@ func (s *session) fetchHeld(ctx context.Context, w *imapserver.FetchWriter, refs
 		msgs = append(msgs, m)
 	}
 	return s.writeMessages(ctx, w, msgs, p)
+}
+
+// heldShown is held post h as the moderation folder shows it: the moderators' copy
+// with why it waits in a Comments field (RFC 5322), in the site's language.
+func (s *session) heldShown(ctx context.Context, h *store.Held) ([]byte, error) {
+	shown, err := s.srv.dom.HeldCopy(ctx, h.ID)
+	if err != nil {
+		return nil, err
+	}
+	full := compose.ToCRLF(shown)
+	reason := s.srv.dom.HoldReasonText(s.srv.cfg.Language, h)
+	if reason == "" {
+		return full, nil
+	}
+	field := "Comments: " + mime.QEncoding.Encode("utf-8", strings.Join(strings.Fields(reason), " ")) + "\r\n"
+	return append([]byte(field), full...), nil
 }
 
 // writeMessages writes one FETCH response per message, marking them seen first when

@@ -69,6 +69,8 @@ type Domain interface {
 	// list the archive copy under the poster's pseudonym, never the bytes as
 	// received.
 	HeldCopy(ctx context.Context, heldID int64) ([]byte, error)
+	// HoldReasonText says why a held post waits, in lang.
+	HoldReasonText(lang string, h *store.Held) string
 }
 
 // Config is what the IMAP server needs to know of the site.

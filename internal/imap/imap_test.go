@@ -741,6 +741,10 @@ func TestModerationByMoving(t *testing.T) {
 		bytes.Contains(body, []byte("Anna")) || len(msgs[0].Envelope.From) != 1 || msgs[0].Envelope.From[0].Addr() != "halt@"+domain {
 		t.Errorf("FETCH held serves the poster:\n%s\n%+v", body, msgs[0].Envelope.From)
 	}
+	// It says why it waits, in the site's language.
+	if body := msgs[0].FindBodySection(&imap.FetchItemBodySection{Peek: true}); !bytes.HasPrefix(body, []byte("Comments: auf der Liste wird jeder Beitrag moderiert\r\n")) {
+		t.Errorf("FETCH held without the reason:\n%.300s", body)
+	}
 
 	// MOVE into Approve approves: the post reaches the archive and leaves the folder.
 	if _, err := c.Move(imap.SeqSetNum(1), "Moderation/halt/Approve").Wait(); err != nil {

@@ -137,11 +137,10 @@ func (s *session) candidates(ctx context.Context, refs []msgRef, content bool) (
 			if err != nil {
 				continue
 			}
-			shown, err := s.srv.dom.HeldCopy(ctx, h.ID)
+			full, err := s.heldShown(ctx, h)
 			if err != nil {
 				continue
 			}
-			full := compose.ToCRLF(shown)
 			hdr, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(full[:headerLen(full)])))
 			c := candidate{ref: r, date: h.CreatedAt, header: hdr, hasHdr: true, size: int64(len(full)), text: full}
 			if d, err := mail.ParseDate(hdr.Get("Date")); err == nil {
