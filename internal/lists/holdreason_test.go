@@ -51,6 +51,9 @@ func TestHeldReasonInReadersLanguage(t *testing.T) {
 	if got := s.HoldReasonText("en", h); got != "the sender is not a member of the list" {
 		t.Errorf("en: %q", got)
 	}
+	if got := held[0].ReasonIn("en"); got != "the sender is not a member of the list" {
+		t.Errorf("HeldPost.ReasonIn: %q", got)
+	}
 	// The notice to the English-speaking moderator says it in English only.
 	var notice string
 	for _, m := range queuedMails(t, db) {

@@ -559,6 +559,16 @@ type HeldPost struct {
 	Pseudonym string
 	Member    bool
 	Poster    PosterNumber
+
+	svc *Service
+}
+
+// ReasonIn is why the post waits, in lang (for a page: {{.ReasonIn $.Lang}}).
+func (hp HeldPost) ReasonIn(lang string) string {
+	if hp.svc == nil {
+		return hp.Held.Reason
+	}
+	return hp.svc.HoldReasonText(lang, hp.Held)
 }
 
 // HeldPosts returns the posts waiting for a decision; with moderator set, only those
@@ -594,7 +604,7 @@ func (s *Service) HeldPosts(ctx context.Context, moderator string) ([]HeldPost, 
 		if err != nil {
 			return nil, err
 		}
-		hp := HeldPost{Held: h, List: l, Anonymous: l.Anonymous}
+		hp := HeldPost{Held: h, List: l, Anonymous: l.Anonymous, svc: s}
 		if l.Anonymous {
 			a, err := s.authorOfHeld(ctx, l, h)
 			if err != nil {
