@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,7 +81,7 @@ func New(rcv Receiver, cfg Config) *Server {
 		proto = "lmtp"
 	}
 	log = log.With("proto", proto)
-	be := &backend{rcv: rcv, log: log, lmtp: cfg.LMTP,
+	be := &backend{rcv: rcv, log: log, lmtp: cfg.LMTP, maxMessageBytes: cfg.MaxMessageBytes,
 		maxHeaderBytes: orDefault(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes), maxHeaderFields: orDefault(cfg.MaxHeaderFields, DefaultMaxHeaderFields)}
 	srv := gosmtp.NewServer(be)
 	srv.Domain = cfg.Domain
@@ -132,6 +133,7 @@ type backend struct {
 	lmtp            bool
 	maxHeaderBytes  int
 	maxHeaderFields int
+	maxMessageBytes int64
 }
 
 func (b *backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
@@ -230,6 +232,10 @@ func (s *session) reply(err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, gosmtp.ErrDataTooLarge) {
+		// go-smtp's own sentence is English only; a parent reads it in the bounce.
+		return refusal(552, gosmtp.EnhancedCode{5, 3, 4}, "too_large", sizeText(s.b.maxMessageBytes))
+	}
 	var se *gosmtp.SMTPError
 	if errors.As(err, &se) {
 		return se
@@ -241,6 +247,14 @@ func (s *session) reply(err error) error {
 	id := errorID()
 	s.b.log.Error("internal error", "error_id", id, "err", err)
 	return refusal(451, gosmtp.EnhancedCode{4, 3, 0}, "temporary", id)
+}
+
+// sizeText is a message size limit for people: whole MiB, or KiB below one.
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(max(n>>10, 1), 10) + " KiB"
 }
 
 // refusal is a reply with the catalogue's smtp.KEY sentence, German first and then

@@ -156,7 +156,7 @@ func TestDialogues(t *testing.T) {
 			{"RCPT TO:<kita@lists.example.org>", "250"},
 			{"DATA", "354"},
 			{"From: anna@example.net", ""}, {"", ""},
-		}, append(repeat(step{strings.Repeat("x", 70), ""}, 80), step{".", "552 5.3.4"})...)},
+		}, append(repeat(step{strings.Repeat("x", 70), ""}, 80), step{".", "552 5.3.4 Die Nachricht ist größer als"})...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { dialogue(t, addr, tt.steps) })
