@@ -220,3 +220,15 @@ func TestSignatureRemovedOnAnonymousLists(t *testing.T) {
 		t.Errorf("signature removed on a list that is not anonymous:\n%s", raw)
 	}
 }
+
+func TestHeldTextBlankLines(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Hallo\r\n\r\n\r\n\r\nzusammen\r\n\r\n\r\n", "Hallo\n\nzusammen"},
+		{"\n\nHallo  \n \nBen", "Hallo\n\nBen"},
+		{"eins\nzwei", "eins\nzwei"},
+	} {
+		if got := heldText(tt.in); got != tt.want {
+			t.Errorf("heldText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

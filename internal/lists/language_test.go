@@ -112,6 +112,12 @@ func TestMailsSpeakOneLanguage(t *testing.T) {
 			if strings.Contains(strings.TrimSpace(text), "\n\n\n") {
 				t.Errorf("%s (%s) has two blank lines in a row:\n%s", kind, lang, text)
 			}
+			for _, line := range strings.Split(text, "\n") {
+				// The held notice is the first mail a new poster may get.
+				if kind == "held" && utf8.RuneCountInString(line) > 72 {
+					t.Errorf("%s (%s) has a line of %d characters: %q", kind, lang, utf8.RuneCountInString(line), line)
+				}
+			}
 			if lang == "de" && kind == "moderate" {
 				text, _, _ = strings.Cut(text, "-- English --")
 			}
