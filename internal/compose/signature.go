@@ -26,8 +26,8 @@ import (
 const maxSigDepth = 12
 
 // StripSignatures returns the post raw without the signatures of its text parts
-// (text/plain and text/html, in the top level and in multiparts; not in attached
-// messages or attachments). removed reports whether one was found; when none was, out
+// (text/plain and text/html, in the top level and in multiparts, signed ones too;
+// not in attached messages, attachments or encrypted parts). removed reports whether one was found; when none was, out
 // is raw itself. err is set only when raw has no readable header.
 func StripSignatures(raw []byte) (out []byte, removed bool, err error) {
 	block, body := mailmsg.SplitHeader(raw)
@@ -65,9 +65,11 @@ func stripEntity(h textproto.Header, body []byte, depth int) (textproto.Header, 
 	}
 	switch {
 	case strings.HasPrefix(mt, "multipart/"):
-		if mt == "multipart/signed" || mt == "multipart/encrypted" {
-			return h, body, false // changing the text would break the signature
+		if mt == "multipart/encrypted" {
+			return h, body, false // nothing to read
 		}
+		// A multipart/signed's text is changed too: anonymous lists take its
+		// signature off anyway (scrubMIME), since it names the signer's key.
 		nb, changed := stripMultipart(body, params["boundary"], depth)
 		return h, nb, changed
 	case mt == "text/plain" || mt == "text/html":

@@ -25,7 +25,9 @@ func TestStripSignatures(t *testing.T) {
 			true, []string{"Hallo"}, []string{"Maria Muster", "0171"}},
 		{"attachment left", "From: a@example.net\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHallo\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nDatei\r\n-- \r\nbleibt\r\n--b--\r\n",
 			false, []string{"bleibt"}, nil},
-		{"signed left", "From: a@example.net\r\nContent-Type: multipart/signed; boundary=b; protocol=\"application/pgp-signature\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHallo\r\n-- \r\nMaria\r\n--b\r\nContent-Type: application/pgp-signature\r\n\r\nx\r\n--b--\r\n",
+		{"signed", "From: a@example.net\r\nContent-Type: multipart/signed; boundary=b; protocol=\"application/pgp-signature\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHallo\r\n-- \r\nMaria\r\n--b\r\nContent-Type: application/pgp-signature\r\n\r\nx\r\n--b--\r\n",
+			true, []string{"Hallo"}, []string{"Maria"}},
+		{"encrypted left", "From: a@example.net\r\nContent-Type: multipart/encrypted; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHallo\r\n-- \r\nMaria\r\n--b--\r\n",
 			false, []string{"Maria"}, nil},
 	}
 	for _, tt := range tests {
