@@ -301,3 +301,25 @@ func TestEraseAdmin(t *testing.T) {
 		t.Errorf("entries after erasure: %d, want 2 (kept, without the address)", len(es))
 	}
 }
+
+// TestMigrationGivesOldHeldPostsCodes: posts held with one of the English reasons
+// before codes were kept get their code and detail, so they read in every language.
+func TestMigrationGivesOldHeldPostsCodes(t *testing.T) {
+	ctx := context.Background()
+	db := openFrom(t, 21,
+		`INSERT INTO lists (id, name, created_at) VALUES (1, 'kita', 0)`,
+		`INSERT INTO held (id, list_id, message_id, reason, raw, created_at, expires_at) VALUES
+			(1, 1, '<a@x>', 'first post of a new member', '', 0, 0),
+			(2, 1, '<b@x>', 'contains the word „kredit“', '', 0, 0),
+			(3, 1, '<c@x>', 'attachment of type application/zip is not allowed', '', 0, 0),
+			(4, 1, '<d@x>', 'erster Beitrag / first post', '', 0, 0)`)
+	for id, want := range map[int64][2]string{1: {"first_post", ""}, 2: {"keyword", "kredit"}, 3: {"attachment", "application/zip"}, 4: {"", ""}} {
+		h, err := db.HeldByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.ReasonCode != want[0] || h.ReasonDetail != want[1] {
+			t.Errorf("held %d: code %q detail %q, want %q", id, h.ReasonCode, h.ReasonDetail, want)
+		}
+	}
+}

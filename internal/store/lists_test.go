@@ -18,7 +18,7 @@ func TestCreateListColumns(t *testing.T) {
 		Moderation: "all", Topics: []string{"kita", "schule"}, Anonymous: true, RetentionMonths: 24,
 		Nonmember: "reject", FirstPosts: 3, MaxSize: 1 << 20, AttachmentTypes: []string{"image/*"},
 		HoldKeywords: []string{"geld"}, Emergency: true, DigestFreq: "weekly", DMARCRewrite: "always",
-		DigestTime: "18:30", DigestTZ: "Europe/Vienna", DigestDay: 5, DigestMaxPosts: 20, Indexing: true,
+		DigestTime: "18:30", DigestTZ: "Europe/Vienna", DigestDay: 5, DigestMaxPosts: 20, Indexing: true, Crisis: "publish",
 		DescriptionEN: "All about day care", WelcomeDE: "Willkommen", WelcomeEN: "Welcome", FooterDE: "Freundlich bleiben", FooterEN: "Be kind"}
 	empty := &List{Name: "leer"}
 	for _, l := range []*List{full, empty} {

@@ -82,18 +82,20 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	for _, h := range []struct {
 		key, list, from, subject, reason, raw string
 	}{
-		{"html", "kita", "bea@example.net", "Kitaplatz in Köln", "first post of a new member", heldHTML},
-		{"anon", "anon", "dora@example.net", "Frage zum Umgang", "the list moderates every post",
+		{"html", "kita", "bea@example.net", "Kitaplatz in Köln", "first_post", heldHTML},
+		{"anon", "anon", "dora@example.net", "Frage zum Umgang", "moderated",
 			"From: Dora Echtname <dora@example.net>\r\nSubject: Frage zum Umgang\r\nMessage-ID: <h2@example.net>\r\n\r\nWie regelt ihr das?\r\n"},
-		{"spam1", "kita", "spam@example.com", "Kredit sofort", "contains the word „kredit“",
+		{"spam1", "kita", "spam@example.com", "Kredit sofort", "keyword\tkredit",
 			"From: spam@example.com\r\nSubject: Kredit sofort\r\nMessage-ID: <s1@example.com>\r\n\r\nKredit!\r\n"},
-		{"spam2", "kita", "spam@example.com", "Kredit jetzt", "the sender is not a member",
+		{"spam2", "kita", "spam@example.com", "Kredit jetzt", "non_member",
 			"From: spam@example.com\r\nSubject: Kredit jetzt\r\nMessage-ID: <s2@example.com>\r\n\r\nKredit!\r\n"},
-		{"other", "other", "x@example.com", "Anderswo", "the list moderates every post",
+		{"other", "other", "x@example.com", "Anderswo", "moderated",
 			"From: x@example.com\r\nSubject: Anderswo\r\nMessage-ID: <o1@example.com>\r\n\r\nHallo\r\n"},
 	} {
 		hp := &store.Held{ListID: ids[h.list], MessageID: "<" + h.key + "@x>", EnvFrom: h.from, FromAddr: h.from, Subject: h.subject,
-			Reason: h.reason, Raw: []byte(h.raw), ExpiresAt: time.Now().Add(24 * time.Hour)}
+			Raw: []byte(h.raw), ExpiresAt: time.Now().Add(24 * time.Hour)}
+		// As the list domain keeps a reason: a code and its detail.
+		hp.ReasonCode, hp.ReasonDetail, _ = strings.Cut(h.reason, "\t")
 		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.Hold(hp) }); err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +246,7 @@ func TestModQueueShowsHeldPosts(t *testing.T) {
 		t.Fatalf("queue: %d\n%s", code, page)
 	}
 	for _, want := range []string{"wer kennt eine <b>Kita</b>", "Lebenslauf.pdf", "application/pdf", "erster Beitrag eines neuen Mitglieds",
-		"enthält das Wort „kredit“", "Sonne · Absender Nr. ", "Wie regelt ihr das?", "die Liste moderiert jeden Beitrag"} {
+		"enthält das Wort „kredit“", "Sonne · Absender Nr. ", "Wie regelt ihr das?", "auf der Liste wird jeder Beitrag moderiert"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("queue lacks %q", want)
 		}

@@ -119,7 +119,7 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(r)
 	owner := map[int64]bool{}
 	for _, h := range held {
-		v := heldView{HeldPost: h, Reason: s.holdReason(lang, h.Held.Reason)}
+		v := heldView{HeldPost: h, Reason: s.holdReason(lang, h)}
 		if v.View, err = s.renderHeld(r, h); err != nil {
 			s.internalError(w, r, err)
 			return
@@ -329,14 +329,16 @@ func (s *Server) renderMessage(raw []byte, lang string, html bool, base, fallbac
 	return v
 }
 
-// holdReason is a held post's reason in lang: the half of a stored "German /
-// English" pair.
-func (s *Server) holdReason(lang, reason string) string {
+// holdReason is why a held post waits, in lang: the list domain's text for its
+// reason code, or for a row held before codes were kept, the half of its stored
+// "German / English" pair.
+func (s *Server) holdReason(lang string, h lists.HeldPost) string {
+	reason := h.ReasonIn(lang)
 	if de, en, ok := strings.Cut(reason, " / "); ok {
 		if lang == "en" {
 			return strings.TrimSpace(en)
 		}
 		return strings.TrimSpace(de)
 	}
-	return reason
+	return maskAddresses(reason)
 }
