@@ -102,9 +102,12 @@ func TestDigestCrash(t *testing.T) {
 			t.Errorf("%s got %d different issues: %v", rcpt, len(ids), ids)
 		}
 	}
-	// The default delivery.connections: at most one copy in flight on each.
-	if dups > 8 {
-		t.Errorf("%d copies went out twice; at most the 8 in flight at the kill may", dups)
+	// What a kill may repeat: a copy in flight on each of the default 8 connections,
+	// and copies the relay took whose outcomes waited for the group commit under way
+	// (up to one flush of 200). How many of those there are depends on the machine's
+	// speed; what may never happen is a reader with two different issues (above).
+	if dups > 8+200 {
+		t.Errorf("%d copies went out twice; at most those in flight or awaiting the commit at the kill may", dups)
 	}
 	t.Logf("killed after %d of %d digest copies; after restart every reader had exactly one issue; copies repeated under the same Message-ID: %d", atKill, n, dups)
 	fmt.Printf("crash-digest: killed after %d of %d copies, repeated copies (same Message-ID) after restart: %d\n", atKill, n, dups)
