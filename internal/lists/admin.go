@@ -19,24 +19,6 @@ import (
 // action, bans, deleting a list, and the site settings. The command line and the
 // web call these; both name who acts (an address, or ActorCLI).
 
-// adminStore is the part of the store for running the site.
-type adminStore interface {
-	AddSiteAdmin(ctx context.Context, mailbox string) error
-	RemoveSiteAdmin(ctx context.Context, mailbox string) error
-	SiteAdmins(ctx context.Context) ([]string, error)
-	IsStoredSiteAdmin(ctx context.Context, mailbox string) (bool, error)
-	Audit(ctx context.Context, e *store.AuditEntry) error
-	AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
-	AddBan(ctx context.Context, listID int64, pattern string) error
-	RemoveBan(ctx context.Context, listID int64, pattern string) error
-	Bans(ctx context.Context, listID int64) ([]store.Ban, error)
-	Banned(ctx context.Context, listID int64, patterns ...string) (string, error)
-	SiteSettings(ctx context.Context) (map[string]string, error)
-	SetSiteSettings(ctx context.Context, set map[string]string, e *store.AuditEntry) error
-	DeleteList(ctx context.Context, listID int64, e *store.AuditEntry) (*store.DeletedList, error)
-	SearchMembers(ctx context.Context, q store.MemberQuery) ([]*store.Member, int, bool, error)
-}
-
 // Actor is who does an admin, owner or moderator action: the address they logged in
 // with, ActorCLI or ActorSystem.
 type Actor string

@@ -25,15 +25,6 @@ var ErrBadLogin = errors.New("wrong address or app password")
 // maxAppPasswords bounds the app passwords one address may have.
 const maxAppPasswords = 50
 
-// appPasswordStore is the part of the store that keeps app passwords (implemented by
-// *store.DB).
-type appPasswordStore interface {
-	AddAppPassword(ctx context.Context, address, hash, label string) (*store.AppPassword, error)
-	AppPasswords(ctx context.Context, address string) ([]*store.AppPassword, error)
-	RevokeAppPassword(ctx context.Context, address string, id int64) error
-	UseAppPassword(ctx context.Context, address, hash string) (bool, error)
-}
-
 // NewAppPassword makes an app password for address, labelled for the person's own
 // overview ("Thunderbird at home"), and returns it: this is the only time it can be
 // seen.

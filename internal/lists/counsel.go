@@ -33,11 +33,6 @@ type Directories interface {
 	Directory(ctx context.Context) (*counsel.Directory, error)
 }
 
-// counselStats records aggregate counts (implemented by *store.DB).
-type counselStats interface {
-	CountCounsel(ctx context.Context, month, topic, kind string) error
-}
-
 const (
 	firstPostWindow = 30 * 24 * time.Hour
 	crisisWindow    = 24 * time.Hour

@@ -24,15 +24,6 @@ import (
 // box, one postal code), so it is built once and kept while the issue goes out; only
 // the header lines that name the reader differ.
 
-// digestStore is the part of the store the digest uses (implemented by *store.DB).
-type digestStore interface {
-	DigestBacklog(ctx context.Context, listID int64) (int, error)
-	MakeDigest(ctx context.Context, listID int64, volume int, now time.Time) (*store.DigestIssue, int, error)
-	NextDigestNumber(ctx context.Context, listID int64, volume int) (int, error)
-	DigestIssueByID(ctx context.Context, id int64) (*store.DigestIssue, error)
-	MessagesBetween(ctx context.Context, listID, fromID, toID int64) ([]*store.Message, error)
-}
-
 // digestCache keeps the bodies of the issues being sent.
 type digestCache struct {
 	mu     sync.Mutex
@@ -208,7 +199,7 @@ func (c digestCopy) WriteTo(w io.Writer) (int64, error) {
 }
 
 // digestBody composes an issue for one format, language and postal code.
-func (s *Service) digestBody(ctx context.Context, ds digestStore, l *store.List, is *store.DigestIssue, format, lang, postal string) ([]byte, error) {
+func (s *Service) digestBody(ctx context.Context, ds *store.DB, l *store.List, is *store.DigestIssue, format, lang, postal string) ([]byte, error) {
 	issue, err := s.digestIssue(ctx, ds, l, is, format == "mime", lang, postal)
 	if err != nil {
 		return nil, err
@@ -243,7 +234,7 @@ func (s *Service) digestBody(ctx context.Context, ds digestStore, l *store.List,
 
 // digestIssue gathers what an issue shows: its posts by thread, the links, and the
 // counselling box for a postal code.
-func (s *Service) digestIssue(ctx context.Context, ds digestStore, l *store.List, is *store.DigestIssue, withRaw bool, lang, postal string) (digest.Issue, error) {
+func (s *Service) digestIssue(ctx context.Context, ds *store.DB, l *store.List, is *store.DigestIssue, withRaw bool, lang, postal string) (digest.Issue, error) {
 	ms, err := ds.MessagesBetween(ctx, l.ID, is.FromID, is.ToID)
 	if err != nil {
 		return digest.Issue{}, err

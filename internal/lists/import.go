@@ -32,12 +32,6 @@ type ImportSummary struct {
 	Unreadable int // messages skipped because they could not be read
 }
 
-// importStore is what an archive import needs of the database (implemented by *store.DB).
-type importStore interface {
-	NewImport(listID int64) *store.Import
-	OptimizeSearch(ctx context.Context) error
-}
-
 // importBatches stores the batches of one import (a *store.Import).
 type importBatches interface {
 	Add(ctx context.Context, posts []*store.Post) (store.ImportResult, error)

@@ -25,51 +25,6 @@ import (
 	"listd/internal/token"
 )
 
-// Store is the part of the database the domain uses, implemented by *store.DB
-// (checked at compile time below).
-type Store interface {
-	CreateList(ctx context.Context, l *store.List) error
-	ListByName(ctx context.Context, name string) (*store.List, error)
-	ListByID(ctx context.Context, id int64) (*store.List, error)
-	Lists(ctx context.Context) ([]*store.List, error)
-	AddMember(ctx context.Context, m *store.Member) error
-	ImportMembers(ctx context.Context, ms []*store.Member) (int, error)
-	RemoveMember(ctx context.Context, listID int64, address string) error
-	Member(ctx context.Context, listID int64, address string) (*store.Member, error)
-	MemberByID(ctx context.Context, id int64) (*store.Member, error)
-	Members(ctx context.Context, listID int64) ([]*store.Member, error)
-	AcceptPost(ctx context.Context, p *store.Post) (*store.Accepted, error)
-	Raw(ctx context.Context, id int64) ([]byte, error)
-	Message(ctx context.Context, listID, id int64) (*store.Message, error)
-	Mail(ctx context.Context, id int64) (*store.Mail, error)
-	Update(ctx context.Context, fn func(*store.Tx) error) error
-	PendingByNonce(ctx context.Context, nonce string) (*store.Pending, error)
-	Memberships(ctx context.Context, address string) ([]*store.Member, error)
-	DisabledSince(ctx context.Context, cutoff time.Time) ([]*store.Member, error)
-	Expire(ctx context.Context, now time.Time) error
-	TakeLogin(ctx context.Context, nonceHash string, now time.Time) (string, error)
-	LoginWaiting(ctx context.Context, nonceHash string, now time.Time) (bool, error)
-	Moderators(ctx context.Context, listID int64) ([]*store.Member, error)
-	Trusted(ctx context.Context, listID int64, address string) (bool, error)
-	HeldPosts(ctx context.Context, listID int64, state string) ([]*store.Held, error)
-	HeldByID(ctx context.Context, id int64) (*store.Held, error)
-	SaveList(ctx context.Context, l *store.List) error
-
-	// The parts for one concern each, named where they are used.
-	retentionStore
-	withdrawStore
-	digestStore
-	appPasswordStore
-	publicIDStore
-	counselStats
-	importStore
-	privacyStore
-	followStore
-	adminStore
-}
-
-var _ Store = (*store.DB)(nil)
-
 // Config is the site settings the domain needs.
 type Config struct {
 	Domain   string
@@ -100,7 +55,7 @@ type Config struct {
 
 // Service is the list domain.
 type Service struct {
-	st     Store
+	st     *store.DB // the one store; SQL lives there
 	signer *token.Signer
 	cfg    Config
 	log    *slog.Logger
@@ -125,7 +80,7 @@ type Service struct {
 }
 
 // New returns the list domain over st, signing tokens with signer.
-func New(st Store, signer *token.Signer, cfg Config) (*Service, error) {
+func New(st *store.DB, signer *token.Signer, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

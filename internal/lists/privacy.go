@@ -10,13 +10,6 @@ import (
 	"listd/internal/store"
 )
 
-// privacyStore is the part of the store that exports and erases (implemented by
-// *store.DB).
-type privacyStore interface {
-	ExportAddress(ctx context.Context, address string) (*store.Export, error)
-	EraseAddress(ctx context.Context, address string, names []string, deletePosts bool) (*store.Erased, error)
-}
-
 // exportDoc is what `listd user export` writes: everything stored about a person.
 type exportDoc struct {
 	Address      string              `json:"address"`

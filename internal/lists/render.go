@@ -111,7 +111,7 @@ func (s *Service) prepare(ctx context.Context, d *store.Delivery) (*preparedEntr
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w: %w", d.ID, ErrGone, err)
 	}
-	followers, err := s.followStore().FollowersByMail(ctx, m.ThreadID)
+	followers, err := s.st.FollowersByMail(ctx, m.ThreadID)
 	if err != nil {
 		return nil, fmt.Errorf("render delivery %d: %w", d.ID, err)
 	}
@@ -208,11 +208,6 @@ func (s *Service) prepareOwnCopy(ctx context.Context, d *store.Delivery) (*compo
 func (s *Service) composeList(l *store.List, author string) compose.List {
 	return compose.List{Name: l.Name, Title: l.Title, Domain: s.cfg.Domain, BaseURL: s.cfg.BaseURL, Language: s.cfg.Language,
 		Anonymous: l.Anonymous, Author: author, Note: listText(s.cfg.Language, l.FooterDE, l.FooterEN)}
-}
-
-// publicIDStore finds the public ids of archived posts (implemented by *store.DB).
-type publicIDStore interface {
-	PublicIDs(ctx context.Context, listID int64, messageIDs []string) (map[string]string, error)
 }
 
 // publicRaw returns post m's bytes with the Message-IDs its anonymous list shows: its

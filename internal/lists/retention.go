@@ -6,24 +6,12 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"listd/internal/store"
 )
 
 // Retention: a list may keep its posts for a number of months only. The hourly
 // maintenance deletes posts that arrived before the start of the day that many months
 // ago, so the work (and the purge of the database files that follows it) comes once a
 // day, not every hour.
-
-// retentionStore is the part of the store that applies retention (implemented by
-// *store.DB; part of Store). The months themselves are a list setting ("retention"
-// in Settings), stored with the others.
-type retentionStore interface {
-	Retentions(ctx context.Context) ([]store.Retention, error)
-	DeletePostsBefore(ctx context.Context, listID int64, cutoff time.Time) (store.Expired, error)
-	PurgeTraces(ctx context.Context) error
-	PurgePending(ctx context.Context) error
-}
 
 // MaxRetention is the longest retention one can set, in months (100 years).
 const MaxRetention = 1200

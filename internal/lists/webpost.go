@@ -118,19 +118,6 @@ type WebResult struct {
 	Duplicate bool  // the form was sent before: nothing new was posted
 }
 
-// followStore is what writing on the web and following threads need of the store
-// (implemented by *store.DB).
-type followStore interface {
-	SetFollow(ctx context.Context, memberID, threadID int64, state string) error
-	FollowState(ctx context.Context, memberID, threadID int64) (string, error)
-	FollowersByMail(ctx context.Context, threadID int64) (map[int64]bool, error)
-	Submitted(ctx context.Context, key string) (string, error)
-	AskByNonce(ctx context.Context, nonce string) (*store.Ask, error)
-	FirstPosts(ctx context.Context) (map[string]int64, error)
-	PostByMessageID(ctx context.Context, listID int64, messageID string) (*store.Message, error)
-	Thread(ctx context.Context, listID, threadID int64) ([]*store.Message, error)
-}
-
 // webMessageID is the Message-ID of the post a form with key makes: sending the form
 // again gives the same id, which the archive and the moderation queue take once.
 func (s *Service) webMessageID(key string) string {
@@ -162,7 +149,7 @@ func (s *Service) PostFromWeb(ctx context.Context, wp WebPost) (*WebResult, erro
 }
 
 func (s *Service) postFromWeb(ctx context.Context, l *store.List, m *store.Member, wp WebPost) (*WebResult, error) {
-	fs := s.followStore()
+	fs := s.st
 	mid := s.webMessageID(wp.Key)
 	if wp.Key != "" {
 		if earlier, err := fs.Submitted(ctx, s.submitKey(wp.Key)); err != nil {
@@ -203,11 +190,9 @@ func (s *Service) postFromWeb(ctx context.Context, l *store.List, m *store.Membe
 
 func (s *Service) submitKey(key string) string { return s.signer.Short("web-submit", key) }
 
-func (s *Service) followStore() followStore { return s.st }
-
 // webOutcome finds what became of the post mid: archived, or waiting.
 func (s *Service) webOutcome(ctx context.Context, l *store.List, mid string) (*WebResult, error) {
-	msg, err := s.followStore().PostByMessageID(ctx, l.ID, mid)
+	msg, err := s.st.PostByMessageID(ctx, l.ID, mid)
 	if errors.Is(err, store.ErrNotFound) {
 		return &WebResult{List: l.Name, MessageID: mid, Held: true}, nil
 	}
@@ -266,7 +251,7 @@ func (s *Service) buildWebMessage(ctx context.Context, l *store.List, m *store.M
 	var refs []string
 	subject := wp.Subject
 	if wp.ThreadID != 0 {
-		posts, err := s.followStore().Thread(ctx, l.ID, wp.ThreadID)
+		posts, err := s.st.Thread(ctx, l.ID, wp.ThreadID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && len(posts) == 0) {
 			return nil, formErr("text", "write_no_thread")
 		}
@@ -405,10 +390,10 @@ func (s *Service) Follow(ctx context.Context, list, address string, threadID int
 	if state != "" && state != store.Following && state != store.Muted {
 		return inputErr("unknown follow state %q", state)
 	}
-	if posts, err := s.followStore().Thread(ctx, l.ID, threadID); err != nil || len(posts) == 0 {
+	if posts, err := s.st.Thread(ctx, l.ID, threadID); err != nil || len(posts) == 0 {
 		return ErrNoSuchList
 	}
-	return s.followStore().SetFollow(ctx, m.ID, threadID, state)
+	return s.st.SetFollow(ctx, m.ID, threadID, state)
 }
 
 // FollowState is address's choice for a thread of list; "" when none or not a member.
@@ -420,7 +405,7 @@ func (s *Service) FollowState(ctx context.Context, list, address string, threadI
 	if err != nil {
 		return "", err
 	}
-	return s.followStore().FollowState(ctx, m.ID, threadID)
+	return s.st.FollowState(ctx, m.ID, threadID)
 }
 
 func (s *Service) memberOf(ctx context.Context, list, address string) (*store.List, *store.Member, error) {
@@ -489,7 +474,7 @@ func (s *Service) Unfollow(ctx context.Context, tok string) (string, error) {
 	if m.Mode == string(ModeEach) {
 		state = store.Muted
 	}
-	if err := s.followStore().SetFollow(ctx, m.ID, thread, state); err != nil {
+	if err := s.st.SetFollow(ctx, m.ID, thread, state); err != nil {
 		return "", err
 	}
 	s.log.Info("thread unfollowed by one-click link", "list", l.Name, "thread", thread)
@@ -498,7 +483,7 @@ func (s *Service) Unfollow(ctx context.Context, tok string) (string, error) {
 
 // FirstPosts are the first posts by channel (mail, web), over all lists.
 func (s *Service) FirstPosts(ctx context.Context) (map[string]int64, error) {
-	return s.followStore().FirstPosts(ctx)
+	return s.st.FirstPosts(ctx)
 }
 
 // countFirstPost counts a member's first post by its channel, in the figures and the
@@ -598,7 +583,7 @@ func (s *Service) askFor(ctx context.Context, tok string) (*store.List, *store.A
 	if err != nil {
 		return nil, nil, time.Time{}, ErrBadToken
 	}
-	a, err := s.followStore().AskByNonce(ctx, f[1])
+	a, err := s.st.AskByNonce(ctx, f[1])
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, time.Time{}, ErrBadToken
 	}

@@ -24,13 +24,6 @@ import (
 // sent show only that the post was withdrawn. The row stays, so replies keep their
 // place in the thread.
 
-// withdrawStore is the part of the store that withdraws posts (implemented by
-// *store.DB).
-type withdrawStore interface {
-	WithdrawPost(ctx context.Context, listID, id int64, author string, placeholder []byte) (*store.Withdrawn, error)
-	PurgeTraces(ctx context.Context) error
-}
-
 // linkTTL is how long an emailed link to withdraw a post or erase one's data works.
 const linkTTL = 24 * time.Hour
 
