@@ -90,6 +90,9 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 		if err != nil {
 			return err
 		}
+		if err := importSettings(ctx, tx); err != nil {
+			return err
+		}
 		if l, err = im.prepare(ctx, tx, next); err != nil {
 			return err
 		}
@@ -169,6 +172,43 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 		}
 	}
 	return res, nil
+}
+
+// An import writes the search index with settings of its own (importSettings), and
+// OptimizeSearch, which ends it, sets the usual ones again and merges the index once.
+const (
+	// importFTSHash is the memory the index collects words in before it writes them
+	// as a segment (FTS5's hashsize, 1 MiB by default): a batch's words make one
+	// segment, not several.
+	importFTSHash = 16 << 20
+	// defaultFTSHash and defaultFTSAutomerge are FTS5's defaults.
+	defaultFTSHash      = 1 << 20
+	defaultFTSAutomerge = 4
+	// importCacheKiB is the page cache of the connection writing a batch: a batch
+	// changes pages all over the indexes of messages (Message-IDs and public ids are
+	// random), and a smaller cache writes them to the log more than once.
+	importCacheKiB = 64 << 10
+)
+
+// importSettings sets up the batch's transaction for a bulk import: the index
+// merges nothing while the import runs (OptimizeSearch merges it all at the end,
+// which does less work than the merges along the way; FTS5 still merges when 16
+// segments pile up), and collects a batch's words in one segment.
+//
+// The index's settings are stored with it and committed with the batch: an import
+// killed halfway leaves them set, and its posts searchable, until the next import
+// ends or OptimizeSearch runs (FTS5 then merges only at 16 segments a level).
+func importSettings(ctx context.Context, tx *sql.Tx) error {
+	for _, q := range []string{
+		fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB),
+		`INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 0)`,
+		fmt.Sprintf(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('hashsize', %d)`, importFTSHash),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("import settings: %w", err)
+		}
+	}
+	return nil
 }
 
 // importDigestCheck refuses an import while live posts wait for a digest that has

@@ -366,9 +366,17 @@ func (s *DB) Search(ctx context.Context, listID int64, query string, limit int) 
 // vocabulary up to date and compacts the database. Every search looks up its words in each segment, and a bulk
 // import leaves tens of them: at 100,000 posts this takes a few seconds and makes
 // searches for widened words several times faster.
+//
+// It also ends an import's settings of the index (see importSettings).
 func (s *DB) OptimizeSearch(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`); err != nil {
-		return fmt.Errorf("optimize search index: %w", classify(err))
+	for _, q := range []string{
+		fmt.Sprintf(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', %d)`, defaultFTSAutomerge),
+		fmt.Sprintf(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('hashsize', %d)`, defaultFTSHash),
+		`INSERT INTO messages_fts (messages_fts) VALUES ('optimize')`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("optimize search index: %w", classify(err))
+		}
 	}
 	if err := s.updateTerms(ctx); err != nil {
 		return fmt.Errorf("optimize search index: %w", err)
