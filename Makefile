@@ -54,8 +54,10 @@ fuzz:
 	  done; \
 	done
 
+# Flags for the benchmark driver, e.g. BENCHFLAGS='-only archive -posts 1000000'.
+BENCHFLAGS ?=
 bench: build
-	$(GO) run -tags $(TAGS) ./bench -listd ./listd
+	$(GO) run -tags $(TAGS) ./bench -listd ./listd $(BENCHFLAGS)
 
 # Starts listd on its built-in defaults with a fresh data dir and example lists.
 demo: build

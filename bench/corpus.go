@@ -50,6 +50,17 @@ type corpusPost struct {
 // threads have one to three posts, a few up to corpusMaxThread; thread 0 is one of
 // those), replies mostly to the latest post (so chains get deep, up to corpusMaxDepth
 // levels), threads running in parallel over days. It is deterministic for seed.
+// corpusSpan is the longest time a corpus covers: a message every two hours would
+// date most of a large corpus after today (and an import takes a date in the future
+// for a wrong one), so larger corpora come closer together.
+const corpusSpan = 7 * 365 * 24 * time.Hour
+
+// corpusGap is the mean time between two of n messages: two hours, or less where n
+// of them would cover more than corpusSpan.
+func corpusGap(n int) time.Duration {
+	return min(2*time.Hour, corpusSpan/time.Duration(max(n, 1)))
+}
+
 func planCorpus(n int, seed int64) []corpusPost {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x636f72707573))
 	type thread struct {
@@ -59,8 +70,9 @@ func planCorpus(n int, seed int64) []corpusPost {
 	var active []*thread
 	posts := make([]corpusPost, 0, n)
 	date := corpusStart
+	gap := corpusGap(n)
 	for i := 0; i < n; i++ {
-		date = date.Add(time.Duration(rng.ExpFloat64() * float64(2*time.Hour)))
+		date = date.Add(time.Duration(rng.ExpFloat64() * float64(gap)))
 		// A new thread when none is open, or with the chance that keeps about 4.5
 		// posts per thread.
 		if len(active) == 0 || rng.Float64() < 0.2 {

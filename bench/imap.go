@@ -40,20 +40,8 @@ func runIMAP(ctx context.Context, e *env) ([]figure, error) {
 		return nil, err
 	}
 	defer in.close()
-	ports, err := freePorts(1)
+	imapAddr, err := enableIMAP(in)
 	if err != nil {
-		return nil, err
-	}
-	imapAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])
-	cfg, err := os.ReadFile(in.cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	on := strings.Replace(string(cfg), "[imap]\nlisten = \"\"", fmt.Sprintf("[imap]\nlisten = %q", imapAddr), 1)
-	if on == string(cfg) {
-		return nil, fmt.Errorf("imap: the instance config has no [imap] section to turn on")
-	}
-	if err := os.WriteFile(in.cfgPath, []byte(on), 0o644); err != nil {
 		return nil, err
 	}
 
@@ -152,6 +140,25 @@ func runIMAP(ctx context.Context, e *env) ([]figure, error) {
 
 // fetchAll runs one FETCH and reads every response, returning how many messages
 // answered and how many bytes of body sections came.
+// enableIMAP turns on the instance's IMAP server on a free port of 127.0.0.1 and
+// returns its address.
+func enableIMAP(in *instance) (string, error) {
+	ports, err := freePorts(1)
+	if err != nil {
+		return "", err
+	}
+	imapAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	cfg, err := os.ReadFile(in.cfgPath)
+	if err != nil {
+		return "", err
+	}
+	on := strings.Replace(string(cfg), "[imap]\nlisten = \"\"", fmt.Sprintf("[imap]\nlisten = %q", imapAddr), 1)
+	if on == string(cfg) {
+		return "", fmt.Errorf("imap: the instance config has no [imap] section to turn on")
+	}
+	return imapAddr, os.WriteFile(in.cfgPath, []byte(on), 0o644)
+}
+
 func fetchAll(c *imapclient.Client, numSet imap.NumSet, opts *imap.FetchOptions) (int, int64, error) {
 	cmd := c.Fetch(numSet, opts)
 	n := 0

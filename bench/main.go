@@ -105,6 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 60*time.Second, "load: how long the senders send")
 	loadInterval := fs.Duration("interval", 20*time.Second, "load: each sender posts once per interval")
 	archiveSizes := fs.String("archive-sizes", "20000,100000", "archive: corpus sizes in messages, comma-separated")
+	posts := fs.Int("posts", 0, "archive: one corpus of this many messages (instead of -archive-sizes; also $LISTD_BENCH_POSTS)")
 	list := fs.Bool("list", false, "list the benchmarks and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run -tags sqlite_fts5 ./bench [-only NAME] [-listd PATH] [options]\n\n")
@@ -141,6 +142,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *members < 1 {
 		fmt.Fprintln(stderr, "bench: -members must be at least 1")
 		return 2
+	}
+	if *posts == 0 {
+		if v := os.Getenv("LISTD_BENCH_POSTS"); v != "" {
+			*archiveSizes = v
+		}
+	} else {
+		*archiveSizes = strconv.Itoa(*posts)
 	}
 	sizes, err := parseSizes(*archiveSizes)
 	if err != nil {
