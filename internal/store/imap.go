@@ -98,9 +98,13 @@ type Envelope struct {
 }
 
 // ArchiveState returns how many posts the list has and the highest id: enough to see
-// whether posts came or went since the last look.
+// whether posts came or went since the last look. The count is the sum of the
+// list's months (archive_months, kept by the triggers on messages), which are a few
+// hundred rows where the posts may be a million: an IMAP client asks at every
+// command.
 func (s *DB) ArchiveState(ctx context.Context, listID int64) (count int, maxID int64, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE list_id = ?`, listID).Scan(&count, &maxID)
+	err = s.db.QueryRowContext(ctx, `SELECT (SELECT COALESCE(SUM(posts), 0) FROM archive_months WHERE list_id = ?1),
+		(SELECT COALESCE(MAX(id), 0) FROM messages WHERE list_id = ?1)`, listID).Scan(&count, &maxID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("archive state: %w", err)
 	}

@@ -283,11 +283,11 @@ func (s *DB) rank(ctx context.Context, m *matchExprs, window []int64) ([]int64, 
 // subjectsWith returns those of ids (in their order) whose subject has the words of
 // every group.
 func (s *DB) subjectsWith(ctx context.Context, ids []int64, groups [][]phrase) ([]int64, error) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	st, err := s.stmt(ctx, `SELECT id, subject FROM messages WHERE id IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, subject FROM messages WHERE id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)`, args...)
+	rows, err := st.QueryContext(ctx, idsJSON(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -315,12 +315,12 @@ func (s *DB) hits(ctx context.Context, ids []int64, hl []mark) ([]Hit, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	st, err := s.stmt(ctx, `SELECT id, list_id, thread_id, subject, from_name, date, body_text
+		FROM messages WHERE id IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, list_id, thread_id, subject, from_name, date, body_text
-		FROM messages WHERE id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`)`, args...)
+	rows, err := st.QueryContext(ctx, idsJSON(ids))
 	if err != nil {
 		return nil, err
 	}

@@ -49,15 +49,29 @@ type DB struct {
 	// readers to let go of the write-ahead log (the constant purgeWait; tests shorten it).
 	purgeMu   sync.Mutex
 	purgeWait time.Duration
+	// stmts holds the prepared statements of the hot read paths (stmt).
+	stmts sync.Map // query → *sql.Stmt
 }
 
 // dsn sets the pragmas in the connection string so every pooled connection has them.
 // secure_delete=FAST zeroes deleted cells and reused pages at no extra I/O: what a
 // person withdrew or had erased must not survive in a page that was put to another
 // use (free pages are zeroed when that matters, see secureTx and PurgeTraces).
-func dsn(path, synchronous string) string {
-	return "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_synchronous=" + synchronous
+//
+// cacheKiB is each connection's page cache (0: SQLite's 2 MB). SQLite reads a page
+// that is not in it from the file, a system call each; a search reads hundreds of
+// pages (the rows of its candidates, and the index), a message page dozens.
+func dsn(path, synchronous string, cacheKiB int) string {
+	s := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_synchronous=" + synchronous
+	if cacheKiB > 0 {
+		s += fmt.Sprintf("&_cache_size=-%d", cacheKiB)
+	}
+	return s
 }
+
+// readCacheKiB is the page cache of each connection of the pool that pages and
+// searches read through: 8 connections of 8 MiB at most.
+const readCacheKiB = 8 << 10
 
 // Open opens (creating if needed) the database in dataDir and applies pending
 // migrations.
@@ -84,7 +98,7 @@ func Open(ctx context.Context, dataDir string) (_ *DB, err error) {
 	if err := create(ctx, path); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite3", dsn(path, "FULL"))
+	db, err := sql.Open("sqlite3", dsn(path, "FULL", readCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -104,7 +118,7 @@ func Open(ctx context.Context, dataDir string) (_ *DB, err error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if s.qdb, err = sql.Open("sqlite3", dsn(path, "NORMAL")); err != nil {
+	if s.qdb, err = sql.Open("sqlite3", dsn(path, "NORMAL", 0)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -184,7 +198,44 @@ func (s *DB) Compact(ctx context.Context) error {
 
 // Close closes the database.
 func (s *DB) Close() error {
-	return errors.Join(s.qdb.Close(), s.db.Close(), s.lock.Close())
+	var errs []error
+	s.stmts.Range(func(_, v any) bool {
+		errs = append(errs, v.(*sql.Stmt).Close())
+		return true
+	})
+	return errors.Join(append(errs, s.qdb.Close(), s.db.Close(), s.lock.Close())...)
+}
+
+// stmt returns query prepared on the pool (database/sql prepares it again on each
+// connection that runs it, once). For the queries of searches and pages, whose
+// preparing would otherwise be part of every request; query must be a constant.
+func (s *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// idsJSON is ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one
+// statement for any number of ids, prepared once.
+func idsJSON(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // Path is the database file.

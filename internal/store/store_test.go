@@ -29,7 +29,7 @@ func openFrom(t *testing.T, next int, setup ...string) *DB {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	raw, err := sql.Open("sqlite3", dsn(filepath.Join(dir, "listd.db"), "FULL"))
+	raw, err := sql.Open("sqlite3", dsn(filepath.Join(dir, "listd.db"), "FULL", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
