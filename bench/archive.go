@@ -52,6 +52,12 @@ const (
 //   - messageN.p50_ms, .p99_ms: GET /forum/m/ID over 100 messages.
 //   - messageN/threadN/searchN.first_ms: the first request of each kind, before the
 //     warm-up: what the first reader after the import waits.
+//   - listN.p50_ms, .p99_ms: GET /forum/ (the newest threads and the months), 50
+//     requests.
+//   - imapN.select_ms: SELECT of the list's folder by a member over IMAP;
+//     imapN.envelope_newest1000_ms and .headers_newest1000_ms: UID FETCH of the
+//     newest 1,000 messages' ENVELOPE and FETCH of their headers (BODY.PEEK[HEADER]),
+//     the median of three after one to warm up.
 //   - serveN.peak_rss_mb: listd serve's peak resident set after the pages.
 //
 // Every page must answer 200; anything else fails the benchmark (after the other
