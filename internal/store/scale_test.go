@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -50,10 +51,48 @@ func TestArchiveStateCount(t *testing.T) {
 		}
 	}
 	check("after the imports")
+	ids := func(when string) {
+		t.Helper()
+		for _, l := range ls {
+			for _, after := range []int64{0, 5, 31, 100} {
+				got, err := db.ArchiveIDs(ctx, l.ID, after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := db.db.QueryContext(ctx, `SELECT id FROM messages WHERE list_id = ? AND id > ? ORDER BY id`, l.ID, after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []int64
+				for rows.Next() {
+					var id int64
+					if err := rows.Scan(&id); err != nil {
+						t.Fatal(err)
+					}
+					want = append(want, id)
+				}
+				rows.Close()
+				if !slices.Equal(got, want) {
+					t.Errorf("%s, list %s after %d: ArchiveIDs = %v, want %v", when, l.Name, after, got, want)
+				}
+			}
+		}
+	}
+	ids("after the imports")
+	// Posts of the two lists in turn: runs of one id each.
+	for i := range 6 {
+		p := &Post{ListID: ls[i%2].ID, MessageID: fmt.Sprintf("live%d@x", i), Date: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), Raw: []byte("x")}
+		if _, err := db.AcceptPost(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids("after posts to both lists in turn")
+	check("after posts to both lists in turn")
 	if _, err := db.db.ExecContext(ctx, `DELETE FROM messages WHERE id IN (3, 4, 17, 35)`); err != nil {
 		t.Fatal(err)
 	}
 	check("after deleting posts")
+	ids("after deleting posts")
 	if _, err := db.db.ExecContext(ctx, `DELETE FROM messages WHERE list_id = ?`, ls[1].ID); err != nil {
 		t.Fatal(err)
 	}
