@@ -191,9 +191,9 @@ const (
 )
 
 // importSettings sets up the batch's transaction for a bulk import: the index
-// merges nothing while the import runs (OptimizeSearch merges it all at the end,
-// which does less work than the merges along the way; FTS5 still merges when 16
-// segments pile up), and collects a batch's words in one segment.
+// merges nothing while the import runs (OptimizeSearch merges it all at the end;
+// FTS5 still merges when 16 segments of a level pile up), and collects a batch's
+// words in one segment.
 //
 // The index's settings are stored with it and committed with the batch: an import
 // killed halfway leaves them set, and its posts searchable, until the next import
