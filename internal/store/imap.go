@@ -112,32 +112,19 @@ func (s *DB) ArchiveState(ctx context.Context, listID int64) (count int, maxID i
 }
 
 // ArchiveIDs returns the ids of the list's posts above afterID in archive order.
-//
-// SQLite hands them over as runs of consecutive ids (a list's posts mostly are, but
-// for the other lists' posts between them and deleted ones), a row for each: an IMAP
-// client selecting a folder of a million posts waits for a few thousand rows, not a
-// million.
 func (s *DB) ArchiveIDs(ctx context.Context, listID, afterID int64) ([]int64, error) {
-	st, err := s.stmt(ctx, `SELECT MIN(id), COUNT(*) FROM (
-			SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run FROM messages WHERE list_id = ? AND id > ?)
-		GROUP BY run ORDER BY 1`)
-	if err != nil {
-		return nil, fmt.Errorf("archive ids: %w", err)
-	}
-	rows, err := st.QueryContext(ctx, listID, afterID)
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages WHERE list_id = ? AND id > ? ORDER BY id`, listID, afterID)
 	if err != nil {
 		return nil, fmt.Errorf("archive ids: %w", err)
 	}
 	defer rows.Close()
 	var out []int64
 	for rows.Next() {
-		var first, n int64
-		if err := rows.Scan(&first, &n); err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			return nil, fmt.Errorf("archive ids: %w", err)
 		}
-		for id := first; id < first+n; id++ {
-			out = append(out, id)
-		}
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }
