@@ -144,7 +144,8 @@ func (s *Server) ReloadTemplates(tmpl fs.FS) error {
 		return err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "outboxcopy", "admin", "figures", "relogin", "write", "ask"} {
+	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "outboxcopy", "admin", "figures", "relogin", "write", "ask",
+		"ownersettings", "ownermembers", "ownermember", "ownerbans", "owneraudit", "ownerdelete"} {
 		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/formerrors.html", "pages/adminnav.html", "pages/writeform.html", "pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("page %s: %w", name, err)
@@ -212,6 +213,9 @@ func (s *Server) listRoutes(w http.ResponseWriter, r *http.Request) {
 	}
 	if rest == "subscribe" {
 		s.subscribePage(w, r)
+		return
+	}
+	if s.ownerRoutes(w, r, rest) {
 		return
 	}
 	if s.adminRoutes(w, r, rest) {

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"listd/internal/lists"
+)
+
+// settingChoices are the values of the settings that take one of a few words, for
+// their select boxes; the list domain's validation stays the judge.
+func settingChoices(name string) []string {
+	words := func(ws ...string) []string { return ws }
+	switch name {
+	case "archive":
+		return strs(lists.Archives())
+	case "nonmember":
+		return strs(lists.NonmemberPolicies())
+	case "crisis":
+		return strs(lists.CrisisPolicies())
+	case "moderation":
+		return words("none", "first-post", "all")
+	case "anonymous":
+		return words("yes", "no")
+	case "emergency", "indexing":
+		return words("off", "on")
+	case "digest":
+		return words("daily", "weekly")
+	case "dmarc":
+		return words("auto", "always")
+	}
+	return nil
+}
+
+func strs[T ~string](ws []T) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = string(w)
+	}
+	return out
+}
+
+// longSetting reports whether a setting is a text of the list (a textarea).
+func longSetting(name string) bool {
+	switch name {
+	case "description", "description-en", "welcome-de", "welcome-en", "footer-de", "footer-en":
+		return true
+	}
+	return false
+}
+
+// settingField is one setting on the form.
+type settingField struct {
+	Name, Help, Value string
+	Choices           []string
+	Long, Number      bool
+}
+
+// settingsPage is the data of /NAME/admin/settings.
+type settingsPage struct {
+	ownerPage
+	Fields  []settingField
+	Preview []previewText
+}
+
+// previewText is a list text as a member sees it, for the preview.
+type previewText struct{ Heading, Text string }
+
+// normSetting is a form value as the domain compares it: line breaks as \n, no
+// space around.
+func normSetting(v string) string {
+	return strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
+}
+
+// ownerSettings is /NAME/admin/settings: every list setting, from the domain's one
+// table. A POST saves all changed values in one go or, when any is bad, none, and
+// shows each error next to its field with everything typed kept; do=preview shows
+// the welcome and footer texts as members get them, saving nothing.
+func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+	lang := s.lang(r)
+	l := a.List
+	data := settingsPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}}
+	values := map[string]string{}
+	for _, st := range lists.Settings() {
+		values[st.Name] = st.Value(l)
+	}
+	if r.Method == http.MethodPost {
+		if !s.formGuard(w, r) {
+			return
+		}
+		changed := lists.ListSettings{}
+		for _, st := range lists.Settings() {
+			v, ok := r.PostForm[st.Name]
+			if !ok || len(v) != 1 {
+				continue
+			}
+			values[st.Name] = v[0]
+			if normSetting(v[0]) == normSetting(st.Value(l)) {
+				continue
+			}
+			if err := lists.CheckSettings(lists.ListSettings{st.Name: v[0]}); err != nil {
+				data.Errors[st.Name] = s.tr(lang, "owner_setting_bad") + " " + settingHelp(lang, st)
+				continue
+			}
+			changed[st.Name] = v[0]
+		}
+		switch {
+		case r.PostFormValue("do") == "preview":
+			data.Preview = s.previewTexts(lang, values)
+		case len(data.Errors) > 0:
+		case len(changed) == 0:
+			data.Done = s.tr(lang, "owner_settings_unchanged")
+		default:
+			nl, err := d.UpdateListBy(r.Context(), a.actor(), l.Name, changed)
+			if err != nil {
+				field, text, ok := s.inputError(lang, err)
+				if !ok {
+					s.internalError(w, r, err)
+					return
+				}
+				data.Errors[or(field, "form")] = text
+				break
+			}
+			a.List = nl
+			data.Admin = a
+			for _, st := range lists.Settings() {
+				values[st.Name] = st.Value(nl)
+			}
+			data.Done = s.tr(lang, "owner_settings_saved")
+		}
+	}
+	for _, st := range lists.Settings() {
+		number := st.Kind == lists.Int || st.Kind == lists.Int64
+		data.Fields = append(data.Fields, settingField{Name: st.Name, Help: settingHelp(lang, st), Value: values[st.Name],
+			Choices: settingChoices(st.Name), Long: longSetting(st.Name), Number: number})
+	}
+	status := http.StatusOK
+	if len(data.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	s.renderForm(w, r, status, "ownersettings", s.ownerTitle(lang, "owner_settings", l), data)
+}
+
+func settingHelp(lang string, st lists.Setting) string {
+	if lang == "en" {
+		return st.HelpEN
+	}
+	return st.HelpDE
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// previewTexts are the list's texts as typed, as members of each language get them:
+// a text missing in one language is the other's, as the list domain sends it.
+func (s *Server) previewTexts(lang string, v map[string]string) []previewText {
+	pick := func(l, de, en string) string {
+		de, en = normSetting(de), normSetting(en)
+		if l == "en" {
+			return or(en, de)
+		}
+		return or(de, en)
+	}
+	var out []previewText
+	for _, ml := range []string{"de", "en"} {
+		out = append(out,
+			previewText{s.tr(lang, "owner_preview_welcome_"+ml), pick(ml, v["welcome-de"], v["welcome-en"])},
+			previewText{s.tr(lang, "owner_preview_footer_"+ml), pick(ml, v["footer-de"], v["footer-en"])},
+			previewText{s.tr(lang, "owner_preview_description_"+ml), pick(ml, v["description"], v["description-en"])})
+	}
+	return out
+}
