@@ -22,11 +22,11 @@ const memberPageSize = 50
 
 // memberRow is one member in the table and on their page.
 type memberRow struct {
-	Key     string // the path segment of the member's page
-	Address string // "" on an anonymous list
-	Number  lists.PosterNumber
+	Key                      string // the path segment of the member's page
+	Address                  string // "" on an anonymous list
+	Number                   lists.PosterNumber
 	Name, Mode, Role, Postal string
-	Bounces lists.Bounces
+	Bounces                  lists.Bounces
 }
 
 func (s *Server) memberRow(d ownerDomain, l *store.List, m *store.Member) memberRow {
@@ -49,7 +49,10 @@ type membersPage struct {
 	Next      string // the next page's link; "" on the last
 	Anonymous bool
 	// The add form, kept as typed on an error.
-	Add struct{ Address, Name, Mode, Role, Postal string; Confirm bool }
+	Add struct {
+		Address, Name, Mode, Role, Postal string
+		Confirm                           bool
+	}
 	// The import's bad lines.
 	ImportErrors []csvLine
 	ImportFile   string
