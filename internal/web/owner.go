@@ -122,6 +122,8 @@ func (s *Server) domainError(lang string, err error) (field, text string, ok boo
 		return "", s.tr(lang, "owner_no_member"), true
 	case errors.Is(err, lists.ErrBanned):
 		return "address", s.tr(lang, "error_banned"), true
+	case errors.Is(err, lists.ErrRateLimited):
+		return "", s.tr(lang, "too_many_mails_text"), true
 	}
 	return s.inputError(lang, err)
 }

@@ -33,7 +33,8 @@ func (s *Server) memberRow(d ownerDomain, l *store.List, m *store.Member) member
 	row := memberRow{Key: m.Address, Address: m.Address, Number: d.PosterNumber(l, m.Address), Name: m.Name, Mode: m.Mode,
 		Role: m.Role, Postal: m.Postal, Bounces: lists.BouncesOf(m)}
 	if l.Anonymous {
-		row.Key, row.Address = strconv.FormatInt(m.ID, 10), ""
+		// A bounce's diagnostic may quote the address.
+		row.Key, row.Address, row.Bounces.Reason = strconv.FormatInt(m.ID, 10), "", maskAddresses(row.Bounces.Reason)
 	}
 	return row
 }
@@ -303,7 +304,12 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDoma
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 21<<20)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "owner_import_too_large")
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "owner_import_too_large")
+		} else {
+			s.errorPage(w, r, http.StatusBadRequest, "bad_request")
+		}
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
@@ -340,12 +346,12 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDoma
 			data.Errors["file"] = s.tr(lang, "owner_import_bad")
 			status = http.StatusUnprocessableEntity
 		case err != nil:
-			field, text, ok := s.domainError(lang, err)
+			_, text, ok := s.domainError(lang, err)
 			if !ok {
 				s.internalError(w, r, err)
 				return
 			}
-			data.Errors[or(field, "file")] = text
+			data.Errors["file"] = text
 			status = http.StatusUnprocessableEntity
 		case r.PostFormValue("confirm") == "yes":
 			data.Done = fmt.Sprintf(s.tr(lang, "owner_import_asked"), res.Asked)
