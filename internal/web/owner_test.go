@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"listd/internal/i18n"
 	"listd/internal/store"
+	"listd/templates"
 )
 
 // ownerEnv is the admin test site with a site admin the list domain knows and an
@@ -496,5 +499,62 @@ func TestOwnerDeleteList(t *testing.T) {
 	}
 	if _, err := e.db.ListByName(context.Background(), "kita"); err == nil {
 		t.Errorf("list still there")
+	}
+}
+
+// The owner pages speak the reader's language alone: a German page holds no
+// English text of the catalogue and an English one no German page text.
+func TestOwnerPagesSpeakOneLanguage(t *testing.T) {
+	e := newOwnerEnv(t)
+	cat, err := i18n.Load(templates.FS(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var english, german []string
+	for _, k := range cat.Keys() {
+		de, en := cat.T(i18n.German, k), cat.T(i18n.English, k)
+		if de == en {
+			continue
+		}
+		if len([]rune(en)) > 12 {
+			english = append(english, en)
+		}
+		if len([]rune(de)) > 12 && strings.HasPrefix(k, "page.") {
+			german = append(german, de)
+		}
+	}
+	c := e.client("admin@example.org")
+	csrf := e.formOf(c, "/kita/admin/members")
+	// A page with errors and results too.
+	e.do(c, "POST", "/kita/admin/bans", url.Values{"csrf": {csrf}, "do": {"add"}, "what": {"@spam.example"}})
+	for _, lang := range []string{"de", "en"} {
+		others := english
+		if lang == "en" {
+			others = german
+		}
+		for _, p := range []struct {
+			method, path string
+			form         url.Values
+		}{
+			{"GET", "/kita/admin/", nil}, {"GET", "/kita/admin/settings", nil}, {"GET", "/kita/admin/members", nil},
+			{"GET", "/kita/admin/members/anna@example.net", nil}, {"GET", "/kita/admin/bans", nil}, {"GET", "/kita/admin/audit", nil},
+			{"GET", "/kita/admin/delete", nil}, {"GET", "/anon/admin/members", nil},
+			{"POST", "/kita/admin/settings", url.Values{"csrf": {csrf}, "retention": {"x"}, "do": {"preview"}}},
+			{"POST", "/kita/admin/members", url.Values{"csrf": {csrf}, "address": {"x"}, "role": {"x"}, "mode": {"x"}, "postal": {"1"}}},
+			{"POST", "/kita/admin/members/anna@example.net", url.Values{"csrf": {csrf}, "do": {"remove"}}},
+			{"POST", "/kita/admin/bans", url.Values{"csrf": {csrf}, "do": {"add"}, "what": {"x"}}},
+			{"POST", "/kita/admin/delete", url.Values{"csrf": {csrf}, "confirm": {"x"}}},
+		} {
+			code, page := e.do(c, p.method, p.path+"?lang="+lang, p.form)
+			if code >= 500 || code == 403 {
+				t.Errorf("%s %s (%s): %d", p.method, p.path, lang, code)
+			}
+			text := html.UnescapeString(page)
+			for _, f := range others {
+				if strings.Contains(text, f) {
+					t.Errorf("%s %s (%s) holds %q", p.method, p.path, lang, f)
+				}
+			}
+		}
 	}
 }
