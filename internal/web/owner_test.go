@@ -558,3 +558,21 @@ func TestOwnerPagesSpeakOneLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A member's page by number opens only members of that list.
+func TestOwnerMemberByNumberStaysOnItsList(t *testing.T) {
+	e := newOwnerEnv(t)
+	c := e.client("owner@example.org")
+	anna := e.member("kita", "anna@example.net")
+	if code, _ := e.do(c, "GET", fmt.Sprintf("/anon/admin/members/%d", anna.ID), nil); code != 404 {
+		t.Errorf("kita's member on anon's page: %d", code)
+	}
+	if code, page := e.do(c, "GET", fmt.Sprintf("/kita/admin/members/%d", anna.ID), nil); code != 200 || !strings.Contains(page, "anna@example.net") {
+		t.Errorf("kita's member by number: %d", code)
+	}
+	for _, key := range []string{"0", "999999", "x", "-1"} {
+		if code, _ := e.do(c, "GET", "/anon/admin/members/"+key, nil); code != 404 {
+			t.Errorf("member %q: %d", key, code)
+		}
+	}
+}

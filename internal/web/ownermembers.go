@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -163,6 +164,13 @@ func (s *Server) searchMembers(r *http.Request, d ownerDomain, a adminSession, d
 	return nil
 }
 
+// membersByID finds a member by its number in the store (implemented by *store.DB).
+type membersByID interface {
+	MemberByID(ctx context.Context, id int64) (*store.Member, error)
+}
+
+var _ membersByID = (*store.DB)(nil)
+
 // findMember is the member a page's key names: an address, or on an anonymous list
 // the member's number in the store.
 func (s *Server) findMember(r *http.Request, d ownerDomain, l *store.List, key string) (*store.Member, error) {
@@ -175,6 +183,13 @@ func (s *Server) findMember(r *http.Request, d ownerDomain, l *store.List, key s
 	id, err := strconv.ParseInt(key, 10, 64)
 	if err != nil {
 		return nil, lists.ErrNoSuchMember
+	}
+	if st, ok := s.st.(membersByID); ok {
+		m, err := st.MemberByID(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) || err == nil && m.ListID != l.ID {
+			return nil, lists.ErrNoSuchMember
+		}
+		return m, err
 	}
 	after := ""
 	for {
