@@ -20,6 +20,7 @@ import (
 // *lists.Service).
 type ownerDomain interface {
 	UpdateListBy(ctx context.Context, by lists.Actor, name string, o lists.ListSettings) (*store.List, error)
+	PreviewTexts(ctx context.Context, list string, o lists.ListSettings) (lists.TextsPreview, error)
 	SearchMembers(ctx context.Context, list string, q lists.MemberSearch) (*lists.MemberPage, error)
 	Member(ctx context.Context, list, address string) (*store.Member, error)
 	SetMember(ctx context.Context, by lists.Actor, list, address string, c lists.MemberChange) (*store.Member, error)

@@ -200,7 +200,8 @@ func TestOwnerSettingsForm(t *testing.T) {
 	f.Set("retention", "12")
 	f.Set("do", "preview")
 	code, page = e.do(c, "POST", "/kita/admin/settings", f)
-	if code != 200 || !strings.Contains(page, "So sehen Mitglieder die Texte") || strings.Count(page, "Hallo und willkommen!") < 3 {
+	if code != 200 || !strings.Contains(page, "So sehen Mitglieder die Texte") || strings.Count(page, "Hallo und willkommen!") < 3 ||
+		!strings.Contains(page, "Willkommen bei") || !strings.Contains(page, "Welcome to") {
 		t.Errorf("preview: %d", code)
 	}
 	if l, _ := e.db.ListByName(context.Background(), "kita"); l.Title != "Kita" {
@@ -539,7 +540,7 @@ func TestOwnerPagesSpeakOneLanguage(t *testing.T) {
 			{"GET", "/kita/admin/", nil}, {"GET", "/kita/admin/settings", nil}, {"GET", "/kita/admin/members", nil},
 			{"GET", "/kita/admin/members/anna@example.net", nil}, {"GET", "/kita/admin/bans", nil}, {"GET", "/kita/admin/audit", nil},
 			{"GET", "/kita/admin/delete", nil}, {"GET", "/anon/admin/members", nil},
-			{"POST", "/kita/admin/settings", url.Values{"csrf": {csrf}, "retention": {"x"}, "do": {"preview"}}},
+			{"POST", "/kita/admin/settings", url.Values{"csrf": {csrf}, "retention": {"x"}, "do": {"save"}}}, // (a preview shows the mails of both languages)
 			{"POST", "/kita/admin/members", url.Values{"csrf": {csrf}, "address": {"x"}, "role": {"x"}, "mode": {"x"}, "postal": {"1"}}},
 			{"POST", "/kita/admin/members/anna@example.net", url.Values{"csrf": {csrf}, "do": {"remove"}}},
 			{"POST", "/kita/admin/bans", url.Values{"csrf": {csrf}, "do": {"add"}, "what": {"x"}}},

@@ -106,7 +106,18 @@ func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDo
 		}
 		switch {
 		case r.PostFormValue("do") == "preview":
-			data.Preview = s.previewTexts(lang, values)
+			p, err := d.PreviewTexts(r.Context(), l.Name, changed)
+			if err != nil {
+				field, text, ok := s.inputError(lang, err)
+				if !ok {
+					s.internalError(w, r, err)
+					return
+				}
+				data.Errors[or(field, "form")] = text
+				break
+			}
+			data.Preview = []previewText{{s.tr(lang, "owner_preview_welcome_de"), p.Welcome["de"]},
+				{s.tr(lang, "owner_preview_welcome_en"), p.Welcome["en"]}, {s.tr(lang, "owner_preview_footer"), p.Footer}}
 		case len(data.Errors) > 0:
 		case len(changed) == 0:
 			data.Done = s.tr(lang, "owner_settings_unchanged")
@@ -153,24 +164,4 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// previewTexts are the list's texts as typed, as members of each language get them:
-// a text missing in one language is the other's, as the list domain sends it.
-func (s *Server) previewTexts(lang string, v map[string]string) []previewText {
-	pick := func(l, de, en string) string {
-		de, en = normSetting(de), normSetting(en)
-		if l == "en" {
-			return or(en, de)
-		}
-		return or(de, en)
-	}
-	var out []previewText
-	for _, ml := range []string{"de", "en"} {
-		out = append(out,
-			previewText{s.tr(lang, "owner_preview_welcome_"+ml), pick(ml, v["welcome-de"], v["welcome-en"])},
-			previewText{s.tr(lang, "owner_preview_footer_"+ml), pick(ml, v["footer-de"], v["footer-en"])},
-			previewText{s.tr(lang, "owner_preview_description_"+ml), pick(ml, v["description"], v["description-en"])})
-	}
-	return out
 }
