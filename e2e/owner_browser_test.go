@@ -86,6 +86,13 @@ func TestBrowserOwnerPages(t *testing.T) {
 	br.run(t, "bad value", chromedp.SetValue(chromedp.ID("set-retention"), "zwölf"),
 		chromedp.Click(chromedp.CSS(`button[value="save"]`)), chromedp.WaitVisible(chromedp.ID("set-retention-error")))
 	check("/kita/admin/settings with an error")
+	// The preview of the list's texts: the welcome mail as sent, nothing saved.
+	br.run(t, "preview", chromedp.SetValue(chromedp.ID("set-retention"), "0"), chromedp.SetValue(chromedp.ID("set-welcome-de"), "Schön, dass du da bist."),
+		chromedp.Click(chromedp.CSS(`button[value="preview"]`)), chromedp.WaitVisible(chromedp.ID("preview-h")))
+	if s := br.text(t); !strings.Contains(s, "Willkommen bei „Kita und Schule“") || !strings.Contains(s, "Schön, dass du da bist.") {
+		t.Errorf("preview:\n%s", s)
+	}
+	br.checkAxe(t, axe, "/kita/admin/settings with a preview")
 
 	// Find a member and change their mode.
 	br.run(t, "members", chromedp.Navigate(base+"/kita/admin/members"), chromedp.WaitVisible(chromedp.ID("q")))
