@@ -101,21 +101,21 @@ type ownerPage struct {
 	Errors fieldErrors // by field
 }
 
-// base is the list's admin path, "/NAME/admin/".
-func (a adminSession) base() string { return "/" + a.List.Name + "/admin/" }
+// ownerBase is the list's admin path, "/NAME/admin/".
+func (a adminSession) ownerBase() string { return "/" + a.List.Name + "/admin/" }
 
-// actor is who acts, for the list domain's audit log.
-func (a adminSession) actor() lists.Actor { return lists.Actor(a.Address) }
+// ownerActor is who acts, for the list domain's audit log.
+func (a adminSession) ownerActor() lists.Actor { return lists.Actor(a.Address) }
 
 // ownerTitle is a page's title: its heading and the list.
 func (s *Server) ownerTitle(lang, key string, l *store.List) string {
 	return s.tr(lang, key) + " · " + listTitle(l)
 }
 
-// domainError is the sentence for an error of the list domain on a form, with the
+// ownerDomainError is the sentence for an error of the list domain on a form, with the
 // field it belongs to ("" for the form as a whole); ok is false for an error that
 // is not the input's fault.
-func (s *Server) domainError(lang string, err error) (field, text string, ok bool) {
+func (s *Server) ownerDomainError(lang string, err error) (field, text string, ok bool) {
 	switch {
 	case errors.Is(err, lists.ErrExists):
 		return "", s.tr(lang, "owner_exists"), true
@@ -130,7 +130,7 @@ func (s *Server) domainError(lang string, err error) (field, text string, ok boo
 }
 
 // Modes are the delivery modes, for the forms' select boxes.
-func (ownerPage) Modes() []string { return strs(lists.Modes()) }
+func (ownerPage) Modes() []string { return wordsOf(lists.Modes()) }
 
 // Roles are the roles on a list, for the forms' select boxes.
-func (ownerPage) Roles() []string { return strs(lists.Roles()) }
+func (ownerPage) Roles() []string { return wordsOf(lists.Roles()) }

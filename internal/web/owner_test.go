@@ -140,8 +140,8 @@ func TestOwnerPostsNeedCSRF(t *testing.T) {
 	}
 }
 
-// settingsForm is the settings form as a browser sends it: every field's value.
-func settingsForm(t *testing.T, page string) url.Values {
+// ownerSettingsForm is the settings form as a browser sends it: every field's value.
+func ownerSettingsForm(t *testing.T, page string) url.Values {
 	t.Helper()
 	for _, f := range pageForms(t, page) {
 		if _, ok := f.fields["retention"]; ok {
@@ -156,7 +156,7 @@ func settingsForm(t *testing.T, page string) url.Values {
 	return nil
 }
 
-var selected = regexp.MustCompile(`<select id="set-([a-z-]+)" name="[a-z-]+"[^>]*>.*?<option value="([^"]*)" selected>`)
+var ownerSelected = regexp.MustCompile(`<select id="set-([a-z-]+)" name="[a-z-]+"[^>]*>.*?<option value="([^"]*)" selected>`)
 
 // A bad value shows its error next to its field with everything typed kept, and
 // nothing is saved; good values are saved in one go.
@@ -173,9 +173,9 @@ func TestOwnerSettingsForm(t *testing.T) {
 			t.Errorf("settings page lacks %q", want)
 		}
 	}
-	f := settingsForm(t, page)
+	f := ownerSettingsForm(t, page)
 	// pageForms reads no select's choice: take the selected options.
-	for _, m := range selected.FindAllStringSubmatch(page, -1) {
+	for _, m := range ownerSelected.FindAllStringSubmatch(page, -1) {
 		f.Set(m[1], m[2])
 	}
 	f.Set("csrf", csrfField.FindStringSubmatch(page)[1])
@@ -313,7 +313,7 @@ func TestOwnerMembersPaging(t *testing.T) {
 			seen[m[1]] = true
 			n++
 		}
-		if n > memberPageSize {
+		if n > ownerMemberPageSize {
 			t.Errorf("page %d has %d members", pages, n)
 		}
 		next = ""

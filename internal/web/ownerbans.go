@@ -11,18 +11,18 @@ import (
 	"listd/internal/store"
 )
 
-// banRow is one ban as the page shows it: a domain as it is; a mailbox on an
+// ownerBanRow is one ban as the page shows it: a domain as it is; a mailbox on an
 // anonymous list by its poster number (a banned person is still a person).
-type banRow struct {
+type ownerBanRow struct {
 	Pattern string // "" when hidden
 	Number  lists.PosterNumber
 	Since   time.Time
 }
 
-// bansPage is the data of /NAME/admin/bans.
-type bansPage struct {
+// ownerBansPage is the data of /NAME/admin/bans.
+type ownerBansPage struct {
 	ownerPage
-	Bans      []banRow
+	Bans      []ownerBanRow
 	Anonymous bool
 	What      string // the add form as typed
 }
@@ -32,7 +32,7 @@ type bansPage struct {
 func (s *Server) ownerBans(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	l := a.List
-	data := &bansPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: l.Anonymous}
+	data := &ownerBansPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: l.Anonymous}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		if !s.formGuard(w, r) {
@@ -43,12 +43,12 @@ func (s *Server) ownerBans(w http.ResponseWriter, r *http.Request, d ownerDomain
 		switch r.PostFormValue("do") {
 		case "add":
 			data.What = what
-			_, err = d.AddBan(r.Context(), a.actor(), l.Name, what)
+			_, err = d.AddBan(r.Context(), a.ownerActor(), l.Name, what)
 			if err == nil {
 				data.Done, data.What = s.tr(lang, "owner_ban_added"), ""
 			}
 		case "remove":
-			_, err = d.RemoveBan(r.Context(), a.actor(), l.Name, what)
+			_, err = d.RemoveBan(r.Context(), a.ownerActor(), l.Name, what)
 			if err == nil {
 				data.Done = s.tr(lang, "owner_ban_removed")
 			}
@@ -76,7 +76,7 @@ func (s *Server) ownerBans(w http.ResponseWriter, r *http.Request, d ownerDomain
 		return
 	}
 	for _, b := range bans {
-		row := banRow{Pattern: b.Pattern, Since: b.CreatedAt}
+		row := ownerBanRow{Pattern: b.Pattern, Since: b.CreatedAt}
 		if !strings.HasPrefix(b.Pattern, "@") {
 			row.Number = d.PosterNumber(l, b.Pattern)
 			if l.Anonymous {
@@ -88,14 +88,14 @@ func (s *Server) ownerBans(w http.ResponseWriter, r *http.Request, d ownerDomain
 	s.renderForm(w, r, status, "ownerbans", s.ownerTitle(lang, "owner_bans", l), data)
 }
 
-// auditPage is the data of /NAME/admin/audit.
-type auditPage struct {
+// ownerAuditPage is the data of /NAME/admin/audit.
+type ownerAuditPage struct {
 	ownerPage
 	Entries []lists.AuditEntry
 	Next    string
 }
 
-const auditPageSize = 50
+const ownerAuditPageSize = 50
 
 // ownerAudit is /NAME/admin/audit: the list's audit log, newest first, in pages.
 func (s *Server) ownerAudit(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
@@ -108,21 +108,21 @@ func (s *Server) ownerAudit(w http.ResponseWriter, r *http.Request, d ownerDomai
 	if before < 0 {
 		before = 0
 	}
-	es, err := d.AuditLog(r.Context(), a.List.Name, before, auditPageSize+1)
+	es, err := d.AuditLog(r.Context(), a.List.Name, before, ownerAuditPageSize+1)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	data := &auditPage{ownerPage: ownerPage{Admin: a}, Entries: es}
-	if len(es) > auditPageSize {
-		data.Entries = es[:auditPageSize]
-		data.Next = a.base() + "audit?before=" + strconv.FormatInt(data.Entries[auditPageSize-1].ID, 10) + "&lang=" + lang
+	data := &ownerAuditPage{ownerPage: ownerPage{Admin: a}, Entries: es}
+	if len(es) > ownerAuditPageSize {
+		data.Entries = es[:ownerAuditPageSize]
+		data.Next = a.ownerBase() + "audit?before=" + strconv.FormatInt(data.Entries[ownerAuditPageSize-1].ID, 10) + "&lang=" + lang
 	}
 	s.renderPage(w, r, http.StatusOK, "owneraudit", s.ownerTitle(lang, "owner_audit", a.List), data)
 }
 
-// deletePage is the data of /NAME/admin/delete.
-type deletePage struct {
+// ownerDeletePage is the data of /NAME/admin/delete.
+type ownerDeletePage struct {
 	ownerPage
 	Months  []store.MonthCount
 	Deleted *store.DeletedList
@@ -144,7 +144,7 @@ func (s *Server) ownerDelete(w http.ResponseWriter, r *http.Request, d ownerDoma
 			return
 		}
 	}
-	data := &deletePage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}}
+	data := &ownerDeletePage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		if !s.formGuard(w, r) {
@@ -154,10 +154,10 @@ func (s *Server) ownerDelete(w http.ResponseWriter, r *http.Request, d ownerDoma
 			data.Errors["confirm"] = s.tr(lang, "owner_delete_name")
 			status = http.StatusUnprocessableEntity
 		} else {
-			if !s.reconfirm(w, r, a, a.base()+"delete") {
+			if !s.reconfirm(w, r, a, a.ownerBase()+"delete") {
 				return
 			}
-			del, err := d.DeleteList(r.Context(), a.actor(), a.List.Name)
+			del, err := d.DeleteList(r.Context(), a.ownerActor(), a.List.Name)
 			if err != nil {
 				s.internalError(w, r, err)
 				return

@@ -19,10 +19,10 @@ import (
 // number, a search finds an address only when typed in full, and a member's page
 // is named by its number in the store, never by the address.
 
-const memberPageSize = 50
+const ownerMemberPageSize = 50
 
-// memberRow is one member in the table and on their page.
-type memberRow struct {
+// ownerMemberRow is one member in the table and on their page.
+type ownerMemberRow struct {
 	Key                      string // the path segment of the member's page
 	Address                  string // "" on an anonymous list
 	Number                   lists.PosterNumber
@@ -30,8 +30,8 @@ type memberRow struct {
 	Bounces                  lists.Bounces
 }
 
-func (s *Server) memberRow(d ownerDomain, l *store.List, m *store.Member) memberRow {
-	row := memberRow{Key: m.Address, Address: m.Address, Number: d.PosterNumber(l, m.Address), Name: m.Name, Mode: m.Mode,
+func (s *Server) ownerMemberRow(d ownerDomain, l *store.List, m *store.Member) ownerMemberRow {
+	row := ownerMemberRow{Key: m.Address, Address: m.Address, Number: d.PosterNumber(l, m.Address), Name: m.Name, Mode: m.Mode,
 		Role: m.Role, Postal: m.Postal, Bounces: lists.BouncesOf(m)}
 	if l.Anonymous {
 		// A bounce's diagnostic may quote the address.
@@ -40,11 +40,11 @@ func (s *Server) memberRow(d ownerDomain, l *store.List, m *store.Member) member
 	return row
 }
 
-// membersPage is the data of /NAME/admin/members.
-type membersPage struct {
+// ownerMembersPage is the data of /NAME/admin/members.
+type ownerMembersPage struct {
 	ownerPage
 	Query     string
-	Members   []memberRow
+	Members   []ownerMemberRow
 	Total     int
 	ShowTotal bool
 	More      bool
@@ -56,12 +56,12 @@ type membersPage struct {
 		Confirm                           bool
 	}
 	// The import's bad lines.
-	ImportErrors []csvLine
+	ImportErrors []ownerCSVLine
 	ImportFile   string
 }
 
-// csvLine is a bad line of an import, in the reader's language.
-type csvLine struct {
+// ownerCSVLine is a bad line of an import, in the reader's language.
+type ownerCSVLine struct {
 	Line        int
 	Value, Text string
 }
@@ -70,7 +70,7 @@ type csvLine struct {
 // adding a member, with or without a confirmation mail.
 func (s *Server) ownerMembers(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
-	data := &membersPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: a.List.Anonymous}
+	data := &ownerMembersPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: a.List.Anonymous}
 	data.Add.Mode, data.Add.Role = "each", "member"
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
@@ -90,17 +90,17 @@ func (s *Server) ownerMembers(w http.ResponseWriter, r *http.Request, d ownerDom
 			var err error
 			if data.Add.Confirm {
 				o.Role = ""
-				err = d.InviteMember(r.Context(), a.actor(), a.List.Name, data.Add.Address, o, lang)
+				err = d.InviteMember(r.Context(), a.ownerActor(), a.List.Name, data.Add.Address, o, lang)
 			} else {
-				_, err = d.AddMemberBy(r.Context(), a.actor(), a.List.Name, data.Add.Address, o)
+				_, err = d.AddMemberBy(r.Context(), a.ownerActor(), a.List.Name, data.Add.Address, o)
 			}
 			if err != nil {
-				field, text, ok := s.domainError(lang, err)
+				field, text, ok := s.ownerDomainError(lang, err)
 				if !ok {
 					s.internalError(w, r, err)
 					return
 				}
-				data.Errors[or(field, "address")] = text
+				data.Errors[firstOf(field, "address")] = text
 			} else if data.Add.Confirm {
 				data.Done = s.tr(lang, "owner_member_invited")
 			} else {
@@ -114,15 +114,15 @@ func (s *Server) ownerMembers(w http.ResponseWriter, r *http.Request, d ownerDom
 			status = http.StatusUnprocessableEntity
 		}
 	}
-	if err := s.searchMembers(r, d, a, data); err != nil {
+	if err := s.ownerSearchMembers(r, d, a, data); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
 	s.renderForm(w, r, status, "ownermembers", s.ownerTitle(lang, "owner_members", a.List), data)
 }
 
-// searchMembers fills the page of members the request's q and after ask for.
-func (s *Server) searchMembers(r *http.Request, d ownerDomain, a adminSession, data *membersPage) error {
+// ownerSearchMembers fills the page of members the request's q and after ask for.
+func (s *Server) ownerSearchMembers(r *http.Request, d ownerDomain, a adminSession, data *ownerMembersPage) error {
 	l := a.List
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	after := r.URL.Query().Get("after")
@@ -137,12 +137,12 @@ func (s *Server) searchMembers(r *http.Request, d ownerDomain, a adminSession, d
 			}
 		}
 		if m != nil {
-			data.Members = []memberRow{s.memberRow(d, l, m)}
+			data.Members = []ownerMemberRow{s.ownerMemberRow(d, l, m)}
 		}
 		data.Total, data.ShowTotal = len(data.Members), true
 		return nil
 	}
-	p, err := d.SearchMembers(r.Context(), l.Name, lists.MemberSearch{Query: q, After: after, Limit: memberPageSize})
+	p, err := d.SearchMembers(r.Context(), l.Name, lists.MemberSearch{Query: q, After: after, Limit: ownerMemberPageSize})
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) searchMembers(r *http.Request, d ownerDomain, a adminSession, d
 		if l.Anonymous && q != "" && !strings.Contains(strings.ToLower(m.Name), strings.ToLower(q)) {
 			continue // found by a piece of the address
 		}
-		data.Members = append(data.Members, s.memberRow(d, l, m))
+		data.Members = append(data.Members, s.ownerMemberRow(d, l, m))
 	}
 	data.Total, data.More = p.Total, p.More
 	data.ShowTotal = !l.Anonymous || q == ""
@@ -159,21 +159,21 @@ func (s *Server) searchMembers(r *http.Request, d ownerDomain, a adminSession, d
 		if q != "" {
 			v.Set("q", q)
 		}
-		data.Next = a.base() + "members?" + v.Encode()
+		data.Next = a.ownerBase() + "members?" + v.Encode()
 	}
 	return nil
 }
 
-// membersByID finds a member by its number in the store (implemented by *store.DB).
-type membersByID interface {
+// ownerMembersByID finds a member by its number in the store (implemented by *store.DB).
+type ownerMembersByID interface {
 	MemberByID(ctx context.Context, id int64) (*store.Member, error)
 }
 
-var _ membersByID = (*store.DB)(nil)
+var _ ownerMembersByID = (*store.DB)(nil)
 
-// findMember is the member a page's key names: an address, or on an anonymous list
+// ownerFindMember is the member a page's key names: an address, or on an anonymous list
 // the member's number in the store.
-func (s *Server) findMember(r *http.Request, d ownerDomain, l *store.List, key string) (*store.Member, error) {
+func (s *Server) ownerFindMember(r *http.Request, d ownerDomain, l *store.List, key string) (*store.Member, error) {
 	if strings.Contains(key, "@") {
 		if l.Anonymous {
 			return nil, lists.ErrNoSuchMember
@@ -184,7 +184,7 @@ func (s *Server) findMember(r *http.Request, d ownerDomain, l *store.List, key s
 	if err != nil {
 		return nil, lists.ErrNoSuchMember
 	}
-	if st, ok := s.st.(membersByID); ok {
+	if st, ok := s.st.(ownerMembersByID); ok {
 		m, err := st.MemberByID(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) || err == nil && m.ListID != l.ID {
 			return nil, lists.ErrNoSuchMember
@@ -209,10 +209,10 @@ func (s *Server) findMember(r *http.Request, d ownerDomain, l *store.List, key s
 	}
 }
 
-// memberPage is the data of /NAME/admin/members/KEY.
-type memberPage struct {
+// ownerMemberPage is the data of /NAME/admin/members/KEY.
+type ownerMemberPage struct {
 	ownerPage
-	Member    memberRow
+	Member    ownerMemberRow
 	Anonymous bool
 	AskRemove bool
 	Removed   bool
@@ -225,7 +225,7 @@ type memberPage struct {
 func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, key string) {
 	lang := s.lang(r)
 	l := a.List
-	m, err := s.findMember(r, d, l, key)
+	m, err := s.ownerFindMember(r, d, l, key)
 	if errors.Is(err, lists.ErrNoSuchMember) {
 		s.errorPage(w, r, http.StatusNotFound, "owner_no_member")
 		return
@@ -239,7 +239,7 @@ func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDoma
 		s.internalError(w, r, err)
 		return
 	}
-	data := &memberPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: l.Anonymous,
+	data := &ownerMemberPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: l.Anonymous,
 		Name: m.Name, Mode: m.Mode, Role: m.Role, Postal: m.Postal}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
@@ -258,22 +258,22 @@ func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDoma
 				data.Errors["mode"] = s.tr(lang, "error_mode")
 			}
 			if len(data.Errors) == 0 {
-				nm, err := d.SetMember(r.Context(), a.actor(), l.Name, m.Address, lists.MemberChange{Name: &data.Name, Mode: &data.Mode,
+				nm, err := d.SetMember(r.Context(), a.ownerActor(), l.Name, m.Address, lists.MemberChange{Name: &data.Name, Mode: &data.Mode,
 					Role: &data.Role, Postal: &data.Postal})
 				if err != nil {
-					field, text, ok := s.domainError(lang, err)
+					field, text, ok := s.ownerDomainError(lang, err)
 					if !ok {
 						s.internalError(w, r, err)
 						return
 					}
-					data.Errors[or(field, "name")] = text
+					data.Errors[firstOf(field, "name")] = text
 				} else {
 					m = nm
 					data.Done = s.tr(lang, "owner_member_saved")
 				}
 			}
 		case "reenable":
-			if err := d.ReenableMember(r.Context(), a.actor(), l.Name, m.Address); err != nil {
+			if err := d.ReenableMember(r.Context(), a.ownerActor(), l.Name, m.Address); err != nil {
 				s.internalError(w, r, err)
 				return
 			}
@@ -287,7 +287,7 @@ func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDoma
 				data.AskRemove = true
 				break
 			}
-			if err := d.RemoveMemberBy(r.Context(), a.actor(), l.Name, m.Address); err != nil && !errors.Is(err, lists.ErrNoSuchMember) {
+			if err := d.RemoveMemberBy(r.Context(), a.ownerActor(), l.Name, m.Address); err != nil && !errors.Is(err, lists.ErrNoSuchMember) {
 				s.internalError(w, r, err)
 				return
 			}
@@ -301,7 +301,7 @@ func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDoma
 			status = http.StatusUnprocessableEntity
 		}
 	}
-	data.Member = s.memberRow(d, l, m)
+	data.Member = s.ownerMemberRow(d, l, m)
 	s.renderForm(w, r, status, "ownermember", s.ownerTitle(lang, "owner_member", l), data)
 }
 
@@ -310,7 +310,7 @@ func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDoma
 func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	if r.Method != http.MethodPost {
-		http.Redirect(w, r, a.base()+"members?lang="+lang, http.StatusSeeOther)
+		http.Redirect(w, r, a.ownerBase()+"members?lang="+lang, http.StatusSeeOther)
 		return
 	}
 	if !s.limit.allow(r) {
@@ -332,7 +332,7 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDoma
 		s.errorPage(w, r, http.StatusForbidden, "csrf")
 		return
 	}
-	data := &membersPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: a.List.Anonymous}
+	data := &ownerMembersPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: a.List.Anonymous}
 	data.Add.Mode, data.Add.Role = "each", "member"
 	status := http.StatusOK
 	file, hdr, err := r.FormFile("file")
@@ -346,7 +346,7 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDoma
 		if _, err := lists.ParseMode(mode); err != nil {
 			mode = ""
 		}
-		res, err := d.ImportMembersCSV(r.Context(), a.actor(), a.List.Name, file, lists.CSVImportOptions{File: hdr.Filename,
+		res, err := d.ImportMembersCSV(r.Context(), a.ownerActor(), a.List.Name, file, lists.CSVImportOptions{File: hdr.Filename,
 			Mode: mode, Confirm: r.PostFormValue("confirm") == "yes", Language: lang})
 		var ce *lists.CSVImportError
 		switch {
@@ -356,12 +356,12 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDoma
 				if a.List.Anonymous && strings.Contains(v, "@") {
 					v = ""
 				}
-				data.ImportErrors = append(data.ImportErrors, csvLine{Line: le.Line, Value: v, Text: le.Reason.Text(lang)})
+				data.ImportErrors = append(data.ImportErrors, ownerCSVLine{Line: le.Line, Value: v, Text: le.Reason.Text(lang)})
 			}
 			data.Errors["file"] = s.tr(lang, "owner_import_bad")
 			status = http.StatusUnprocessableEntity
 		case err != nil:
-			_, text, ok := s.domainError(lang, err)
+			_, text, ok := s.ownerDomainError(lang, err)
 			if !ok {
 				s.internalError(w, r, err)
 				return
@@ -374,7 +374,7 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDoma
 			data.Done = fmt.Sprintf(s.tr(lang, "owner_import_done"), res.Added, res.Existed)
 		}
 	}
-	if err := s.searchMembers(r, d, a, data); err != nil {
+	if err := s.ownerSearchMembers(r, d, a, data); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
@@ -390,11 +390,11 @@ func (s *Server) ownerExport(w http.ResponseWriter, r *http.Request, d ownerDoma
 	}
 	// The file names every member: on an anonymous list, whose pages show no
 	// address, it asks for a fresh login first.
-	if a.List.Anonymous && !s.reconfirm(w, r, a, a.base()+"members.csv") {
+	if a.List.Anonymous && !s.reconfirm(w, r, a, a.ownerBase()+"members.csv") {
 		return
 	}
 	var b bytes.Buffer
-	if err := d.ExportMembersCSV(r.Context(), a.actor(), a.List.Name, &b); err != nil {
+	if err := d.ExportMembersCSV(r.Context(), a.ownerActor(), a.List.Name, &b); err != nil {
 		s.internalError(w, r, err)
 		return
 	}

@@ -7,17 +7,17 @@ import (
 	"listd/internal/lists"
 )
 
-// settingChoices are the values of the settings that take one of a few words, for
+// ownerSettingChoices are the values of the settings that take one of a few words, for
 // their select boxes; the list domain's validation stays the judge.
-func settingChoices(name string) []string {
+func ownerSettingChoices(name string) []string {
 	words := func(ws ...string) []string { return ws }
 	switch name {
 	case "archive":
-		return strs(lists.Archives())
+		return wordsOf(lists.Archives())
 	case "nonmember":
-		return strs(lists.NonmemberPolicies())
+		return wordsOf(lists.NonmemberPolicies())
 	case "crisis":
-		return strs(lists.CrisisPolicies())
+		return wordsOf(lists.CrisisPolicies())
 	case "moderation":
 		return words("none", "first-post", "all")
 	case "anonymous":
@@ -32,7 +32,7 @@ func settingChoices(name string) []string {
 	return nil
 }
 
-func strs[T ~string](ws []T) []string {
+func wordsOf[T ~string](ws []T) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {
 		out[i] = string(w)
@@ -40,8 +40,8 @@ func strs[T ~string](ws []T) []string {
 	return out
 }
 
-// longSetting reports whether a setting is a text of the list (a textarea).
-func longSetting(name string) bool {
+// ownerLongSetting reports whether a setting is a text of the list (a textarea).
+func ownerLongSetting(name string) bool {
 	switch name {
 	case "description", "description-en", "welcome-de", "welcome-en", "footer-de", "footer-en":
 		return true
@@ -49,26 +49,26 @@ func longSetting(name string) bool {
 	return false
 }
 
-// settingField is one setting on the form.
-type settingField struct {
+// ownerSettingField is one setting on the form.
+type ownerSettingField struct {
 	Name, Help, Value string
 	Choices           []string
 	Long, Number      bool
 }
 
-// settingsPage is the data of /NAME/admin/settings.
-type settingsPage struct {
+// ownerSettingsPage is the data of /NAME/admin/settings.
+type ownerSettingsPage struct {
 	ownerPage
-	Fields  []settingField
-	Preview []previewText
+	Fields  []ownerSettingField
+	Preview []ownerPreviewText
 }
 
-// previewText is a list text as a member sees it, for the preview.
-type previewText struct{ Heading, Text string }
+// ownerPreviewText is a list text as a member sees it, for the preview.
+type ownerPreviewText struct{ Heading, Text string }
 
-// normSetting is a form value as the domain compares it: line breaks as \n, no
+// ownerNormSetting is a form value as the domain compares it: line breaks as \n, no
 // space around.
-func normSetting(v string) string {
+func ownerNormSetting(v string) string {
 	return strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
 }
 
@@ -79,7 +79,7 @@ func normSetting(v string) string {
 func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	l := a.List
-	data := settingsPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}}
+	data := ownerSettingsPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}}
 	values := map[string]string{}
 	for _, st := range lists.Settings() {
 		values[st.Name] = st.Value(l)
@@ -95,11 +95,11 @@ func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDo
 				continue
 			}
 			values[st.Name] = v[0]
-			if normSetting(v[0]) == normSetting(st.Value(l)) {
+			if ownerNormSetting(v[0]) == ownerNormSetting(st.Value(l)) {
 				continue
 			}
 			if err := lists.CheckSettings(lists.ListSettings{st.Name: v[0]}); err != nil {
-				data.Errors[st.Name] = s.tr(lang, "owner_setting_bad") + " " + settingHelp(lang, st)
+				data.Errors[st.Name] = s.tr(lang, "owner_setting_bad") + " " + ownerSettingHelp(lang, st)
 				continue
 			}
 			changed[st.Name] = v[0]
@@ -113,23 +113,23 @@ func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDo
 					s.internalError(w, r, err)
 					return
 				}
-				data.Errors[or(field, "form")] = text
+				data.Errors[firstOf(field, "form")] = text
 				break
 			}
-			data.Preview = []previewText{{s.tr(lang, "owner_preview_welcome_de"), p.Welcome["de"]},
+			data.Preview = []ownerPreviewText{{s.tr(lang, "owner_preview_welcome_de"), p.Welcome["de"]},
 				{s.tr(lang, "owner_preview_welcome_en"), p.Welcome["en"]}, {s.tr(lang, "owner_preview_footer"), p.Footer}}
 		case len(data.Errors) > 0:
 		case len(changed) == 0:
 			data.Done = s.tr(lang, "owner_settings_unchanged")
 		default:
-			nl, err := d.UpdateListBy(r.Context(), a.actor(), l.Name, changed)
+			nl, err := d.UpdateListBy(r.Context(), a.ownerActor(), l.Name, changed)
 			if err != nil {
 				field, text, ok := s.inputError(lang, err)
 				if !ok {
 					s.internalError(w, r, err)
 					return
 				}
-				data.Errors[or(field, "form")] = text
+				data.Errors[firstOf(field, "form")] = text
 				break
 			}
 			a.List = nl
@@ -142,8 +142,8 @@ func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDo
 	}
 	for _, st := range lists.Settings() {
 		number := st.Kind == lists.Int || st.Kind == lists.Int64
-		data.Fields = append(data.Fields, settingField{Name: st.Name, Help: settingHelp(lang, st), Value: values[st.Name],
-			Choices: settingChoices(st.Name), Long: longSetting(st.Name), Number: number})
+		data.Fields = append(data.Fields, ownerSettingField{Name: st.Name, Help: ownerSettingHelp(lang, st), Value: values[st.Name],
+			Choices: ownerSettingChoices(st.Name), Long: ownerLongSetting(st.Name), Number: number})
 	}
 	status := http.StatusOK
 	if len(data.Errors) > 0 {
@@ -152,14 +152,14 @@ func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDo
 	s.renderForm(w, r, status, "ownersettings", s.ownerTitle(lang, "owner_settings", l), data)
 }
 
-func settingHelp(lang string, st lists.Setting) string {
+func ownerSettingHelp(lang string, st lists.Setting) string {
 	if lang == "en" {
 		return st.HelpEN
 	}
 	return st.HelpDE
 }
 
-func or(a, b string) string {
+func firstOf(a, b string) string {
 	if a != "" {
 		return a
 	}
