@@ -34,6 +34,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"listd/internal/lists"
 	"listd/internal/ratelimit"
 	"listd/internal/store"
 )
@@ -71,6 +72,9 @@ type Domain interface {
 	HeldCopy(ctx context.Context, heldID int64) ([]byte, error)
 	// HoldReasonText says why a held post waits, in lang.
 	HoldReasonText(lang string, h *store.Held) string
+	// ViewerOf says what kind of viewer a proven address is (a site admin reads
+	// and moderates every list).
+	ViewerOf(ctx context.Context, address string) (lists.Viewer, error)
 }
 
 // Config is what the IMAP server needs to know of the site.

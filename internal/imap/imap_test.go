@@ -190,6 +190,15 @@ func imapCode(err error) imap.ResponseCode {
 
 func TestLoginAndAccess(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.LoginFailures = 3 })
+	// A site admin on no list reads and moderates every list, as the list domain's
+	// access rule says.
+	if _, err := f.svc.AddSiteAdmin(context.Background(), lists.ActorCLI, "chair@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	adminPW, _, err := f.svc.NewAppPassword(context.Background(), "chair@example.net", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		login  func(c *imapclient.Client) error
@@ -207,6 +216,14 @@ func TestLoginAndAccess(t *testing.T) {
 			[]string{"umgang", "vorstand", "Moderation"}},
 		{"no member anywhere", func(c *imapclient.Client) error { return c.Login("eve@example.net", f.pw["eve@example.net"]).Wait() },
 			[]string{"INBOX", "kita", "offen"}, []string{"umgang", "vorstand", "halt"}},
+		{"site admin on no list", func(c *imapclient.Client) error { return c.Login("chair@example.net", adminPW).Wait() },
+			[]string{"INBOX", "halt", "kita", "offen", "umgang", "vorstand", "Moderation",
+				"Moderation/halt", "Moderation/halt/Approve", "Moderation/halt/Reject",
+				"Moderation/kita", "Moderation/kita/Approve", "Moderation/kita/Reject",
+				"Moderation/offen", "Moderation/offen/Approve", "Moderation/offen/Reject",
+				"Moderation/umgang", "Moderation/umgang/Approve", "Moderation/umgang/Reject",
+				"Moderation/vorstand", "Moderation/vorstand/Approve", "Moderation/vorstand/Reject"},
+			[]string{"nosuch"}},
 		{"anonymous", func(c *imapclient.Client) error { return c.Authenticate(sasl.NewAnonymousClient("reader@example.com")) },
 			[]string{"INBOX", "kita", "offen"}, []string{"umgang", "vorstand", "halt"}},
 	}

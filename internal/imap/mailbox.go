@@ -69,13 +69,18 @@ func (m mailbox) uidValidity() uint32 {
 	return v
 }
 
-// viewer is who the session has shown itself to be: logged in with a password, or a
-// stranger (SASL ANONYMOUS), whose memberships count for nothing.
-func (s *session) viewer() lists.Viewer {
+// viewer is who the session has shown itself to be: a stranger (SASL ANONYMOUS),
+// whose memberships count for nothing, or logged in with a password, as the list
+// domain sees the address (a site admin, or any other login).
+func (s *session) viewer(ctx context.Context) (lists.Viewer, error) {
 	if s.anonymous || s.user == "" {
-		return lists.Stranger
+		return lists.Stranger, nil
 	}
-	return lists.LoggedIn
+	v, err := s.srv.dom.ViewerOf(ctx, s.user)
+	if err != nil {
+		return lists.Stranger, fmt.Errorf("viewer: %w", err)
+	}
+	return v, nil
 }
 
 // mailboxes returns what the user sees, in LIST order.
@@ -94,11 +99,15 @@ func (s *session) mailboxes(ctx context.Context) ([]mailbox, error) {
 			member[m.ListID] = m
 		}
 	}
+	v, err := s.viewer(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mailboxes: %w", err)
+	}
 	out := []mailbox{{name: "INBOX", kind: kindInbox}}
 	var mod []mailbox
 	for _, l := range ls {
 		m := member[l.ID]
-		if lists.MayRead(l, m, s.viewer()) {
+		if lists.MayRead(l, m, v) {
 			mb := mailbox{name: l.Name, kind: kindArchive, list: l, member: m != nil && !s.anonymous}
 			if strings.EqualFold(l.Name, "INBOX") {
 				// IMAP's INBOX is any case of "inbox": a list of that name is the INBOX.
@@ -108,7 +117,7 @@ func (s *session) mailboxes(ctx context.Context) ([]mailbox, error) {
 				out = append(out, mb)
 			}
 		}
-		if lists.MayModerate(l, m, s.viewer()) {
+		if lists.MayModerate(l, m, v) {
 			base := moderationPrefix + string(delim) + l.Name
 			mod = append(mod, mailbox{name: base, kind: kindHeld, list: l, member: true},
 				mailbox{name: base + string(delim) + "Approve", kind: kindApprove, list: l, member: true},

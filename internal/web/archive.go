@@ -81,17 +81,24 @@ func (s *Server) canRead(r *http.Request, l *store.List) bool {
 }
 
 // viewer is who this request shows itself to be to l: a stranger without a login
-// session; with one, logged in, and the membership of l (nil when not on it).
+// session; with one, what the list domain says the address is (a site admin, or
+// logged in), and the membership of l (nil when not on it). When the domain cannot
+// answer, the viewer is a stranger: nothing is granted on an error.
 func (s *Server) viewer(r *http.Request, l *store.List) (*store.Member, lists.Viewer) {
 	addr := s.sessionAddress(r)
 	if addr == "" {
 		return nil, lists.Stranger
 	}
+	v, err := s.viewerOf(r.Context(), addr)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "viewer", "err", err)
+		return nil, lists.Stranger
+	}
 	m, err := s.st.Member(r.Context(), l.ID, addr)
 	if err != nil {
-		return nil, lists.LoggedIn
+		return nil, v
 	}
-	return m, lists.LoggedIn
+	return m, v
 }
 
 // loginRequired answers a members-only archive to a visitor who is not logged in as
