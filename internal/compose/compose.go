@@ -39,6 +39,14 @@ type List struct {
 	// Note is the list's own text for the footer (in Language), under its title;
 	// "" for none.
 	Note string
+	// Site is what the footer says of the site that runs the list.
+	Site Site
+}
+
+// Site is the site's name, contact and legal links as every footer shows them; ""
+// leaves one out.
+type Site struct {
+	Name, Contact, ImpressumURL, DatenschutzURL string
 }
 
 // Prepared is the part of a list post shared by every member's copy.

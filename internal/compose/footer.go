@@ -59,6 +59,10 @@ func newFooter(l List) footer {
 	b.WriteString(settings + ": " + prefs + "\r\n")
 	b.WriteString(leave + ": " + unsub + "\r\n")
 	b.WriteString(counselling + ": " + counsel + "\r\n")
+	site := l.Site.lines(t)
+	for _, sl := range site {
+		b.WriteString(sl.label + sl.text + "\r\n")
+	}
 
 	var h strings.Builder
 	h.WriteString("<div class=\"list-footer\">\r\n<hr>\r\n")
@@ -77,6 +81,15 @@ func newFooter(l List) footer {
 	h.WriteString(htmlText(settings) + ": " + htmlLink(prefs, prefs) + "<br>\r\n")
 	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "<br>\r\n")
 	h.WriteString(htmlText(counselling) + ": " + htmlLink(counsel, counsel) + "\r\n")
+	for _, sl := range site {
+		h.WriteString("<br>\r\n" + htmlText(sl.label))
+		if sl.href != "" {
+			h.WriteString(htmlLink(sl.href, sl.text))
+		} else {
+			h.WriteString(htmlText(sl.text))
+		}
+		h.WriteString("\r\n")
+	}
 	h.WriteString("</div>\r\n")
 
 	return footer{text: []byte(b.String()), html: []byte(h.String())}
@@ -99,4 +112,38 @@ func htmlText(s string) string {
 		b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 	}
 	return b.String()
+}
+
+// siteLine is one line the site adds to the footer: a label, the text after it and
+// where it links to in HTML ("" for plain text).
+type siteLine struct{ label, text, href string }
+
+// lines are the site's footer lines, labelled by t; none for an empty Site. A value
+// on more than one line is cut to its first, so it cannot add lines of its own.
+func (s Site) lines(t func(string) string) []siteLine {
+	one := func(v string) string {
+		v, _, _ = strings.Cut(strings.TrimSpace(v), "\n")
+		return strings.TrimSpace(v)
+	}
+	var out []siteLine
+	if n := one(s.Name); n != "" {
+		out = append(out, siteLine{"", n, ""})
+	}
+	if c := one(s.Contact); c != "" {
+		href := ""
+		switch {
+		case strings.HasPrefix(c, "https://"), strings.HasPrefix(c, "http://"):
+			href = c
+		case strings.Contains(c, "@"):
+			href = "mailto:" + c
+		}
+		out = append(out, siteLine{t("contact") + ": ", c, href})
+	}
+	if u := one(s.ImpressumURL); u != "" {
+		out = append(out, siteLine{t("impressum") + ": ", u, u})
+	}
+	if u := one(s.DatenschutzURL); u != "" {
+		out = append(out, siteLine{t("datenschutz") + ": ", u, u})
+	}
+	return out
 }

@@ -458,7 +458,19 @@ func (s *Service) SiteSettings(ctx context.Context) (SiteSettings, error) {
 			*p = v
 		}
 	}
+	s.site.Store(&ss)
 	return ss, nil
+}
+
+// lastSite is the site settings as last read (the config's defaults before the
+// first read), for the footer of notices, which are built without a context. Every
+// page the web shows and every post's copies read them, so they follow a change
+// made on the web or at the command line.
+func (s *Service) lastSite() SiteSettings {
+	if ss := s.site.Load(); ss != nil {
+		return *ss
+	}
+	return s.cfg.Site
 }
 
 // SetSiteSettings validates and stores every site setting, all or none.
@@ -480,7 +492,11 @@ func (s *Service) SetSiteSettings(ctx context.Context, by Actor, ss SiteSettings
 		}
 	}
 	sort.Strings(changed)
-	return s.st.SetSiteSettings(ctx, set, auditEntry(by, nil, AuditSiteSet, strings.Join(changed, ",")))
+	if err := s.st.SetSiteSettings(ctx, set, auditEntry(by, nil, AuditSiteSet, strings.Join(changed, ","))); err != nil {
+		return err
+	}
+	s.site.Store(&ss)
+	return nil
 }
 
 // ErrNotAllowed means the one asking may not do what they asked on this list.

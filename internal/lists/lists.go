@@ -67,6 +67,7 @@ type Service struct {
 	firstPosts *prometheus.CounterVec        // first posts by channel (webpost.go)
 	mails      atomic.Pointer[mailTemplates] // replaced whole by ReloadTemplates
 	cat        atomic.Pointer[i18n.Catalog]  // the texts, replaced with the mails
+	site       atomic.Pointer[SiteSettings]  // the site settings last read, for the footer of notices
 
 	// receiving bounds the bytes of messages being parsed, composed and stored at
 	// once (see Txn.Deliver).
@@ -218,7 +219,7 @@ func (s *Service) CreateList(ctx context.Context, name string, o ListOptions) (*
 func (s *Service) CreateListBy(ctx context.Context, by Actor, name string, o ListOptions) (*store.List, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if !nameRE.MatchString(name) || reservedNames[name] {
-		return nil, inputErr("list name %q: use lower-case letters, digits, '.' and '_' (no '-': it separates the list's own addresses), and not a reserved name", name)
+		return nil, fieldErr("list_name", "list name %q: use lower-case letters, digits, '.' and '_' (no '-': it separates the list's own addresses), and not a reserved name", name)
 	}
 	l := &store.List{Name: name}
 	if err := applySettings(l, o.settings()); err != nil {

@@ -181,6 +181,7 @@ func (s *Service) build(m outMail) (*store.Mail, error) {
 		h.Set("X-Loop", m.list.Name+"-request@"+s.cfg.Domain)
 	}
 	h.Set("Content-Language", lang)
+	body += s.noticeFooter(lang)
 	text := []byte(strings.ReplaceAll(body, "\n", "\r\n"))
 	var buf bytes.Buffer
 	var err error
@@ -298,4 +299,31 @@ func heldText(text string) string {
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n")
+}
+
+// noticeFooter is the footer of a notice in lang: the site's name, contact and
+// legal links after a "-- " line, as a list post's footer has them; "" when the
+// site names none of them.
+func (s *Service) noticeFooter(lang string) string {
+	ss := s.lastSite()
+	l, ok := i18n.Parse(lang)
+	if !ok {
+		l = i18n.German
+	}
+	cat := s.cat.Load()
+	line := func(label, v string) string {
+		v, _, _ = strings.Cut(strings.TrimSpace(v), "\n")
+		if v = strings.TrimSpace(v); v == "" {
+			return ""
+		}
+		if label != "" {
+			v = cat.T(l, "footer."+label) + ": " + v
+		}
+		return v + "\n"
+	}
+	f := line("", ss.Name) + line("contact", ss.Contact) + line("impressum", ss.ImpressumURL) + line("datenschutz", ss.DatenschutzURL)
+	if f == "" {
+		return ""
+	}
+	return "\n-- \n" + f
 }

@@ -172,6 +172,7 @@ func (s *Service) postParts(ctx context.Context, d *store.Delivery) (m *store.Me
 		}
 	}
 	cl = s.composeList(l, m.FromName)
+	cl.Site = s.footerSite(ctx)
 	cl.PrivateReply = s.PrivateReplyAddress(l, m.ID)
 	if !l.Anonymous && (l.DMARCRewrite == "always" || s.strictDMARC(ctx, domainOf(m.FromAddr))) {
 		cl.MungeFrom, cl.Author = true, or(m.FromName, m.FromAddr)
@@ -253,4 +254,16 @@ func listText(lang, de, en string) string {
 		return or(en, de)
 	}
 	return or(de, en)
+}
+
+// footerSite is what the footer of a list's mail says of the site: its settings'
+// name, contact and legal links. When they cannot be read the footer goes without
+// them (and the error is logged): a post is not held up for its footer.
+func (s *Service) footerSite(ctx context.Context) compose.Site {
+	ss, err := s.SiteSettings(ctx)
+	if err != nil {
+		s.log.Error("site settings for the footer", "err", err)
+		return compose.Site{}
+	}
+	return compose.Site{Name: ss.Name, Contact: ss.Contact, ImpressumURL: ss.ImpressumURL, DatenschutzURL: ss.DatenschutzURL}
 }

@@ -96,6 +96,7 @@ type Server struct {
 	funcs      template.FuncMap
 	pages      atomic.Pointer[map[string]*template.Template] // replaced whole by ReloadTemplates
 	cat        atomic.Pointer[i18n.Catalog]                  // the texts, replaced with the pages
+	zone       atomic.Pointer[time.Location]                 // the site's time zone, for dates on pages
 	static     fs.FS
 	mux        *http.ServeMux
 	matcher    language.Matcher
@@ -116,12 +117,13 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 	if err != nil {
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
+	s.zone.Store(berlin) // until the site settings name another
 	funcs := template.FuncMap{"t": s.tr, "author": s.author, "dict": dict, "size": humanSize, "invalid": fieldAttrs,
 		"month": func(lang string, year, month int) string {
 			return s.monthName(lang, time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC))
 		},
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"date": func(t time.Time) string { return t.In(berlin).Format("02.01.2006 15:04") }}
+		"date": s.pageDate}
 	s.funcs = funcs
 	if err := s.ReloadTemplates(tmpl); err != nil {
 		return nil, err
@@ -145,7 +147,7 @@ func (s *Server) ReloadTemplates(tmpl fs.FS) error {
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "outboxcopy", "admin", "figures", "relogin", "write", "ask",
-		"ownersettings", "ownermembers", "ownermember", "ownerbans", "owneraudit", "ownerdelete"} {
+		"ownersettings", "ownermembers", "ownermember", "ownerbans", "owneraudit", "ownerdelete", "sitelists", "sitesettings", "siteaudit"} {
 		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/formerrors.html", "pages/adminnav.html", "pages/writeform.html", "pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("page %s: %w", name, err)
@@ -190,6 +192,11 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /logout", s.logout)
 	m.HandleFunc("GET /admin/{$}", s.siteAdminPage)
 	m.HandleFunc("GET /admin/figures", s.siteFigures)
+	m.HandleFunc("GET /admin/lists", s.siteLists)
+	m.HandleFunc("POST /admin/lists", s.siteLists)
+	m.HandleFunc("GET /admin/site", s.siteSettings)
+	m.HandleFunc("POST /admin/site", s.siteSettings)
+	m.HandleFunc("GET /admin/audit", s.siteAudit)
 	m.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/", http.StatusMovedPermanently)
 	})
@@ -286,6 +293,8 @@ type page struct {
 	// to index it (see indexable).
 	Description string
 	NoIndex     bool
+	// Site is the site's name, logo and links from its settings.
+	Site siteLook
 }
 
 // describer is page data that has its own meta description (a list's).
@@ -313,7 +322,7 @@ func (s *Server) render1(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	if err := (*s.pages.Load())[name].ExecuteTemplate(w, "layout", page{Lang: lang, Title: title, Domain: s.cfg.Domain, CSRF: csrf, Data: data,
-		Switch: switchURL(r, lang), Description: desc, NoIndex: status != http.StatusOK || !s.indexable(r)}); err != nil {
+		Switch: switchURL(r, lang), Description: desc, NoIndex: status != http.StatusOK || !s.indexable(r), Site: s.siteLook(r.Context())}); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
 }
