@@ -196,7 +196,8 @@ func (s *servers) openHTTP(ctx context.Context, a *app, rl *reloader, reg *prome
 	h, err := web.New(a.db, a.svc, a.svc, a.svc, a.svc, a.db, a.tmpl, web.Config{Domain: cfg.Domain, BaseURL: cfg.BaseURL, Copies: a.svc, PrivateReply: a.svc.PrivateReplyAddress, Language: cfg.Language,
 		Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		MetricsToken: cfg.HTTP.MetricsToken,
-		Logger:       logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:")})
+		Logger:       logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"),
+		CounselStore: a.db, CounselLive: a.live})
 	if err != nil {
 		return err
 	}

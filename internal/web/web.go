@@ -79,6 +79,10 @@ type Config struct {
 	PrivateReply func(l *store.List, archiveID int64) string
 	// Now is the clock the admin pages measure a login's age by; nil: time.Now.
 	Now func() time.Time
+	// CounselStore and CounselLive keep the counselling directory that site admins
+	// change at /admin/beratung; nil: no such page.
+	CounselStore CounselStore
+	CounselLive  CounselLive
 }
 
 // Server is the HTTP handler.
@@ -147,7 +151,7 @@ func (s *Server) ReloadTemplates(tmpl fs.FS) error {
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"index", "list", "thread", "month", "search", "message", "outbox", "error", "subscribe", "action", "notice", "login", "prefs", "mod", "counsel", "outboxcopy", "admin", "figures", "relogin", "write", "ask",
-		"ownersettings", "ownermembers", "ownermember", "ownerbans", "owneraudit", "ownerdelete", "sitelists", "sitesettings", "siteaudit"} {
+		"ownersettings", "ownermembers", "ownermember", "ownerbans", "owneraudit", "ownerdelete", "sitelists", "sitesettings", "siteaudit", "sitecounsel", "sitecounseledit"} {
 		t, err := template.New(name).Funcs(s.funcs).ParseFS(tmpl, "pages/layout.html", "pages/searchform.html", "pages/formerrors.html", "pages/adminnav.html", "pages/writeform.html", "pages/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("page %s: %w", name, err)
@@ -197,6 +201,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /admin/site", s.siteSettings)
 	m.HandleFunc("POST /admin/site", s.siteSettings)
 	m.HandleFunc("GET /admin/audit", s.siteAudit)
+	m.HandleFunc("GET /admin/beratung", s.siteCounsel)
+	m.HandleFunc("POST /admin/beratung", s.siteCounsel)
+	m.HandleFunc("GET /admin/beratung/export", s.siteCounselExport)
+	m.HandleFunc("GET /admin/beratung/{id}", s.siteCounselEdit)
+	m.HandleFunc("POST /admin/beratung/{id}", s.siteCounselEdit)
 	m.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/", http.StatusMovedPermanently)
 	})
