@@ -123,7 +123,7 @@ func TestBrowserSiteAdmin(t *testing.T) {
 
 	// The audit log names what was done, and by whom.
 	br.run(t, "audit", chromedp.Navigate(base+"/admin/audit"), chromedp.WaitVisible(chromedp.CSS("main h1")))
-	if s := look("audit"); !strings.Contains(s, "list-create") || !strings.Contains(s, "site-set") || !strings.Contains(s, "chair@example.org") {
+	if s := look("audit"); !strings.Contains(s, "Liste angelegt") || !strings.Contains(s, "Beratungsstellen eingelesen") || !strings.Contains(s, "chair@example.org") {
 		t.Errorf("the audit log:\n%s", s)
 	}
 

@@ -51,6 +51,9 @@ const (
 	AuditAdminRemove    AuditAction = "admin-remove"
 	AuditSiteSet        AuditAction = "site-set"
 	AuditModerate       AuditAction = "moderate"
+	AuditCounselCenters AuditAction = "counsel-centers" // the centres file replaced
+	AuditCounselEdit    AuditAction = "counsel-edit"    // one centre changed
+	AuditCounselGeo     AuditAction = "counsel-geo"     // postal codes replaced
 )
 
 // AuditEntry is one recorded action.
@@ -85,6 +88,12 @@ func auditEntry(by Actor, l *store.List, action AuditAction, detail string) *sto
 // stable poster number of the mailbox (the number moderators see on held posts).
 func (s *Service) memberRef(l *store.List, addr string) string {
 	return "poster " + string(s.posterNumber(l, addr))
+}
+
+// AuditCounsel records a change of the counselling directory, which is kept
+// outside the list domain (internal/counsel); detail says what, naming no person.
+func (s *Service) AuditCounsel(ctx context.Context, by Actor, action AuditAction, detail string) {
+	s.audit(ctx, by, nil, action, detail)
 }
 
 // AuditLog returns a page of the audit log, newest first: the list's entries, or

@@ -24,6 +24,7 @@ type siteDomain interface {
 	SetSiteSettings(ctx context.Context, by lists.Actor, ss lists.SiteSettings) error
 	CreateListBy(ctx context.Context, by lists.Actor, name string, o lists.ListOptions) (*store.List, error)
 	AuditLog(ctx context.Context, list string, before int64, limit int) ([]lists.AuditEntry, error)
+	AuditCounsel(ctx context.Context, by lists.Actor, action lists.AuditAction, detail string)
 }
 
 var _ siteDomain = (*lists.Service)(nil)
@@ -214,7 +215,7 @@ const auditPage = 50
 // siteAuditData is the data of /admin/audit.
 type siteAuditData struct {
 	Admin   adminSession
-	Entries []lists.AuditEntry
+	Entries []auditView
 	Lists   []*store.List
 	List    string // the list the log is filtered by; "" for all
 	Older   string // the next page's before, "" on the last
@@ -261,9 +262,14 @@ func (s *Server) siteAudit(w http.ResponseWriter, r *http.Request) {
 		es = es[:auditPage]
 		data.Older = strconv.FormatInt(es[auditPage-1].ID, 10)
 	}
-	data.Entries = es
+	for _, e := range es {
+		data.Entries = append(data.Entries, auditView{AuditEntry: e, What: s.auditAction(s.lang(r), e.Action)})
+	}
 	s.renderPage(w, r, http.StatusOK, "siteaudit", s.tr(s.lang(r), "site_audit_heading"), data)
 }
+
+// defaultZone is the time zone of dates on pages until the site settings name one.
+const defaultZone = "Europe/Berlin"
 
 // siteLook is what every page shows of the site: its name and logo in the header,
 // the contact and legal links in the footer.
@@ -284,8 +290,12 @@ func (s *Server) siteLook(ctx context.Context) siteLook {
 		s.log.ErrorContext(ctx, "site settings", "err", err)
 		return siteLook{}
 	}
-	if cur := s.zone.Load(); ss.TimeZone != "" && (cur == nil || cur.String() != ss.TimeZone) {
-		if loc, err := time.LoadLocation(ss.TimeZone); err == nil {
+	zone := ss.TimeZone
+	if zone == "" {
+		zone = defaultZone
+	}
+	if cur := s.zone.Load(); cur == nil || cur.String() != zone {
+		if loc, err := time.LoadLocation(zone); err == nil {
 			s.zone.Store(loc)
 		}
 	}
@@ -306,4 +316,19 @@ func (s *Server) pageDate(t time.Time) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format("02.01.2006 15:04")
+}
+
+// auditView is an audit log entry as the page shows it.
+type auditView struct {
+	lists.AuditEntry
+	What string // the action in the reader's language
+}
+
+// auditAction names an action in lang; one the catalogue does not know by its code.
+func (s *Server) auditAction(lang string, a lists.AuditAction) string {
+	key := "audit_" + strings.ReplaceAll(string(a), "-", "_")
+	if !s.cat.Load().Has("page." + key) {
+		return string(a)
+	}
+	return s.tr(lang, key)
 }

@@ -128,10 +128,10 @@ func TestSiteCreateList(t *testing.T) {
 		}
 	}
 	_, page = e.do(c, "GET", "/admin/audit?list=treff", nil)
-	if !strings.Contains(page, "list-create") || !strings.Contains(page, "admin@example.org") {
+	if !strings.Contains(page, "Liste angelegt") || !strings.Contains(page, "admin@example.org") {
 		t.Errorf("the audit log lacks the creation:\n%s", page)
 	}
-	if _, page = e.do(c, "GET", "/admin/audit?list=kita", nil); strings.Contains(page, "list-create") {
+	if _, page = e.do(c, "GET", "/admin/audit?list=kita", nil); strings.Contains(page, "Liste angelegt") {
 		t.Error("the audit log filtered by kita shows treff's creation")
 	}
 	if code, _ := e.do(c, "GET", "/admin/audit?list=nosuch", nil); code != http.StatusNotFound {
@@ -186,7 +186,7 @@ func TestSiteSettings(t *testing.T) {
 		}
 	}
 	_, page = e.do(c, "GET", "/admin/audit", nil)
-	if !strings.Contains(page, "site-set") {
+	if !strings.Contains(page, "Einstellungen der Seite geändert") {
 		t.Error("the audit log lacks the settings change")
 	}
 	// Dates on pages are in the site's time zone now: the audit entry was made

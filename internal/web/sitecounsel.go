@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"listd/internal/counsel"
+	"listd/internal/lists"
 	"listd/internal/store"
 )
 
@@ -185,7 +186,7 @@ func (s *Server) uploadCenters(w http.ResponseWriter, r *http.Request, a adminSe
 		return 0, true
 	}
 	s.counselReload(r.Context())
-	s.audit(r.Context(), a.Address, nil, "centers-import", strconv.Itoa(len(cs))+" centres")
+	s.auditCounsel(r.Context(), a, lists.AuditCounselCenters, strconv.Itoa(len(cs))+" centres")
 	http.Redirect(w, r, "/admin/beratung?imported=centers&n="+strconv.Itoa(len(cs))+"&lang="+lang, http.StatusSeeOther)
 	return 0, true
 }
@@ -237,7 +238,7 @@ func (s *Server) uploadGeo(w http.ResponseWriter, r *http.Request, a adminSessio
 	if d != nil {
 		n = d.PostalCodes()
 	}
-	s.audit(r.Context(), a.Address, nil, "geo-import", strconv.Itoa(len(ps))+" places")
+	s.auditCounsel(r.Context(), a, lists.AuditCounselGeo, strconv.Itoa(len(ps))+" places")
 	http.Redirect(w, r, "/admin/beratung?imported=geo&n="+strconv.Itoa(n)+"&lang="+lang, http.StatusSeeOther)
 	return 0, true
 }
@@ -362,7 +363,7 @@ func (s *Server) siteCounselEdit(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			s.counselReload(r.Context())
-			s.audit(r.Context(), a.Address, nil, "center-edit", parsed[0].Name)
+			s.auditCounsel(r.Context(), a, lists.AuditCounselEdit, parsed[0].Name)
 			http.Redirect(w, r, "/admin/beratung?lang="+lang, http.StatusSeeOther)
 			return
 		}
@@ -381,4 +382,11 @@ func knownCounselField(f string) bool {
 		}
 	}
 	return false
+}
+
+// auditCounsel records a change of the directory in the list domain's audit log.
+func (s *Server) auditCounsel(ctx context.Context, a adminSession, action lists.AuditAction, detail string) {
+	if sd, ok := s.siteDomain(); ok {
+		sd.AuditCounsel(ctx, lists.Actor(a.Address), action, detail)
+	}
 }

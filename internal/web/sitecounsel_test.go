@@ -130,6 +130,9 @@ func TestSiteCounsel(t *testing.T) {
 	if !strings.Contains(page, `value="10115"`) {
 		t.Fatalf("edit page lacks the centre:\n%s", page)
 	}
+	if code, _ := e.do(c, "POST", path, url.Values{"name": {"Übernommen"}, "postal_code": {"10115"}}); code != http.StatusForbidden {
+		t.Errorf("edit without the token: %d", code)
+	}
 	form := url.Values{"csrf": {tok}, "name": {"Beratung Mitte"}, "postal_code": {"10115"}, "city": {"Berlin"}, "topics": {"Unterhalt"},
 		"email": {"info(at)example.org"}, "online": {"nein"}}
 	code, page = e.do(c, "POST", path, form)
@@ -169,5 +172,11 @@ func TestSiteCounsel(t *testing.T) {
 	_, page = e.do(c, "GET", "/admin/beratung", nil)
 	if !strings.Contains(page, "Ortsdaten für "+strconv.Itoa(d.PostalCodes())+" Postleitzahlen") {
 		t.Errorf("the page does not say how many codes are loaded (%d)", d.PostalCodes())
+	}
+	_, page = e.do(c, "GET", "/admin/audit", nil)
+	for _, want := range []string{"Beratungsstellen eingelesen", "Beratungsstelle geändert", "Postleitzahlen eingelesen"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the audit log lacks %q", want)
+		}
 	}
 }

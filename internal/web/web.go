@@ -117,7 +117,7 @@ func New(st Store, r Renderer, members Membership, moderation Moderation, counse
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now
 	}
-	berlin, err := time.LoadLocation("Europe/Berlin")
+	berlin, err := time.LoadLocation(defaultZone)
 	if err != nil {
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
