@@ -105,7 +105,9 @@ func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, l *store.L
 	allowed := false
 	var err error
 	if l == nil {
-		allowed, err = s.isSiteAdmin(r.Context(), ss.Address)
+		var v lists.Viewer
+		v, err = s.viewerOf(r.Context(), ss.Address)
+		allowed = lists.MayAdministerSite(v)
 	} else {
 		allowed, err = s.mayAdminister(r.Context(), l, ss.Address)
 	}
