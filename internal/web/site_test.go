@@ -28,7 +28,7 @@ func (e *adminEnv) storedSiteAdmin(addr string) {
 	}
 }
 
-var sitePages = []string{"/admin/lists", "/admin/site", "/admin/audit"}
+var sitePages = []string{"/admin/", "/admin/figures", "/admin/lists", "/admin/site", "/admin/audit"}
 
 // TestSitePagesForSiteAdminsOnly: every /admin page is 403 for an owner, a
 // moderator and a member, a login page for a stranger, and every POST wants the
