@@ -46,8 +46,8 @@ func (e *adminEnv) withCounsel() *counsel.Live {
 	return live
 }
 
-// upload posts a file to /admin/beratung as the form does.
-func (e *adminEnv) upload(c *http.Client, tok, do, name string, content []byte) (int, string) {
+// uploadCounsel posts a file to /admin/beratung as the form does.
+func (e *adminEnv) uploadCounsel(c *http.Client, tok, do, name string, content []byte) (int, string) {
 	e.t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
@@ -87,7 +87,7 @@ func TestSiteCounsel(t *testing.T) {
 	}
 	c := e.client("admin@example.org")
 	tok := e.csrf(c)
-	if code, _ := e.upload(c, "", "centers", "a.csv", []byte(goodCenters)); code != http.StatusForbidden {
+	if code, _ := e.uploadCounsel(c, "", "centers", "a.csv", []byte(goodCenters)); code != http.StatusForbidden {
 		t.Errorf("upload without the token: %d", code)
 	}
 	bad, err := os.ReadFile("../counsel/testdata/centers_broken.csv")
@@ -95,7 +95,7 @@ func TestSiteCounsel(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, want := counsel.ParseCenters(bytes.NewReader(bad), "x")
-	code, page := e.upload(c, tok, "centers", "kaputt.csv", bad)
+	code, page := e.uploadCounsel(c, tok, "centers", "kaputt.csv", bad)
 	if code != http.StatusBadRequest || len(want) < 2 {
 		t.Fatalf("broken file: %d, %d problems", code, len(want))
 	}
@@ -107,7 +107,7 @@ func TestSiteCounsel(t *testing.T) {
 	if cs, _ := e.db.Centers(ctx); len(cs) != 0 {
 		t.Fatalf("a file with bad lines imported %d centres", len(cs))
 	}
-	if code, page = e.upload(c, tok, "centers", "gut.csv", []byte(goodCenters)); code != http.StatusSeeOther {
+	if code, page = e.uploadCounsel(c, tok, "centers", "gut.csv", []byte(goodCenters)); code != http.StatusSeeOther {
 		t.Fatalf("good file: %d\n%s", code, page)
 	}
 	d, err := live.Directory(ctx)
@@ -159,10 +159,10 @@ func TestSiteCounsel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, page = e.upload(c, tok, "geo", "DE.txt", []byte("kein GeoNames\n")); code != http.StatusBadRequest || !strings.Contains(page, `id="geo_file-error"`) {
+	if code, page = e.uploadCounsel(c, tok, "geo", "DE.txt", []byte("kein GeoNames\n")); code != http.StatusBadRequest || !strings.Contains(page, `id="geo_file-error"`) {
 		t.Errorf("bad geo file: %d", code)
 	}
-	if code, page = e.upload(c, tok, "geo", "DE.txt", geo); code != http.StatusSeeOther {
+	if code, page = e.uploadCounsel(c, tok, "geo", "DE.txt", geo); code != http.StatusSeeOther {
 		t.Fatalf("geo: %d\n%s", code, page)
 	}
 	d, _ = live.Directory(ctx)
