@@ -99,11 +99,7 @@ func stripMultipart(body []byte, boundary string, depth int) ([]byte, bool) {
 	if boundary == "" {
 		return body, false
 	}
-	type part struct {
-		h    textproto.Header
-		body []byte
-	}
-	var parts []part
+	var parts []mailmsg.Part
 	changed := false
 	mr := textproto.NewMultipartReader(bytes.NewReader(body), boundary)
 	for {
@@ -119,29 +115,17 @@ func stripMultipart(body []byte, boundary string, depth int) ([]byte, bool) {
 			return body, false
 		}
 		h, nb, c := stripEntity(p.Header, b, depth+1)
-		parts = append(parts, part{h, nb})
+		parts = append(parts, mailmsg.Part{Header: h, Body: nb})
 		changed = changed || c
 	}
 	if !changed {
 		return body, false
 	}
-	var b bytes.Buffer
-	b.Grow(len(body))
-	w := textproto.NewMultipartWriter(&b)
-	if err := w.SetBoundary(boundary); err != nil {
+	out, err := mailmsg.JoinMultipart(boundary, parts, len(body))
+	if err != nil {
 		return body, false
 	}
-	for _, p := range parts {
-		pw, err := w.CreatePart(p.h)
-		if err != nil {
-			return body, false
-		}
-		pw.Write(p.body)
-	}
-	if err := w.Close(); err != nil {
-		return body, false
-	}
-	return b.Bytes(), true
+	return out, true
 }
 
 // cutPlainSignature cuts text at its first signature separator, a line that is

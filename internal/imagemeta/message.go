@@ -145,11 +145,7 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 	if boundary == "" {
 		return body, false
 	}
-	type part struct {
-		h    textproto.Header
-		body []byte // nil: not read, unchanged
-	}
-	var parts []part
+	var parts []mailmsg.Part // a nil Body: not read, unchanged
 	var sub Result
 	changed := false
 	mr := textproto.NewMultipartReader(bytes.NewReader(body), boundary)
@@ -165,7 +161,7 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 			if _, err := io.Copy(io.Discard, p); err != nil {
 				return body, false
 			}
-			parts = append(parts, part{h: p.Header})
+			parts = append(parts, mailmsg.Part{Header: p.Header})
 			continue
 		}
 		b, err := io.ReadAll(p)
@@ -176,7 +172,7 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 		if !c {
 			nb = nil
 		}
-		parts = append(parts, part{h, nb})
+		parts = append(parts, mailmsg.Part{Header: h, Body: nb})
 		changed = changed || c
 	}
 	// What the parts found counts only when they were read through to the end.
@@ -191,30 +187,18 @@ func cleanMultipart(body []byte, boundary string, depth int, res *Result) ([]byt
 		if err != nil {
 			return body, false
 		}
-		if parts[i].body != nil {
+		if parts[i].Body != nil {
 			continue
 		}
-		if parts[i].body, err = io.ReadAll(p); err != nil {
+		if parts[i].Body, err = io.ReadAll(p); err != nil {
 			return body, false
 		}
 	}
-	var b bytes.Buffer
-	b.Grow(len(body))
-	w := textproto.NewMultipartWriter(&b)
-	if err := w.SetBoundary(boundary); err != nil {
+	out, err := mailmsg.JoinMultipart(boundary, parts, len(body))
+	if err != nil {
 		return body, false
 	}
-	for _, p := range parts {
-		pw, err := w.CreatePart(p.h)
-		if err != nil {
-			return body, false
-		}
-		pw.Write(p.body)
-	}
-	if err := w.Close(); err != nil {
-		return body, false
-	}
-	return b.Bytes(), true
+	return out, true
 }
 
 // looksLikeImage decodes only the start of a body (a few lines of base64 or
