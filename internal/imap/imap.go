@@ -44,7 +44,7 @@ type Store interface {
 	Lists(ctx context.Context) ([]*store.List, error)
 	Memberships(ctx context.Context, address string) ([]*store.Member, error)
 	ArchiveState(ctx context.Context, listID int64) (count int, maxID int64, err error)
-	ArchiveIDs(ctx context.Context, listID, afterID int64) ([]int64, error)
+	ArchiveIDRuns(ctx context.Context, listID, afterID int64) ([]store.IDRun, error)
 	Envelopes(ctx context.Context, listID int64, ids []int64) ([]store.Envelope, error)
 	EnvelopeRange(ctx context.Context, listID, fromID, toID int64) ([]store.Envelope, error)
 	RawPosts(ctx context.Context, listID int64, ids []int64) ([]store.RawPost, error)

@@ -44,9 +44,9 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 	ctx, cancel := s.ctx()
 	defer cancel()
 	var refs []msgRef
-	for i, u := range sel.uids {
+	for q, u := range sel.uids.all() {
 		if !sel.gone[u] {
-			refs = append(refs, msgRef{seq: uint32(i + 1), uid: u})
+			refs = append(refs, msgRef{seq: q, uid: u})
 		}
 	}
 	ev := &evaluator{s: s, sel: sel, fts: map[string]map[int64]bool{}}
@@ -233,15 +233,12 @@ func (ev *evaluator) prepare(ctx context.Context, c *imap.SearchCriteria) error 
 
 func (ev *evaluator) match(c *candidate, cr *imap.SearchCriteria) bool {
 	for _, set := range cr.SeqNum {
-		if !inSeqSet(set, c.ref.seq, uint32(len(ev.sel.uids))) {
+		if !inSeqSet(set, c.ref.seq, ev.sel.uids.len()) {
 			return false
 		}
 	}
 	for _, set := range cr.UID {
-		var max uint32
-		if n := len(ev.sel.uids); n > 0 {
-			max = uint32(ev.sel.uids[n-1])
-		}
+		max := uint32(ev.sel.uids.last())
 		if imap.IsSearchRes(set) || !inUIDSet(set, c.ref.uid, max) {
 			return false
 		}

@@ -1,9 +1,10 @@
 package imap
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -15,7 +16,7 @@ import (
 type selection struct {
 	mb       mailbox
 	readOnly bool
-	uids     []imap.UID // ascending
+	uids     uidList
 	gone     map[imap.UID]bool
 	maxUID   imap.UID
 	seen     map[imap.UID]bool
@@ -25,28 +26,35 @@ type selection struct {
 	tried bool
 }
 
-// ids returns the mailbox's current UIDs from the store.
-func (s *session) currentUIDs(ctx context.Context, mb mailbox, after imap.UID) ([]imap.UID, error) {
-	var ids []int64
-	var err error
-	switch mb.kind {
-	case kindArchive:
-		ids, err = s.srv.st.ArchiveIDs(ctx, mb.list.ID, int64(after))
-	case kindHeld:
-		ids, err = s.srv.st.HeldIDs(ctx, mb.list.ID)
-	default:
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]imap.UID, 0, len(ids))
-	for _, id := range ids {
-		if id > 0 && id <= 0xffffffff && imap.UID(id) > after {
-			out = append(out, imap.UID(id))
+// currentUIDs returns the mailbox's current UIDs above after from the store.
+func (s *session) currentUIDs(ctx context.Context, mb mailbox, after imap.UID) (uidList, error) {
+	var l uidList
+	add := func(first, last int64) {
+		first = max(first, int64(after)+1, 1)
+		last = min(last, 0xffffffff)
+		if first <= last {
+			l.addRange(imap.UID(first), imap.UID(last))
 		}
 	}
-	return out, nil
+	switch mb.kind {
+	case kindArchive:
+		runs, err := s.srv.st.ArchiveIDRuns(ctx, mb.list.ID, int64(after))
+		if err != nil {
+			return l, err
+		}
+		for _, r := range runs {
+			add(r.First, r.Last)
+		}
+	case kindHeld:
+		ids, err := s.srv.st.HeldIDs(ctx, mb.list.ID)
+		if err != nil {
+			return l, err
+		}
+		for _, id := range ids { // ascending
+			add(id, id)
+		}
+	}
+	return l, nil
 }
 
 func (s *session) newSelection(ctx context.Context, mb mailbox, readOnly bool) (*selection, error) {
@@ -56,9 +64,7 @@ func (s *session) newSelection(ctx context.Context, mb mailbox, readOnly bool) (
 	}
 	sel := &selection{mb: mb, readOnly: readOnly, uids: uids, gone: map[imap.UID]bool{}, seen: map[imap.UID]bool{},
 		deleted: map[imap.UID]bool{}}
-	if len(uids) > 0 {
-		sel.maxUID = uids[len(uids)-1]
-	}
+	sel.maxUID = uids.last()
 	if mb.kind == kindArchive && s.user != "" {
 		seen, err := s.srv.st.SeenIDs(ctx, s.user, mb.list.ID)
 		if err != nil {
@@ -72,7 +78,7 @@ func (s *session) newSelection(ctx context.Context, mb mailbox, readOnly bool) (
 }
 
 // live is the number of posts in the view that are not gone.
-func (sel *selection) live() int { return len(sel.uids) - len(sel.gone) }
+func (sel *selection) live() int { return int(sel.uids.len()) - len(sel.gone) }
 
 // expungeWriter and existsWriter are what refresh tells the client through.
 type expungeWriter interface{ WriteExpunge(seqNum uint32) error }
@@ -85,7 +91,7 @@ func (s *session) refresh(ctx context.Context, ew expungeWriter, nw existsWriter
 	if sel == nil {
 		return nil
 	}
-	var added []imap.UID
+	var added uidList
 	switch sel.mb.kind {
 	case kindArchive:
 		count, maxID, err := s.srv.st.ArchiveState(ctx, sel.mb.list.ID)
@@ -97,65 +103,62 @@ func (s *session) refresh(ctx context.Context, ew expungeWriter, nw existsWriter
 				return fmt.Errorf("refresh %s: %w", sel.mb.name, err)
 			}
 		}
-		if count != sel.live()+len(added) {
+		if count != sel.live()+int(added.len()) {
 			// Posts went away (erasure): find which.
 			all, err := s.currentUIDs(ctx, sel.mb, 0)
 			if err != nil {
 				return fmt.Errorf("refresh %s: %w", sel.mb.name, err)
 			}
-			sel.markGone(all)
-			added = added[:0]
-			for _, u := range all {
-				if u > sel.maxUID {
-					added = append(added, u)
-				}
-			}
+			sel.markGone(&all)
+			added = all.above(sel.maxUID)
 		}
 	case kindHeld:
 		all, err := s.currentUIDs(ctx, sel.mb, 0)
 		if err != nil {
 			return fmt.Errorf("refresh %s: %w", sel.mb.name, err)
 		}
-		sel.markGone(all)
-		for _, u := range all {
-			if u > sel.maxUID {
-				added = append(added, u)
-			}
-		}
+		sel.markGone(&all)
+		added = all.above(sel.maxUID)
 	default:
 		return nil
 	}
 	if ew != nil && len(sel.gone) > 0 {
 		// From the end, so that each sequence number is right when it is sent.
-		for i := len(sel.uids) - 1; i >= 0; i-- {
-			u := sel.uids[i]
-			if !sel.gone[u] {
-				continue
+		gone := make([]uint32, 0, len(sel.gone))
+		for u := range sel.gone {
+			if q := sel.uids.search(u); q <= sel.uids.len() && sel.uids.at(q) == u {
+				gone = append(gone, q)
 			}
-			if err := ew.WriteExpunge(uint32(i + 1)); err != nil {
+		}
+		slices.Sort(gone)
+		for i := len(gone) - 1; i >= 0; i-- {
+			q := gone[i]
+			u := sel.uids.at(q)
+			if err := ew.WriteExpunge(q); err != nil {
 				return err
 			}
-			sel.uids = append(sel.uids[:i], sel.uids[i+1:]...)
+			sel.uids.remove(q)
 			delete(sel.gone, u)
 			delete(sel.seen, u)
 			delete(sel.deleted, u)
 		}
 	}
-	if nw != nil && len(added) > 0 {
-		sel.uids = append(sel.uids, added...)
-		sel.maxUID = added[len(added)-1]
-		if err := nw.WriteNumMessages(uint32(len(sel.uids))); err != nil {
+	if nw != nil && added.len() > 0 {
+		for _, r := range added.runs {
+			sel.uids.addRange(r.first, r.last)
+		}
+		sel.maxUID = added.last()
+		if err := nw.WriteNumMessages(sel.uids.len()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// markGone marks the posts of the view that are not in all (ascending) as gone.
-func (sel *selection) markGone(all []imap.UID) {
-	for _, u := range sel.uids {
-		i := sort.Search(len(all), func(i int) bool { return all[i] >= u })
-		if i == len(all) || all[i] != u {
+// markGone marks the posts of the view that are not in all as gone.
+func (sel *selection) markGone(all *uidList) {
+	for _, u := range sel.uids.all() {
+		if q := all.search(u); q > all.len() || all.at(q) != u {
 			sel.gone[u] = true
 		}
 	}
@@ -170,56 +173,58 @@ type msgRef struct {
 var errSearchRes = &imap.Error{Type: imap.StatusResponseTypeBad, Text: "The $ marker (SEARCHRES) is not supported"}
 
 // resolve returns the messages of the view that numSet names, in order, without
-// the gone ones.
+// the gone ones. It takes time by the messages named, not by the mailbox's size.
 func (sel *selection) resolve(numSet imap.NumSet) ([]msgRef, error) {
-	n := uint32(len(sel.uids))
-	var out []msgRef
+	n := sel.uids.len()
+	// The ranges as sequence numbers, first to last.
+	type rng struct{ start, stop uint32 }
+	var rs []rng
 	switch set := numSet.(type) {
 	case imap.SeqSet:
-		marked := make([]bool, n+1)
 		for _, r := range set {
 			start, stop := staticRange(r.Start, r.Stop, n)
-			if start == 0 {
-				continue
-			}
-			for q := start; q <= stop && q <= n; q++ {
-				marked[q] = true
-			}
-		}
-		for q := uint32(1); q <= n; q++ {
-			if marked[q] && !sel.gone[sel.uids[q-1]] {
-				out = append(out, msgRef{seq: q, uid: sel.uids[q-1]})
+			if start != 0 && start <= n {
+				rs = append(rs, rng{start, min(stop, n)})
 			}
 		}
 	case imap.UIDSet:
 		if imap.IsSearchRes(set) {
 			return nil, errSearchRes
 		}
-		var max uint32
-		if n > 0 {
-			max = uint32(sel.uids[n-1])
-		}
-		type rng struct{ start, stop uint32 }
-		var rs []rng
 		for _, r := range set {
-			start, stop := staticRange(uint32(r.Start), uint32(r.Stop), max)
-			if start != 0 {
-				rs = append(rs, rng{start, stop})
-			}
-		}
-		for i, u := range sel.uids {
-			if sel.gone[u] {
+			start, stop := staticRange(uint32(r.Start), uint32(r.Stop), uint32(sel.uids.last()))
+			if start == 0 {
 				continue
 			}
-			for _, r := range rs {
-				if uint32(u) >= r.start && uint32(u) <= r.stop {
-					out = append(out, msgRef{seq: uint32(i + 1), uid: u})
-					break
-				}
+			// The sequence numbers of the UIDs start to stop.
+			first, end := sel.uids.search(imap.UID(start)), sel.uids.search(imap.UID(stop)+1)
+			if stop == 0xffffffff {
+				end = n + 1
+			}
+			if first < end {
+				rs = append(rs, rng{first, end - 1})
 			}
 		}
 	default:
 		return nil, fmt.Errorf("unknown number set %T", numSet)
+	}
+	// Ordered and joined, so that each message comes once.
+	slices.SortFunc(rs, func(a, b rng) int { return cmp.Compare(a.start, b.start) })
+	var out []msgRef
+	var next uint32 = 1 // the first sequence number not yet looked at
+	for _, r := range rs {
+		if r.stop < next {
+			continue
+		}
+		for q, u := range sel.uids.from(max(r.start, next)) {
+			if q > r.stop {
+				break
+			}
+			if !sel.gone[u] {
+				out = append(out, msgRef{seq: q, uid: u})
+			}
+		}
+		next = r.stop + 1
 	}
 	return out, nil
 }

@@ -240,7 +240,7 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 		return nil, err
 	}
 	s.sel, s.checked = sel, s.srv.cfg.Now()
-	data := &imap.SelectData{NumMessages: uint32(len(sel.uids)), UIDNext: sel.maxUID + 1, UIDValidity: mb.uidValidity()}
+	data := &imap.SelectData{NumMessages: sel.uids.len(), UIDNext: sel.maxUID + 1, UIDValidity: mb.uidValidity()}
 	switch mb.kind {
 	case kindArchive:
 		data.Flags = []imap.Flag{imap.FlagSeen}
@@ -259,9 +259,9 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 	if data.PermanentFlags == nil {
 		data.PermanentFlags = []imap.Flag{}
 	}
-	for i, u := range sel.uids {
+	for q, u := range sel.uids.all() {
 		if !sel.seen[u] {
-			data.FirstUnseenSeqNum = uint32(i + 1)
+			data.FirstUnseenSeqNum = q
 			break
 		}
 	}
@@ -359,7 +359,7 @@ func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error 
 	ctx, cancel := s.ctx()
 	defer cancel()
 	var ids []imap.UID
-	for _, u := range s.sel.uids {
+	for _, u := range s.sel.uids.all() {
 		if s.sel.deleted[u] && !s.sel.gone[u] && (uids == nil || uids.Contains(u)) {
 			ids = append(ids, u)
 		}

@@ -210,3 +210,76 @@ func TestHeldIDs(t *testing.T) {
 		t.Errorf("HeldIDs = %v, %v", got, err)
 	}
 }
+
+// TestArchiveIDRuns: the runs of a list's ids are its ids, with gaps left by erased
+// posts and by another list's posts, whole and after an id, and for ranges large
+// enough to be split.
+func TestArchiveIDRuns(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	a := &List{Name: "runs-a", Archive: "members", Moderation: "none"}
+	b := &List{Name: "runs-b", Archive: "members", Moderation: "none"}
+	for _, l := range []*List{a, b} {
+		if err := db.CreateList(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	date := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var posts []*Post
+	for i := range 3000 {
+		l := a
+		if i%1000 >= 700 && i%1000 < 710 || i == 2500 {
+			l = b // a few runs of the other list
+		}
+		posts = append(posts, &Post{ListID: l.ID, MessageID: fmt.Sprintf("<%d@runs>", i), Subject: fmt.Sprintf("s %d", i),
+			Date: date.Add(time.Duration(i) * time.Minute), Raw: []byte("Subject: s\r\n\r\nx\r\n")})
+	}
+	for len(posts) > 0 { // in order, the same list's posts in one batch
+		n := 1
+		for n < len(posts) && posts[n].ListID == posts[0].ListID {
+			n++
+		}
+		if _, err := db.ImportPosts(ctx, posts[0].ListID, posts[:n]); err != nil {
+			t.Fatal(err)
+		}
+		posts = posts[n:]
+	}
+	all, err := db.ArchiveIDs(ctx, a.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Erase a few of a's posts: single ones, and a block.
+	for _, id := range append([]int64{all[0], all[5], all[len(all)-1]}, all[1500:1520]...) {
+		if _, err := db.db.ExecContext(ctx, `DELETE FROM messages WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range []*List{a, b} {
+		ids, err := db.ArchiveIDs(ctx, l.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, after := range []int64{0, ids[0], ids[len(ids)/3], ids[len(ids)-1], 1 << 40} {
+			runs, err := db.ArchiveIDRuns(ctx, l.ID, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for i, r := range runs {
+				if r.First > r.Last || i > 0 && runs[i-1].Last+1 >= r.First {
+					t.Fatalf("%s after %d: runs %v not apart and ascending", l.Name, after, runs)
+				}
+				for id := r.First; id <= r.Last; id++ {
+					got = append(got, id)
+				}
+			}
+			want, err := db.ArchiveIDs(ctx, l.ID, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s after %d: runs %v, want the ids %v", l.Name, after, runs, want)
+			}
+		}
+	}
+}
