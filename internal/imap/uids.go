@@ -47,9 +47,6 @@ func (l *uidList) addRange(first, last imap.UID) {
 	l.n += uint32(last-first) + 1
 }
 
-// add appends u, above l.last().
-func (l *uidList) add(u imap.UID) { l.addRange(u, u) }
-
 // run returns the index of the run holding sequence number seq (1 to l.n).
 func (l *uidList) run(seq uint32) int {
 	return sort.Search(len(l.runs), func(i int) bool { return l.runs[i].seq+l.runs[i].len() > seq })
