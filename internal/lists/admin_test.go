@@ -3,6 +3,7 @@ package lists
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"strings"
@@ -487,4 +488,47 @@ func FuzzParseBan(f *testing.F) {
 			t.Fatalf("ban %q of %q does not cover it (%v)", p, in, banPatterns(in))
 		}
 	})
+}
+
+// An address may begin with a character a spreadsheet reads as a formula (=, +, -
+// and @ are allowed in a local part, and so are | ' / !): the export must not hand
+// a spreadsheet a formula, and the import must read the export back as it was.
+func TestMemberExportNoFormula(t *testing.T) {
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	const owner = Actor("owner@example.org")
+	addrs := []string{"=cmd|'/ccalc'!a0@example.org", "-2+3@example.org", "'=x@example.org", "plain@example.org"}
+	for _, a := range addrs {
+		if _, err := s.AddMemberBy(ctx, owner, "kita", a, MemberOptions{Mode: "each", Name: "'-x"}); err != nil {
+			t.Fatalf("add %s: %v", a, err)
+		}
+	}
+	var out bytes.Buffer
+	if err := s.ExportMembersCSV(ctx, owner, "kita", &out); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(out.Bytes())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs[1:] {
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+				t.Errorf("cell %q of %q starts a formula", cell, rec)
+			}
+		}
+	}
+	ms, err := ParseMembersCSV(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		t.Fatalf("export read back = %+v, %v", ms, err)
+	}
+	got := map[string]string{}
+	for _, m := range ms {
+		got[m.Address] = m.Name
+	}
+	for _, a := range addrs {
+		if name, ok := got[a]; !ok || name != "'-x" {
+			t.Errorf("read back: %s missing or named %q (%v)", a, name, got)
+		}
+	}
 }

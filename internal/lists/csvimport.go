@@ -228,7 +228,7 @@ func ParseMembersCSV(r io.Reader) ([]CSVMember, error) {
 			continue
 		}
 		m := CSVMember{Line: line}
-		raw := cell(rec, "email")
+		raw := unSafe(cell(rec, "email"))
 		addr, name, err := NormalizeAddress(raw)
 		if err != nil {
 			lineBad(CSVBadAddress, raw)
@@ -274,7 +274,7 @@ func ParseMembersCSV(r io.Reader) ([]CSVMember, error) {
 
 // unSafe undoes csvSafe: the quote an export put before a leading =, +, - or @.
 func unSafe(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@", rune(v[1])) {
+	if len(v) > 1 && v[0] == '\'' && csvEscaped(v[1:]) {
 		return v[1:]
 	}
 	return v

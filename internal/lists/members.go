@@ -210,7 +210,7 @@ func (s *Service) ExportMembersCSV(ctx context.Context, by Actor, list string, w
 		return err
 	}
 	for _, m := range ms {
-		if err := cw.Write([]string{m.Address, csvSafe(m.Name), m.Mode, m.Role, csvSafe(m.Postal)}); err != nil {
+		if err := cw.Write([]string{csvSafe(m.Address), csvSafe(m.Name), m.Mode, m.Role, csvSafe(m.Postal)}); err != nil {
 			return err
 		}
 	}
@@ -222,12 +222,22 @@ func (s *Service) ExportMembersCSV(ctx context.Context, by Actor, list string, w
 	return nil
 }
 
-// csvSafe keeps a spreadsheet from reading a cell as a formula (=, +, -, @ first).
+// csvSafe keeps a spreadsheet from reading a cell as a formula (=, +, -, @ first)
+// by putting a ' in front. A value that begins with such a ' already gets one more,
+// so that the import (unSafe) takes off exactly the one added here.
 func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+	if csvEscaped(v) {
 		return "'" + v
 	}
 	return v
+}
+
+// csvEscaped reports whether csvSafe puts a ' in front of v.
+func csvEscaped(v string) bool {
+	for v != "" && v[0] == '\'' {
+		v = v[1:]
+	}
+	return v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0]))
 }
 
 // PosterNumber is the stable number of the mailbox address on list l: what
