@@ -577,3 +577,60 @@ func TestOwnerMemberByNumberStaysOnItsList(t *testing.T) {
 		}
 	}
 }
+
+// The members' pages of an anonymous list are paged without an address in the
+// link, and a search by a piece of an address tells nothing by its paging.
+func TestOwnerAnonymousPagingHidesAddresses(t *testing.T) {
+	e := newOwnerEnv(t)
+	l, _ := e.db.ListByName(context.Background(), "anon")
+	var ms []*store.Member
+	for i := range 120 {
+		name := ""
+		if i%2 == 0 {
+			name = fmt.Sprintf("Mond %03d", i)
+		}
+		ms = append(ms, &store.Member{ListID: l.ID, Address: fmt.Sprintf("p%03d@hidden.example", i), Name: name, Mode: "digest", Role: "member"})
+	}
+	if _, err := e.db.ImportMembers(context.Background(), ms); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client("owner@example.org")
+	link := regexp.MustCompile(`<a href="/anon/admin/members/([^"?]+)\?`)
+	nextLink := regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+	walk := func(start string) (int, int) {
+		seen := map[string]bool{}
+		next, pages := start, 0
+		for next != "" && pages < 10 {
+			code, page := e.do(c, "GET", next, nil)
+			if code != 200 {
+				t.Fatalf("GET %s: %d", next, code)
+			}
+			if strings.Contains(page, "hidden.example") {
+				t.Errorf("GET %s names a member's address:\n%s", next, page)
+			}
+			pages++
+			for _, m := range link.FindAllStringSubmatch(page, -1) {
+				if seen[m[1]] {
+					t.Errorf("%s on two pages", m[1])
+				}
+				seen[m[1]] = true
+			}
+			next = ""
+			if m := nextLink.FindStringSubmatch(page); m != nil {
+				next = html.UnescapeString(m[1])
+			}
+		}
+		return pages, len(seen)
+	}
+	if pages, n := walk("/anon/admin/members"); pages != 3 || n < 120 {
+		t.Errorf("%d pages, %d members, want 3 and all", pages, n)
+	}
+	// A piece of the addresses finds nobody, and no further page either.
+	if pages, n := walk("/anon/admin/members?q=hidden"); pages != 1 || n != 0 {
+		t.Errorf("search by a piece of the addresses: %d pages, %d members", pages, n)
+	}
+	// A piece of the names pages through the names only.
+	if pages, n := walk("/anon/admin/members?q=mond"); pages != 2 || n != 60 {
+		t.Errorf("search by name: %d pages, %d members, want 2 and 60", pages, n)
+	}
+}

@@ -142,20 +142,73 @@ func (s *Server) ownerSearchMembers(r *http.Request, d ownerDomain, a adminSessi
 		data.Total, data.ShowTotal = len(data.Members), true
 		return nil
 	}
+	if l.Anonymous {
+		return s.ownerSearchAnonymous(r, d, a, data, q, after)
+	}
 	p, err := d.SearchMembers(r.Context(), l.Name, lists.MemberSearch{Query: q, After: after, Limit: ownerMemberPageSize})
 	if err != nil {
 		return err
 	}
 	for _, m := range p.Members {
-		if l.Anonymous && q != "" && !strings.Contains(strings.ToLower(m.Name), strings.ToLower(q)) {
-			continue // found by a piece of the address
-		}
 		data.Members = append(data.Members, s.ownerMemberRow(d, l, m))
 	}
-	data.Total, data.More = p.Total, p.More
-	data.ShowTotal = !l.Anonymous || q == ""
+	data.Total, data.More, data.ShowTotal = p.Total, p.More, true
 	if p.Next != "" {
 		v := url.Values{"after": {p.Next}, "lang": {s.lang(r)}}
+		if q != "" {
+			v.Set("q", q)
+		}
+		data.Next = a.ownerBase() + "members?" + v.Encode()
+	}
+	return nil
+}
+
+// ownerSearchAnonymous fills the page of members of an anonymous list. The list
+// domain pages by address, which these pages never show: the next page's link
+// names the last member shown by their number in the store, and a search keeps
+// only the members whose pseudonym has the piece typed, page after page, so that
+// neither the count nor a further page tells what the addresses hold.
+func (s *Server) ownerSearchAnonymous(r *http.Request, d ownerDomain, a adminSession, data *ownerMembersPage, q, after string) error {
+	l := a.List
+	if after != "" {
+		m, err := s.ownerFindMember(r, d, l, after)
+		if errors.Is(err, lists.ErrNoSuchMember) {
+			after = ""
+		} else if err != nil {
+			return err
+		} else {
+			after = m.Address
+		}
+	}
+	var last *store.Member
+	more := false
+	for {
+		p, err := d.SearchMembers(r.Context(), l.Name, lists.MemberSearch{Query: q, After: after, Limit: ownerMemberPageSize})
+		if err != nil {
+			return err
+		}
+		if q == "" {
+			data.Total, data.ShowTotal = p.Total, true
+		}
+		for _, m := range p.Members {
+			if q != "" && !strings.Contains(strings.ToLower(m.Name), strings.ToLower(q)) {
+				continue // found by a piece of the address
+			}
+			if len(data.Members) == ownerMemberPageSize {
+				more = true
+				break
+			}
+			data.Members = append(data.Members, s.ownerMemberRow(d, l, m))
+			last = m
+		}
+		if more || p.Next == "" {
+			break
+		}
+		after = p.Next
+	}
+	data.More = more
+	if more && last != nil {
+		v := url.Values{"after": {strconv.FormatInt(last.ID, 10)}, "lang": {s.lang(r)}}
 		if q != "" {
 			v.Set("q", q)
 		}
