@@ -616,6 +616,10 @@ func (s *Service) ConfirmAsk(ctx context.Context, tok string) (*WebResult, error
 	if err != nil {
 		return nil, err
 	}
+	// A ban keeps the address off the list, as joining does, and not only its post.
+	if err := s.banned(ctx, l, a.Address); err != nil {
+		return nil, err
+	}
 	var m *store.Member
 	err = s.st.Update(ctx, func(tx *store.Tx) error {
 		var err error

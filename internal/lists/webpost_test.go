@@ -481,3 +481,31 @@ func TestExportHasQuestionsAndFollows(t *testing.T) {
 		t.Fatalf("erasure left the question or the follow:\n%s", doc)
 	}
 }
+
+// A banned address does not join a list by asking a question: the ban holds
+// whether it came before the question or between the question and its link.
+func TestAskBannedDoesNotJoin(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	ask := AskRequest{List: "kita", Email: "Stalker+q@Example.net", Mode: "each", Subject: "Hallo", Text: "Wer ist hier?", Lang: "de"}
+	if err := s.Ask(ctx, ask); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddBan(ctx, Actor("owner@example.org"), "kita", "stalker@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	ms := queuedMails(t, db)
+	raw := strings.ReplaceAll(string(ms[len(ms)-1].Raw), "=\r\n", "")
+	i := strings.Index(raw, "/kita/ask/")
+	if i < 0 {
+		t.Fatalf("no link in %s", raw)
+	}
+	tok := raw[i+len("/kita/ask/"):]
+	tok = tok[:strings.IndexAny(tok, " \r\n")]
+	if _, err := s.ConfirmAsk(ctx, tok); !errors.Is(err, ErrBanned) {
+		t.Errorf("confirm of a banned address: %v, want ErrBanned", err)
+	}
+	if m, err := db.Member(ctx, mustList(t, s, "kita").ID, "stalker+q@example.net"); err == nil {
+		t.Errorf("a banned address joined by asking: %+v", m)
+	}
+}

@@ -527,7 +527,7 @@ func (s *Server) askConfirmPage(w http.ResponseWriter, r *http.Request) {
 		case isBadToken(err):
 			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
 			return
-		case errors.As(err, &rej), errors.As(err, &fe):
+		case errors.As(err, &rej), errors.As(err, &fe), errors.Is(err, lists.ErrBanned):
 			// The list took the address but not the question (no moderators, or its
 			// limits changed since): the link stays usable.
 			s.showNotice(w, r, http.StatusUnprocessableEntity, "write_refused", "write_failed")
