@@ -127,6 +127,8 @@ func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request, l *store.L
 		s.askLogin(w, r, ss.Address, "admin_stale", "admin_stale_text", r.URL.Path)
 		return adminSession{}, false
 	}
+	// The admin pages name members and their addresses: no cache keeps them.
+	w.Header().Set("Cache-Control", "no-store")
 	return adminSession{Address: ss.Address, Created: ss.Created, List: l}, true
 }
 

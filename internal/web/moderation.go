@@ -95,6 +95,8 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?lang="+s.lang(r), http.StatusSeeOther)
 		return
 	}
+	// The queue shows posts before they are decided on, and on request an address.
+	w.Header().Set("Cache-Control", "no-store")
 	data := modData{Presets: rejectPresets}
 	status := http.StatusOK
 	reveal := int64(0)

@@ -634,3 +634,29 @@ func TestOwnerAnonymousPagingHidesAddresses(t *testing.T) {
 		t.Errorf("search by name: %d pages, %d members, want 2 and 60", pages, n)
 	}
 }
+
+// Pages that name members (the admin area, the moderation queue) are kept in no
+// cache: a shared family computer's browser must not hand them out after the fact.
+func TestAdminPagesAreNotStored(t *testing.T) {
+	e := newOwnerEnv(t)
+	for _, tc := range []struct{ who, path string }{
+		{"owner@example.org", "/kita/admin/"},
+		{"owner@example.org", "/kita/admin/members"},
+		{"owner@example.org", "/kita/admin/members/anna@example.net"},
+		{"owner@example.org", "/kita/admin/audit"},
+		{"owner@example.org", "/kita/admin/figures?format=csv"},
+		{"admin@example.org", "/admin/"},
+		{"admin@example.org", "/admin/audit"},
+		{"mod@example.org", "/mod"},
+	} {
+		req, _ := http.NewRequest("GET", e.url+tc.path, nil)
+		resp, err := e.client(tc.who).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+			t.Errorf("%s GET %s: %d, Cache-Control %q", tc.who, tc.path, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+}
