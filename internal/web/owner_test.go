@@ -660,3 +660,26 @@ func TestAdminPagesAreNotStored(t *testing.T) {
 		}
 	}
 }
+
+// On an anonymous list the audit log names the moderators and owners who acted by
+// their poster number, as the members page does, not by their address.
+func TestOwnerAuditAnonymousNamesNoAddress(t *testing.T) {
+	e := newOwnerEnv(t)
+	l, _ := e.db.ListByName(context.Background(), "anon")
+	for _, actor := range []string{"helper@hidden.example", "cli"} {
+		if err := e.db.Audit(context.Background(), &store.AuditEntry{ListID: l.ID, ListName: "anon", Actor: actor, Action: "moderate",
+			Detail: "discard held #1 from poster ABCDEF"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, page := e.do(e.client("owner@example.org"), "GET", "/anon/admin/audit", nil)
+	if code != 200 || strings.Contains(page, "hidden.example") || !strings.Contains(page, "<td>cli</td>") {
+		t.Errorf("audit log of an anonymous list: %d\n%s", code, page)
+	}
+	// Elsewhere the log names who acted.
+	k, _ := e.db.ListByName(context.Background(), "kita")
+	e.db.Audit(context.Background(), &store.AuditEntry{ListID: k.ID, ListName: "kita", Actor: "helper@hidden.example", Action: "moderate"})
+	if _, page := e.do(e.client("owner@example.org"), "GET", "/kita/admin/audit", nil); !strings.Contains(page, "helper@hidden.example") {
+		t.Errorf("audit log of a list that is not anonymous lost the actor")
+	}
+}

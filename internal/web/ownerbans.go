@@ -113,6 +113,15 @@ func (s *Server) ownerAudit(w http.ResponseWriter, r *http.Request, d ownerDomai
 		s.internalError(w, r, err)
 		return
 	}
+	if a.List.Anonymous {
+		// Owners and moderators are members too: on an anonymous list they are
+		// named by their poster number, as on the members page.
+		for i := range es {
+			if strings.Contains(string(es[i].Actor), "@") {
+				es[i].Actor = lists.Actor(s.tr(lang, "owner_col_number") + " " + string(d.PosterNumber(a.List, string(es[i].Actor))))
+			}
+		}
+	}
 	data := &ownerAuditPage{ownerPage: ownerPage{Admin: a}, Entries: es}
 	if len(es) > ownerAuditPageSize {
 		data.Entries = es[:ownerAuditPageSize]
