@@ -581,3 +581,31 @@ func TestFigureTotalsHideSmallCells(t *testing.T) {
 		t.Errorf("readers:\n%s", readers)
 	}
 }
+
+// A decision that came too late names who decided first; on an anonymous list by
+// poster number, never by the other moderator's address.
+func TestModAlreadyDecidedNamesNoAddress(t *testing.T) {
+	e := newAdminEnv(t)
+	l, _ := e.db.ListByName(context.Background(), "anon")
+	if _, err := e.db.ImportMembers(context.Background(), []*store.Member{{ListID: l.ID, Address: "mod2@hidden.example", Mode: "each", Role: "moderator"}}); err != nil {
+		t.Fatal(err)
+	}
+	mod2 := e.client("mod2@hidden.example")
+	if code, page := e.do(mod2, "POST", "/mod", url.Values{"csrf": {e.csrf(mod2)}, "id": {id(e.held["anon"])}, "do": {"discard"}}); code != 200 {
+		t.Fatalf("first decision: %d\n%s", code, page)
+	}
+	mod := e.client("mod@example.org")
+	code, page := e.do(mod, "POST", "/mod", url.Values{"csrf": {e.csrf(mod)}, "id": {id(e.held["anon"])}, "do": {"approve"}})
+	if code != http.StatusConflict || strings.Contains(page, "hidden.example") || !strings.Contains(page, "Schon erledigt von") {
+		t.Errorf("late decision on an anonymous list: %d\n%s", code, page)
+	}
+	// On a list that is not anonymous moderators see who decided.
+	k, _ := e.db.ListByName(context.Background(), "kita")
+	if _, err := e.db.ImportMembers(context.Background(), []*store.Member{{ListID: k.ID, Address: "mod2@hidden.example", Mode: "each", Role: "moderator"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.do(mod2, "POST", "/mod", url.Values{"csrf": {e.csrf(mod2)}, "id": {id(e.held["spam1"])}, "do": {"discard"}})
+	if _, page := e.do(mod, "POST", "/mod", url.Values{"csrf": {e.csrf(mod)}, "id": {id(e.held["spam1"])}, "do": {"discard"}}); !strings.Contains(page, "mod2@hidden.example") {
+		t.Errorf("late decision on a list that is not anonymous does not say who")
+	}
+}

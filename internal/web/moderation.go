@@ -11,6 +11,7 @@ import (
 
 	"listd/internal/lists"
 	"listd/internal/mailview"
+	"listd/internal/store"
 )
 
 // Moderation is what the web's moderation queue asks of the list domain.
@@ -192,7 +193,7 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, 
 	var dec *lists.ErrDecided
 	switch {
 	case errors.As(err, &dec):
-		data.Error = s.tr(lang, "mod_already") + " " + dec.By
+		data.Error = s.tr(lang, "mod_already") + " " + s.decidedBy(r.Context(), lang, id, dec.By)
 		return http.StatusConflict, false
 	case errors.Is(err, lists.ErrNoSuchHeld):
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
@@ -210,6 +211,36 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, 
 	}
 	data.Done = s.tr(lang, key)
 	return http.StatusOK, false
+}
+
+// heldLists finds a held post's list (implemented by *store.DB).
+type heldLists interface {
+	HeldByID(ctx context.Context, id int64) (*store.Held, error)
+	ListByID(ctx context.Context, id int64) (*store.List, error)
+}
+
+var _ heldLists = (*store.DB)(nil)
+
+// decidedBy names the moderator who decided held post id first: by address on a
+// list that is not anonymous, else (or when the list cannot be told) by their poster
+// number on the list, as moderators of an anonymous list see each other.
+func (s *Server) decidedBy(ctx context.Context, lang string, id int64, by string) string {
+	if !strings.Contains(by, "@") {
+		return by // cli, system
+	}
+	var l *store.List
+	if st, ok := s.st.(heldLists); ok {
+		if h, err := st.HeldByID(ctx, id); err == nil {
+			l, _ = st.ListByID(ctx, h.ListID)
+		}
+	}
+	if l != nil && !l.Anonymous {
+		return by
+	}
+	if d, ok := s.members.(ownerDomain); ok && l != nil {
+		return s.tr(lang, "mod_poster") + " " + string(d.PosterNumber(l, by))
+	}
+	return s.tr(lang, "mod_poster") + " ?"
 }
 
 // bulkDiscard discards the posts named by ids (the spam form): all of them only if
