@@ -150,6 +150,11 @@ func (s *Service) PostFromWeb(ctx context.Context, wp WebPost) (*WebResult, erro
 
 func (s *Service) postFromWeb(ctx context.Context, l *store.List, m *store.Member, wp WebPost) (*WebResult, error) {
 	fs := s.st
+	if wp.Key != "" {
+		// A key makes one post on its list: the same key on another list is
+		// another form there.
+		wp.Key = strconv.FormatInt(l.ID, 10) + "|" + wp.Key
+	}
 	mid := s.webMessageID(wp.Key)
 	if wp.Key != "" {
 		if earlier, err := fs.Submitted(ctx, s.submitKey(wp.Key)); err != nil {

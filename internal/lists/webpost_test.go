@@ -509,3 +509,30 @@ func TestAskBannedDoesNotJoin(t *testing.T) {
 		t.Errorf("a banned address joined by asking: %+v", m)
 	}
 }
+
+// A form's key makes one post on its list: the same key on another list is
+// another post there, not an answer that it waits for the moderators while
+// nothing was kept.
+func TestWebPostKeyIsPerList(t *testing.T) {
+	s, db, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.CreateList(ctx, "schule", ListOptions{Title: "Schule"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMemberBy(ctx, Actor("owner@example.org"), "schule", "anna@example.net", MemberOptions{Mode: "each"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PostFromWeb(ctx, WebPost{List: "kita", Address: "anna@example.net", Subject: "Eins", Text: "eins", Key: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.PostFromWeb(ctx, WebPost{List: "schule", Address: "anna@example.net", Subject: "Zwei", Text: "zwei", Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Duplicate || res.ThreadID == 0 {
+		t.Fatalf("the same key on another list: %+v", res)
+	}
+	if th, err := db.Thread(ctx, mustList(t, s, "schule").ID, res.ThreadID); err != nil || len(th) != 1 {
+		t.Errorf("post on the second list: %d, %v", len(th), err)
+	}
+}
