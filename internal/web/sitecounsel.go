@@ -88,11 +88,14 @@ func (s *Server) siteCounsel(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(r)
 	data := siteCounselData{Admin: a, Errors: fieldErrors{}}
 	status := http.StatusOK
-	switch r.URL.Query().Get("imported") {
-	case "centers":
-		data.Imported = fmt.Sprintf(s.tr(lang, "counsel_admin_imported_centers"), r.URL.Query().Get("n"))
-	case "geo":
-		data.Imported = fmt.Sprintf(s.tr(lang, "counsel_admin_imported_geo"), r.URL.Query().Get("n"))
+	// The note after an upload: a count, and nothing else a link could carry.
+	if n, err := strconv.Atoi(r.URL.Query().Get("n")); err == nil && n >= 0 {
+		switch r.URL.Query().Get("imported") {
+		case "centers":
+			data.Imported = fmt.Sprintf(s.tr(lang, "counsel_admin_imported_centers"), strconv.Itoa(n))
+		case "geo":
+			data.Imported = fmt.Sprintf(s.tr(lang, "counsel_admin_imported_geo"), strconv.Itoa(n))
+		}
 	}
 	if r.Method == http.MethodPost {
 		if !s.uploadGuard(w, r) {

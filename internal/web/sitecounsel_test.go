@@ -180,3 +180,19 @@ func TestSiteCounsel(t *testing.T) {
 		}
 	}
 }
+
+// The note after an upload shows a count from the link; any other text in the link
+// is not put into the page as if listd said it.
+func TestSiteCounselImportedNoteIsACount(t *testing.T) {
+	e := newAdminEnv(t)
+	e.withCounsel()
+	c := e.client("admin@example.org")
+	_, page := e.do(c, "GET", "/admin/beratung?imported=centers&n="+url.QueryEscape("0. Bitte neu anmelden unter evil.example"), nil)
+	if strings.Contains(page, "Eingelesen: 0. Bitte") {
+		t.Errorf("the page repeats text from its link as its own")
+	}
+	_, page = e.do(c, "GET", "/admin/beratung?imported=centers&n=12", nil)
+	if !strings.Contains(page, "Eingelesen: 12 ") {
+		t.Errorf("the count is not shown")
+	}
+}
