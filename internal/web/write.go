@@ -203,9 +203,14 @@ func (s *Server) renderWrite(w http.ResponseWriter, r *http.Request, status int,
 
 // readWriteForm reads a write form's fields and files. Text fields come before the
 // files in the form, so the text is kept even when a file is too big or the body is
-// cut off at its bound.
-func (s *Server) readWriteForm(w http.ResponseWriter, r *http.Request, f *writeForm) (url.Values, []lists.Attachment) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxWriteBody)
+// cut off at its bound. Without withFiles (the writer may not post here) files are
+// neither kept nor read: the body is bounded as a form of text fields alone.
+func (s *Server) readWriteForm(w http.ResponseWriter, r *http.Request, f *writeForm, withFiles bool) (url.Values, []lists.Attachment) {
+	if withFiles {
+		r.Body = http.MaxBytesReader(w, r.Body, maxWriteBody)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, 2*maxWriteField)
+	}
 	vals := url.Values{}
 	var files []lists.Attachment
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -239,7 +244,7 @@ func (s *Server) readWriteForm(w http.ResponseWriter, r *http.Request, f *writeF
 			vals.Add(name, string(b))
 			continue
 		}
-		if p.FileName() == "" {
+		if p.FileName() == "" || !withFiles {
 			io.Copy(io.Discard, p)
 			continue
 		}
@@ -261,7 +266,7 @@ func (s *Server) readWriteForm(w http.ResponseWriter, r *http.Request, f *writeF
 // form again with the text kept and the message next to its field.
 func (s *Server) submitWrite(w http.ResponseWriter, r *http.Request, f *writeForm, addr string) {
 	lang := s.lang(r)
-	vals, files := s.readWriteForm(w, r, f)
+	vals, files := s.readWriteForm(w, r, f, addr != "" && f.Member)
 	f.Subject, f.Text = vals.Get("subject"), vals.Get("text")
 	if idem := vals.Get("idem"); len(idem) == 32 {
 		f.Idem = idem

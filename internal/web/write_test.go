@@ -296,3 +296,50 @@ func TestWriteLimitPerMailbox(t *testing.T) {
 		t.Fatalf("%d\n%s", resp.StatusCode, body)
 	}
 }
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// A reply form from someone who may not post is not read beyond its text: a
+// stranger cannot make the server hold megabytes of files per request.
+func TestWriteFormStrangerFilesNotRead(t *testing.T) {
+	base, db, _ := newTestEnv(t)
+	tid, _ := threadOf(t, db)
+	visitor := newBrowser(t, base, db, "")
+	csrf, _ := visitor.form("/kita/ask")
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", csrf)
+	mw.WriteField("text", "Nicht verloren")
+	for i := range 3 {
+		w, _ := mw.CreatePart(map[string][]string{"Content-Disposition": {`form-data; name="attachment"; filename="f` + strconv.Itoa(i) + `.jpg"`},
+			"Content-Type": {"image/jpeg"}})
+		w.Write(append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 8<<20-10)...))
+	}
+	mw.Close()
+	total := int64(buf.Len())
+	body := &countingReader{r: &buf}
+	req, _ := http.NewRequest("POST", base+"/kita/t/"+itoa(tid)+"/reply", body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.ContentLength = total
+	resp, err := visitor.c.Do(req)
+	if err == nil {
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(page), "Nicht verloren") {
+			t.Errorf("stranger's reply: %d\n%s", resp.StatusCode, page)
+		}
+	}
+	if body.n > total/2 {
+		t.Errorf("the server read %d of %d bytes of a stranger's form", body.n, total)
+	}
+}
