@@ -92,7 +92,11 @@ func (s *session) moderate(ctx context.Context, uids []imap.UID, action string) 
 		case err == nil:
 			s.srv.log.Info("imap moderation", "list", s.sel.mb.list.Name, "held_id", int64(u), "action", action)
 		case errors.As(err, &dec):
-			problems = append(problems, fmt.Sprintf("post %d was already handled by %s (%s)", u, dec.By, dec.State))
+			by := dec.By
+			if dec.Poster {
+				by = "poster no. " + by
+			}
+			problems = append(problems, fmt.Sprintf("post %d was already handled by %s (%s)", u, by, dec.State))
 		case errors.Is(err, lists.ErrNoSuchHeld):
 			problems = append(problems, fmt.Sprintf("post %d is no longer held", u))
 		default:

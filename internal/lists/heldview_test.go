@@ -3,6 +3,7 @@ package lists
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"regexp"
 	"strings"
@@ -158,5 +159,49 @@ func TestModeratorsOfAnonymousListSeeNoAddress(t *testing.T) {
 	}
 	if kinds["offen"] != 1 || kinds["member"] != 2 || kinds["stranger"] != 2 {
 		t.Errorf("held posts: %v", kinds)
+	}
+}
+
+// TestLateModeratorLearnsNoAddress: on an anonymous list a moderator who decides
+// after another learns the other's poster number, not their address; the one who
+// decided is named as they are, and lists that are not anonymous name addresses.
+func TestLateModeratorLearnsNoAddress(t *testing.T) {
+	s, _, _ := newService(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		list, anonymous string
+		masked          bool
+	}{{"anon", "yes", true}, {"offen", "no", false}} {
+		if _, err := s.CreateList(ctx, tc.list, ListOptions{Moderation: "all", Anonymous: tc.anonymous}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"erste@example.org", "zweite@example.org"} {
+			if _, err := s.AddMember(ctx, tc.list, m, MemberOptions{Role: "moderator", Mode: "nomail"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := deliver(t, s, "gast@example.com", tc.list+"@lists.example.org", "From: gast@example.com\r\nSubject: Frage\r\nMessage-ID: <"+tc.list+"@x>\r\n\r\nHallo\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		held, _ := s.HeldPosts(ctx, "erste@example.org")
+		var id int64
+		for _, h := range held {
+			if h.List.Name == tc.list {
+				id = h.Held.ID
+			}
+		}
+		if err := s.Moderate(ctx, id, ModDiscard, "", "Erste+x@Example.org"); err != nil {
+			t.Fatal(err)
+		}
+		var dec *ErrDecided
+		if err := s.Moderate(ctx, id, ModApprove, "", "zweite@example.org"); !errors.As(err, &dec) {
+			t.Fatalf("%s: late decision: %v", tc.list, err)
+		}
+		if dec.Poster != tc.masked || tc.masked == strings.Contains(dec.By, "@") {
+			t.Errorf("%s: the late moderator is told %+v", tc.list, dec)
+		}
+		if err := s.Moderate(ctx, id, ModApprove, "", "erste@example.org"); !errors.As(err, &dec) || dec.Poster {
+			t.Errorf("%s: the first moderator is told %+v (%v)", tc.list, dec, err)
+		}
 	}
 }

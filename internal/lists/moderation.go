@@ -205,9 +205,22 @@ func (s *Service) moderatorNotice(l *store.List, m *store.Member, h *store.Held,
 // ErrDecided means the held post was decided already (the first decision wins).
 type ErrDecided struct {
 	By, State string
+	// Poster is true when By is the decider's poster number, not an address: on an
+	// anonymous list a moderator learns no other moderator's address.
+	Poster bool
 }
 
 func (e *ErrDecided) Error() string { return "already handled by " + e.By + " (" + e.State + ")" }
+
+// decided is the answer to actor for a post someone decided before: who and how.
+// On an anonymous list another moderator shows as their poster number.
+func (s *Service) decided(l *store.List, cur *store.Held, actor string) *ErrDecided {
+	e := &ErrDecided{By: cur.DecidedBy, State: cur.State}
+	if l.Anonymous && strings.Contains(e.By, "@") && MailboxOf(e.By) != MailboxOf(actor) {
+		e.By, e.Poster = string(s.posterNumber(l, e.By)), true
+	}
+	return e
+}
 
 // ErrNoSuchHeld means no post with that id waits.
 var ErrNoSuchHeld = errors.New("no such held post")
@@ -274,7 +287,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 				return err
 			}
 			if HeldState(cur.State) != HeldWaiting {
-				return &ErrDecided{By: cur.DecidedBy, State: cur.State}
+				return s.decided(l, cur, actor)
 			}
 			if err := tx.Claim(h.ID, actor); err != nil {
 				return err
@@ -296,7 +309,7 @@ func (s *Service) Moderate(ctx context.Context, heldID int64, action, reason, ac
 			if err != nil {
 				return err
 			}
-			return &ErrDecided{By: cur.DecidedBy, State: cur.State}
+			return s.decided(l, cur, actor)
 		}
 		if err := tx.LogModeration(h.ID, l.ID, actor, action, reason); err != nil {
 			return err
@@ -453,7 +466,11 @@ func (s *Service) moderatorReply(ctx context.Context, rc *Recipient, envFrom str
 	err = s.Moderate(ctx, heldID, action, r.Reason, sender)
 	var dec *ErrDecided
 	if errors.As(err, &dec) {
-		return answer(s.text(lang, "mod_already") + " " + dec.By + " (" + s.text(lang, "state_"+dec.State) + ")")
+		by := dec.By
+		if dec.Poster {
+			by = s.text(lang, "mod_poster") + " " + by
+		}
+		return answer(s.text(lang, "mod_already") + " " + by + " (" + s.text(lang, "state_"+dec.State) + ")")
 	}
 	if err != nil {
 		return err

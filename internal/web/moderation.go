@@ -11,7 +11,6 @@ import (
 
 	"listd/internal/lists"
 	"listd/internal/mailview"
-	"listd/internal/store"
 )
 
 // Moderation is what the web's moderation queue asks of the list domain.
@@ -193,7 +192,7 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, 
 	var dec *lists.ErrDecided
 	switch {
 	case errors.As(err, &dec):
-		data.Error = s.tr(lang, "mod_already") + " " + s.decidedBy(r.Context(), lang, id, dec.By)
+		data.Error = s.tr(lang, "mod_already") + " " + s.decidedBy(lang, dec)
 		return http.StatusConflict, false
 	case errors.Is(err, lists.ErrNoSuchHeld):
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
@@ -213,34 +212,13 @@ func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, 
 	return http.StatusOK, false
 }
 
-// heldLists finds a held post's list (implemented by *store.DB).
-type heldLists interface {
-	HeldByID(ctx context.Context, id int64) (*store.Held, error)
-	ListByID(ctx context.Context, id int64) (*store.List, error)
-}
-
-var _ heldLists = (*store.DB)(nil)
-
-// decidedBy names the moderator who decided held post id first: by address on a
-// list that is not anonymous, else (or when the list cannot be told) by their poster
-// number on the list, as moderators of an anonymous list see each other.
-func (s *Server) decidedBy(ctx context.Context, lang string, id int64, by string) string {
-	if !strings.Contains(by, "@") {
-		return by // cli, system
+// decidedBy names the moderator who decided a held post first, as the list domain
+// gives them: an address on lists that are not anonymous, else a poster number.
+func (s *Server) decidedBy(lang string, dec *lists.ErrDecided) string {
+	if dec.Poster {
+		return s.tr(lang, "mod_poster") + " " + dec.By
 	}
-	var l *store.List
-	if st, ok := s.st.(heldLists); ok {
-		if h, err := st.HeldByID(ctx, id); err == nil {
-			l, _ = st.ListByID(ctx, h.ListID)
-		}
-	}
-	if l != nil && !l.Anonymous {
-		return by
-	}
-	if d, ok := s.members.(ownerDomain); ok && l != nil {
-		return s.tr(lang, "mod_poster") + " " + string(d.PosterNumber(l, by))
-	}
-	return s.tr(lang, "mod_poster") + " ?"
+	return dec.By
 }
 
 // bulkDiscard discards the posts named by ids (the spam form): all of them only if
