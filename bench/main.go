@@ -47,6 +47,7 @@ var benchmarks = []benchmark{
 	{"imap", "IMAP on 20,000 archived messages: UID FETCH 1:* (ENVELOPE), FETCH 1:* (BODY.PEEK[HEADER]), full bodies, peak RSS", runIMAP},
 	{"hostile", "16 mails of 9 MB at once: header bombs (700,000 fields) from a stranger, then ordinary posts with attachments; peak RSS", runHostile},
 	{"webpost", "200 members each start a thread on the web (POST /bench/new, 3 KB) on a list of 1,000: submit to commit p50/p99, at rest and back to back", runWebpost},
+	{"members", "owners' member list of a list of 100,000 members over HTTP: first page, next pages, deep keyset pages, searches p50/p99", runMembers},
 	{"load", "50 SMTP senders for 60 s to 5 lists of 1,000 members: errors, RSS over time, queue length, 250 to last copy p50/p99", runLoad},
 }
 
