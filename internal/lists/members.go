@@ -157,6 +157,8 @@ type MemberSearch struct {
 	Query string // a piece of the address or the name, in any case; "" for all
 	After string // the last address of the page before; "" for the first page
 	Limit int    // 1..1000; 0 for 50
+	// NamesOnly searches the pseudonyms alone (the owners' view of an anonymous list).
+	NamesOnly bool
 }
 
 // MemberPage is one page of members.
@@ -177,7 +179,7 @@ func (s *Service) SearchMembers(ctx context.Context, list string, q MemberSearch
 		q.Limit = 50
 	}
 	ms, total, more, err := s.st.SearchMembers(ctx, store.MemberQuery{ListID: l.ID, Search: strings.TrimSpace(q.Query),
-		After: strings.ToLower(q.After), Limit: q.Limit + 1})
+		After: strings.ToLower(q.After), Limit: q.Limit + 1, NamesOnly: q.NamesOnly})
 	if err != nil {
 		return nil, err
 	}

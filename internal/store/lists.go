@@ -428,6 +428,9 @@ type MemberQuery struct {
 	ListID int64
 	// Search is a piece of the address or the name, in any case; "" for everyone.
 	Search string
+	// NamesOnly searches the names alone (an anonymous list's owners see no
+	// addresses, so a piece of one must not find anybody).
+	NamesOnly bool
 	// After is the last address of the page before (keyset paging); "" for the first.
 	After string
 	Limit int // 1..1000; 0 for 50
@@ -460,6 +463,9 @@ func (s *DB) SearchMembers(ctx context.Context, q MemberQuery) (ms []*Member, to
 		where := `list_id = ? AND (address LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`
 		p := likePattern(q.Search)
 		args := []any{q.ListID, p, p}
+		if q.NamesOnly {
+			where, args = `list_id = ? AND name LIKE ? ESCAPE '\'`, []any{q.ListID, p}
+		}
 		var addrs []string
 		ids, addrs, err = s.memberIDs(ctx, where, args, maxSearchCount+1)
 		total = len(ids)

@@ -183,7 +183,7 @@ func (s *Server) ownerSearchAnonymous(r *http.Request, d ownerDomain, a adminSes
 	var last *store.Member
 	more := false
 	for {
-		p, err := d.SearchMembers(r.Context(), l.Name, lists.MemberSearch{Query: q, After: after, Limit: ownerMemberPageSize})
+		p, err := d.SearchMembers(r.Context(), l.Name, lists.MemberSearch{Query: q, After: after, Limit: ownerMemberPageSize, NamesOnly: true})
 		if err != nil {
 			return err
 		}
