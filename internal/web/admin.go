@@ -162,15 +162,19 @@ func localPath(p string) string {
 	return p
 }
 
-// audit records an admin, owner or moderator action: who, what, which list. The
-// list domain's audit log is to take it over; until then it is a log line.
-// The detail names no address.
-func (s *Server) audit(ctx context.Context, actor string, l *store.List, action, detail string) {
-	list := ""
-	if l != nil {
-		list = l.Name
+// requireListAdmin is requireAdmin for the list the path names (/NAME/admin/...);
+// an unknown list is a 404.
+func (s *Server) requireListAdmin(w http.ResponseWriter, r *http.Request) (adminSession, bool) {
+	l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name")))
+	if errors.Is(err, store.ErrNotFound) {
+		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
+		return adminSession{}, false
 	}
-	s.log.InfoContext(ctx, "admin action", "list", list, "action", action, "detail", detail, "by", actor)
+	if err != nil {
+		s.internalError(w, r, err)
+		return adminSession{}, false
+	}
+	return s.requireAdmin(w, r, l)
 }
 
 // adminRoutes serves /NAME/admin/...; it reports whether the path was one of its own.
@@ -186,16 +190,7 @@ func (s *Server) adminRoutes(w http.ResponseWriter, r *http.Request, rest string
 		http.Redirect(w, r, "/"+r.PathValue("name")+"/admin/", http.StatusMovedPermanently)
 		return true
 	}
-	l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name")))
-	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
-		return true
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return true
-	}
-	a, ok := s.requireAdmin(w, r, l)
+	a, ok := s.requireListAdmin(w, r)
 	if !ok {
 		return true
 	}
@@ -204,7 +199,7 @@ func (s *Server) adminRoutes(w http.ResponseWriter, r *http.Request, rest string
 		return true
 	}
 	lang := s.lang(r)
-	s.renderPage(w, r, http.StatusOK, "admin", s.tr(lang, "admin_list_heading")+" · "+listTitle(l), adminHome{Admin: a})
+	s.renderPage(w, r, http.StatusOK, "admin", s.tr(lang, "admin_list_heading")+" · "+listTitle(a.List), adminHome{Admin: a})
 	return true
 }
 

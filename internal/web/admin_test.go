@@ -523,6 +523,12 @@ func TestRevealPosterAddress(t *testing.T) {
 	if strings.Count(page, "@example.net") != 1 {
 		t.Errorf("the page shows more addresses than the one asked for")
 	}
+	// The reveal is in the audit log, under the owner, naming no address.
+	es, err := e.db.AuditLog(context.Background(), store.AuditQuery{})
+	if err != nil || len(es) == 0 || es[0].Action != "member-reveal" || es[0].Actor != "owner@example.org" ||
+		strings.Contains(es[0].Detail, "dora@") {
+		t.Errorf("audit after the reveal: %+v %v", es, err)
+	}
 	e.later(11 * time.Minute)
 	code, page = e.do(owner, "POST", "/mod", url.Values{"csrf": {csrf}, "id": {anon}, "do": {"reveal"}})
 	if code != 403 || strings.Contains(page, "dora@example.net") || !strings.Contains(page, "frische Anmeldung") {

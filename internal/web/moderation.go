@@ -20,6 +20,17 @@ type Moderation interface {
 	Moderate(ctx context.Context, heldID int64, action, reason, actor string) error
 	HeldCopy(ctx context.Context, heldID int64) ([]byte, error)
 	PreviewDigest(ctx context.Context, address, list, lang string) (html string, ok bool, err error)
+	// RevealHeldSender gives an owner the address of a held post's sender and
+	// records it in the audit log.
+	RevealHeldSender(ctx context.Context, by lists.Actor, heldID int64) (string, error)
+}
+
+var _ Moderation = (*lists.Service)(nil)
+
+// revealed is the held post whose sender an owner asked to see, and the address.
+type revealed struct {
+	id   int64
+	addr string
 }
 
 // digestPreview shows owners and moderators the next digest as it stands. The
@@ -99,7 +110,7 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	data := modData{Presets: rejectPresets}
 	status := http.StatusOK
-	reveal := int64(0)
+	var reveal revealed
 	if r.Method == http.MethodPost {
 		if !s.formGuard(w, r) {
 			return
@@ -133,11 +144,8 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		v.Owner = owner[h.List.ID]
-		if reveal == h.Held.ID && v.Owner {
-			v.Shown = h.Held.FromAddr
-			if v.Shown == "" {
-				v.Shown = h.Held.EnvFrom
-			}
+		if reveal.id == h.Held.ID && v.Owner {
+			v.Shown = reveal.addr
 		}
 		data.Held = append(data.Held, v)
 	}
@@ -146,7 +154,7 @@ func (s *Server) modPage(w http.ResponseWriter, r *http.Request) {
 
 // modDecide carries out the posted decision, filling in what the page says about
 // it. It reports the page's status, and whether it has answered the request itself.
-func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, data *modData, reveal *int64) (int, bool) {
+func (s *Server) modDecide(w http.ResponseWriter, r *http.Request, addr string, data *modData, reveal *revealed) (int, bool) {
 	lang := s.lang(r)
 	action := r.PostFormValue("do")
 	if ids := r.PostForm["ids"]; len(ids) > 0 {
@@ -285,7 +293,7 @@ func (s *Server) heldPost(r *http.Request, addr string, id int64) (*lists.HeldPo
 
 // revealPoster shows an owner of the list the address of a held post's poster,
 // after a fresh login, and records who asked.
-func (s *Server) revealPoster(w http.ResponseWriter, r *http.Request, addr string, id int64, reveal *int64) (int, bool) {
+func (s *Server) revealPoster(w http.ResponseWriter, r *http.Request, addr string, id int64, reveal *revealed) (int, bool) {
 	h, err := s.heldPost(r, addr, id)
 	if err != nil {
 		s.internalError(w, r, err)
@@ -305,8 +313,17 @@ func (s *Server) revealPoster(w http.ResponseWriter, r *http.Request, addr strin
 		if !s.reconfirm(w, r, adminSession{Address: addr, Created: ss.Created, List: h.List}, "/mod?lang="+s.lang(r)) {
 			return 0, true
 		}
-		s.audit(r.Context(), addr, h.List, "member-reveal", fmt.Sprintf("poster %s of held post %d", h.Poster, id))
-		*reveal = id
+		// The list domain checks the right again and writes the audit entry.
+		shown, err := s.moderation.RevealHeldSender(r.Context(), lists.Actor(addr), id)
+		if errors.Is(err, lists.ErrNotAllowed) {
+			s.errorPage(w, r, http.StatusForbidden, "reveal_forbidden")
+			return 0, true
+		}
+		if err != nil {
+			s.internalError(w, r, err)
+			return 0, true
+		}
+		*reveal = revealed{id: id, addr: shown}
 		return http.StatusOK, false
 	}
 	s.errorPage(w, r, http.StatusNotFound, "not_found")

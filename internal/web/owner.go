@@ -76,16 +76,7 @@ func (s *Server) ownerRoutes(w http.ResponseWriter, r *http.Request, rest string
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return true
 	}
-	l, err := s.st.ListByName(r.Context(), strings.ToLower(r.PathValue("name")))
-	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
-		return true
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return true
-	}
-	a, ok := s.requireAdmin(w, r, l)
+	a, ok := s.requireListAdmin(w, r)
 	if !ok {
 		return true
 	}

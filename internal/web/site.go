@@ -35,6 +35,20 @@ func (s *Server) siteDomain() (siteDomain, bool) {
 	return sd, ok
 }
 
+// requireSiteAdmin is requireAdmin for the site's pages, with the domain they call.
+func (s *Server) requireSiteAdmin(w http.ResponseWriter, r *http.Request) (adminSession, siteDomain, bool) {
+	a, ok := s.requireAdmin(w, r, nil)
+	if !ok {
+		return a, nil, false
+	}
+	sd, ok := s.siteDomain()
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound, "not_found")
+		return a, nil, false
+	}
+	return a, sd, true
+}
+
 // siteArchives are the archive settings a new list may get, in the form's order.
 var siteArchives = []string{string(lists.ArchiveMembers), string(lists.ArchivePublic), string(lists.ArchivePrivate)}
 
@@ -57,13 +71,8 @@ type siteListsData struct {
 // siteLists is /admin/lists: every list with its members and archive setting, and
 // the form that creates one.
 func (s *Server) siteLists(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.requireAdmin(w, r, nil)
+	a, sd, ok := s.requireSiteAdmin(w, r)
 	if !ok {
-		return
-	}
-	sd, ok := s.siteDomain()
-	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return
 	}
 	lang := s.lang(r)
@@ -163,13 +172,8 @@ func (s *Server) checkSiteSettings(lang string, ss lists.SiteSettings) fieldErro
 // siteSettings is /admin/site: the site's name, logo, contact, legal links and time
 // zone, shown on every page and in every mail's footer.
 func (s *Server) siteSettings(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.requireAdmin(w, r, nil)
+	a, sd, ok := s.requireSiteAdmin(w, r)
 	if !ok {
-		return
-	}
-	sd, ok := s.siteDomain()
-	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return
 	}
 	lang := s.lang(r)
@@ -224,13 +228,8 @@ type siteAuditData struct {
 // siteAudit is /admin/audit: every entry of the audit log, newest first, paged,
 // filtered by list when asked.
 func (s *Server) siteAudit(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.requireAdmin(w, r, nil)
+	a, sd, ok := s.requireSiteAdmin(w, r)
 	if !ok {
-		return
-	}
-	sd, ok := s.siteDomain()
-	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return
 	}
 	q := r.URL.Query()

@@ -77,12 +77,8 @@ func (s *Server) counselAdmin() bool { return s.cfg.CounselStore != nil && s.cfg
 
 // siteCounsel is /admin/beratung, and its uploads by POST.
 func (s *Server) siteCounsel(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.requireAdmin(w, r, nil)
+	a, ok := s.requireCounselAdmin(w, r)
 	if !ok {
-		return
-	}
-	if !s.counselAdmin() {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return
 	}
 	lang := s.lang(r)
@@ -144,6 +140,20 @@ func (s *Server) siteCounsel(w http.ResponseWriter, r *http.Request) {
 		data.Next = data.Page + 1
 	}
 	s.renderForm(w, r, status, "sitecounsel", s.tr(lang, "counsel_admin_heading"), data)
+}
+
+// requireCounselAdmin is requireAdmin for the counselling pages, which need the
+// directory's store.
+func (s *Server) requireCounselAdmin(w http.ResponseWriter, r *http.Request) (adminSession, bool) {
+	a, ok := s.requireAdmin(w, r, nil)
+	if !ok {
+		return a, false
+	}
+	if !s.counselAdmin() {
+		s.errorPage(w, r, http.StatusNotFound, "not_found")
+		return a, false
+	}
+	return a, true
 }
 
 // uploadGuard is formGuard for a form with a file: the upload may be large, and the
@@ -260,11 +270,7 @@ func (s *Server) counselReload(ctx context.Context) *counsel.Directory {
 
 // siteCounselExport is /admin/beratung/export: the directory as a centres file.
 func (s *Server) siteCounselExport(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.requireAdmin(w, r, nil); !ok {
-		return
-	}
-	if !s.counselAdmin() {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
+	if _, ok := s.requireCounselAdmin(w, r); !ok {
 		return
 	}
 	cs, err := s.cfg.CounselStore.Centers(r.Context())
@@ -299,12 +305,8 @@ type counselField struct {
 // siteCounselEdit is /admin/beratung/{id}: one centre, checked on saving by the
 // same rules as a line of the centres file.
 func (s *Server) siteCounselEdit(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.requireAdmin(w, r, nil)
+	a, ok := s.requireCounselAdmin(w, r)
 	if !ok {
-		return
-	}
-	if !s.counselAdmin() {
-		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return
 	}
 	lang := s.lang(r)
