@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +238,52 @@ func TestModerationOnTheWeb(t *testing.T) {
 	}
 	if code, _ := fetch(t, anna, "GET", d.httpBase+"/kita/digest", nil); code != 403 {
 		t.Errorf("a member's digest preview: %d", code)
+	}
+}
+
+// TestModerationBySiteAdmins: a list with neither moderators nor owners holds a
+// stranger's post for the site admins, whose notice is in the site's language and
+// whose "ok" releases it; without site admins the same post is refused (550 5.7.1).
+func TestModerationBySiteAdmins(t *testing.T) {
+	t.Parallel()
+	sk := newSink(t)
+	d := newDaemon(t, options{relay: sk.addr})
+	cfg, err := os.ReadFile(d.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// admins is a top-level key: it goes before the first table.
+	if err := os.WriteFile(d.config, append([]byte("admins = [\"Chair@Example.org\"]\n"), cfg...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.mustCLI("list", "create", "kita")
+	d.mustCLI("member", "add", "kita", "anna@example.net")
+	d.mustCLI("list", "create", "schule")
+	d.start()
+	smtpAddr, list := d.addrs["smtp"], "kita@"+domain
+
+	if err := send(smtpAddr, "gast@example.com", []string{list}, plain("gast@example.com", list, "Frage", "Hallo\r\n")); err != nil {
+		t.Fatalf("post to a list without moderators, with a site admin: %v", err)
+	}
+	notice, _ := sk.mailTo(t, "chair@example.org", 0)
+	if !strings.Contains(notice.GetHeader("Subject"), "Freigabe nötig") {
+		t.Errorf("site admin's notice: %q", notice.GetHeader("Subject"))
+	}
+	modAddr := strings.Trim(notice.GetHeader("Reply-To"), "<>")
+	if err := send(smtpAddr, "chair@example.org", []string{modAddr}, plain("chair@example.org", modAddr, "Re: Freigabe", "ok\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := sk.mailTo(t, "anna@example.net", 0); !strings.Contains(c.GetHeader("Subject"), "[kita] Frage") {
+		t.Errorf("released copy: %q", c.GetHeader("Subject"))
+	}
+
+	d.stop(5 * time.Second)
+	if err := os.WriteFile(d.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.start()
+	err = send(d.addrs["smtp"], "gast@example.com", []string{"schule@" + domain}, plain("gast@example.com", "schule@"+domain, "Frage", "Hallo\r\n"))
+	if err == nil || !strings.Contains(err.Error(), "550") || !strings.Contains(err.Error(), "has no moderators") {
+		t.Errorf("post with neither moderators nor site admins: %v, want 550 5.7.1", err)
 	}
 }

@@ -101,7 +101,7 @@ func (m *migration) finish() error {
 		fmt.Fprintf(m.e.stdout, "%s: moderation switched from none to first-post: the %d moderated members' posts are held until a moderator approves one\n", m.l.Name, sum.Moderated)
 	}
 	if mods, err := m.a.db.Moderators(m.e.ctx, m.l.ID); err == nil && len(mods) == 0 && m.l.Moderation != "none" {
-		fmt.Fprintf(m.e.stdout, "%s: the list has no owner or moderator, so held posts are refused: add one (listd member add %s ADDRESS -role moderator)\n", m.l.Name, m.l.Name)
+		fmt.Fprintf(m.e.stdout, "%s: the list has no owner or moderator, so held posts go to the site admins, or are refused when there are none: add one (listd member add %s ADDRESS -role moderator)\n", m.l.Name, m.l.Name)
 	}
 	for _, path := range m.mboxes {
 		if err := m.importMbox(path); err != nil {

@@ -77,9 +77,29 @@ func typeAllowed(ct string, allowed []string) bool {
 	return false
 }
 
+// deciders are who decide on list l's held posts and get its notices and summaries:
+// the list's moderators and owners or, when it has none, the site admins (who see
+// every list's queue on /mod), as members in the site's language. When there is
+// nobody at all, a post that would be held is refused (hold) or, with crisis words,
+// goes out (Receive).
+func (s *Service) deciders(ctx context.Context, l *store.List) ([]*store.Member, error) {
+	mods, err := s.st.Moderators(ctx, l.ID)
+	if err != nil || len(mods) > 0 {
+		return mods, err
+	}
+	admins, err := s.SiteAdmins(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("deciders of %s: %w", l.Name, err)
+	}
+	for _, a := range admins {
+		mods = append(mods, &store.Member{ListID: l.ID, Address: string(a.Mailbox), Language: s.cfg.Language})
+	}
+	return mods, nil
+}
+
 // hold keeps a post for the moderators and sends the notices.
 func (s *Service) hold(ctx context.Context, l *store.List, envFrom string, p *archive.Parsed, raw []byte, reason HoldReason) error {
-	mods, err := s.st.Moderators(ctx, l.ID)
+	mods, err := s.deciders(ctx, l)
 	if err != nil {
 		return err
 	}
@@ -423,7 +443,12 @@ func (s *Service) moderatorReply(ctx context.Context, rc *Recipient, envFrom str
 	}
 	m, err := s.st.Member(ctx, l.ID, sender)
 	if err != nil || !Role(m.Role).Moderates() {
-		return refuse("sender no longer moderates the list")
+		// A site admin decides on every list's posts, and gets the notices of a list
+		// that has no moderators (deciders).
+		if admin, aerr := s.IsSiteAdmin(ctx, sender); aerr != nil || !admin {
+			return refuse("sender no longer moderates the list")
+		}
+		m = &store.Member{ListID: l.ID, Address: sender, Language: s.cfg.Language}
 	}
 	h, err := s.st.HeldByID(ctx, heldID)
 	if err != nil || h.ListID != l.ID {
@@ -502,7 +527,7 @@ func (s *Service) maintainModeration(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		mods, err := s.st.Moderators(ctx, listID)
+		mods, err := s.deciders(ctx, l)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,12 @@
 package lists
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"mime"
+	"net/mail"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +106,90 @@ func TestHeldExpiresAndSummaries(t *testing.T) {
 	log, _ := db.ModerationLog(ctx, held[0].Held.ID)
 	if len(log) != 2 || log[0].Action != "held" || log[1].Action != "expire" {
 		t.Errorf("log: %+v", log)
+	}
+}
+
+// A list with neither moderators nor owners holds a post for the site admins, who get
+// the notice in the site's language and may decide by replying to it; without site
+// admins either, the post is refused.
+func TestSiteAdminsDecideWithoutModerators(t *testing.T) {
+	tests := []struct {
+		name      string
+		config    []string // the config file's admins
+		stored    string   // added with AddSiteAdmin
+		lang      string   // the site's
+		wantTo    string
+		wantTitle string
+	}{
+		{"nobody", nil, "", "de", "", ""},
+		{"config admin", []string{"Admin+Site@Example.org"}, "", "de", "admin@example.org", "Freigabe nötig"},
+		{"stored admin", nil, "Chefin@example.org", "en", "chefin@example.org", "Approval needed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, db, _ := newService(t)
+			s.cfg.Admins, s.cfg.Language = tt.config, tt.lang
+			ctx := context.Background()
+			if tt.stored != "" {
+				if _, err := s.AddSiteAdmin(ctx, ActorCLI, tt.stored); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := deliver(t, s, "gast@example.com", "kita@lists.example.org", "From: gast@example.com\r\nSubject: Frage\r\nMessage-ID: <sa1@x>\r\n\r\nHallo\r\n")
+			var rej *Rejection
+			if tt.wantTo == "" {
+				if !errors.As(err, &rej) || rej.Code != 550 || rej.Enhanced != [3]int{5, 7, 1} {
+					t.Fatalf("post to a list nobody moderates: %v, want 550 5.7.1", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("post refused: %v", err)
+			}
+			ds, err := db.Deliveries(ctx, []string{"queued"}, 1000, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var notice []byte
+			for _, d := range ds {
+				m, err := db.Mail(ctx, d.MailID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Kind == "moderate" {
+					if d.Rcpt != tt.wantTo || notice != nil {
+						t.Fatalf("notice to %s", d.Rcpt)
+					}
+					notice = m.Raw
+				}
+			}
+			if notice == nil {
+				t.Fatal("no moderation notice")
+			}
+			msg, err := mail.ReadMessage(bytes.NewReader(notice))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subj, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); !strings.Contains(subj, tt.wantTitle) {
+				t.Errorf("notice subject %q, want %q", subj, tt.wantTitle)
+			}
+			held, _ := s.HeldPosts(ctx, tt.wantTo)
+			if len(held) != 1 {
+				t.Fatalf("held for the site admin: %d", len(held))
+			}
+			// The admin approves by replying to the notice.
+			replyTo, err := mail.ParseAddress(msg.Header.Get("Reply-To"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply := "From: " + tt.wantTo + "\r\nSubject: Re: x\r\nMessage-ID: <sa2@x>\r\n\r\nok\r\n"
+			if err := deliver(t, s, tt.wantTo, replyTo.Address, reply); err != nil {
+				t.Fatal(err)
+			}
+			h, _ := db.HeldByID(ctx, held[0].Held.ID)
+			if HeldState(h.State) == HeldWaiting || h.DecidedBy != tt.wantTo {
+				t.Errorf("after the admin's reply: %s by %q", h.State, h.DecidedBy)
+			}
+		})
 	}
 }

@@ -325,7 +325,7 @@ func (s *Service) decide(ctx context.Context, l *store.List, envFrom string, p *
 	if ok && reason.Code == HoldCrisis {
 		// Nobody could decide on it: a post with crisis words is not refused for
 		// that, it goes out (the poster gets the crisis lines at once either way).
-		mods, err := s.st.Moderators(ctx, l.ID)
+		mods, err := s.deciders(ctx, l)
 		if err != nil {
 			return Decision{}, err
 		}
