@@ -59,9 +59,9 @@ func newFooter(l List) footer {
 	b.WriteString(settings + ": " + prefs + "\r\n")
 	b.WriteString(leave + ": " + unsub + "\r\n")
 	b.WriteString(counselling + ": " + counsel + "\r\n")
-	site := l.Site.lines(t)
+	site := l.Site.Lines(cat, lang)
 	for _, sl := range site {
-		b.WriteString(sl.label + sl.text + "\r\n")
+		b.WriteString(sl.Label + sl.Text + "\r\n")
 	}
 
 	var h strings.Builder
@@ -82,11 +82,11 @@ func newFooter(l List) footer {
 	h.WriteString(htmlText(leave) + ": " + htmlLink(unsub, strings.TrimPrefix(unsub, "mailto:")) + "<br>\r\n")
 	h.WriteString(htmlText(counselling) + ": " + htmlLink(counsel, counsel) + "\r\n")
 	for _, sl := range site {
-		h.WriteString("<br>\r\n" + htmlText(sl.label))
-		if sl.href != "" {
-			h.WriteString(htmlLink(sl.href, sl.text))
+		h.WriteString("<br>\r\n" + htmlText(sl.Label))
+		if sl.Href != "" {
+			h.WriteString(htmlLink(sl.Href, sl.Text))
 		} else {
-			h.WriteString(htmlText(sl.text))
+			h.WriteString(htmlText(sl.Text))
 		}
 		h.WriteString("\r\n")
 	}
@@ -114,20 +114,27 @@ func htmlText(s string) string {
 	return b.String()
 }
 
-// siteLine is one line the site adds to the footer: a label, the text after it and
-// where it links to in HTML ("" for plain text).
-type siteLine struct{ label, text, href string }
+// SiteLine is one line the site adds to a footer: a label (with its ": ", "" for
+// the site's name), the text after it and where it links to in HTML ("" for plain
+// text).
+type SiteLine struct{ Label, Text, Href string }
 
-// lines are the site's footer lines, labelled by t; none for an empty Site. A value
-// on more than one line is cut to its first, so it cannot add lines of its own.
-func (s Site) lines(t func(string) string) []siteLine {
+// Lines are the site's footer lines in lang, labelled from cat's footer section
+// (nil: the built-in catalogue); none for an empty Site. Every footer that names the
+// site takes them from here: list copies, notices and digests. A value on more than
+// one line is cut to its first, so it cannot add lines of its own.
+func (s Site) Lines(cat *i18n.Catalog, lang i18n.Lang) []SiteLine {
+	if cat == nil {
+		cat = i18n.Default()
+	}
+	t := func(key string) string { return cat.T(lang, "footer."+key) }
 	one := func(v string) string {
 		v, _, _ = strings.Cut(strings.TrimSpace(v), "\n")
 		return strings.TrimSpace(v)
 	}
-	var out []siteLine
+	var out []SiteLine
 	if n := one(s.Name); n != "" {
-		out = append(out, siteLine{"", n, ""})
+		out = append(out, SiteLine{"", n, ""})
 	}
 	if c := one(s.Contact); c != "" {
 		href := ""
@@ -137,13 +144,13 @@ func (s Site) lines(t func(string) string) []siteLine {
 		case strings.Contains(c, "@"):
 			href = "mailto:" + c
 		}
-		out = append(out, siteLine{t("contact") + ": ", c, href})
+		out = append(out, SiteLine{t("contact") + ": ", c, href})
 	}
 	if u := one(s.ImpressumURL); u != "" {
-		out = append(out, siteLine{t("impressum") + ": ", u, u})
+		out = append(out, SiteLine{t("impressum") + ": ", u, u})
 	}
 	if u := one(s.DatenschutzURL); u != "" {
-		out = append(out, siteLine{t("datenschutz") + ": ", u, u})
+		out = append(out, SiteLine{t("datenschutz") + ": ", u, u})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ package digest
 import (
 	"cmp"
 	"fmt"
+	"listd/internal/compose"
 	"listd/internal/i18n"
 	"slices"
 	"strings"
@@ -55,6 +56,9 @@ type Issue struct {
 	PrefsURL, UnsubscribeURL, ArchiveURL string   // per member
 	Counselling                          []string // lines of the counselling box; none: no box
 	CounsellingURL                       string   // the search for centres (/beratung)
+	// Site is the site's name, contact and legal links (Impressum, Datenschutz), which
+	// end every format's footer as they end a list copy's (compose.Site.Lines).
+	Site compose.Site
 	// Catalog holds the texts; nil: the built-in catalogue.
 	Catalog *i18n.Catalog
 }
@@ -203,6 +207,11 @@ func lang(is Issue) *texts {
 		RFC1153Head: t("rfc1153_head"), RFC1153Topics: t("rfc1153_topics"), RFC1153End: t("rfc1153_end"),
 		RFC1153Subject: t("rfc1153_subject"),
 	}
+}
+
+// siteLines are the lines the site adds to the issue's footers, in its language.
+func siteLines(is Issue) []compose.SiteLine {
+	return is.Site.Lines(is.Catalog, i18n.Or(is.Language, i18n.German))
 }
 
 func (tr *texts) posts(n int) string {

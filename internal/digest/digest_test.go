@@ -13,6 +13,8 @@ import (
 	"time"
 	_ "time/tzdata" // golden dates must not depend on the host's zoneinfo
 
+	"listd/internal/compose"
+
 	"github.com/emersion/go-message/mail"
 	"github.com/jhillyerd/enmime/v2"
 	"golang.org/x/net/html"
@@ -594,5 +596,61 @@ func BenchmarkNewsletter500(b *testing.B) {
 		if _, _, _, err := Newsletter(is); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSiteFooter: every format ends with the site's name, contact and legal links
+// (Impressum, Datenschutz), labelled in the issue's language, as a list copy does; a
+// value on more than one line adds no lines of its own.
+func TestSiteFooter(t *testing.T) {
+	site := compose.Site{Name: "Verein Alleinerziehende e.V.", Contact: "kontakt@verein.example",
+		ImpressumURL: "https://verein.example/impressum", DatenschutzURL: "https://verein.example/datenschutz\nInjected: line"}
+	tests := []struct {
+		language string
+		want     []string
+	}{
+		{"de", []string{"Verein Alleinerziehende e.V.", "Kontakt: kontakt@verein.example",
+			"Impressum: https://verein.example/impressum", "Datenschutz: https://verein.example/datenschutz"}},
+		{"en", []string{"Verein Alleinerziehende e.V.", "Contact: kontakt@verein.example",
+			"Legal notice: https://verein.example/impressum", "Privacy policy: https://verein.example/datenschutz"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.language, func(t *testing.T) {
+			is := fixture(t, tt.language, false)
+			is.Site = site
+			_, text, htmlPart, err := Newsletter(is)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts := map[string]string{"newsletter text": text}
+			for name, build := range map[string]func(Issue, mail.Header) ([]byte, error){"mime digest": MIMEDigest, "rfc 1153": RFC1153} {
+				b, err := build(is, header(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				env, err := enmime.ReadEnvelope(bytes.NewReader(b))
+				if err != nil {
+					t.Fatal(err)
+				}
+				parts[name] = strings.ReplaceAll(env.Text, "\r\n", "\n")
+			}
+			for name, body := range parts {
+				for _, w := range tt.want {
+					if !strings.Contains(body, w+"\n") {
+						t.Errorf("%s lacks the line %q:\n%s", name, w, body)
+					}
+				}
+				if strings.Contains(body, "Injected") {
+					t.Errorf("%s: a site setting added a line", name)
+				}
+			}
+			for _, w := range []string{`<a href="https://verein.example/impressum"`, `<a href="https://verein.example/datenschutz"`,
+				`<a href="mailto:kontakt@verein.example"`, "Verein Alleinerziehende e.V."} {
+				if !strings.Contains(htmlPart, w) {
+					t.Errorf("html lacks %q", w)
+				}
+			}
+			checkHTML(t, htmlPart)
+		})
 	}
 }

@@ -45,6 +45,12 @@ func preamble(is Issue, threads []Thread) string {
 			sep = ""
 		}
 	}
+	if site := siteLines(is); len(site) > 0 {
+		b.WriteString("\n")
+		for _, sl := range site {
+			fmt.Fprintf(&b, "%s%s\n", sl.Label, sl.Text)
+		}
+	}
 	return b.String()
 }
 

@@ -13,6 +13,8 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"listd/internal/compose"
+
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 )
@@ -34,6 +36,7 @@ type view struct {
 	CounsellingURL                       string
 	Footer                               string
 	ArchiveURL, PrefsURL, UnsubscribeURL string
+	Site                                 []compose.SiteLine
 }
 
 type section struct {
@@ -71,6 +74,7 @@ func newView(is Issue) view {
 		PrefsURL:       is.PrefsURL,
 		UnsubscribeURL: is.UnsubscribeURL,
 		CounsellingURL: is.CounsellingURL,
+		Site:           siteLines(is),
 	}
 	for _, l := range is.Counselling {
 		if l = strings.TrimSpace(l); l != "" {

@@ -280,7 +280,7 @@ func (s *Service) digestIssue(ctx context.Context, ds *store.DB, l *store.List, 
 	issue := digest.Issue{ListName: l.Name, ListTitle: or(l.Title, l.Name), ListAddr: l.Name + "@" + s.cfg.Domain, Language: lang,
 		Volume: is.Volume, Number: is.Number, From: is.PeriodFrom, Until: is.CreatedAt,
 		PrefsURL: s.cfg.BaseURL + "/prefs", UnsubscribeURL: "mailto:" + l.Name + "-unsubscribe@" + s.cfg.Domain, ArchiveURL: base + "/",
-		CounsellingURL: s.cfg.BaseURL + "/beratung"}
+		CounsellingURL: s.cfg.BaseURL + "/beratung", Site: s.footerSite(ctx)}
 	for _, id := range order {
 		issue.Threads = append(issue.Threads, *threads[id])
 	}

@@ -305,25 +305,12 @@ func heldText(text string) string {
 // legal links after a "-- " line, as a list post's footer has them; "" when the
 // site names none of them.
 func (s *Service) noticeFooter(lang string) string {
-	ss := s.lastSite()
-	l, ok := i18n.Parse(lang)
-	if !ok {
-		l = i18n.German
+	var f strings.Builder
+	for _, sl := range siteOf(s.lastSite()).Lines(s.cat.Load(), i18n.Or(lang, i18n.German)) {
+		f.WriteString(sl.Label + sl.Text + "\n")
 	}
-	cat := s.cat.Load()
-	line := func(label, v string) string {
-		v, _, _ = strings.Cut(strings.TrimSpace(v), "\n")
-		if v = strings.TrimSpace(v); v == "" {
-			return ""
-		}
-		if label != "" {
-			v = cat.T(l, "footer."+label) + ": " + v
-		}
-		return v + "\n"
-	}
-	f := line("", ss.Name) + line("contact", ss.Contact) + line("impressum", ss.ImpressumURL) + line("datenschutz", ss.DatenschutzURL)
-	if f == "" {
+	if f.Len() == 0 {
 		return ""
 	}
-	return "\n-- \n" + f
+	return "\n-- \n" + f.String()
 }

@@ -265,5 +265,10 @@ func (s *Service) footerSite(ctx context.Context) compose.Site {
 		s.log.Error("site settings for the footer", "err", err)
 		return compose.Site{}
 	}
+	return siteOf(ss)
+}
+
+// siteOf is what footers say of the site with settings ss (compose.Site.Lines).
+func siteOf(ss SiteSettings) compose.Site {
 	return compose.Site{Name: ss.Name, Contact: ss.Contact, ImpressumURL: ss.ImpressumURL, DatenschutzURL: ss.DatenschutzURL}
 }

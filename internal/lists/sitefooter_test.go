@@ -8,7 +8,7 @@ import (
 )
 
 // TestSiteInFooters: the site's name, contact and legal links set by a site admin
-// end every list copy and every notice, in the reader's language.
+// end every list copy, every notice and every digest, in the reader's language.
 func TestSiteInFooters(t *testing.T) {
 	s, db, _ := newService(t)
 	ctx := context.Background()
@@ -56,6 +56,29 @@ func TestSiteInFooters(t *testing.T) {
 		}
 		if text := mailText(t, m.Raw); !strings.Contains(text, want[0]) {
 			t.Errorf("welcome (%s) lacks the site footer:\n%s", lang, text)
+		}
+	}
+	// Digests end with the same lines, in every format.
+	if _, err := s.AddMember(ctx, "kita", "leser@example.net", MemberOptions{Mode: "digest"}); err != nil {
+		t.Fatal(err)
+	}
+	is, _, err := s.SendDigest(ctx, "kita")
+	if err != nil || is == nil {
+		t.Fatalf("digest issue: %v %v", is, err)
+	}
+	for _, format := range []string{"newsletter", "mime", "plain"} {
+		for lang, want := range map[string][]string{"de": {"Impressum: https://verein.example/impressum", "Datenschutz: https://verein.example/datenschutz"},
+			"en": {"Legal notice: https://verein.example/impressum", "Privacy policy: https://verein.example/datenschutz"}} {
+			raw, err := s.digestBody(ctx, db, l, is, format, lang, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.ReplaceAll(mailText(t, raw), "\r\n", "\n")
+			for _, w := range append(want, "Netzwerk Alleinerziehende\n") {
+				if !strings.Contains(text, w) {
+					t.Errorf("%s digest (%s) lacks %q", format, lang, w)
+				}
+			}
 		}
 	}
 	// A site without settings adds nothing.
