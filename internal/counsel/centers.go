@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/mail"
@@ -79,9 +78,6 @@ const (
 // defaultCountry is the country of rows without a country column: the association's.
 const defaultCountry = "DE"
 
-// utf8Reason is what a file in another encoding (Excel's default on Windows) gets.
-const utf8Reason = "not UTF-8 (save the file as UTF-8)"
-
 // ParseCenters reads a centres file: UTF-8 CSV with a header row (CONTRACT.md, and the
 // German headers of the README). It checks every row and returns the rows without
 // problems, in file order, and one LineError for each problem found. Problems of the
@@ -91,13 +87,13 @@ const utf8Reason = "not UTF-8 (save the file as UTF-8)"
 func ParseCenters(r io.Reader, file string) ([]Center, []*LineError) {
 	data, err := io.ReadAll(io.LimitReader(r, maxCentersFile+1))
 	if err != nil {
-		return nil, []*LineError{{File: file, Reason: fmt.Sprintf("read: %v", err)}}
+		return nil, []*LineError{{File: file, Code: ProblemRead, Args: []any{err}}}
 	}
 	if len(data) > maxCentersFile {
-		return nil, []*LineError{{File: file, Reason: fmt.Sprintf("larger than %d MiB", maxCentersFile>>20)}}
+		return nil, []*LineError{{File: file, Code: ProblemTooLarge, Args: []any{maxCentersFile >> 20}}}
 	}
 	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
-		return nil, []*LineError{{File: file, Line: 1, Reason: "UTF-16, " + utf8Reason}}
+		return nil, []*LineError{{File: file, Line: 1, Code: ProblemUTF16}}
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	p := &centersParser{file: file}
@@ -125,8 +121,12 @@ type row struct {
 	lines []int
 }
 
-func (p *centersParser) errorf(line int, col, format string, args ...any) {
-	p.errs = append(p.errs, &LineError{File: p.file, Line: line, Column: col, Reason: fmt.Sprintf(format, args...)})
+func (p *centersParser) errorf(line int, col string, code Problem, args ...any) {
+	p.errs = append(p.errs, &LineError{File: p.file, Line: line, Column: col, Code: code, Args: args})
+}
+
+func (p *centersParser) report(line int, col string, pr *problem) {
+	p.errorf(line, col, pr.code, pr.args...)
 }
 
 func (p *centersParser) read(data []byte) {
@@ -146,7 +146,11 @@ func (p *centersParser) read(data []byte) {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			p.errorf(pe.StartLine, "", "%v", pe.Err)
+			if errors.Is(pe.Err, csv.ErrQuote) {
+				p.errorf(pe.StartLine, "", ProblemQuote)
+			} else {
+				p.errorf(pe.StartLine, "", ProblemCSV, pe.Err)
+			}
 			if p.header == nil {
 				p.fatal = true
 				return
@@ -154,7 +158,7 @@ func (p *centersParser) read(data []byte) {
 			continue
 		}
 		if err != nil {
-			p.errorf(0, "", "read: %v", err)
+			p.errorf(0, "", ProblemRead, err)
 			p.fatal = true
 			return
 		}
@@ -173,7 +177,7 @@ func (p *centersParser) read(data []byte) {
 		rows = append(rows, row{cells: rec, lines: lines})
 	}
 	if p.header == nil {
-		p.errorf(1, "", "empty file: the first line must name the columns (name, postal_code, ...)")
+		p.errorf(1, "", ProblemEmptyFile)
 		p.fatal = true
 		return
 	}
@@ -181,7 +185,7 @@ func (p *centersParser) read(data []byte) {
 		// Without the column every centre must be nationwide.
 		for _, r := range rows {
 			if !p.nationwide(r) && !allEmpty(r.cells) {
-				p.errorf(headerLine, colPostalCode.String(), "missing column (required unless every centre is nationwide)")
+				p.errorf(headerLine, colPostalCode.String(), ProblemMissingPostalColumn)
 				p.fatal = true
 				return
 			}
@@ -195,7 +199,7 @@ func (p *centersParser) read(data []byte) {
 		}
 		key := FoldTopic(c.Name) + "\x00" + c.Country + "\x00" + c.PostalCode
 		if first, dup := seen[key]; dup {
-			p.errorf(c.Line, p.colName(colName), "%q is a duplicate of line %d (same name and postal code)", c.Name, first)
+			p.errorf(c.Line, p.colName(colName), ProblemDuplicate, c.Name, first)
 			continue
 		}
 		seen[key] = c.Line
@@ -236,7 +240,7 @@ func (p *centersParser) readHeader(rec []string, line int) {
 	}
 	for _, h := range rec {
 		if !utf8.ValidString(h) {
-			p.errorf(line, "", "%s", utf8Reason)
+			p.errorf(line, "", ProblemNotUTF8)
 			p.fatal = true
 			return
 		}
@@ -254,7 +258,7 @@ func (p *centersParser) readHeader(rec []string, line int) {
 			continue
 		}
 		if j := p.col[c]; j >= 0 {
-			p.errorf(line, strings.TrimSpace(h), "the same column as %q (column %d): give it once", strings.TrimSpace(rec[j]), j+1)
+			p.errorf(line, strings.TrimSpace(h), ProblemSameColumn, strings.TrimSpace(rec[j]), j+1)
 			p.fatal = true
 			continue
 		}
@@ -269,18 +273,18 @@ func (p *centersParser) readHeader(rec []string, line int) {
 				continue
 			}
 			if nearAny(key, aliases[c]) {
-				p.errorf(line, strings.TrimSpace(rec[i]), "unknown column; did you mean %s?", c)
+				p.errorf(line, strings.TrimSpace(rec[i]), ProblemUnknownColumn, c.String())
 				p.fatal = true
 				break
 			}
 		}
 	}
 	if p.col[colName] < 0 {
-		has := "no column names"
 		if names := trimAll(rec); len(names) > 0 {
-			has = "it has " + strings.Join(names, ", ")
+			p.errorf(line, colName.String(), ProblemMissingName, strings.Join(names, ", "))
+		} else {
+			p.errorf(line, colName.String(), ProblemMissingNameNone)
 		}
-		p.errorf(line, colName.String(), "missing column (the header needs name; %s)", has)
 		p.fatal = true
 	}
 	if (p.col[colLatitude] < 0) != (p.col[colLongitude] < 0) {
@@ -288,7 +292,7 @@ func (p *centersParser) readHeader(rec []string, line int) {
 		if p.col[colLatitude] < 0 {
 			have, lacks = lacks, have
 		}
-		p.errorf(line, lacks.String(), "missing column (%s needs it)", p.colName(have))
+		p.errorf(line, lacks.String(), ProblemMissingCoordColumn, p.colName(have))
 		p.fatal = true
 	}
 }
@@ -406,15 +410,15 @@ func (p *centersParser) center(r row) (Center, bool) {
 			if i < len(p.header) {
 				name = strings.TrimSpace(p.header[i])
 			}
-			p.errorf(r.lines[i], name, "%s", utf8Reason)
+			p.errorf(r.lines[i], name, ProblemNotUTF8)
 			return Center{}, false
 		}
 	}
 	if n, want := len(r.cells), len(p.header); n < want {
-		p.errorf(line, "", "%d fields, but the header has %d (a missing %q, or a quote \" not closed?)", n, want, p.comma)
+		p.errorf(line, "", ProblemTooFewFields, n, want, p.comma)
 		return Center{}, false
 	} else if n > want && !allEmpty(r.cells[want:]) {
-		p.errorf(line, "", "%d fields, but the header has %d (a cell with %q in it needs quotes)", n, want, p.comma)
+		p.errorf(line, "", ProblemTooManyFields, n, want, p.comma)
 		return Center{}, false
 	}
 
@@ -422,7 +426,7 @@ func (p *centersParser) center(r row) (Center, bool) {
 	get := func(c column) (string, int) {
 		v, l := p.cell(r, c)
 		if utf8.RuneCountInString(v) > maxCell {
-			p.errorf(l, p.colName(c), "longer than %d characters", maxCell)
+			p.errorf(l, p.colName(c), ProblemTooLong, maxCell)
 			bad = true
 			return "", l
 		}
@@ -440,7 +444,7 @@ func (p *centersParser) center(r row) (Center, bool) {
 		v, l := get(c)
 		yes, ok := parseYesNo(v)
 		if !ok {
-			p.errorf(l, p.colName(c), "%q: want yes or no (ja or nein)", v)
+			p.errorf(l, p.colName(c), ProblemYesNo, v)
 			bad = true
 		}
 		return yes
@@ -462,14 +466,14 @@ func (p *centersParser) center(r row) (Center, bool) {
 	}
 	if c.Name == "" {
 		_, l := get(colName)
-		p.errorf(l, p.colName(colName), "required")
+		p.errorf(l, p.colName(colName), ProblemRequired)
 		bad = true
 	}
 
 	country, l := get(colCountry)
 	var ok bool
 	if c.Country, ok = parseCountry(country); !ok {
-		p.errorf(l, p.colName(colCountry), "%q: want a two-letter country code (DE, AT, CH, ...)", country)
+		p.errorf(l, p.colName(colCountry), ProblemCountry, country)
 		bad = true
 	}
 	code, l := get(colPostalCode)
@@ -477,12 +481,12 @@ func (p *centersParser) center(r row) (Center, bool) {
 	switch {
 	case c.PostalCode == "" && !c.Nationwide:
 		if p.col[colPostalCode] >= 0 {
-			p.errorf(l, p.colName(colPostalCode), "required (unless nationwide is yes)")
+			p.errorf(l, p.colName(colPostalCode), ProblemPostalRequired)
 			bad = true
 		}
 	case c.PostalCode != "" && c.Country != "":
-		if why := checkPostalCode(c.PostalCode, c.Country); why != "" {
-			p.errorf(l, p.colName(colPostalCode), "%s", why)
+		if why := checkPostalCode(c.PostalCode, c.Country); why != nil {
+			p.report(l, p.colName(colPostalCode), why)
 			bad = true
 		}
 	}
@@ -491,15 +495,15 @@ func (p *centersParser) center(r row) (Center, bool) {
 		bad = true
 	}
 	if v, l := get(colEmail); v != "" {
-		if why := checkEmail(v); why != "" {
-			p.errorf(l, p.colName(colEmail), "%s", why)
+		if why := checkEmail(v); why != nil {
+			p.report(l, p.colName(colEmail), why)
 			bad = true
 		}
 		c.Email = v
 	}
 	if v, l := get(colWeb); v != "" {
-		if why := checkWeb(v); why != "" {
-			p.errorf(l, p.colName(colWeb), "%s", why)
+		if why := checkWeb(v); why != nil {
+			p.report(l, p.colName(colWeb), why)
 			bad = true
 		}
 		c.Web = v
@@ -516,30 +520,30 @@ func (p *centersParser) coordinates(r row, c *Center) bool {
 		return true
 	}
 	if latS == "" {
-		p.errorf(latLine, p.colName(colLatitude), "empty, but %s is given (give both or neither)", p.colName(colLongitude))
+		p.errorf(latLine, p.colName(colLatitude), ProblemCoordHalf, p.colName(colLongitude))
 		return false
 	}
 	if lonS == "" {
-		p.errorf(lonLine, p.colName(colLongitude), "empty, but %s is given (give both or neither)", p.colName(colLatitude))
+		p.errorf(lonLine, p.colName(colLongitude), ProblemCoordHalf, p.colName(colLatitude))
 		return false
 	}
 	lat, why := parseCoordinate(latS, 90)
-	if why != "" {
-		p.errorf(latLine, p.colName(colLatitude), "%s", why)
+	if why != nil {
+		p.report(latLine, p.colName(colLatitude), why)
 	}
 	lon, why2 := parseCoordinate(lonS, 180)
-	if why2 != "" {
-		p.errorf(lonLine, p.colName(colLongitude), "%s", why2)
+	if why2 != nil {
+		p.report(lonLine, p.colName(colLongitude), why2)
 	}
-	if why != "" || why2 != "" {
+	if why != nil || why2 != nil {
 		return false
 	}
 	if lat == 0 && lon == 0 {
-		p.errorf(latLine, p.colName(colLatitude), "0, 0 is no place (leave both cells empty when not known)")
+		p.errorf(latLine, p.colName(colLatitude), ProblemNoPlace)
 		return false
 	}
 	if c.Country == "DE" && c.PostalCode != "" && !inGermany(lat, lon) {
-		p.errorf(latLine, p.colName(colLatitude), "%s, %s lies outside Germany, but the postal code is German (latitude and longitude swapped?)", latS, lonS)
+		p.errorf(latLine, p.colName(colLatitude), ProblemOutsideGermany, latS, lonS)
 		return false
 	}
 	c.Lat, c.Lon, c.HasCoords = lat, lon, true
@@ -553,24 +557,24 @@ func inGermany(lat, lon float64) bool {
 
 // parseCoordinate reads decimal degrees; a decimal comma is fine (German spreadsheets
 // write one).
-func parseCoordinate(s string, limit float64) (float64, string) {
+func parseCoordinate(s string, limit float64) (float64, *problem) {
 	v := s
 	if strings.Count(v, ",") == 1 && !strings.Contains(v, ".") {
 		v = strings.Replace(v, ",", ".", 1)
 	}
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+') {
-			return 0, fmt.Sprintf("%q is not a number (decimal degrees like 52.5200)", s)
+			return 0, newProblem(ProblemNotNumber, s)
 		}
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Sprintf("%q is not a number (decimal degrees like 52.5200)", s)
+		return 0, newProblem(ProblemNotNumber, s)
 	}
 	if f < -limit || f > limit {
-		return 0, fmt.Sprintf("%s is out of range (-%v to %v)", s, limit, limit)
+		return 0, newProblem(ProblemOutOfRange, s, limit, limit)
 	}
-	return f, ""
+	return f, nil
 }
 
 func parseYesNo(s string) (yes, ok bool) {
@@ -583,25 +587,25 @@ func parseYesNo(s string) (yes, ok bool) {
 	return false, false
 }
 
-func checkEmail(s string) string {
+func checkEmail(s string) *problem {
 	a, err := mail.ParseAddress(s)
 	_, domain, _ := strings.Cut(s, "@")
 	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(domain, ".") {
-		return fmt.Sprintf("%q is not an email address (like info@example.org)", s)
+		return newProblem(ProblemEmail, s)
 	}
-	return ""
+	return nil
 }
 
-func checkWeb(s string) string {
+func checkWeb(s string) *problem {
 	u, err := url.Parse(s)
 	if err == nil && u.Scheme == "" && u.Host == "" && strings.Contains(s, ".") && !strings.ContainsAny(s, " \t@") {
-		return fmt.Sprintf("%q: start web addresses with https://", s)
+		return newProblem(ProblemWebScheme, s)
 	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 		!strings.Contains(u.Hostname(), ".") || strings.ContainsAny(s, " \t\n") {
-		return fmt.Sprintf("%q is not a web address (http:// or https://)", s)
+		return newProblem(ProblemWeb, s)
 	}
-	return ""
+	return nil
 }
 
 // splitList splits a topics or languages cell at ';' (CONTRACT.md) and at ',' (what

@@ -286,8 +286,8 @@ func latLon(v vec) (lat, lon float64) {
 // postal code that cannot be one (ErrBadPostalCode).
 func (d *Directory) Match(q Query) (Result, error) {
 	res := Result{PostalCode: NormalizePostalCode(q.PostalCode), Country: cmp.Or(strings.ToUpper(strings.TrimSpace(q.Country)), d.country)}
-	if why := checkPostalCode(res.PostalCode, res.Country); why != "" {
-		return res, fmt.Errorf("%w: %s", ErrBadPostalCode, why)
+	if why := checkPostalCode(res.PostalCode, res.Country); why != nil {
+		return res, fmt.Errorf("%w: %s", ErrBadPostalCode, (&LineError{Code: why.code, Args: why.args}).Reason())
 	}
 	k := min(cmp.Or(max(q.K, 0), DefaultK), maxK)
 	radius := q.RadiusKM

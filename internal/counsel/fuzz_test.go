@@ -41,7 +41,7 @@ func FuzzParseCenters(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cs, errs := ParseCenters(bytes.NewReader(data), "f.csv")
 		for _, e := range errs {
-			if e.File != "f.csv" || e.Line < 1 || e.Reason == "" || !strings.HasPrefix(e.Error(), "f.csv:") {
+			if e.File != "f.csv" || e.Line < 1 || e.Reason() == "" || !strings.HasPrefix(e.Error(), "f.csv:") {
 				t.Fatalf("error %#v", e)
 			}
 		}
@@ -82,7 +82,7 @@ func checkCenter(t *testing.T, c Center) {
 	if c.PostalCode == "" && !c.Nationwide {
 		t.Fatalf("no postal code: %+v", c)
 	}
-	if c.PostalCode != "" && checkPostalCode(c.PostalCode, c.Country) != "" {
+	if c.PostalCode != "" && checkPostalCode(c.PostalCode, c.Country) != nil {
 		t.Fatalf("postal code %q of %s", c.PostalCode, c.Country)
 	}
 	if c.HasCoords && (c.Lat < -90 || c.Lat > 90 || c.Lon < -180 || c.Lon > 180) {
@@ -119,7 +119,7 @@ func FuzzParseGeoNames(f *testing.F) {
 			t.Fatal("no places and no error")
 		}
 		for _, p := range ps {
-			if len(p.Country) != 2 || checkGeoPostalCode(p.PostalCode, p.Country) != "" ||
+			if len(p.Country) != 2 || checkGeoPostalCode(p.PostalCode, p.Country) != nil ||
 				p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180 || !utf8.ValidString(p.Name) {
 				t.Fatalf("place %+v", p)
 			}

@@ -42,8 +42,8 @@ func ParseGeoNames(r io.Reader, file string) ([]Place, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxGeoLine)
 	var ps []Place
-	bad := func(line int, col, format string, args ...any) error {
-		return &LineError{File: file, Line: line, Column: col, Reason: fmt.Sprintf(format, args...)}
+	bad := func(line int, col string, code Problem, args ...any) error {
+		return &LineError{File: file, Line: line, Column: col, Code: code, Args: args}
 	}
 	line := 0
 	for sc.Scan() {
@@ -51,7 +51,7 @@ func ParseGeoNames(r io.Reader, file string) ([]Place, error) {
 		b := sc.Bytes()
 		if line == 1 {
 			if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
-				return nil, bad(line, "", "a zip archive: unzip it and import the .txt inside")
+				return nil, bad(line, "", ProblemZip)
 			}
 			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 		}
@@ -60,11 +60,11 @@ func ParseGeoNames(r io.Reader, file string) ([]Place, error) {
 			continue
 		}
 		if !utf8.Valid(b) {
-			return nil, bad(line, "", "%s", utf8Reason)
+			return nil, bad(line, "", ProblemNotUTF8)
 		}
 		f := strings.Split(string(b), "\t")
 		if len(f) != gnColumns && len(f) != gnColumns-1 {
-			return nil, bad(line, "", "%d tab-separated fields, want %d (country, postal code, place, ..., latitude, longitude, accuracy)", len(f), gnColumns)
+			return nil, bad(line, "", ProblemGeoFields, len(f), gnColumns)
 		}
 		p := Place{
 			Country:    strings.ToUpper(strings.TrimSpace(f[gnCountry])),
@@ -73,23 +73,23 @@ func ParseGeoNames(r io.Reader, file string) ([]Place, error) {
 			State:      strings.TrimSpace(f[gnAdmin1Name]),
 		}
 		if len(p.Country) != 2 || !isLetter(p.Country[0]) || !isLetter(p.Country[1]) {
-			return nil, bad(line, "country", "%q is not a two-letter country code", f[gnCountry])
+			return nil, bad(line, "country", ProblemGeoCountry, f[gnCountry])
 		}
-		if why := checkGeoPostalCode(p.PostalCode, p.Country); why != "" {
-			return nil, bad(line, "postal code", "%s", why)
+		if why := checkGeoPostalCode(p.PostalCode, p.Country); why != nil {
+			return nil, bad(line, "postal code", why.code, why.args...)
 		}
-		var why string
-		if p.Lat, why = parseCoordinate(strings.TrimSpace(f[gnLatitude]), 90); why != "" {
-			return nil, bad(line, "latitude", "%s", why)
+		var why *problem
+		if p.Lat, why = parseCoordinate(strings.TrimSpace(f[gnLatitude]), 90); why != nil {
+			return nil, bad(line, "latitude", why.code, why.args...)
 		}
-		if p.Lon, why = parseCoordinate(strings.TrimSpace(f[gnLongitude]), 180); why != "" {
-			return nil, bad(line, "longitude", "%s", why)
+		if p.Lon, why = parseCoordinate(strings.TrimSpace(f[gnLongitude]), 180); why != nil {
+			return nil, bad(line, "longitude", why.code, why.args...)
 		}
 		ps = append(ps, p)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, bad(line+1, "", "longer than %d KiB: not a GeoNames postal-code file", maxGeoLine>>10)
+			return nil, bad(line+1, "", ProblemGeoTooLong, maxGeoLine>>10)
 		}
 		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
@@ -101,19 +101,19 @@ func ParseGeoNames(r io.Reader, file string) ([]Place, error) {
 
 // checkGeoPostalCode is looser than the centres file for other countries: GeoNames
 // has outward codes of two characters (GB "W1").
-func checkGeoPostalCode(code, country string) string {
+func checkGeoPostalCode(code, country string) *problem {
 	if country == "DE" {
 		return checkPostalCode(code, country)
 	}
 	if code == "" || len(code) > 12 {
-		return fmt.Sprintf("%q is not a postal code", code)
+		return newProblem(ProblemPostal, code)
 	}
 	for i := 0; i < len(code); i++ {
 		if c := code[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == ' ' || c == '-') {
-			return fmt.Sprintf("%q is not a postal code", code)
+			return newProblem(ProblemPostal, code)
 		}
 	}
-	return ""
+	return nil
 }
 
 // ReadGeoNamesFile reads a GeoNames dump from path: the .txt, or the .zip as

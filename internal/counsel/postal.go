@@ -1,7 +1,6 @@
 package counsel
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -32,20 +31,20 @@ func isDigits(s string) bool {
 // checkPostalCode says what is wrong with a normalised postal code of country, or "".
 // German codes have five digits; a spreadsheet that took them for numbers drops the
 // leading 0 of codes in Saxony and Thuringia, so four digits get a hint.
-func checkPostalCode(code, country string) string {
+func checkPostalCode(code, country string) *problem {
 	if code == "" {
-		return "empty"
+		return newProblem(ProblemPostalEmpty)
 	}
 	if country == "DE" {
 		switch {
 		case len(code) == 4 && isDigits(code):
-			return fmt.Sprintf("%q has 4 digits; German postal codes have 5 (a spreadsheet may have dropped a leading 0: 0%s)", code, code)
+			return newProblem(ProblemPostalFourDigits, code, code)
 		case len(code) != 5 || !isDigits(code):
-			return fmt.Sprintf("%q is not a German postal code (5 digits)", code)
+			return newProblem(ProblemPostalGerman, code)
 		case strings.HasPrefix(code, "00"):
-			return fmt.Sprintf("%q is not a German postal code (none starts with 00)", code)
+			return newProblem(ProblemPostalGerman00, code)
 		}
-		return ""
+		return nil
 	}
 	n := 0
 	for i := 0; i < len(code); i++ {
@@ -54,13 +53,13 @@ func checkPostalCode(code, country string) string {
 			n++
 		case (c == ' ' || c == '-') && i > 0 && i < len(code)-1:
 		default:
-			return fmt.Sprintf("%q is not a postal code (letters, digits, a space or '-')", code)
+			return newProblem(ProblemPostalChars, code)
 		}
 	}
 	if n < 3 || n > 10 {
-		return fmt.Sprintf("%q is not a postal code (3 to 10 letters or digits)", code)
+		return newProblem(ProblemPostalLength, code)
 	}
-	return ""
+	return nil
 }
 
 // parseCountry reads a country cell: an ISO 3166 alpha-2 code, or the German or

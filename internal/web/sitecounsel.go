@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"listd/internal/counsel"
+	"listd/internal/i18n"
 	"listd/internal/lists"
 	"listd/internal/store"
 )
@@ -56,6 +57,11 @@ var counselFields = []string{"name", "organisation", "street", "postal_code", "c
 type counselProblem struct {
 	Line           int
 	Column, Reason string
+}
+
+// counselProblem is a problem of a file as the page shows it, in lang.
+func (s *Server) counselProblem(lang string, e *counsel.LineError) counselProblem {
+	return counselProblem{Line: e.Line, Column: e.Column, Reason: e.Text(s.cat.Load(), i18n.Lang(lang))}
 }
 
 // siteCounselData is the data of /admin/beratung.
@@ -189,7 +195,7 @@ func (s *Server) uploadCenters(w http.ResponseWriter, r *http.Request, a adminSe
 	if len(problems) > 0 || len(cs) == 0 {
 		data.File = hdr.Filename
 		for _, p := range problems {
-			data.Problems = append(data.Problems, counselProblem{Line: p.Line, Column: p.Column, Reason: p.Reason})
+			data.Problems = append(data.Problems, s.counselProblem(lang, p))
 		}
 		data.Errors["centers_file"] = s.tr(lang, "counsel_admin_bad_file")
 		return http.StatusBadRequest, false
@@ -236,7 +242,7 @@ func (s *Server) uploadGeo(w http.ResponseWriter, r *http.Request, a adminSessio
 	if err != nil {
 		var le *counsel.LineError
 		if errors.As(err, &le) {
-			data.Problems = []counselProblem{{Line: le.Line, Column: le.Column, Reason: le.Reason}}
+			data.Problems = []counselProblem{s.counselProblem(lang, le)}
 		}
 		data.File = hdr.Filename
 		data.Errors["geo_file"] = s.tr(lang, "counsel_admin_bad_geo")
@@ -358,7 +364,7 @@ func (s *Server) siteCounselEdit(w http.ResponseWriter, r *http.Request) {
 			if _, ok := data.Errors[field]; ok || !knownCounselField(field) {
 				field = "name"
 			}
-			data.Errors[field] = p.Reason
+			data.Errors[field] = p.Text(s.cat.Load(), i18n.Lang(lang))
 		}
 		if len(problems) == 0 && len(parsed) == 1 {
 			all := counsel.FromStore(cs)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"listd/internal/counsel"
+	"listd/internal/i18n"
 	"listd/internal/lists"
 	"listd/internal/token"
 	"listd/templates"
@@ -99,10 +100,18 @@ func TestSiteCounsel(t *testing.T) {
 	if code != http.StatusBadRequest || len(want) < 2 {
 		t.Fatalf("broken file: %d, %d problems", code, len(want))
 	}
+	// A German admin reads every problem in German, none in English.
 	for _, p := range want {
-		if !strings.Contains(page, "Zeile "+strconv.Itoa(p.Line)) || !strings.Contains(html.UnescapeString(page), p.Reason) {
-			t.Errorf("page does not list line %d: %s", p.Line, p.Reason)
+		de, en := p.Text(nil, i18n.German), p.Reason()
+		if !strings.Contains(page, "Zeile "+strconv.Itoa(p.Line)) || !strings.Contains(html.UnescapeString(page), de) {
+			t.Errorf("page does not list line %d: %s", p.Line, de)
 		}
+		if de == en || strings.Contains(html.UnescapeString(page), en) {
+			t.Errorf("line %d in English: %s", p.Line, en)
+		}
+	}
+	if strings.Contains(page, `<span lang="en">`) {
+		t.Error("the problems are marked English")
 	}
 	if cs, _ := e.db.Centers(ctx); len(cs) != 0 {
 		t.Fatalf("a file with bad lines imported %d centres", len(cs))
