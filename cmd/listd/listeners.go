@@ -197,7 +197,7 @@ func (s *servers) openHTTP(ctx context.Context, a *app, rl *reloader, reg *prome
 		Outbox: cfg.Relay.Address == "", Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		MetricsToken: cfg.HTTP.MetricsToken,
 		Logger:       logger.With("part", "web"), Signer: a.sign, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"),
-		CounselStore: a.db, CounselLive: a.live})
+		CounselStore: a.db, CounselLive: a.live, Lists: web.ListDomainOf(a.svc)})
 	if err != nil {
 		return err
 	}

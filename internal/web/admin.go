@@ -26,13 +26,13 @@ const (
 
 // siteAdmins is how the list domain names the site's admins (implemented by the
 // list service once it knows them).
-type siteAdmins interface {
+type SiteAdmins interface {
 	IsSiteAdmin(ctx context.Context, address string) (bool, error)
 }
 
 // viewers is how the list domain says what kind of viewer a proven address is (a
 // site admin passes its access rules as one).
-type viewers interface {
+type Viewers interface {
 	ViewerOf(ctx context.Context, address string) (lists.Viewer, error)
 }
 
@@ -58,8 +58,8 @@ func (s *Server) session(r *http.Request) (store.Session, bool) {
 
 // isSiteAdmin asks the list domain whether address is a site admin's.
 func (s *Server) isSiteAdmin(ctx context.Context, address string) (bool, error) {
-	sa, ok := s.members.(siteAdmins)
-	if !ok || address == "" {
+	sa := s.cfg.Lists.SiteAdmins
+	if sa == nil || address == "" {
 		return false, nil
 	}
 	return sa.IsSiteAdmin(ctx, address)
@@ -71,7 +71,7 @@ func (s *Server) viewerOf(ctx context.Context, address string) (lists.Viewer, er
 	if address == "" {
 		return lists.Stranger, nil
 	}
-	if v, ok := s.members.(viewers); ok {
+	if v := s.cfg.Lists.Viewers; v != nil {
 		return v.ViewerOf(ctx, address)
 	}
 	return lists.LoggedIn, nil

@@ -116,7 +116,8 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	}
 	members := withSiteAdmins{svc, map[string]bool{"admin@example.org": true}}
 	h, err := New(db, noRender{}, members, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", Language: "de",
-		Logger: slog.New(slog.DiscardHandler), Signer: signer, Now: func() time.Time { return time.Now().Add(time.Duration(e.now.Load())) }})
+		Logger: slog.New(slog.DiscardHandler), Signer: signer, Now: func() time.Time { return time.Now().Add(time.Duration(e.now.Load())) },
+		Lists: ListDomainOf(members)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 // appPasswords is what the settings page asks of the list domain for IMAP app
 // passwords. It is optional: without it the page offers none.
-type appPasswords interface {
+type AppPasswords interface {
 	NewAppPassword(ctx context.Context, address, label string) (string, *store.AppPassword, error)
 	AppPasswords(ctx context.Context, address string) ([]*store.AppPassword, error)
 	RevokeAppPassword(ctx context.Context, address string, id int64) error
@@ -26,7 +26,7 @@ type appPasswordView struct {
 
 // appPasswordAction handles the settings page's app-password buttons; it reports
 // whether the request was one of them (then v holds what to show).
-func (s *Server) appPasswordAction(r *http.Request, ap appPasswords, addr string, v *appPasswordView) (bool, error) {
+func (s *Server) appPasswordAction(r *http.Request, ap AppPasswords, addr string, v *appPasswordView) (bool, error) {
 	switch r.PostFormValue("do") {
 	case "apppass_new":
 		label := strings.TrimSpace(r.PostFormValue("label"))

@@ -87,7 +87,7 @@ func archiveServer(t *testing.T) (base, session string) {
 		t.Fatal(err)
 	}
 	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), Config{Domain: "lists.example.org", BaseURL: "http://127.0.0.1:8080",
-		Language: "de", Logger: slog.New(slog.DiscardHandler), Signer: signer, Copies: svc})
+		Language: "de", Logger: slog.New(slog.DiscardHandler), Signer: signer, Copies: svc, Lists: ListDomainOf(svc)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,7 +185,7 @@ func (s *Server) listAddress(list string) string { return list + "@" + s.cfg.Dom
 // kinds apart (verification is the list domain's): two for joining and leaving,
 // three for withdrawing, one for erasing.
 func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
-	if p, ok := s.members.(privacy); ok {
+	if p := s.cfg.Lists.Privacy; p != nil {
 		switch len(token.Peek(r.PathValue("token"))) {
 		case 3:
 			s.withdrawLinkPage(w, r, p)
@@ -328,8 +328,7 @@ func (s *Server) prefsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := s.lang(r)
-	p, _ := s.members.(privacy)
-	ap, _ := s.members.(appPasswords)
+	p, ap := s.cfg.Lists.Privacy, s.cfg.Lists.AppPasswords
 	data := struct {
 		Memberships []membershipView
 		Saved       bool
@@ -497,7 +496,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 // for a member's own data and posts. The serving wiring provides it over
 // *lists.Service with the site's policy for erased posts; without it the pages offer
 // none of this.
-type privacy interface {
+type Privacy interface {
 	Export(ctx context.Context, address string) ([]byte, error)
 	RequestErase(ctx context.Context, address, lang string) error
 	CheckErase(ctx context.Context, tok string) error
@@ -515,7 +514,7 @@ type privacy interface {
 //	do=erase             mails a single-use link that erases the address
 //	do=withdraw          asks to confirm withdrawing post id of list (the button on a post)
 //	do=withdraw-confirm  withdraws it
-func (s *Server) privacyAction(w http.ResponseWriter, r *http.Request, p privacy, addr string) bool {
+func (s *Server) privacyAction(w http.ResponseWriter, r *http.Request, p Privacy, addr string) bool {
 	lang := s.lang(r)
 	ctx := r.Context()
 	switch r.FormValue("do") {
@@ -592,7 +591,7 @@ func (s *Server) withdrawnNotice(w http.ResponseWriter, r *http.Request, p *list
 }
 
 // withdrawLinkPage serves the link of a withdraw command's confirmation mail.
-func (s *Server) withdrawLinkPage(w http.ResponseWriter, r *http.Request, p privacy) {
+func (s *Server) withdrawLinkPage(w http.ResponseWriter, r *http.Request, p Privacy) {
 	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
 		post, err := p.CheckWithdraw(ctx, tok)
 		if err != nil {
@@ -607,7 +606,7 @@ func (s *Server) withdrawLinkPage(w http.ResponseWriter, r *http.Request, p priv
 
 // eraseLinkPage serves the link of an erasure's confirmation mail. Erasing removes
 // the address's sessions; this browser's cookie goes too.
-func (s *Server) eraseLinkPage(w http.ResponseWriter, r *http.Request, p privacy) {
+func (s *Server) eraseLinkPage(w http.ResponseWriter, r *http.Request, p Privacy) {
 	s.linkPage(w, r, func(ctx context.Context, tok string) (string, string, error) {
 		if err := p.CheckErase(ctx, tok); err != nil {
 			return "", "", err

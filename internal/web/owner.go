@@ -18,7 +18,7 @@ import (
 
 // ownerDomain is the part of the list domain the owners' pages call (implemented by
 // *lists.Service).
-type ownerDomain interface {
+type OwnerDomain interface {
 	UpdateListBy(ctx context.Context, by lists.Actor, name string, o lists.ListSettings) (*store.List, error)
 	PreviewTexts(ctx context.Context, list string, o lists.ListSettings) (lists.TextsPreview, error)
 	SearchMembers(ctx context.Context, list string, q lists.MemberSearch) (*lists.MemberPage, error)
@@ -38,15 +38,13 @@ type ownerDomain interface {
 	DeleteList(ctx context.Context, by lists.Actor, name string) (*store.DeletedList, error)
 }
 
-var _ ownerDomain = (*lists.Service)(nil)
-
 // ownerRoutes serves the owners' pages; it reports whether rest was one of them.
 func (s *Server) ownerRoutes(w http.ResponseWriter, r *http.Request, rest string) bool {
 	page, arg, _ := strings.Cut(strings.TrimPrefix(rest, "admin/"), "/")
 	if !strings.HasPrefix(rest, "admin/") {
 		return false
 	}
-	var h func(http.ResponseWriter, *http.Request, ownerDomain, adminSession, string)
+	var h func(http.ResponseWriter, *http.Request, OwnerDomain, adminSession, string)
 	switch {
 	case page == "settings" && arg == "":
 		h = s.ownerSettings
@@ -71,8 +69,8 @@ func (s *Server) ownerRoutes(w http.ResponseWriter, r *http.Request, rest string
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "bad_request")
 		return true
 	}
-	d, ok := s.members.(ownerDomain)
-	if !ok {
+	d := s.cfg.Lists.Owner
+	if d == nil {
 		s.errorPage(w, r, http.StatusNotFound, "not_found")
 		return true
 	}

@@ -29,7 +29,7 @@ type ownerBansPage struct {
 
 // ownerBans is /NAME/admin/bans: the list's bans, add one (an address or @domain),
 // lift one.
-func (s *Server) ownerBans(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+func (s *Server) ownerBans(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	l := a.List
 	data := &ownerBansPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: l.Anonymous}
@@ -98,7 +98,7 @@ type ownerAuditPage struct {
 const ownerAuditPageSize = 50
 
 // ownerAudit is /NAME/admin/audit: the list's audit log, newest first, in pages.
-func (s *Server) ownerAudit(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+func (s *Server) ownerAudit(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, _ string) {
 	if r.Method != http.MethodGet {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "bad_request")
 		return
@@ -140,7 +140,7 @@ type ownerDeletePage struct {
 // ownerDelete is /NAME/admin/delete, for site admins: the archive as mbox
 // downloads first, then the list's name typed again and a fresh login, then the
 // list domain deletes it.
-func (s *Server) ownerDelete(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+func (s *Server) ownerDelete(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	v, err := s.viewerOf(r.Context(), a.Address)
 	if err != nil {

@@ -30,7 +30,7 @@ type ownerMemberRow struct {
 	Bounces                  lists.Bounces
 }
 
-func (s *Server) ownerMemberRow(d ownerDomain, l *store.List, m *store.Member) ownerMemberRow {
+func (s *Server) ownerMemberRow(d OwnerDomain, l *store.List, m *store.Member) ownerMemberRow {
 	row := ownerMemberRow{Key: m.Address, Address: m.Address, Number: d.PosterNumber(l, m.Address), Name: m.Name, Mode: m.Mode,
 		Role: m.Role, Postal: m.Postal, Bounces: lists.BouncesOf(m)}
 	if l.Anonymous {
@@ -68,7 +68,7 @@ type ownerCSVLine struct {
 
 // ownerMembers is /NAME/admin/members: the search with keyset pages, and on POST
 // adding a member, with or without a confirmation mail.
-func (s *Server) ownerMembers(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+func (s *Server) ownerMembers(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	data := &ownerMembersPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}, Anonymous: a.List.Anonymous}
 	data.Add.Mode, data.Add.Role = "each", "member"
@@ -122,7 +122,7 @@ func (s *Server) ownerMembers(w http.ResponseWriter, r *http.Request, d ownerDom
 }
 
 // ownerSearchMembers fills the page of members the request's q and after ask for.
-func (s *Server) ownerSearchMembers(r *http.Request, d ownerDomain, a adminSession, data *ownerMembersPage) error {
+func (s *Server) ownerSearchMembers(r *http.Request, d OwnerDomain, a adminSession, data *ownerMembersPage) error {
 	l := a.List
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	after := r.URL.Query().Get("after")
@@ -168,7 +168,7 @@ func (s *Server) ownerSearchMembers(r *http.Request, d ownerDomain, a adminSessi
 // names the last member shown by their number in the store, and a search keeps
 // only the members whose pseudonym has the piece typed, page after page, so that
 // neither the count nor a further page tells what the addresses hold.
-func (s *Server) ownerSearchAnonymous(r *http.Request, d ownerDomain, a adminSession, data *ownerMembersPage, q, after string) error {
+func (s *Server) ownerSearchAnonymous(r *http.Request, d OwnerDomain, a adminSession, data *ownerMembersPage, q, after string) error {
 	l := a.List
 	if after != "" {
 		m, err := s.ownerFindMember(r, d, l, after)
@@ -226,7 +226,7 @@ var _ ownerMembersByID = (*store.DB)(nil)
 
 // ownerFindMember is the member a page's key names: an address, or on an anonymous list
 // the member's number in the store.
-func (s *Server) ownerFindMember(r *http.Request, d ownerDomain, l *store.List, key string) (*store.Member, error) {
+func (s *Server) ownerFindMember(r *http.Request, d OwnerDomain, l *store.List, key string) (*store.Member, error) {
 	if strings.Contains(key, "@") {
 		if l.Anonymous {
 			return nil, lists.ErrNoSuchMember
@@ -275,7 +275,7 @@ type ownerMemberPage struct {
 
 // ownerMember is one member's page: change mode, role, pseudonym and postal code,
 // re-enable after bounces, remove (asked once more).
-func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, key string) {
+func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, key string) {
 	lang := s.lang(r)
 	l := a.List
 	m, err := s.ownerFindMember(r, d, l, key)
@@ -360,7 +360,7 @@ func (s *Server) ownerMember(w http.ResponseWriter, r *http.Request, d ownerDoma
 
 // ownerImport takes a member CSV (multipart upload): every bad line listed in the
 // reader's language, nothing imported until all are good.
-func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	if r.Method != http.MethodPost {
 		http.Redirect(w, r, a.ownerBase()+"members?lang="+lang, http.StatusSeeOther)
@@ -436,7 +436,7 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d ownerDoma
 
 // ownerExport is /NAME/admin/members.csv: the members as CSV, as `member export`
 // writes them (the domain records the export).
-func (s *Server) ownerExport(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+func (s *Server) ownerExport(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, _ string) {
 	if r.Method != http.MethodGet {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "bad_request")
 		return

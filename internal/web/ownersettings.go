@@ -76,7 +76,7 @@ func ownerNormSetting(v string) string {
 // table. A POST saves all changed values in one go or, when any is bad, none, and
 // shows each error next to its field with everything typed kept; do=preview shows
 // the welcome and footer texts as members get them, saving nothing.
-func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d ownerDomain, a adminSession, _ string) {
+func (s *Server) ownerSettings(w http.ResponseWriter, r *http.Request, d OwnerDomain, a adminSession, _ string) {
 	lang := s.lang(r)
 	l := a.List
 	data := ownerSettingsPage{ownerPage: ownerPage{Admin: a, Errors: fieldErrors{}}}

@@ -19,7 +19,7 @@ import (
 // records it in the audit log.
 
 // siteDomain is the part of the list domain the site admin's pages act through.
-type siteDomain interface {
+type SiteDomain interface {
 	SiteSettings(ctx context.Context) (lists.SiteSettings, error)
 	SetSiteSettings(ctx context.Context, by lists.Actor, ss lists.SiteSettings) error
 	CreateListBy(ctx context.Context, by lists.Actor, name string, o lists.ListOptions) (*store.List, error)
@@ -27,16 +27,14 @@ type siteDomain interface {
 	AuditCounsel(ctx context.Context, by lists.Actor, action lists.AuditAction, detail string)
 }
 
-var _ siteDomain = (*lists.Service)(nil)
-
 // siteDomain returns the list domain's site administration, when the web has it.
-func (s *Server) siteDomain() (siteDomain, bool) {
-	sd, ok := s.members.(siteDomain)
-	return sd, ok
+func (s *Server) siteDomain() (SiteDomain, bool) {
+	sd := s.cfg.Lists.Site
+	return sd, sd != nil
 }
 
 // requireSiteAdmin is requireAdmin for the site's pages, with the domain they call.
-func (s *Server) requireSiteAdmin(w http.ResponseWriter, r *http.Request) (adminSession, siteDomain, bool) {
+func (s *Server) requireSiteAdmin(w http.ResponseWriter, r *http.Request) (adminSession, SiteDomain, bool) {
 	a, ok := s.requireAdmin(w, r, nil)
 	if !ok {
 		return a, nil, false

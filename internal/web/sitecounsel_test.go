@@ -35,9 +35,10 @@ func (e *adminEnv) withCounsel() *counsel.Live {
 	}
 	// A version check far in the future: only Reload, as after an upload, shows a change.
 	live := counsel.NewLive(e.db, counsel.LiveOptions{CheckEvery: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	h, err := New(e.db, noRender{}, withSiteAdmins{svc, map[string]bool{"admin@example.org": true}}, svc, svc, e.db, templates.FS(""),
+	members := withSiteAdmins{svc, map[string]bool{"admin@example.org": true}}
+	h, err := New(e.db, noRender{}, members, svc, svc, e.db, templates.FS(""),
 		Config{Domain: "lists.example.org", Language: "de", Logger: slog.New(slog.DiscardHandler), Signer: signer,
-			CounselStore: e.db, CounselLive: live})
+			CounselStore: e.db, CounselLive: live, Lists: ListDomainOf(members)})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -83,6 +83,9 @@ type Config struct {
 	// change at /admin/beratung; nil: no such page.
 	CounselStore CounselStore
 	CounselLive  CounselLive
+	// Lists is the list domain's parts beyond reading and joining (domain.go); a
+	// part left nil leaves its pages out.
+	Lists ListDomain
 }
 
 // Server is the HTTP handler.

@@ -74,6 +74,7 @@ func serveStore(t *testing.T, db *store.DB, cfg Config) (*httptest.Server, *toke
 		t.Fatal(err)
 	}
 	cfg.Domain, cfg.Language, cfg.Logger, cfg.Signer = "lists.example.org", "de", slog.New(slog.DiscardHandler), signer
+	cfg.Lists = ListDomainOf(svc)
 	h, err := New(db, noRender{}, svc, svc, svc, db, templates.FS(""), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ import (
 
 // writing is what these pages ask of the list domain (implemented by
 // *lists.Service); without it the pages are not offered.
-type writing interface {
+type Writing interface {
 	PostFromWeb(ctx context.Context, wp lists.WebPost) (*lists.WebResult, error)
 	Ask(ctx context.Context, r lists.AskRequest) error
 	CheckAsk(ctx context.Context, tok string) (string, error)
@@ -36,8 +36,6 @@ type writing interface {
 	CheckUnfollow(ctx context.Context, tok string) (string, error)
 	Unfollow(ctx context.Context, tok string) (string, error)
 }
-
-var _ writing = (*lists.Service)(nil)
 
 // Posts a member's mailbox and a client network may send from the web per
 // writeWindow; forms that fail count too.
@@ -103,9 +101,8 @@ func (f *writeForm) fail(field, msg string) {
 func newIdem() string { return randomHex(16) }
 
 // writer returns the list domain's writing side, or nil.
-func (s *Server) writer() writing {
-	w, _ := s.members.(writing)
-	return w
+func (s *Server) writer() Writing {
+	return s.cfg.Lists.Writing
 }
 
 // writeRoutes serves the write pages below /NAME/; it reports whether rest was one.
