@@ -9,7 +9,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net/http"
 	"net/mail"
 	"net/textproto"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"listd/internal/archive"
+	"listd/internal/imagemeta"
 	"listd/internal/store"
 	"listd/internal/token"
 )
@@ -73,7 +73,7 @@ var allowedFiles = map[string]bool{"image/jpeg": true, "image/png": true, "image
 // CheckAttachment says whether a is a photo or PDF that is what its type says and
 // within the size limit; it returns the type to send it as.
 func CheckAttachment(a Attachment) (string, error) {
-	sniffed, _, _ := strings.Cut(http.DetectContentType(a.Data), ";")
+	sniffed := imagemeta.ContentType(a.Data)
 	declared, _, err := mime.ParseMediaType(a.Type)
 	if err != nil {
 		declared = ""

@@ -2,12 +2,12 @@ package mailview
 
 import (
 	"mime"
-	"net/http"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"listd/internal/imagemeta"
 	"listd/internal/mailmsg"
 )
 
@@ -44,11 +44,11 @@ func safeHeaders(name, declared, charsetLabel string, data []byte) (contentType,
 	ct := normType(declared)
 	switch {
 	case inertImage(ct):
-		if http.DetectContentType(data) != ct {
+		if imagemeta.ContentType(data) != ct {
 			ct = "application/octet-stream"
 		}
 	case ct == "application/pdf":
-		if http.DetectContentType(data) != ct {
+		if imagemeta.ContentType(data) != ct {
 			ct = "application/octet-stream"
 		}
 	case ct == "text/plain":
