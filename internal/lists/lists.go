@@ -141,16 +141,25 @@ var (
 	ErrExists       = errors.New("already exists")
 )
 
-// InputError is bad input from an operator or user, with a sentence saying what.
+// InputError is bad input from an operator or user: the one type of field errors.
 // Field names the value that is wrong (a form field: "address", "name", "postal",
-// "mode", "digest_format"), "" when the error is about no one field; pages show
-// their own sentence for it, in the reader's language.
+// "mode", "digest_format", "subject", "text", "attachment", "email"), "" when the
+// error is about no one field. Key, when set, names the sentence a page shows next
+// to the field (the message catalogue's page section, in the reader's language);
+// without it pages show their own sentence for the field, and Msg is a sentence for
+// operators (the command line prints it).
 type InputError struct {
 	Msg   string
 	Field string
+	Key   string
 }
 
-func (e *InputError) Error() string { return e.Msg }
+func (e *InputError) Error() string {
+	if e.Msg == "" {
+		return e.Field + ": " + e.Key
+	}
+	return e.Msg
+}
 
 func inputErr(format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...)}

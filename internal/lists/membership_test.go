@@ -197,23 +197,43 @@ func TestJoinKeepsPseudonym(t *testing.T) {
 	}
 }
 
-// TestInputErrorsNameTheirField: the pages show their own sentence for the field
-// an input error names.
+// TestInputErrorsNameTheirField: every field error of the domain is one type, an
+// *InputError naming its field: the join form's (the pages show their own sentence
+// for the field) and the write forms' (which name the catalogue's sentence in Key).
 func TestInputErrorsNameTheirField(t *testing.T) {
 	s, _, _ := newService(t)
 	ctx := context.Background()
 	for _, tt := range []struct {
-		r     JoinRequest
-		field string
+		name       string
+		err        func() error
+		field, key string
 	}{
-		{JoinRequest{List: "kita", Address: "x"}, "address"},
-		{JoinRequest{List: "kita", Address: "a@example.net", Name: "b@example.net"}, "name"},
-		{JoinRequest{List: "kita", Address: "a@example.net", Postal: "!"}, "postal"},
-		{JoinRequest{List: "kita", Address: "a@example.net", Mode: "sometimes"}, "mode"},
+		{"join address", func() error { return s.RequestJoin(ctx, JoinRequest{List: "kita", Address: "x"}) }, "address", ""},
+		{"join name", func() error {
+			return s.RequestJoin(ctx, JoinRequest{List: "kita", Address: "a@example.net", Name: "b@example.net"})
+		}, "name", ""},
+		{"join postal", func() error {
+			return s.RequestJoin(ctx, JoinRequest{List: "kita", Address: "a@example.net", Postal: "!"})
+		}, "postal", ""},
+		{"join mode", func() error {
+			return s.RequestJoin(ctx, JoinRequest{List: "kita", Address: "a@example.net", Mode: "sometimes"})
+		}, "mode", ""},
+		{"ask email", func() error { return s.Ask(ctx, AskRequest{List: "kita", Email: "nobody", Subject: "x", Text: "y"}) }, "email", "ask_bad_email"},
+		{"ask postal", func() error {
+			return s.Ask(ctx, AskRequest{List: "kita", Email: "a@example.net", Postal: "1", Subject: "x", Text: "y"})
+		}, "postal", "ask_bad_postal"},
+		{"post text", func() error {
+			_, err := s.PostFromWeb(ctx, WebPost{List: "kita", Address: "anna@example.net", Subject: "x"})
+			return err
+		}, "text", "write_empty"},
+		{"attachment", func() error {
+			_, err := CheckAttachment(Attachment{Name: "x.html", Type: "text/html", Data: []byte("<html>")})
+			return err
+		}, "attachment", "write_bad_file"},
 	} {
 		var ie *InputError
-		if err := s.RequestJoin(ctx, tt.r); !errors.As(err, &ie) || ie.Field != tt.field {
-			t.Errorf("%+v: %v, want an input error about %s", tt.r, err, tt.field)
+		if err := tt.err(); !errors.As(err, &ie) || ie.Field != tt.field || ie.Key != tt.key || ie.Error() == "" {
+			t.Errorf("%s: %v, want an input error about %s with key %q", tt.name, err, tt.field, tt.key)
 		}
 	}
 }

@@ -45,17 +45,9 @@ type Attachment struct {
 	Data []byte
 }
 
-// FieldError is bad input in one field of a web form; Key names the sentence in the
-// message catalogue (page section) that the form shows next to the field.
-type FieldError struct {
-	Field string // subject, text, attachment, email, name, postal, mode
-	Key   string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Key }
-
-// formErr is a web form's error about one field, named by its catalogue key.
-func formErr(field, key string) error { return &FieldError{Field: field, Key: key} }
+// formErr is a web form's error about one field (subject, text, attachment, email,
+// name, postal, mode), named by its catalogue key.
+func formErr(field, key string) error { return &InputError{Field: field, Key: key} }
 
 // Channel is how a post reached the list, for the figures of first posts.
 type Channel string
@@ -127,7 +119,7 @@ func (s *Service) webMessageID(key string) string {
 	return "web." + s.signer.Short("web-post", key) + s.signer.Short("web-post-2", key) + "@" + s.cfg.Domain
 }
 
-// PostFromWeb posts a logged-in member's text. Bad input is a *FieldError; a refusal
+// PostFromWeb posts a logged-in member's text. Bad input is an *InputError with a Key; a refusal
 // of the intake a *Rejection; ErrNoSuchMember when the address is not on the list.
 func (s *Service) PostFromWeb(ctx context.Context, wp WebPost) (*WebResult, error) {
 	l, err := s.List(ctx, wp.List)

@@ -150,7 +150,7 @@ func TestWebPostBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.wp.List, tt.wp.Address = "kita", "anna@example.net"
 			_, err := s.PostFromWeb(ctx, tt.wp)
-			var fe *FieldError
+			var fe *InputError
 			if !errors.As(err, &fe) || fe.Field != tt.field {
 				t.Fatalf("err %v, want a field error on %s", err, tt.field)
 			}
@@ -178,7 +178,7 @@ func TestCheckAttachment(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := CheckAttachment(tt.a)
-			var fe *FieldError
+			var fe *InputError
 			if errors.As(err, &fe) {
 				got = fe.Key
 			}
@@ -322,7 +322,7 @@ func TestAskBecomesMemberAndPost(t *testing.T) {
 	} {
 		a := ask
 		bad.mod(&a)
-		var fe *FieldError
+		var fe *InputError
 		if err := s.Ask(ctx, a); !errors.As(err, &fe) || fe.Field != bad.field {
 			t.Errorf("%+v: err %v, want field %s", a, err, bad.field)
 		}
@@ -405,7 +405,7 @@ func FuzzWebMessage(f *testing.F) {
 		m := &store.Member{ListID: l.ID, Address: "anna@example.net", Name: name}
 		raw, err := s.buildWebMessage(context.Background(), l, m, "x@lists.example.org", WebPost{Subject: subject, Text: text})
 		if err != nil {
-			var fe *FieldError
+			var fe *InputError
 			if !errors.As(err, &fe) {
 				t.Fatal(err)
 			}

@@ -48,13 +48,27 @@ func (s *Server) checkMember(lang string, f memberFields) fieldErrors {
 	return errs
 }
 
+// formError is the list domain's error about one field of a write form: an input
+// error that names its sentence (Key); nil for any other error.
+func formError(err error) *lists.InputError {
+	var ie *lists.InputError
+	if errors.As(err, &ie) && ie.Key != "" {
+		return ie
+	}
+	return nil
+}
+
 // inputError turns an input error of the list domain into the field it names and
-// the page's sentence for it: the domain's own message is for operators, in English,
-// and never reaches a page.
+// the page's sentence for it: the sentence the error names, else the page's own for
+// the field; the domain's own message is for operators, in English, and never
+// reaches a page.
 func (s *Server) inputError(lang string, err error) (field, text string, ok bool) {
 	var ie *lists.InputError
 	if !errors.As(err, &ie) {
 		return "", "", false
+	}
+	if ie.Key != "" && s.cat.Load().Has("page."+ie.Key) {
+		return ie.Field, s.tr(lang, ie.Key), true
 	}
 	key := "error_" + ie.Field
 	if errors.Is(err, lists.ErrBanned) {

@@ -319,11 +319,10 @@ func (s *Server) writeFailed(w http.ResponseWriter, r *http.Request, f *writeFor
 		return false
 	}
 	lang := s.lang(r)
-	var fe *lists.FieldError
 	var rej *lists.Rejection
 	status := http.StatusBadRequest
-	switch {
-	case errors.As(err, &fe):
+	switch fe := formError(err); {
+	case fe != nil:
 		f.fail(fe.Field, s.tr(lang, fe.Key))
 	case errors.Is(err, lists.ErrNoSuchMember):
 		f.Error, status = s.tr(lang, "write_not_member"), http.StatusForbidden
@@ -492,9 +491,8 @@ func (s *Server) askPage(w http.ResponseWriter, r *http.Request) {
 	default:
 		err := s.writer().Ask(r.Context(), lists.AskRequest{List: l.Name, Email: f.Email, Name: f.Name, Postal: f.Postal,
 			Mode: f.Mode, Subject: f.Subject, Text: f.Text, Lang: lang})
-		var fe *lists.FieldError
-		switch {
-		case errors.As(err, &fe):
+		switch fe := formError(err); {
+		case fe != nil:
 			f.fail(fe.Field, s.tr(lang, fe.Key))
 			status = http.StatusBadRequest
 		case errors.Is(err, lists.ErrRateLimited):
@@ -524,12 +522,11 @@ func (s *Server) askConfirmPage(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := wr.ConfirmAsk(r.Context(), tok)
 		var rej *lists.Rejection
-		var fe *lists.FieldError
 		switch {
 		case isBadToken(err):
 			s.showNotice(w, r, http.StatusBadRequest, "link_invalid", "link_invalid_text")
 			return
-		case errors.As(err, &rej), errors.As(err, &fe), errors.Is(err, lists.ErrBanned):
+		case errors.As(err, &rej), formError(err) != nil, errors.Is(err, lists.ErrBanned):
 			// The list took the address but not the question (no moderators, or its
 			// limits changed since): the link stays usable.
 			s.showNotice(w, r, http.StatusUnprocessableEntity, "write_refused", "write_failed")
