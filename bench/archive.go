@@ -167,7 +167,11 @@ func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
 		return figs, err
 	}
 	figs = append(figs, fig("db"+suffix+".mb", "%.1f", float64(size)/(1<<20)))
-	os.Remove(mbox) // the disk holds one corpus at a time
+	if e.compare == "" {
+		os.Remove(mbox) // the disk holds one corpus at a time
+	} else {
+		defer os.Remove(mbox) // public-inbox imports the same file after listd's pages
+	}
 
 	// A member who reads the list over IMAP.
 	if err := in.listd(ctx, "member", "add", corpusList, imapReader, "-mode", "nomail"); err != nil {
@@ -180,7 +184,6 @@ func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
 	if err := in.startServe(ctx); err != nil {
 		return figs, err
 	}
-	plan := planCorpus(n, archiveSeed)
 	// A fresh database numbers the posts in file order from 1: post i is id i+1 and
 	// its thread is its first post's id. Checked here, so that the pages asked for
 	// are the ones meant.
@@ -189,63 +192,31 @@ func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
 			return figs, err
 		}
 	}
-	rng := rand.New(rand.NewPCG(archiveSeed, uint64(n)))
+	pages := planArchivePages(n)
 	var errs []error
 	measure := func(kind string, paths []string) {
-		warm := paths
-		if len(paths) > 2*archiveWarmup {
-			warm, paths = paths[:archiveWarmup], paths[archiveWarmup:]
-		}
-		first, err := timeGets(ctx, in.base, warm)
+		f, err := measurePages(ctx, e, in.base, kind, suffix, "", paths, onlyOK)
+		figs = append(figs, f...)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s (warm-up): %w", kind, err))
-			return
+			errs = append(errs, err)
 		}
-		// The first request after the import pays for what listd builds on first
-		// use (the search's word list, for one), and for a cold cache.
-		figs = append(figs, fig(kind+suffix+".first_ms", "%.2f", float64(first[0])/float64(time.Millisecond)))
-		ds, err := timeGets(ctx, in.base, paths)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", kind, err))
-			return
-		}
-		figs = append(figs, fig(kind+suffix+".p50_ms", "%.2f", percentileMS(ds, 50)), fig(kind+suffix+".p99_ms", "%.2f", percentileMS(ds, 99)))
-		e.logf("archive: %s pages, %d requests: p50 %.2f ms, p99 %.2f ms, max %.2f ms", kind, len(ds),
-			percentileMS(ds, 50), percentileMS(ds, 99), percentileMS(ds, 100))
 	}
-
-	var msgPaths []string
-	for range archiveWarmup + archiveMessages {
-		msgPaths = append(msgPaths, fmt.Sprintf("/%s/m/%d", corpusList, 1+rng.IntN(n)))
+	// Post i is archive id i+1; a thread is its first post's id.
+	var msgPaths, threadPaths, searchPaths, listPaths []string
+	for _, i := range pages.messages {
+		msgPaths = append(msgPaths, fmt.Sprintf("/%s/m/%d", corpusList, i+1))
 	}
 	measure("message", msgPaths)
-
-	sizes := corpusThreadSizes(plan)
-	var threads []int
-	for first, size := range sizes {
-		if size > 1 && first != 0 {
-			threads = append(threads, first)
-		}
+	for _, i := range pages.threads {
+		threadPaths = append(threadPaths, fmt.Sprintf("/%s/t/%d", corpusList, i+1))
 	}
-	sort.Ints(threads)
-	rng.Shuffle(len(threads), func(i, j int) { threads[i], threads[j] = threads[j], threads[i] })
-	var threadPaths []string
-	for _, first := range threads[:min(len(threads), archiveWarmup+archiveThreads-1)] {
-		threadPaths = append(threadPaths, fmt.Sprintf("/%s/t/%d", corpusList, first+1))
-	}
-	threadPaths = append(threadPaths, fmt.Sprintf("/%s/t/%d", corpusList, 1)) // thread 0: the biggest
 	measure("thread", threadPaths)
-
-	var searchPaths []string
-	qs := archiveQueries()
-	for k := range archiveWarmup + archiveSearches {
-		searchPaths = append(searchPaths, fmt.Sprintf("/%s/search?q=%s", corpusList, url.QueryEscape(qs[k%len(qs)])))
+	for _, q := range pages.searches {
+		searchPaths = append(searchPaths, fmt.Sprintf("/%s/search?q=%s", corpusList, url.QueryEscape(q)))
 	}
 	measure("search", searchPaths)
-
 	// The list page: the newest threads and the months.
-	var listPaths []string
-	for range archiveWarmup + archiveLists {
+	for range pages.lists {
 		listPaths = append(listPaths, "/"+corpusList+"/")
 	}
 	measure("list", listPaths)
@@ -253,7 +224,7 @@ func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
 	if err := waitTCP(ctx, imapAddr, in.serve, 30*time.Second); err != nil {
 		return figs, err
 	}
-	f, err := archiveIMAP(imapAddr, strings.TrimSpace(pw), n)
+	f, err := archiveIMAP(imapAddr, imapReader, strings.TrimSpace(pw), corpusList, n)
 	for _, x := range f {
 		x.Name = strings.Replace(x.Name, "imap", "imap"+suffix, 1)
 		figs = append(figs, x)
@@ -268,23 +239,106 @@ func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
 	if len(errs) > 0 {
 		return figs, fmt.Errorf("%w; last lines of listd's log:\n%s", errors.Join(errs...), in.logTail())
 	}
+	if e.compare == comparePublicInbox {
+		hits, err := listdHits(ctx, in.base, archiveQueries())
+		if err != nil {
+			return figs, err
+		}
+		// listd's part is done: it leaves the machine to public-inbox.
+		if err := in.serve.stop(30 * time.Second); err != nil {
+			e.logf("archive: warning: %v", err)
+		}
+		f, err := runPublicInbox(ctx, e, in.dir, mbox, n, pages, hits)
+		figs = append(figs, f...)
+		if err != nil {
+			return figs, fmt.Errorf("public-inbox: %w", err)
+		}
+	}
 	return figs, nil
 }
 
-// archiveIMAP logs in as the list's reader and fetches the newest archiveIMAPNewest of
-// the n messages: ENVELOPE by UID, then the headers by sequence number, each once to
-// warm up and then three times (the median).
-func archiveIMAP(addr, password string, n int) ([]figure, error) {
+// archivePages are the requests of one corpus size, by corpus post index (post i
+// has Message-ID corpusMsgID(i, archiveSeed)): each list holds the warm-up requests
+// first (archiveWarmup of them, see measurePages), then the measured ones.
+type archivePages struct {
+	messages []int    // message pages
+	threads  []int    // thread pages, by the thread's first post
+	searches []string // queries
+	lists    int      // requests of the list page
+}
+
+// planArchivePages picks the pages of a corpus of n posts: random messages, random
+// threads of more than one post and the biggest thread (thread 0, last), the queries
+// of archiveQueries in turn.
+func planArchivePages(n int) archivePages {
+	var p archivePages
+	rng := rand.New(rand.NewPCG(archiveSeed, uint64(n)))
+	for range archiveWarmup + archiveMessages {
+		p.messages = append(p.messages, rng.IntN(n))
+	}
+	var threads []int
+	for first, size := range corpusThreadSizes(planCorpus(n, archiveSeed)) {
+		if size > 1 && first != 0 {
+			threads = append(threads, first)
+		}
+	}
+	sort.Ints(threads)
+	rng.Shuffle(len(threads), func(i, j int) { threads[i], threads[j] = threads[j], threads[i] })
+	p.threads = append(threads[:min(len(threads), archiveWarmup+archiveThreads-1):min(len(threads), archiveWarmup+archiveThreads-1)], 0)
+	qs := archiveQueries()
+	for k := range archiveWarmup + archiveSearches {
+		p.searches = append(p.searches, qs[k%len(qs)])
+	}
+	p.lists = archiveWarmup + archiveLists
+	return p
+}
+
+// onlyOK accepts HTTP 200 alone.
+func onlyOK(code int) bool { return code == 200 }
+
+// measurePages fetches paths from base one after another and returns kind's figures
+// (kind+suffix+".first_ms", ".p50_ms", ".p99_ms", each name after prefix): when there
+// are more than 2*archiveWarmup paths, the first archiveWarmup warm up and the rest
+// are measured; otherwise all of them are fetched twice, the second time measured.
+// first_ms is the very first request's time. ok says which HTTP statuses are answers.
+func measurePages(ctx context.Context, e *env, base, kind, suffix, prefix string, paths []string, ok func(int) bool) ([]figure, error) {
+	warm := paths
+	if len(paths) > 2*archiveWarmup {
+		warm, paths = paths[:archiveWarmup], paths[archiveWarmup:]
+	}
+	name := prefix + kind + suffix
+	first, err := timeGets(ctx, base, warm, ok)
+	if err != nil {
+		return nil, fmt.Errorf("%s%s (warm-up): %w", prefix, kind, err)
+	}
+	// The first request after the import pays for what the server builds on first
+	// use (listd's word list for the search, for one), and for a cold cache.
+	figs := []figure{fig(name+".first_ms", "%.2f", float64(first[0])/float64(time.Millisecond))}
+	ds, err := timeGets(ctx, base, paths, ok)
+	if err != nil {
+		return figs, fmt.Errorf("%s%s: %w", prefix, kind, err)
+	}
+	figs = append(figs, fig(name+".p50_ms", "%.2f", percentileMS(ds, 50)), fig(name+".p99_ms", "%.2f", percentileMS(ds, 99)))
+	e.logf("archive: %s%s pages, %d requests: p50 %.2f ms, p99 %.2f ms, max %.2f ms", prefix, kind, len(ds),
+		percentileMS(ds, 50), percentileMS(ds, 99), percentileMS(ds, 100))
+	return figs, nil
+}
+
+// archiveIMAP logs in as user, selects mailbox, which must hold n messages with the
+// UIDs 1 to n, and fetches the newest archiveIMAPNewest of them: ENVELOPE by UID, then
+// the headers by sequence number, each once to warm up and then three times (the
+// median).
+func archiveIMAP(addr, user, password, mailbox string, n int) ([]figure, error) {
 	c, err := imapclient.DialInsecure(addr, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	if err := c.Login(imapReader, password).Wait(); err != nil {
+	if err := c.Login(user, password).Wait(); err != nil {
 		return nil, fmt.Errorf("imap login: %w", err)
 	}
 	t := time.Now()
-	sel, err := c.Select(corpusList, &imap.SelectOptions{ReadOnly: true}).Wait()
+	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
 		return nil, fmt.Errorf("imap select: %w", err)
 	}
@@ -357,8 +411,8 @@ func checkArchiveID(ctx context.Context, base string, id int, mid string) error 
 }
 
 // timeGets fetches each path in turn and returns the time of each, from sending the
-// request to the end of the body. Any status but 200 is an error.
-func timeGets(ctx context.Context, base string, paths []string) ([]time.Duration, error) {
+// request to the end of the body. A status ok does not accept is an error.
+func timeGets(ctx context.Context, base string, paths []string, ok func(int) bool) ([]time.Duration, error) {
 	ds := make([]time.Duration, 0, len(paths))
 	for _, p := range paths {
 		t := time.Now()
@@ -367,8 +421,8 @@ func timeGets(ctx context.Context, base string, paths []string) ([]time.Duration
 		if err != nil {
 			return nil, fmt.Errorf("GET %s: %w", p, err)
 		}
-		if code != 200 {
-			return nil, fmt.Errorf("GET %s: HTTP %d, want 200 (%d bytes)", p, code, len(body))
+		if !ok(code) {
+			return nil, fmt.Errorf("GET %s: HTTP %d (%d bytes)", p, code, len(body))
 		}
 		ds = append(ds, d)
 	}

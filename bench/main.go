@@ -78,7 +78,8 @@ type env struct {
 	loadInterval time.Duration
 	stderr       io.Writer
 
-	archiveSizes []int // archive: corpus sizes, in messages
+	archiveSizes []int  // archive: corpus sizes, in messages
+	compare      string // archive: "" or comparePublicInbox
 }
 
 // logf prints a progress line to stderr.
@@ -106,6 +107,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 60*time.Second, "load: how long the senders send")
 	loadInterval := fs.Duration("interval", 20*time.Second, "load: each sender posts once per interval")
 	archiveSizes := fs.String("archive-sizes", "20000,100000", "archive: corpus sizes in messages, comma-separated")
+	compare := fs.String("compare", "", "archive: also run this other archive on each corpus, with the same requests (public-inbox)")
 	posts := fs.Int("posts", 0, "archive: one corpus of this many messages (instead of -archive-sizes; also $LISTD_BENCH_POSTS)")
 	list := fs.Bool("list", false, "list the benchmarks and exit")
 	fs.Usage = func() {
@@ -168,6 +170,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 2
 	}
+	if *compare != "" {
+		if *compare != comparePublicInbox {
+			fmt.Fprintf(stderr, "bench: -compare %q: the one archive to compare with is %s\n", *compare, comparePublicInbox)
+			return 2
+		}
+		if len(selected) != 1 || selected[0].name != "archive" {
+			fmt.Fprintln(stderr, "bench: -compare goes with -only archive")
+			return 2
+		}
+		if why := publicInboxMissing(context.Background()); why != "" {
+			fmt.Fprintln(stderr, "bench: -compare public-inbox:", why)
+			return 1
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -176,7 +192,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Ignore(syscall.SIGPIPE)
 
 	e := &env{keep: *keep, members: *members, sink: *sink, timeout: *timeout, poll: *poll, repeat: *repeat, conns: *conns, stderr: stderr}
-	e.archiveSizes = sizes
+	e.archiveSizes, e.compare = sizes, *compare
 	e.loadSenders, e.duration, e.loadInterval = *loadSenders, *duration, *loadInterval
 	e.modRoot, err = moduleRoot(ctx)
 	if err != nil {
