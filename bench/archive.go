@@ -44,6 +44,8 @@ const (
 //   - importN.seconds: wall time of `listd -config F archive import forum FILE`
 //     (process start, reading, parsing, threading, storing and indexing).
 //   - importN.messages_per_second
+//   - importN.cpu_seconds: the import's user and system CPU time (on a shared
+//     machine the wall time moves with the others' work, the CPU time much less).
 //   - dbN.mb: all files of the data dir after the import (database, WAL), MiB.
 //   - searchN.p50_ms, .p99_ms: GET /forum/search?q=... over 50 queries: single
 //     words, two words, "phrases" and compounds by prefix (Unterhalt*).
@@ -147,7 +149,7 @@ func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
 	}
 	t = time.Now()
 	// 15 minutes, or 6 ms a message for the largest corpora on a busy machine.
-	out, err := runCmd(ctx, max(15*time.Minute, time.Duration(n)*6*time.Millisecond), e.listd, "-config", in.cfgPath,
+	out, cpu, err := runCmdCPU(ctx, max(15*time.Minute, time.Duration(n)*6*time.Millisecond), nil, e.listd, "-config", in.cfgPath,
 		"archive", "import", corpusList, mbox)
 	secs := time.Since(t).Seconds()
 	if err != nil {
@@ -161,7 +163,8 @@ func archiveOnce(ctx context.Context, e *env, n int) ([]figure, error) {
 	if got, _ := strconv.Atoi(m[1]); got != n || m[2] != "0" || m[3] != "0" {
 		return nil, fmt.Errorf("archive import took %s of %d messages (%s duplicates, %s unreadable)", m[1], n, m[2], m[3])
 	}
-	figs = append(figs, fig("import"+suffix+".seconds", "%.2f", secs), fig("import"+suffix+".messages_per_second", "%.0f", float64(n)/secs))
+	figs = append(figs, fig("import"+suffix+".seconds", "%.2f", secs), fig("import"+suffix+".messages_per_second", "%.0f", float64(n)/secs),
+		fig("import"+suffix+".cpu_seconds", "%.2f", cpu.Seconds()))
 	size, err := dirSize(filepath.Join(in.dir, "data"))
 	if err != nil {
 		return figs, err

@@ -118,18 +118,30 @@ func isTermination(ee *exec.ExitError) bool {
 
 // runCmd runs a short listd command and returns its output; errors carry the output.
 func runCmd(ctx context.Context, timeout time.Duration, name string, args ...string) (string, error) {
+	out, _, err := runCmdCPU(ctx, timeout, nil, name, args...)
+	return out, err
+}
+
+// runCmdCPU is runCmd with the environment env (nil: the driver's) that also returns
+// the CPU time (user and system) of the command and of the children it waited for.
+func runCmdCPU(ctx context.Context, timeout time.Duration, env []string, name string, args ...string) (string, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
+	var cpu time.Duration
+	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	if ctx.Err() == context.DeadlineExceeded {
-		return string(out), fmt.Errorf("%s %s: no result within %s; output:\n%s", name, strings.Join(args, " "), timeout, tail(string(out), 20))
+		return string(out), cpu, fmt.Errorf("%s %s: no result within %s; output:\n%s", name, strings.Join(args, " "), timeout, tail(string(out), 20))
 	}
 	if err != nil {
-		return string(out), fmt.Errorf("%s %s: %v; output:\n%s", name, strings.Join(args, " "), err, tail(string(out), 20))
+		return string(out), cpu, fmt.Errorf("%s %s: %v; output:\n%s", name, strings.Join(args, " "), err, tail(string(out), 20))
 	}
-	return string(out), nil
+	return string(out), cpu, nil
 }
 
 // freePorts returns n distinct free ports (all held open until all are chosen).

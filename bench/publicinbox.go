@@ -80,16 +80,9 @@ func newPublicInbox(e *env, dir string) (*publicInbox, error) {
 	return pi, nil
 }
 
-// command is name with args in public-inbox's environment, in its own process group,
-// ended by the kernel should the driver die.
-func (pi *publicInbox) command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	var cmd *exec.Cmd
-	if ctx != nil {
-		cmd = exec.CommandContext(ctx, name, args...)
-		cmd.WaitDelay = 5 * time.Second
-	} else {
-		cmd = exec.Command(name, args...)
-	}
+// setup runs cmd in public-inbox's environment, in its own process group, ended by
+// the kernel should the driver die.
+func (pi *publicInbox) setup(cmd *exec.Cmd) *exec.Cmd {
 	cmd.Env = pi.env
 	cmd.Dir = pi.dir
 	cmd.SysProcAttr = sysProcAttr()
@@ -99,27 +92,35 @@ func (pi *publicInbox) command(ctx context.Context, name string, args ...string)
 var publicInboxImported = regexp.MustCompile(`(?m)^imported (\d+) messages$`)
 
 // importMbox imports the mbox (mboxrd, as genCorpus writes it) into a new v2 inbox
-// with the full Xapian index, and returns how many messages it holds.
-func (pi *publicInbox) importMbox(ctx context.Context, mbox string, timeout time.Duration) (int, error) {
+// with the full Xapian index, and returns how many messages it holds and the CPU
+// time (user and system) of the import and the processes it started and waited for
+// (git fast-import, the Xapian shard's worker).
+func (pi *publicInbox) importMbox(ctx context.Context, mbox string, timeout time.Duration) (int, time.Duration, error) {
 	script := filepath.Join(pi.dir, "publicinbox_import.pl")
 	if err := os.WriteFile(script, publicInboxImportScript, 0o644); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := pi.command(ctx, "perl", script, corpusList, corpusList+"@"+benchDomain, pi.inbox, mbox, "mboxrd")
+	cmd := pi.setup(exec.CommandContext(ctx, "perl", script, corpusList, corpusList+"@"+benchDomain, pi.inbox, mbox, "mboxrd"))
+	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
+	var cpu time.Duration
+	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	if ctx.Err() == context.DeadlineExceeded {
-		return 0, fmt.Errorf("import: no result within %s; output:\n%s", timeout, tail(string(out), 20))
+		return 0, cpu, fmt.Errorf("import: no result within %s; output:\n%s", timeout, tail(string(out), 20))
 	}
 	if err != nil {
-		return 0, fmt.Errorf("import: %v; output:\n%s", err, tail(string(out), 20))
+		return 0, cpu, fmt.Errorf("import: %v; output:\n%s", err, tail(string(out), 20))
 	}
 	m := publicInboxImported.FindStringSubmatch(string(out))
 	if m == nil {
-		return 0, fmt.Errorf("import: unexpected output %q", tail(string(out), 5))
+		return 0, cpu, fmt.Errorf("import: unexpected output %q", tail(string(out), 5))
 	}
-	return strconv.Atoi(m[1])
+	got, err := strconv.Atoi(m[1])
+	return got, cpu, err
 }
 
 // writeConfig writes PI_CONFIG: the inbox as corpusList, its newsgroup (for IMAP)
@@ -134,7 +135,7 @@ func (pi *publicInbox) writeConfig(httpAddr string) error {
 // process (-W0: no master and worker; the process that serves is the one started),
 // output in NAME.log, and waits until it accepts connections.
 func (pi *publicInbox) startDaemon(ctx context.Context, name, addr string) (*proc, error) {
-	p, err := startProc(name, pi.command(nil, name, "-W0", "-l", addr), filepath.Join(pi.dir, name+".log"))
+	p, err := startProc(name, pi.setup(exec.Command(name, "-W0", "-l", addr)), filepath.Join(pi.dir, name+".log"))
 	if err != nil {
 		return nil, err
 	}
@@ -153,8 +154,9 @@ func piOK(code int) bool { return code == 200 || code == 404 }
 // had it, in dir/public-inbox, and returns its figures, each named after listd's with
 // "pi." before it:
 //
-//   - pi.importN.seconds, .messages_per_second: the Perl import (publicinbox_import.pl)
-//     from its start until everything is committed and searchable.
+//   - pi.importN.seconds, .messages_per_second, .cpu_seconds: the Perl import
+//     (publicinbox_import.pl) from its start until everything is committed and
+//     searchable; its CPU time with git fast-import's and the shard worker's.
 //   - pi.inboxN.mb: all files of the inbox (git, over.sqlite3, msgmap, Xapian), MiB.
 //   - pi.messageN, pi.threadN, pi.searchN, pi.listN (.first_ms, .p50_ms, .p99_ms):
 //     public-inbox-httpd's pages for the requests listd got (pages), with the same
@@ -176,7 +178,7 @@ func runPublicInbox(ctx context.Context, e *env, dir, mbox string, n int, pages 
 	suffix := strconv.Itoa(n)
 	var figs []figure
 	t := time.Now()
-	got, err := pi.importMbox(ctx, mbox, max(30*time.Minute, time.Duration(n)*30*time.Millisecond))
+	got, cpu, err := pi.importMbox(ctx, mbox, max(30*time.Minute, time.Duration(n)*30*time.Millisecond))
 	secs := time.Since(t).Seconds()
 	if err != nil {
 		return nil, err
@@ -185,7 +187,8 @@ func runPublicInbox(ctx context.Context, e *env, dir, mbox string, n int, pages 
 		return nil, fmt.Errorf("the inbox holds %d messages, want %d", got, n)
 	}
 	e.logf("archive: public-inbox imported %d messages in %.2f s", got, secs)
-	figs = append(figs, fig("pi.import"+suffix+".seconds", "%.2f", secs), fig("pi.import"+suffix+".messages_per_second", "%.0f", float64(n)/secs))
+	figs = append(figs, fig("pi.import"+suffix+".seconds", "%.2f", secs), fig("pi.import"+suffix+".messages_per_second", "%.0f", float64(n)/secs),
+		fig("pi.import"+suffix+".cpu_seconds", "%.2f", cpu.Seconds()))
 	size, err := dirSize(pi.inbox)
 	if err != nil {
 		return figs, err
