@@ -278,6 +278,24 @@ func (s *DB) queryMessages(ctx context.Context, query string, args ...any) ([]*M
 	if err != nil {
 		return nil, err
 	}
+	return s.scanMessages(rows)
+}
+
+// queryPrepared is queryMessages through a statement prepared once (see stmt), for
+// the pages' constant queries.
+func (s *DB) queryPrepared(ctx context.Context, query string, args ...any) ([]*Message, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.scanMessages(rows)
+}
+
+func (s *DB) scanMessages(rows *sql.Rows) ([]*Message, error) {
 	defer rows.Close()
 	var out []*Message
 	for rows.Next() {
@@ -306,7 +324,11 @@ func (s *DB) Messages(ctx context.Context, listID int64, limit int, beforeID int
 
 // Message returns one post of the list, or ErrNotFound.
 func (s *DB) Message(ctx context.Context, listID, id int64) (*Message, error) {
-	m, err := s.scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND id = ?`, listID, id))
+	st, err := s.stmt(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("message %d: %w", id, err)
+	}
+	m, err := s.scanMessage(st.QueryRowContext(ctx, listID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
@@ -318,7 +340,26 @@ func (s *DB) Message(ctx context.Context, listID, id int64) (*Message, error) {
 
 // Thread returns the posts of one thread in the order they arrived, or ErrNotFound.
 func (s *DB) Thread(ctx context.Context, listID, threadID int64) ([]*Message, error) {
-	ms, err := s.queryMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND thread_id = ?
+	ms, err := s.queryPrepared(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND thread_id = ?
+		ORDER BY id`, listID, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("thread %d: %w", threadID, err)
+	}
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("thread %d: %w", threadID, ErrNotFound)
+	}
+	return ms, nil
+}
+
+// outlineColumns are messageColumns without the text, which stays "".
+const outlineColumns = `id, list_id, message_id, thread_id, COALESCE(parent_id, 0), subject, from_name, from_addr, date, received_at,
+	'', size, public_id, COALESCE(withdrawn_at, 0)`
+
+// ThreadOutline is Thread without the posts' texts: for a page that shows one post
+// and lists the others of its thread. A thread's texts are most of what Thread reads
+// and inflates (150 posts in a long thread), and a post's page needs none of them.
+func (s *DB) ThreadOutline(ctx context.Context, listID, threadID int64) ([]*Message, error) {
+	ms, err := s.queryPrepared(ctx, `SELECT `+outlineColumns+` FROM messages WHERE list_id = ? AND thread_id = ?
 		ORDER BY id`, listID, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("thread %d: %w", threadID, err)
@@ -331,8 +372,12 @@ func (s *DB) Thread(ctx context.Context, listID, threadID int64) ([]*Message, er
 
 // Raw returns a post's bytes as received.
 func (s *DB) Raw(ctx context.Context, id int64) ([]byte, error) {
+	st, err := s.stmt(ctx, `SELECT raw FROM message_raw WHERE message_id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("raw %d: %w", id, err)
+	}
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT raw FROM message_raw WHERE message_id = ?`, id).Scan(&raw)
+	err = st.QueryRowContext(ctx, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("raw %d: %w", id, ErrNotFound)
 	}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,4 +99,60 @@ func TestArchiveStateCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after deleting a list's posts")
+}
+
+// TestThreadOutline: a post's page lists its thread from ThreadOutline, which is
+// Thread without the texts (which it neither reads nor inflates), for a thread of
+// long compressed texts, a withdrawn post and another list's thread of the same id.
+func TestThreadOutline(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	l := seed(t, db, 0)
+	other := &List{Name: "andere", Archive: "public", Moderation: "none"}
+	if err := db.CreateList(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("Der Unterhaltsvorschuss wurde beim Jugendamt beantragt. ", 200)
+	var root *Accepted
+	for i := range 5 {
+		p := &Post{ListID: l.ID, MessageID: fmt.Sprintf("%d@x", i), Subject: "Unterhalt", SubjectKey: "unterhalt",
+			FromName: fmt.Sprintf("Autor %d", i), Date: time.Date(2024, 3, 1+i, 0, 0, 0, 0, time.UTC), Raw: []byte("x"), Text: long}
+		if root != nil {
+			p.ParentCandidates = []string{fmt.Sprintf("%d@x", i-1)}
+		}
+		a, err := db.AcceptPost(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if root == nil {
+			root = a
+		}
+	}
+	if _, err := db.db.ExecContext(ctx, `UPDATE messages SET withdrawn_at = 1700000000 WHERE id = ?`, root.ID+2); err != nil {
+		t.Fatal(err)
+	}
+	full, err := db.Thread(ctx, l.ID, root.ThreadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outline, err := db.ThreadOutline(ctx, l.ID, root.ThreadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full) != 5 || len(outline) != len(full) {
+		t.Fatalf("Thread has %d posts, ThreadOutline %d", len(full), len(outline))
+	}
+	for i, m := range full {
+		if m.Text != long {
+			t.Errorf("Thread: post %d has a text of %d bytes, want %d", m.ID, len(m.Text), len(long))
+		}
+		want := *m
+		want.Text = ""
+		if *outline[i] != want {
+			t.Errorf("ThreadOutline post %d:\n%+v\nwant\n%+v", i, *outline[i], want)
+		}
+	}
+	if _, err := db.ThreadOutline(ctx, other.ID, root.ThreadID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another list's thread: %v, want ErrNotFound", err)
+	}
 }

@@ -53,10 +53,14 @@ func (s *DB) Threads(ctx context.Context, listID int64, limit int, before Thread
 	if before == (ThreadCursor{}) {
 		before = ThreadCursor{Received: 1<<63 - 1, LastID: 1<<63 - 1}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+threadColumns+`
+	st, err := s.stmt(ctx, `SELECT `+threadColumns+`
 		FROM threads t LEFT JOIN messages m ON m.id = t.id
 		WHERE t.list_id = ? AND (t.last_received, t.last_id) < (?, ?)
-		ORDER BY t.last_received DESC, t.last_id DESC LIMIT ?`, listID, before.Received, before.LastID, limit)
+		ORDER BY t.last_received DESC, t.last_id DESC LIMIT ?`)
+	if err != nil {
+		return nil, fmt.Errorf("threads: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, listID, before.Received, before.LastID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("threads: %w", err)
 	}
@@ -96,8 +100,12 @@ type MonthCount struct {
 
 // Months returns the months that have posts in the list, newest first.
 func (s *DB) Months(ctx context.Context, listID int64) ([]MonthCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT month, posts FROM archive_months WHERE list_id = ? AND posts > 0
-		ORDER BY month DESC`, listID)
+	st, err := s.stmt(ctx, `SELECT month, posts FROM archive_months WHERE list_id = ? AND posts > 0
+		ORDER BY month DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("months: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, listID)
 	if err != nil {
 		return nil, fmt.Errorf("months: %w", err)
 	}

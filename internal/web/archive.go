@@ -339,7 +339,7 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	thread, err := s.st.Thread(r.Context(), l.ID, m.ThreadID)
+	thread, err := s.st.ThreadOutline(r.Context(), l.ID, m.ThreadID) // the other posts' texts are not shown
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -37,6 +37,7 @@ type Store interface {
 	Messages(ctx context.Context, listID int64, limit int, beforeID int64) ([]*store.Message, error)
 	Message(ctx context.Context, listID, id int64) (*store.Message, error)
 	Thread(ctx context.Context, listID, threadID int64) ([]*store.Message, error)
+	ThreadOutline(ctx context.Context, listID, threadID int64) ([]*store.Message, error)
 	Search(ctx context.Context, listID int64, query string, limit int) ([]store.Hit, error)
 	SearchArchive(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error)
 	Threads(ctx context.Context, listID int64, limit int, before store.ThreadCursor) ([]*store.ThreadSummary, error)
