@@ -43,15 +43,21 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	var refs []msgRef
-	for q, u := range sel.uids.all() {
-		if !sel.gone[u] {
-			refs = append(refs, msgRef{seq: q, uid: u})
-		}
-	}
 	ev := &evaluator{s: s, sel: sel, fts: map[string]map[int64]bool{}}
 	if err := ev.prepare(ctx, criteria); err != nil {
 		return nil, err
+	}
+	var refs []msgRef
+	if only := ev.required(criteria); only != nil {
+		// Only the posts the index found can match: they are the candidates, not
+		// every post of the folder.
+		refs = sel.refsOf(only)
+	} else {
+		for q, u := range sel.uids.all() {
+			if !sel.gone[u] {
+				refs = append(refs, msgRef{seq: q, uid: u})
+			}
+		}
 	}
 	cands, err := s.candidates(ctx, refs, needsContent(criteria))
 	if err != nil {
@@ -229,6 +235,27 @@ func (ev *evaluator) prepare(ctx context.Context, c *imap.SearchCriteria) error 
 		}
 	}
 	return nil
+}
+
+// required returns the smallest of the sets of posts found by the index for the
+// TEXT and BODY keys that every match must meet (those of the criteria's top
+// level), or nil when there are none.
+func (ev *evaluator) required(c *imap.SearchCriteria) map[int64]bool {
+	if ev.sel.mb.kind != kindArchive {
+		return nil
+	}
+	var best map[int64]bool
+	for _, q := range []struct {
+		texts  []string
+		prefix string
+	}{{c.Text, "t"}, {c.Body, "b"}} {
+		for _, t := range q.texts {
+			if set, ok := ev.fts[q.prefix+t]; ok && (best == nil || len(set) < len(best)) {
+				best = set
+			}
+		}
+	}
+	return best
 }
 
 func (ev *evaluator) match(c *candidate, cr *imap.SearchCriteria) bool {

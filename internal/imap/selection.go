@@ -255,3 +255,25 @@ func (sel *selection) flags(uid imap.UID) []imap.Flag {
 	}
 	return fs
 }
+
+// refsOf returns the posts of the view among ids that are not gone, in view order.
+func (sel *selection) refsOf(ids map[int64]bool) []msgRef {
+	sorted := make([]int64, 0, len(ids))
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	slices.Sort(sorted)
+	refs := make([]msgRef, 0, len(sorted))
+	for _, id := range sorted {
+		if id <= 0 || id > int64(sel.uids.last()) {
+			continue
+		}
+		u := imap.UID(id)
+		q := sel.uids.search(u)
+		if q > sel.uids.len() || sel.uids.at(q) != u || sel.gone[u] {
+			continue
+		}
+		refs = append(refs, msgRef{seq: q, uid: u})
+	}
+	return refs
+}

@@ -111,3 +111,42 @@ func TestUIDList(t *testing.T) {
 		}
 	}
 }
+
+// TestRefsOf: the posts found by the index become candidates with their sequence
+// numbers, in view order, whatever the gaps, without the gone ones and the ids the
+// view does not hold.
+func TestRefsOf(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for round := range 30 {
+		sel := &selection{gone: map[imap.UID]bool{}}
+		var view []imap.UID
+		u := imap.UID(1 + rnd.IntN(5))
+		for range rnd.IntN(100) {
+			n := imap.UID(1 + rnd.IntN(10))
+			sel.uids.addRange(u, u+n-1)
+			for v := u; v < u+n; v++ {
+				view = append(view, v)
+			}
+			u += n + imap.UID(rnd.IntN(4))
+		}
+		ids := map[int64]bool{0: true, -1: true, int64(u) + 5: true}
+		var want []msgRef
+		for i, v := range view {
+			if rnd.IntN(10) == 0 {
+				sel.gone[v] = true
+			}
+			if rnd.IntN(3) == 0 {
+				ids[int64(v)] = true
+				if !sel.gone[v] {
+					want = append(want, msgRef{seq: uint32(i + 1), uid: v})
+				}
+			}
+			if i > 0 && view[i-1]+1 < v && rnd.IntN(2) == 0 {
+				ids[int64(v)-1] = true // in a gap
+			}
+		}
+		if got := sel.refsOf(ids); !slices.Equal(got, want) {
+			t.Fatalf("round %d: refsOf = %v, want %v", round, got, want)
+		}
+	}
+}

@@ -436,8 +436,20 @@ func (s *DB) ArchiveMatches(ctx context.Context, listID int64, text string, body
 	if bodyOnly {
 		match = "body_text : (" + match + ")"
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT m.id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-		WHERE messages_fts MATCH ? AND m.list_id = ? ORDER BY m.id`, match, listID)
+	// In the index's order, which is the ids': no sort of all matches. With one list
+	// the posts need not be looked up (see searchFilter).
+	f, err := s.searchFilter(ctx, SearchQuery{ListIDs: []int64{listID}})
+	if err != nil {
+		return nil, fmt.Errorf("archive search: %w", err)
+	}
+	query := `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid`
+	args := []any{match}
+	if f.where != "" {
+		query = `SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?` + f.where +
+			` ORDER BY f.rowid`
+		args = append(args, f.args...)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("archive search: %w", err)
 	}

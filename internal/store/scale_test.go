@@ -156,3 +156,59 @@ func TestThreadOutline(t *testing.T) {
 		t.Errorf("another list's thread: %v, want ErrNotFound", err)
 	}
 }
+
+// TestArchiveMatchesOneList: IMAP's full-text search answers in id order from the
+// index alone while one list has posts, and keeps to the list once another has
+// posts with the same words.
+func TestArchiveMatchesOneList(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	add := func(l *List, from, n int) []int64 {
+		var posts []*Post
+		for i := from; i < from+n; i++ {
+			text := "Kein Platz"
+			if i%3 == 0 {
+				text = "Der Kitaplatz ist zugesagt"
+			}
+			posts = append(posts, &Post{MessageID: fmt.Sprintf("%d@x", i), Subject: "Kita", SubjectKey: "kita",
+				Date: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), Raw: []byte("x"), Text: text})
+		}
+		if _, err := db.ImportPosts(ctx, l.ID, posts); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		rows, err := db.db.QueryContext(ctx, `SELECT id FROM messages WHERE list_id = ? AND body_text LIKE '%Kitaplatz%' ORDER BY id`, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	eins := &List{Name: "eins", Archive: "public", Moderation: "none"}
+	if err := db.CreateList(ctx, eins); err != nil {
+		t.Fatal(err)
+	}
+	want := add(eins, 0, 30)
+	check := func(when string, l *List, want []int64) {
+		t.Helper()
+		for _, bodyOnly := range []bool{false, true} {
+			got, err := db.ArchiveMatches(ctx, l.ID, "Kitaplatz", bodyOnly)
+			if err != nil || len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("%s: ArchiveMatches(%s, bodyOnly %v) = %v, %v; want %v", when, l.Name, bodyOnly, got, err, want)
+			}
+		}
+	}
+	check("one list", eins, want)
+	zwei := &List{Name: "zwei", Archive: "public", Moderation: "none"}
+	if err := db.CreateList(ctx, zwei); err != nil {
+		t.Fatal(err)
+	}
+	wantZwei := add(zwei, 30, 30)
+	check("two lists", eins, want)
+	check("two lists", zwei, wantZwei)
+}
