@@ -154,7 +154,7 @@ func (s *DB) searchFilter(ctx context.Context, q SearchQuery) (searchFilter, err
 		lists = append(lists, id)
 	}
 	var others bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM lists WHERE id NOT IN (`+in+`))`, lists...).Scan(&others); err != nil {
+	if err := s.queryRow(ctx, len(lists) == 1, `SELECT EXISTS (SELECT 1 FROM lists WHERE id NOT IN (`+in+`))`, lists...).Scan(&others); err != nil {
 		return f, err
 	}
 	if others {
@@ -186,11 +186,42 @@ func (s *DB) matches(ctx context.Context, match string, flt searchFilter, before
 		args = append(args, before)
 	}
 	query += ` ORDER BY f.rowid DESC LIMIT ? OFFSET ?`
-	return s.ids(ctx, query, append(args, n, offset)...)
+	return s.ids(ctx, flt.where == "", query, append(args, n, offset)...)
 }
 
-func (s *DB) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+// queryRow is QueryRowContext, through a statement prepared once (see stmt) when
+// prepared; query must then be one of a few.
+func (s *DB) queryRow(ctx context.Context, prepared bool, query string, args ...any) interface{ Scan(...any) error } {
+	if !prepared {
+		return s.db.QueryRowContext(ctx, query, args...)
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow is a row that could not be asked for.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// query is QueryContext as queryRow is QueryRowContext.
+func (s *DB) query(ctx context.Context, prepared bool, query string, args ...any) (*sql.Rows, error) {
+	if !prepared {
+		return s.db.QueryContext(ctx, query, args...)
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// ids returns the ids a query selects; prepared as for queryRow.
+func (s *DB) ids(ctx context.Context, prepared bool, query string, args ...any) ([]int64, error) {
+	rows, err := s.query(ctx, prepared, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -250,12 +281,12 @@ func (s *DB) rank(ctx context.Context, m *matchExprs, window []int64) ([]int64, 
 	var err error
 	switch {
 	case len(m.words) > 0 && m.postings <= bm25Budget:
-		first, err = s.ids(ctx, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rank MATCH '`+bm25Rank+`'
+		first, err = s.ids(ctx, true, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rank MATCH '`+bm25Rank+`'
 			AND rowid BETWEEN ? AND ? ORDER BY rank, rowid DESC`, m.match, window[len(window)-1], window[0])
 	case len(m.words) == 1 && len(m.words[0]) == 1 && len(m.words[0][0]) == 1:
 		// One word: FTS5 finds it in the subjects going through its posts between the
 		// window's first and last, which are few as it is in most of them.
-		first, err = s.ids(ctx, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?
+		first, err = s.ids(ctx, true, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?
 			ORDER BY rowid DESC`, m.subject, window[len(window)-1], window[0])
 	case len(m.words) > 0:
 		// Several words, where FTS5 would go through the posts of each, common ones
@@ -396,7 +427,7 @@ const rebuildTermsAfter = 5000
 // search still works, with FTS5's slower prefix queries.
 func (s *DB) refreshTerms(ctx context.Context) bool {
 	var indexedTo, newest int64
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT indexed_to FROM search_terms_state),
+	err := s.queryRow(ctx, true, `SELECT (SELECT indexed_to FROM search_terms_state),
 		(SELECT COALESCE(MAX(id), 0) FROM messages)`).Scan(&indexedTo, &newest)
 	if err != nil {
 		return false
@@ -660,7 +691,7 @@ func (x expander) lookup(ctx context.Context, f form) ([]string, []int, error) {
 	if f.prefix {
 		hi = f.text + string(utf8.MaxRune)
 	}
-	rows, err := x.db.db.QueryContext(ctx, `SELECT term, docs FROM search_terms WHERE term >= ? AND term < ?
+	rows, err := x.db.query(ctx, true, `SELECT term, docs FROM search_terms WHERE term >= ? AND term < ?
 		ORDER BY term LIMIT ?`, f.text, hi, maxExpand+1)
 	if err != nil {
 		return nil, nil, err

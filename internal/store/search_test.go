@@ -202,7 +202,7 @@ func TestSearchWithoutTerms(t *testing.T) {
 			}
 			continue
 		}
-		got, err := db.ids(ctx, `SELECT m.id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+		got, err := db.ids(ctx, false, `SELECT m.id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
 			WHERE messages_fts MATCH ? AND m.list_id = ? ORDER BY m.id`, match, kita)
 		if err != nil || !slices.Equal(append([]int64{}, got...), tt.want) {
 			t.Errorf("ftsQuery(%q) = %s: %v %v, want %v", tt.text, match, got, err, tt.want)
