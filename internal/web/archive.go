@@ -225,9 +225,10 @@ func (s *Server) threadPage(w http.ResponseWriter, r *http.Request) {
 	posts := nest(ms)
 	viewer := s.sessionAddress(r)
 	forms := false
+	byID := postsByID(ms)
 	for _, p := range posts {
 		p.Body = mailview.RenderText(p.Text, opt)
-		p.Reply = s.replyLink(l, p.Message, ms)
+		p.Reply = s.replyLink(l, p.Message, byID)
 		p.PrivateReply = s.privateReplyLink(l, p.Message)
 		p.CanWithdraw = lists.MayWithdraw(p.Message, viewer)
 		forms = forms || p.CanWithdraw
@@ -286,18 +287,23 @@ func nest(ms []*store.Message) []*postView {
 	return out
 }
 
+// postsByID indexes a thread's posts by id.
+func postsByID(thread []*store.Message) map[int64]*store.Message {
+	byID := make(map[int64]*store.Message, len(thread))
+	for _, t := range thread {
+		byID[t.ID] = t
+	}
+	return byID
+}
+
 // replyLink is a mailto link that answers m on the list, with In-Reply-To and
-// References so that the answer lands in the thread.
-func (s *Server) replyLink(l *store.List, m *store.Message, thread []*store.Message) string {
+// References so that the answer lands in the thread (byID: its posts, postsByID).
+func (s *Server) replyLink(l *store.List, m *store.Message, byID map[int64]*store.Message) string {
 	subj := m.Subject
 	if !strings.HasPrefix(strings.ToLower(subj), "re:") && !strings.HasPrefix(strings.ToLower(subj), "aw:") {
 		subj = "Re: " + subj
 	}
 	var refs []string
-	byID := make(map[int64]*store.Message, len(thread))
-	for _, t := range thread {
-		byID[t.ID] = t
-	}
 	seen := map[int64]bool{}
 	for p := m; p != nil && !seen[p.ID] && len(refs) < 20; p = byID[p.ParentID] {
 		seen[p.ID] = true
@@ -374,7 +380,7 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 		HTML        bool
 		Base        string
 		CanWithdraw bool
-	}{l, m, v, nest(thread), parent, s.replyLink(l, m, thread), s.privateReplyLink(l, m), html, base,
+	}{l, m, v, nest(thread), parent, s.replyLink(l, m, postsByID(thread)), s.privateReplyLink(l, m), html, base,
 		lists.MayWithdraw(m, s.sessionAddress(r))}
 	if data.CanWithdraw {
 		// Only an author's own view carries a form (and so a CSRF cookie).
