@@ -285,9 +285,13 @@ func (s *DB) rank(ctx context.Context, m *matchExprs, window []int64) ([]int64, 
 			AND rowid BETWEEN ? AND ? ORDER BY rank, rowid DESC`, m.match, window[len(window)-1], window[0])
 	case len(m.words) == 1 && len(m.words[0]) == 1 && len(m.words[0][0]) == 1:
 		// One word: FTS5 finds it in the subjects going through its posts between the
-		// window's first and last, which are few as it is in most of them.
+		// window's first and last, which are few as it is in most of them. In
+		// ascending order: going down, FTS5 does not stop at the window's last post
+		// when the subjects have no match, but reads the word's posts to the oldest
+		// (2 ms at 200,000 posts, against 30 µs).
 		first, err = s.ids(ctx, true, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?
-			ORDER BY rowid DESC`, m.subject, window[len(window)-1], window[0])
+			ORDER BY rowid`, m.subject, window[len(window)-1], window[0])
+		slices.Reverse(first)
 	case len(m.words) > 0:
 		// Several words, where FTS5 would go through the posts of each, common ones
 		// among them: the window's subjects are read and searched here.
