@@ -324,7 +324,7 @@ func (s *DB) Messages(ctx context.Context, listID int64, limit int, beforeID int
 
 // Message returns one post of the list, or ErrNotFound.
 func (s *DB) Message(ctx context.Context, listID, id int64) (*Message, error) {
-	st, err := s.stmt(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND id = ?`)
+	st, err := s.stmt(ctx, messageSQL)
 	if err != nil {
 		return nil, fmt.Errorf("message %d: %w", id, err)
 	}
@@ -340,8 +340,7 @@ func (s *DB) Message(ctx context.Context, listID, id int64) (*Message, error) {
 
 // Thread returns the posts of one thread in the order they arrived, or ErrNotFound.
 func (s *DB) Thread(ctx context.Context, listID, threadID int64) ([]*Message, error) {
-	ms, err := s.queryPrepared(ctx, `SELECT `+messageColumns+` FROM messages WHERE list_id = ? AND thread_id = ?
-		ORDER BY id`, listID, threadID)
+	ms, err := s.queryPrepared(ctx, threadSQL, listID, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("thread %d: %w", threadID, err)
 	}
@@ -351,6 +350,14 @@ func (s *DB) Thread(ctx context.Context, listID, threadID int64) ([]*Message, er
 	return ms, nil
 }
 
+// The statements of the archive's pages (see TestReadPlans).
+const (
+	messageSQL       = `SELECT ` + messageColumns + ` FROM messages WHERE list_id = ? AND id = ?`
+	threadSQL        = `SELECT ` + messageColumns + ` FROM messages WHERE list_id = ? AND thread_id = ? ORDER BY id`
+	threadOutlineSQL = `SELECT ` + outlineColumns + ` FROM messages WHERE list_id = ? AND thread_id = ? ORDER BY id`
+	rawSQL           = `SELECT raw FROM message_raw WHERE message_id = ?`
+)
+
 // outlineColumns are messageColumns without the text, which stays "".
 const outlineColumns = `id, list_id, message_id, thread_id, COALESCE(parent_id, 0), subject, from_name, from_addr, date, received_at,
 	'', size, public_id, COALESCE(withdrawn_at, 0)`
@@ -359,8 +366,7 @@ const outlineColumns = `id, list_id, message_id, thread_id, COALESCE(parent_id, 
 // and lists the others of its thread. A thread's texts are most of what Thread reads
 // and inflates (150 posts in a long thread), and a post's page needs none of them.
 func (s *DB) ThreadOutline(ctx context.Context, listID, threadID int64) ([]*Message, error) {
-	ms, err := s.queryPrepared(ctx, `SELECT `+outlineColumns+` FROM messages WHERE list_id = ? AND thread_id = ?
-		ORDER BY id`, listID, threadID)
+	ms, err := s.queryPrepared(ctx, threadOutlineSQL, listID, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("thread %d: %w", threadID, err)
 	}
@@ -372,7 +378,7 @@ func (s *DB) ThreadOutline(ctx context.Context, listID, threadID int64) ([]*Mess
 
 // Raw returns a post's bytes as received.
 func (s *DB) Raw(ctx context.Context, id int64) ([]byte, error) {
-	st, err := s.stmt(ctx, `SELECT raw FROM message_raw WHERE message_id = ?`)
+	st, err := s.stmt(ctx, rawSQL)
 	if err != nil {
 		return nil, fmt.Errorf("raw %d: %w", id, err)
 	}

@@ -425,6 +425,13 @@ func (s *DB) RawPosts(ctx context.Context, listID int64, ids []int64) ([]RawPost
 	return out, nil
 }
 
+// ArchiveMatches' statements: with one list, and the start of the one that keeps to a
+// list (see TestReadPlans).
+const (
+	archiveMatchesSQL     = `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid`
+	archiveMatchesJoinSQL = `SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?`
+)
+
 // ArchiveMatches returns the ids of the list's posts whose indexed text matches
 // every word of text, in id order: with bodyOnly, the body alone, otherwise subject,
 // body and author name too.
@@ -442,11 +449,10 @@ func (s *DB) ArchiveMatches(ctx context.Context, listID int64, text string, body
 	if err != nil {
 		return nil, fmt.Errorf("archive search: %w", err)
 	}
-	query := `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid`
+	query := archiveMatchesSQL
 	args := []any{match}
 	if f.where != "" {
-		query = `SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?` + f.where +
-			` ORDER BY f.rowid`
+		query = archiveMatchesJoinSQL + f.where + ` ORDER BY f.rowid`
 		args = append(args, f.args...)
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)

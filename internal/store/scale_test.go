@@ -212,3 +212,48 @@ func TestArchiveMatchesOneList(t *testing.T) {
 	check("two lists", eins, want)
 	check("two lists", zwei, wantZwei)
 }
+
+// TestReadPlans: the statements of the archive's pages and of IMAP's full-text
+// search find their rows through an index and in the order asked for: no scan of a
+// table and no temporary b-tree to sort, whose work would grow with the archive.
+func TestReadPlans(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name  string
+		query string
+		args  []any
+	}{
+		{"message", messageSQL, []any{1, 2}},
+		{"thread", threadSQL, []any{1, 2}},
+		{"thread outline", threadOutlineSQL, []any{1, 2}},
+		{"raw", rawSQL, []any{2}},
+		{"threads", threadsSQL, []any{1, 1 << 62, 1 << 62, 51}},
+		{"months", monthsSQL, []any{1}},
+		{"imap search, one list", archiveMatchesSQL, []any{"kita"}},
+		{"imap search, a list of several", archiveMatchesJoinSQL + ` AND m.list_id IN (?) ORDER BY f.rowid`, []any{"kita", 1}},
+	} {
+		rows, err := db.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			// FTS5's own cursor is a "SCAN ... VIRTUAL TABLE": it reads the index.
+			scan := strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "VIRTUAL TABLE")
+			if scan || strings.Contains(step, "TEMP B-TREE") {
+				t.Errorf("%s: plan %q", tt.name, plan)
+				break
+			}
+		}
+	}
+}

@@ -35,6 +35,14 @@ func (t *ThreadSummary) Cursor() ThreadCursor {
 	return ThreadCursor{Received: t.LastReceived.Unix(), LastID: t.LastID}
 }
 
+// The list page's statements (see TestReadPlans).
+const (
+	threadsSQL = `SELECT ` + threadColumns + ` FROM threads t LEFT JOIN messages m ON m.id = t.id
+		WHERE t.list_id = ? AND (t.last_received, t.last_id) < (?, ?)
+		ORDER BY t.last_received DESC, t.last_id DESC LIMIT ?`
+	monthsSQL = `SELECT month, posts FROM archive_months WHERE list_id = ? AND posts > 0 ORDER BY month DESC`
+)
+
 const threadColumns = `t.id, t.list_id, t.subject, COALESCE(m.from_name, ''), t.posts, t.first_date, t.last_id, t.last_date, t.last_received`
 
 func scanThread(row interface{ Scan(...any) error }) (*ThreadSummary, error) {
@@ -53,10 +61,7 @@ func (s *DB) Threads(ctx context.Context, listID int64, limit int, before Thread
 	if before == (ThreadCursor{}) {
 		before = ThreadCursor{Received: 1<<63 - 1, LastID: 1<<63 - 1}
 	}
-	st, err := s.stmt(ctx, `SELECT `+threadColumns+`
-		FROM threads t LEFT JOIN messages m ON m.id = t.id
-		WHERE t.list_id = ? AND (t.last_received, t.last_id) < (?, ?)
-		ORDER BY t.last_received DESC, t.last_id DESC LIMIT ?`)
+	st, err := s.stmt(ctx, threadsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("threads: %w", err)
 	}
@@ -100,8 +105,7 @@ type MonthCount struct {
 
 // Months returns the months that have posts in the list, newest first.
 func (s *DB) Months(ctx context.Context, listID int64) ([]MonthCount, error) {
-	st, err := s.stmt(ctx, `SELECT month, posts FROM archive_months WHERE list_id = ? AND posts > 0
-		ORDER BY month DESC`)
+	st, err := s.stmt(ctx, monthsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("months: %w", err)
 	}
