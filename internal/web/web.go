@@ -417,6 +417,9 @@ var addrRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,
 
 // maskAddresses hides mail addresses inside a body: nobody's address reaches the public.
 func maskAddresses(s string) string {
+	if !strings.Contains(s, "@") { // most texts: the expression needs one
+		return s
+	}
 	return addrRE.ReplaceAllStringFunc(s, func(a string) string {
 		return a[:1] + "…@…"
 	})
