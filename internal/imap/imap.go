@@ -47,6 +47,7 @@ type Store interface {
 	ArchiveIDRuns(ctx context.Context, listID, afterID int64) ([]store.IDRun, error)
 	Envelopes(ctx context.Context, listID int64, ids []int64) ([]store.Envelope, error)
 	EnvelopeRange(ctx context.Context, listID, fromID, toID int64) ([]store.Envelope, error)
+	SearchFieldRange(ctx context.Context, listID, fromID, toID int64, publicIDs bool) ([]store.Envelope, error)
 	RawPosts(ctx context.Context, listID int64, ids []int64) ([]store.RawPost, error)
 	RawPostRange(ctx context.Context, listID, fromID, toID int64, limit int) ([]store.RawPost, error)
 	ArchiveMatches(ctx context.Context, listID int64, text string, bodyOnly bool) ([]int64, error)

@@ -878,3 +878,88 @@ func TestListNamedInbox(t *testing.T) {
 		t.Errorf("SELECT inbox = %+v, %v", sel, err)
 	}
 }
+
+// TestSearchLargeFolder: in a folder of more posts than searchRangeMin in a row,
+// SEARCH by subject, author, Message-ID and date reads the columns as a range of ids
+// (store.SearchFieldRange); it finds what a search of a few posts finds, on an
+// anonymous list (pseudonyms, the list's Message-IDs) and on one that shows names.
+func TestSearchLargeFolder(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	const n = 3*searchRangeMin + 5
+	for _, name := range []string{"kita", "offen"} {
+		l := mustList(t, f, name)
+		var posts []*store.Post
+		for i := 1; i <= n; i++ {
+			subject, from := fmt.Sprintf("Frage %d", i), "Ben"
+			if i%4 == 0 {
+				subject, from = fmt.Sprintf("Kitaplatz %d", i), "Anna Schmidt"
+			}
+			raw := postText(from+" <x@example.net>", subject, fmt.Sprintf("%s-%d@x", name, i), "Text\r\n")
+			posts = append(posts, &store.Post{ListID: l.ID, MessageID: fmt.Sprintf("%s-%d@x", name, i), Subject: subject,
+				SubjectKey: strings.ToLower(subject), FromName: from, FromAddr: "x@example.net",
+				Date: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), Raw: []byte(raw), Text: "Text"})
+		}
+		if _, err := f.db.ImportPosts(ctx, l.ID, posts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seqs := func(keep func(i int) bool) []uint32 {
+		var out []uint32
+		for i := 1; i <= n; i++ {
+			if keep(i) {
+				out = append(out, uint32(i))
+			}
+		}
+		return out
+	}
+	hdr := func(k, v string) []imap.SearchCriteriaHeaderField {
+		return []imap.SearchCriteriaHeaderField{{Key: k, Value: v}}
+	}
+	for _, tc := range []struct {
+		list string
+		user string
+	}{{"kita", "ben@example.net"}, {"offen", "anna@example.net"}} {
+		c := f.login(tc.user)
+		if _, err := c.Select(tc.list, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		envs, err := c.Fetch(imap.SeqSetNum(uint32(n-1)), &imap.FetchOptions{Envelope: true}).Collect()
+		if err != nil || len(envs) != 1 {
+			t.Fatalf("%s: fetch: %v", tc.list, err)
+		}
+		shownID := envs[0].Envelope.MessageID
+		anonymous := tc.list == "kita"
+		if anonymous == (shownID == fmt.Sprintf("%s-%d@x", tc.list, n-1)) {
+			t.Fatalf("%s: the envelope shows Message-ID %q", tc.list, shownID)
+		}
+		tests := []struct {
+			name string
+			c    imap.SearchCriteria
+			want []uint32
+		}{
+			{"subject", imap.SearchCriteria{Header: hdr("Subject", "kitaplatz")}, seqs(func(i int) bool { return i%4 == 0 })},
+			{"subject across the tag", imap.SearchCriteria{Header: hdr("Subject", "["+tc.list+"] Frage 3")},
+				seqs(func(i int) bool { return i == 3 || i >= 30 && i < 40 && i%4 != 0 })},
+			// The archive's author name (on an anonymous list the pseudonym it was
+			// stored under); the address only where the list shows it.
+			{"from", imap.SearchCriteria{Header: hdr("From", "anna")}, seqs(func(i int) bool { return i%4 == 0 })},
+			{"from, address", imap.SearchCriteria{Header: hdr("From", "x@example")}, seqs(func(int) bool { return !anonymous })},
+			{"from, pseudonym", imap.SearchCriteria{Header: hdr("From", "via "+tc.list)}, seqs(func(int) bool { return anonymous })},
+			{"message-id as shown", imap.SearchCriteria{Header: hdr("Message-ID", "<"+shownID+">")}, []uint32{uint32(n - 1)}},
+			{"sent since", imap.SearchCriteria{SentSince: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n-2)},
+				[]uint32{uint32(n - 2), uint32(n - 1), uint32(n)}},
+			{"not subject", imap.SearchCriteria{Not: []imap.SearchCriteria{{Header: hdr("Subject", "frage")}}}, seqs(func(i int) bool { return i%4 == 0 })},
+		}
+		for _, tt := range tests {
+			data, err := c.Search(&tt.c, nil).Wait()
+			if err != nil {
+				t.Errorf("%s, %s: %v", tc.list, tt.name, err)
+				continue
+			}
+			if got := data.AllSeqNums(); !slices.Equal(got, tt.want) {
+				t.Errorf("%s, %s: SEARCH = %v, want %v", tc.list, tt.name, got, tt.want)
+			}
+		}
+	}
+}

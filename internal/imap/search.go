@@ -59,16 +59,11 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 			}
 		}
 	}
-	cands, err := s.candidates(ctx, refs, needsContent(criteria))
-	if err != nil {
-		return nil, err
-	}
 	var seqs imap.SeqSet
 	var uids imap.UIDSet
-	for i := range cands {
-		c := &cands[i]
+	err := s.candidates(ctx, refs, needsContent(criteria), func(c *candidate) {
 		if !ev.match(c, criteria) {
-			continue
+			return
 		}
 		num := c.ref.seq
 		if kind == imapserver.NumKindUID {
@@ -84,6 +79,9 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 			data.Max = num
 		}
 		data.Count++
+	})
+	if err != nil {
+		return nil, err
 	}
 	if kind == imapserver.NumKindUID {
 		data.All = uids
@@ -93,29 +91,52 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 	return data, nil
 }
 
-// candidates loads what the criteria need of every message of the view.
-func (s *session) candidates(ctx context.Context, refs []msgRef, content bool) ([]candidate, error) {
+const (
+	// searchRangeMin is the shortest run of consecutive UIDs that a search reads as a
+	// range of ids (store.SearchFieldRange), and searchRangeMax the most posts it
+	// holds at once.
+	searchRangeMin = 32
+	searchRangeMax = 2048
+)
+
+// candidates loads what the criteria need of each message of refs, a chunk at a
+// time, and hands each to match: a search of a large folder holds one chunk.
+func (s *session) candidates(ctx context.Context, refs []msgRef, content bool, match func(*candidate)) error {
 	sel := s.sel
-	out := make([]candidate, 0, len(refs))
 	switch sel.mb.kind {
 	case kindArchive:
+		listID := sel.mb.list.ID
 		for len(refs) > 0 {
-			chunk := refs[:min(len(refs), envChunk)]
-			refs = refs[len(chunk):]
-			ids := make([]int64, len(chunk))
-			for i, r := range chunk {
-				ids[i] = int64(r.uid)
+			run := 1
+			for run < len(refs) && run < searchRangeMax && refs[run].uid == refs[run-1].uid+1 {
+				run++
 			}
-			envs, err := s.srv.st.Envelopes(ctx, sel.mb.list.ID, ids)
+			var chunk []msgRef
+			var envs []store.Envelope
+			var err error
+			if !content && run >= searchRangeMin {
+				// Only the stored columns are compared: read as a range, the columns at
+				// the start of each row (the whole folder, for SUBJECT or FROM).
+				chunk = refs[:run]
+				envs, err = s.srv.st.SearchFieldRange(ctx, listID, int64(chunk[0].uid), int64(chunk[run-1].uid), sel.mb.list.Anonymous)
+			} else {
+				chunk = refs[:min(len(refs), envChunk)]
+				ids := make([]int64, len(chunk))
+				for i, r := range chunk {
+					ids[i] = int64(r.uid)
+				}
+				envs, err = s.srv.st.Envelopes(ctx, listID, ids)
+			}
 			if err != nil {
-				return nil, err
+				return err
 			}
+			refs = refs[len(chunk):]
 			byID := make(map[int64]*store.Envelope, len(envs))
 			for i := range envs {
 				byID[envs[i].ID] = &envs[i]
 			}
+			out := make([]candidate, 0, len(chunk))
 			var msgs []message
-			start := len(out)
 			for _, r := range chunk {
 				e := byID[int64(r.uid)]
 				if e == nil {
@@ -124,17 +145,19 @@ func (s *session) candidates(ctx context.Context, refs []msgRef, content bool) (
 				out = append(out, candidate{ref: r, env: e, date: e.ReceivedAt, sent: e.Date})
 				msgs = append(msgs, message{ref: r, env: e})
 			}
-			if !content {
-				continue
+			if content {
+				if err := s.loadArchived(ctx, msgs, true, false, false); err != nil {
+					return err
+				}
+				for i, m := range msgs {
+					c := &out[i]
+					c.size = m.size
+					c.header, _ = textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.header)))
+					c.hasHdr = true
+				}
 			}
-			if err := s.loadArchived(ctx, msgs, true, false, false); err != nil {
-				return nil, err
-			}
-			for i, m := range msgs {
-				c := &out[start+i]
-				c.size = m.size
-				c.header, _ = textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.header)))
-				c.hasHdr = true
+			for i := range out {
+				match(&out[i])
 			}
 		}
 	case kindHeld:
@@ -152,10 +175,10 @@ func (s *session) candidates(ctx context.Context, refs []msgRef, content bool) (
 			if d, err := mail.ParseDate(hdr.Get("Date")); err == nil {
 				c.sent = d
 			}
-			out = append(out, c)
+			match(&c)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // needsContent reports whether a criterion needs the served header or size.

@@ -313,6 +313,50 @@ func (s *DB) EnvelopeRange(ctx context.Context, listID, fromID, toID int64) ([]E
 	return out, nil
 }
 
+// The columns SEARCH compares, from the start of a post's row (see SearchFieldRange).
+const (
+	searchFieldsSQL = `SELECT id, message_id, subject, from_name, from_addr, date, received_at, '' FROM messages
+		WHERE list_id = ? AND id BETWEEN ? AND ? ORDER BY id`
+	searchFieldsPublicSQL = `SELECT id, message_id, subject, from_name, from_addr, date, received_at, public_id FROM messages
+		WHERE list_id = ? AND id BETWEEN ? AND ? ORDER BY id`
+)
+
+// SearchFieldRange returns what an IMAP SEARCH compares in the stored columns of the
+// list's posts with ids from fromID to toID, in id order: envelopes without
+// InReplyTo, Size and ParentPublicID, and with PublicID only when publicIDs is set
+// (an anonymous list's Message-IDs). Those columns come before the text in a post's
+// row: a search by subject or author of a whole folder reads neither the texts'
+// pages nor each parent, as EnvelopeRange does, and takes less than half the time.
+func (s *DB) SearchFieldRange(ctx context.Context, listID, fromID, toID int64, publicIDs bool) ([]Envelope, error) {
+	query := searchFieldsSQL
+	if publicIDs {
+		query = searchFieldsPublicSQL
+	}
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("search fields: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, listID, fromID, toID)
+	if err != nil {
+		return nil, fmt.Errorf("search fields: %w", err)
+	}
+	defer rows.Close()
+	var out []Envelope
+	for rows.Next() {
+		var e Envelope
+		var date, received int64
+		if err := rows.Scan(&e.ID, &e.MessageID, &e.Subject, &e.FromName, &e.FromAddr, &date, &received, &e.PublicID); err != nil {
+			return nil, fmt.Errorf("search fields: %w", err)
+		}
+		e.Date, e.ReceivedAt = time.Unix(date, 0).UTC(), time.Unix(received, 0).UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search fields: %w", err)
+	}
+	return out, nil
+}
+
 // RawPostRange returns the bytes of the list's posts with ids from fromID to toID, in
 // id order. With limit > 0 it may return only a post's first bytes, marked Prefix:
 // its header when that ends within about limit bytes, and otherwise nothing or a part
