@@ -231,6 +231,8 @@ func TestReadPlans(t *testing.T) {
 		{"threads", threadsSQL, []any{1, 1 << 62, 1 << 62, 51}},
 		{"months", monthsSQL, []any{1}},
 		{"imap search, one list", archiveMatchesSQL, []any{"kita"}},
+		{"imap search, columns", searchFieldsSQL, []any{1, 1, 100}},
+		{"imap search, columns and public ids", searchFieldsPublicSQL, []any{1, 1, 100}},
 		{"imap search, a list of several", archiveMatchesJoinSQL + ` AND m.list_id IN (?) ORDER BY f.rowid`, []any{"kita", 1}},
 	} {
 		rows, err := db.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+tt.query, tt.args...)
