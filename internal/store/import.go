@@ -48,6 +48,9 @@ type Import struct {
 	// firstID is the first id the import gave; 0 before it stored anything.
 	firstID  int64
 	subjects map[string][]importedPost // the import's posts by subject key, in id order
+	// keepTriggers makes Add insert with the triggers that count threads and
+	// months, as live posts are inserted (tests compare the two).
+	keepTriggers bool
 }
 
 type importedPost struct{ id, thread, date int64 }
@@ -98,6 +101,12 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 		if err := importSettings(ctx, tx); err != nil {
 			return err
 		}
+		// Before the statements are prepared: they are made without the trigger.
+		counts, err := im.suspendCounts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		first := next
 		if l, err = im.prepare(ectx, tx, next); err != nil {
 			return err
 		}
@@ -152,6 +161,9 @@ func (im *Import) Add(ctx context.Context, posts []*Post) (ImportResult, error) 
 			if q.FromAddr != "" {
 				byAuthor[q.FromAddr]++
 			}
+		}
+		if err := counts.restore(ctx, tx, im.listID, first, next); err != nil {
+			return err
 		}
 		if res.Imported == 0 {
 			return nil
@@ -258,6 +270,76 @@ func importSettings(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("import settings: %w", err)
 		}
+	}
+	return nil
+}
+
+// threadCountsTrigger keeps the threads and months of the archive as posts are
+// inserted (migrations 0011 and 0015).
+const threadCountsTrigger = "messages_threads_ai"
+
+// suspendedCounts is the trigger an import batch dropped, to count the batch's
+// threads and months once at its end; "" when it runs with the trigger.
+type suspendedCounts string
+
+// suspendCounts drops the trigger that counts threads and months for every post
+// inserted, within the batch's transaction: restore counts the batch's posts in two
+// statements and creates the trigger again as it was, before the batch commits. Run
+// per post, the trigger's two upserts were half of SQLite's work for an insert, and
+// they make SQLite keep a journal of each insert statement. No other connection sees
+// the database without the trigger: the batch's transaction holds the write lock,
+// and a batch that fails rolls back with the trigger in place.
+//
+// A database without the trigger (a later migration may replace it) is written with
+// whatever triggers it has.
+func (im *Import) suspendCounts(ctx context.Context, tx *sql.Tx) (suspendedCounts, error) {
+	if im.keepTriggers {
+		return "", nil
+	}
+	var create string
+	err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?`,
+		threadCountsTrigger).Scan(&create)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("import: read trigger: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TRIGGER `+threadCountsTrigger); err != nil {
+		return "", fmt.Errorf("import: drop trigger: %w", err)
+	}
+	return suspendedCounts(create), nil
+}
+
+// restore counts the posts the batch inserted, ids first to next-1 of the list, into
+// threads and archive_months as the trigger would have, post by post in id order: a
+// new thread takes its subject and first date from its first post, and then counts
+// posts and keeps the highest id and dates. Then it creates the trigger again.
+func (c suspendedCounts) restore(ctx context.Context, tx *sql.Tx, listID, first, next int64) error {
+	if c == "" {
+		return nil
+	}
+	for _, q := range []string{
+		`INSERT INTO threads (id, list_id, subject, posts, first_date, last_id, last_date, last_received)
+		SELECT b.thread_id, b.list_id, f.subject, b.posts, f.date, b.last_id, b.last_date, b.last_received
+		FROM (SELECT thread_id, list_id, MIN(id) AS first_id, COUNT(*) AS posts, MAX(id) AS last_id,
+				MAX(date) AS last_date, MAX(received_at) AS last_received
+			FROM messages WHERE list_id = ?1 AND id >= ?2 AND id < ?3 GROUP BY thread_id) b
+		JOIN messages f ON f.id = b.first_id
+		WHERE true
+		ON CONFLICT (id) DO UPDATE SET posts = posts + excluded.posts, last_id = max(last_id, excluded.last_id),
+			last_date = max(last_date, excluded.last_date), last_received = max(last_received, excluded.last_received)`,
+		`INSERT INTO archive_months (list_id, month, posts)
+		SELECT list_id, strftime('%Y-%m', date, 'unixepoch'), COUNT(*)
+		FROM messages WHERE list_id = ?1 AND id >= ?2 AND id < ?3 GROUP BY 1, 2
+		ON CONFLICT (list_id, month) DO UPDATE SET posts = posts + excluded.posts`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, listID, first, next); err != nil {
+			return fmt.Errorf("import: count threads and months: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, string(c)); err != nil {
+		return fmt.Errorf("import: create trigger again: %w", err)
 	}
 	return nil
 }

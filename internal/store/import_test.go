@@ -304,3 +304,91 @@ func TestImportCountsMembersPosts(t *testing.T) {
 		t.Fatalf("anna has %v posts, want 2 (%v)", m, err)
 	}
 }
+
+// TestImportCountsAsTrigger: a batch counts threads and months once at its end, with
+// the trigger suspended; the tables hold what the trigger makes post by post, for
+// threads that begin in a batch, go on in the next and began before the import, and
+// for months that span batches. The trigger is back after each batch, also after one
+// that failed.
+func TestImportCountsAsTrigger(t *testing.T) {
+	ctx := context.Background()
+	day := func(d int) time.Time { return time.Date(2016, 5, 30, 10, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
+	dump := func(keepTriggers bool) string {
+		db := open(t)
+		db.now = func() time.Time { return day(100) }
+		l := &List{Name: "ohne", Archive: "public", Moderation: "none"}
+		if err := db.CreateList(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		// A post from before the import, which imported replies join.
+		if _, err := db.AcceptPost(ctx, &Post{ListID: l.ID, MessageID: "before@x", Subject: "Elterngeld",
+			SubjectKey: "elterngeld", Date: day(0), Raw: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+		im := db.NewImport(l.ID)
+		im.keepTriggers = keepTriggers
+		var n int
+		post := func(subject string, d int, parents ...string) *Post {
+			n++
+			return &Post{MessageID: fmt.Sprintf("p%d@x", n), Subject: subject, SubjectKey: strings.TrimPrefix(subject, "Re: "),
+				Date: day(d), Raw: []byte(fmt.Sprint(n)), ParentCandidates: parents, SubjectFallback: strings.HasPrefix(subject, "Re: ")}
+		}
+		batches := [][]*Post{
+			{post("Re: Elterngeld", 1, "before@x"), post("Kita", 2), post("Re: Kita", 1, "p2@x"), post("Umzug", -40)},
+			{post("Re: Kita", 5, "p3@x"), post("Re: Elterngeld", 3, "p1@x"), post("Wohngeld", 40), post("Re: Umzug", -39, "p4@x")},
+			{post("Re: Wohngeld", 41, "p7@x"), post("Re: Kita", 4, "p5@x"), post("Re: Elterngeld", 4, "p6@x"),
+				post("Re: Kita", 5, "p10@x")},
+		}
+		for i, b := range batches {
+			if _, err := im.Add(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 { // a batch that fails after inserting a post
+				if _, err := im.Add(ctx, []*Post{post("Neu", 3), {ListID: l.ID + 1, MessageID: "other@x", Raw: []byte("x")}}); err == nil {
+					t.Fatal("a post of another list was imported")
+				}
+			}
+		}
+		var trig int
+		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'trigger' AND name = ?`,
+			threadCountsTrigger).Scan(&trig); err != nil || trig != 1 {
+			t.Fatalf("trigger after the import: %d %v", trig, err)
+		}
+		// A live post after the import is counted by the trigger.
+		if _, err := db.AcceptPost(ctx, &Post{ListID: l.ID, MessageID: "after@x", Subject: "Re: Kita", SubjectKey: "Kita",
+			Date: day(6), Raw: []byte("y"), ParentCandidates: []string{"p10@x"}}); err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		for _, q := range []string{
+			`SELECT id, list_id, subject, posts, first_date, last_id, last_date, last_received FROM threads ORDER BY id`,
+			`SELECT list_id, month, posts FROM archive_months ORDER BY 1, 2`,
+		} {
+			rows, err := db.db.QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, _ := rows.Columns()
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintln(&out, vals...)
+			}
+			rows.Close()
+		}
+		return out.String()
+	}
+	perRow, batched := dump(true), dump(false)
+	if perRow != batched {
+		t.Errorf("threads and months counted per batch:\n%s\nwant, as the trigger counts them:\n%s", batched, perRow)
+	}
+	if !strings.Contains(perRow, "Elterngeld 4") || strings.Count(perRow, "\n") != 4+4 {
+		t.Errorf("unexpected tables:\n%s", perRow)
+	}
+}
