@@ -66,8 +66,13 @@ type MboxReader struct {
 	nextNo  int    // its line number
 	number  int    // messages started so far
 	lineBuf []byte
-	err     error // sticky: io.EOF or a read error
+	body    []byte // the message being read, kept for the next one
+	pending []byte // an empty line being held back, kept likewise
+	err     error  // sticky: io.EOF or a read error
 }
+
+// keptBody is the largest buffer a MboxReader keeps for the next message.
+const keptBody = 1 << 20
 
 // NewMboxReader returns a reader of the mbox in r.
 func NewMboxReader(r io.Reader) *MboxReader {
@@ -123,11 +128,21 @@ func (m *MboxReader) Next() (*MboxMessage, error) {
 	msg := &MboxMessage{Number: m.number, Line: m.nextNo}
 	msg.From, msg.Date = parseFromLine(m.next)
 	limit := m.maxSize()
+	// The message is collected in m.body, kept from one message to the next, and
+	// copied out once at its size: appending to a new slice for every message
+	// allocated and copied it several times over.
 	var (
-		body    []byte
-		pending []byte // an empty line: the end of the message if a "From " line follows
+		body    = m.body[:0]
+		pending = m.pending[:0] // an empty line: the end of the message if a "From " line follows
+		blank   bool            // pending holds one
 		tooBig  bool
 	)
+	defer func() {
+		m.body, m.pending = body[:0], pending[:0]
+		if cap(body) > keptBody {
+			m.body = nil // a large message's memory goes with it
+		}
+	}()
 	add := func(b []byte) {
 		if len(body)+len(b) > limit {
 			tooBig = true
@@ -146,20 +161,20 @@ func (m *MboxReader) Next() (*MboxMessage, error) {
 			break // the empty line before the end belongs to the mbox, not the message
 		}
 		if isBlank(line) {
-			if pending != nil {
+			if blank {
 				add(pending)
 			}
-			pending = append(pending[:0:0], line...)
+			pending, blank = append(pending[:0], line...), true
 			continue
 		}
-		if pending != nil && m.isSeparator(line) {
+		if blank && m.isSeparator(line) {
 			m.next = append([]byte(nil), line...)
 			m.nextNo = m.line
 			break
 		}
-		if pending != nil {
+		if blank {
 			add(pending)
-			pending = nil
+			blank = false
 		}
 		if len(line) > 0 && line[0] == '>' && isQuotedFrom(line) {
 			line = line[1:]
@@ -169,10 +184,7 @@ func (m *MboxReader) Next() (*MboxMessage, error) {
 	if tooBig {
 		return nil, &MboxError{Number: msg.Number, Line: msg.Line, Err: fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, limit)}
 	}
-	if body == nil {
-		body = []byte{}
-	}
-	msg.Raw = body
+	msg.Raw = append(make([]byte, 0, len(body)), body...)
 	return msg, nil
 }
 
