@@ -41,12 +41,11 @@ type packedPost struct {
 	textSrc string
 }
 
-// PackPost compresses p's bytes and text for storing, at the level meant for imports.
-// An import calls it from its parsing workers, so that compressing runs on every core;
-// AcceptPost and Import.Add compress what was not packed (or changed since) at the
-// faster level of live posts. It is safe for concurrent use.
+// PackPost compresses p's bytes and text for storing. An import calls it from its
+// parsing workers, so that compressing runs on every core; AcceptPost and Import.Add
+// compress what was not packed (or changed since). It is safe for concurrent use.
 func (s *DB) PackPost(p *Post) {
-	s.packPost(p, s.pack.bulkEncoder())
+	s.packPost(p, s.pack.live)
 }
 
 func (s *DB) packPost(p *Post, enc *zstd.Encoder) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
-	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -51,18 +50,13 @@ var errBadPacked = errors.New("damaged compressed value")
 // only, which start no goroutines, so it is never closed: a reader still inflating
 // when the database closes finishes unharmed.
 type packer struct {
-	// live packs posts as they arrive, and rewritten ones: the fastest level, which
-	// keeps listd serve's memory small.
+	// live packs posts as they arrive, rewritten ones and imports: the fastest level,
+	// which keeps listd serve's memory small. (zstd's default level stored imported
+	// posts 4 % smaller for half again the time, the largest part of an import's
+	// CPU; its better level saved 3 % more for a third more time again.)
 	live *zstd.Encoder
-	// bulk packs imports, spread over the parsing workers: zstd's default level,
-	// 4 % smaller than live for a fifth more time. (Its better level saved 3 %
-	// more and took a third more time again, the largest part of an import's CPU
-	// after parsing.) Made on first use.
-	bulk     *zstd.Encoder
-	bulkOnce sync.Once
-	bulkErr  error
-	dec      *zstd.Decoder
-	seed     maphash.Seed // of sum
+	dec  *zstd.Decoder
+	seed maphash.Seed // of sum
 }
 
 func newPacker() (*packer, error) {
@@ -81,17 +75,6 @@ func newPacker() (*packer, error) {
 // sum is a hash of b, to tell whether bytes packed earlier have changed since.
 func (p *packer) sum(b []byte) uint64 { return maphash.Bytes(p.seed, b) }
 
-// bulkEncoder returns the encoder for imports, or the live one if it cannot be made.
-func (p *packer) bulkEncoder() *zstd.Encoder {
-	p.bulkOnce.Do(func() {
-		p.bulk, p.bulkErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault))
-	})
-	if p.bulkErr != nil {
-		return p.live
-	}
-	return p.bulk
-}
-
 // headerLen returns the length of raw's header with the blank line after it, or
 // len(raw) when raw has no body.
 func headerLen(raw []byte) int {
@@ -109,7 +92,7 @@ func headerLen(raw []byte) int {
 	return len(raw)
 }
 
-// packRaw returns raw as it is stored, compressed with enc (p.live or p.bulkEncoder()).
+// packRaw returns raw as it is stored, compressed with enc (p.live).
 func (p *packer) packRaw(enc *zstd.Encoder, raw []byte) []byte {
 	ambiguous := bytes.HasPrefix(raw, packMagic) || bytes.HasPrefix(raw, plainMagic)
 	if len(raw) > maxPacked {
