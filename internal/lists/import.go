@@ -22,6 +22,10 @@ import (
 // cost little, small enough that a live post waits only a moment for the import.
 const importBatch = 1000
 
+// importFirstBatch is the size of an import's first batch; each next one is four
+// times as large, up to importBatch.
+const importFirstBatch = 100
+
 // importShownErrors bounds the unreadable messages reported one by one.
 const importShownErrors = 20
 
@@ -194,9 +198,11 @@ func (m *mboxImport) run(ctx context.Context, r io.Reader) (ImportSummary, error
 
 	rd := archive.NewMboxReader(r)
 	var lastDate time.Time
-	for done := false; !done; {
+	// The first batches are smaller, so that storing starts while the rest is parsed.
+	size := min(m.batch, importFirstBatch)
+	for done := false; !done; size = min(m.batch, size*4) {
 		var batch []*importItem
-		for len(batch) < m.batch {
+		for len(batch) < size {
 			msg, err := rd.Next()
 			if err == io.EOF {
 				done = true
