@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -291,6 +292,19 @@ func importSettings(ctx context.Context, tx *sql.Tx) error {
 // inserted (migrations 0011 and 0015).
 const threadCountsTrigger = "messages_threads_ai"
 
+// countsTriggerSQL is the trigger that restore's statements count as (migration
+// 0015), compared without regard to spacing: a trigger that a later migration changed
+// counts what restore does not know of, and stays in place.
+const countsTriggerSQL = `CREATE TRIGGER messages_threads_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO threads (id, list_id, subject, posts, first_date, last_id, last_date, last_received)
+    VALUES (new.thread_id, new.list_id, new.subject, 1, new.date, new.id, new.date, new.received_at)
+    ON CONFLICT (id) DO UPDATE SET posts = posts + 1, last_id = max(last_id, excluded.last_id),
+        last_date = max(last_date, excluded.last_date), last_received = max(last_received, excluded.last_received);
+    INSERT INTO archive_months (list_id, month, posts)
+    VALUES (new.list_id, strftime('%Y-%m', new.date, 'unixepoch'), 1)
+    ON CONFLICT (list_id, month) DO UPDATE SET posts = posts + 1;
+END`
+
 // suspendedCounts is the trigger an import batch dropped, to count the batch's
 // threads and months once at its end; "" when it runs with the trigger.
 type suspendedCounts string
@@ -303,8 +317,9 @@ type suspendedCounts string
 // the database without the trigger: the batch's transaction holds the write lock,
 // and a batch that fails rolls back with the trigger in place.
 //
-// A database without the trigger (a later migration may replace it) is written with
-// whatever triggers it has.
+// Only the trigger restore counts as (countsTriggerSQL) is dropped. A database
+// without it, or with a trigger a later migration changed, is written with whatever
+// triggers it has: restore would not count what a changed trigger counts.
 func (im *Import) suspendCounts(ctx context.Context, tx *sql.Tx) (suspendedCounts, error) {
 	if im.keepTriggers {
 		return "", nil
@@ -317,6 +332,9 @@ func (im *Import) suspendCounts(ctx context.Context, tx *sql.Tx) (suspendedCount
 	}
 	if err != nil {
 		return "", fmt.Errorf("import: read trigger: %w", err)
+	}
+	if strings.Join(strings.Fields(create), " ") != strings.Join(strings.Fields(countsTriggerSQL), " ") {
+		return "", nil
 	}
 	if _, err := tx.ExecContext(ctx, `DROP TRIGGER `+threadCountsTrigger); err != nil {
 		return "", fmt.Errorf("import: drop trigger: %w", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -390,5 +391,75 @@ func TestImportCountsAsTrigger(t *testing.T) {
 	}
 	if !strings.Contains(perRow, "Elterngeld 4") || strings.Count(perRow, "\n") != 4+4 {
 		t.Errorf("unexpected tables:\n%s", perRow)
+	}
+}
+
+// TestImportKeepsChangedTrigger: when the counting trigger is not the one the batch's
+// recount stands in for (a later migration changed it: here it also sums the sizes
+// of a thread's posts), an import inserts with the trigger, so that the tables hold
+// what live posts would have made of them. Dropping it would leave the new column
+// uncounted for every imported post.
+func TestImportKeepsChangedTrigger(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	l := &List{Name: "ohne", Archive: "public", Moderation: "none"}
+	if err := db.CreateList(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE threads ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0`,
+		`DROP TRIGGER messages_threads_ai`,
+		`CREATE TRIGGER messages_threads_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO threads (id, list_id, subject, posts, first_date, last_id, last_date, last_received, bytes)
+    VALUES (new.thread_id, new.list_id, new.subject, 1, new.date, new.id, new.date, new.received_at, new.size)
+    ON CONFLICT (id) DO UPDATE SET posts = posts + 1, last_id = max(last_id, excluded.last_id),
+        last_date = max(last_date, excluded.last_date), last_received = max(last_received, excluded.last_received),
+        bytes = bytes + excluded.bytes;
+    INSERT INTO archive_months (list_id, month, posts)
+    VALUES (new.list_id, strftime('%Y-%m', new.date, 'unixepoch'), 1)
+    ON CONFLICT (list_id, month) DO UPDATE SET posts = posts + 1;
+END`,
+	} {
+		if _, err := db.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	date := time.Date(2016, 5, 30, 10, 0, 0, 0, time.UTC)
+	if _, err := db.ImportPosts(ctx, l.ID, []*Post{
+		{MessageID: "a@x", Subject: "Kita", SubjectKey: "kita", Date: date, Raw: []byte("12345")},
+		{MessageID: "b@x", Subject: "Re: Kita", SubjectKey: "kita", Date: date.Add(time.Hour), Raw: []byte("123"),
+			ParentCandidates: []string{"a@x"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var posts, bytes int
+	if err := db.db.QueryRowContext(ctx, `SELECT posts, bytes FROM threads`).Scan(&posts, &bytes); err != nil {
+		t.Fatal(err)
+	}
+	if posts != 2 || bytes != 8 {
+		t.Errorf("thread after the import: %d posts, %d bytes; want 2 and 8, as the trigger counts them", posts, bytes)
+	}
+	var create string
+	if err := db.db.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE name = ?`, threadCountsTrigger).Scan(&create); err != nil ||
+		!strings.Contains(create, "bytes = bytes + excluded.bytes") {
+		t.Errorf("trigger after the import: %q %v", create, err)
+	}
+}
+
+// TestImportSuspendsCurrentTrigger: the migrations' counting trigger is the one the
+// batch's recount stands in for; a migration that changes it fails here until the
+// recount (suspendedCounts.restore and countsTriggerSQL) is changed with it.
+func TestImportSuspendsCurrentTrigger(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	err := db.importTx(ctx, func(tx *sql.Tx) error {
+		c, err := db.NewImport(1).suspendCounts(ctx, tx)
+		if err == nil && c == "" {
+			err = errors.New("the trigger of the migrations is not suspended")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
