@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -88,7 +89,7 @@ const (
 	// posting, bm25 then stays under a millisecond or so at any archive size. A search
 	// by author alone lists the newest first.
 	bm25Budget = 20000
-	bm25Rank   = `bm25(10.0, 1.0, 4.0)` // weights of subject, body_text, from_name
+	bm25Score  = `bm25(messages_fts, 10.0, 1.0, 4.0)` // weights of subject, body_text, from_name
 )
 
 // SearchArchive finds the posts of the given lists that match q, best first (see
@@ -189,6 +190,35 @@ func (s *DB) matches(ctx context.Context, match string, flt searchFilter, before
 	return s.ids(ctx, flt.where == "", query, append(args, n, offset)...)
 }
 
+// scoredMatches returns the ids of the newest n matching posts, newest first, each
+// with its bm25 score (lower is better), in one pass: FTS5 goes through the matches
+// once for the window and its ranking.
+func (s *DB) scoredMatches(ctx context.Context, match string, flt searchFilter, n int) ([]int64, []float64, error) {
+	query := `SELECT f.rowid, ` + bm25Score + ` FROM messages_fts f WHERE messages_fts MATCH ?`
+	args := []any{match}
+	if flt.where != "" {
+		query = `SELECT f.rowid, ` + bm25Score + ` FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?` + flt.where
+		args = append(args, flt.args...)
+	}
+	query += ` ORDER BY f.rowid DESC LIMIT ?`
+	rows, err := s.query(ctx, flt.where == "", query, append(args, n)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	scores := make([]float64, 0, n)
+	for rows.Next() {
+		var id int64
+		var score float64
+		if err := rows.Scan(&id, &score); err != nil {
+			return nil, nil, err
+		}
+		ids, scores = append(ids, id), append(scores, score)
+	}
+	return ids, scores, rows.Err()
+}
+
 // queryRow is QueryRowContext, through a statement prepared once (see stmt) when
 // prepared; query must then be one of a few.
 func (s *DB) queryRow(ctx context.Context, prepared bool, query string, args ...any) interface{ Scan(...any) error } {
@@ -240,20 +270,30 @@ func (s *DB) ids(ctx context.Context, prepared bool, query string, args ...any) 
 // rankedIDs returns n ids from offset in the order of the results: the window of the
 // newest matches ranked, then older matches newest first.
 func (s *DB) rankedIDs(ctx context.Context, m *matchExprs, f searchFilter, offset, n int) ([]int64, error) {
-	window, err := s.matches(ctx, m.match, f, 0, 0, rankWindow+1)
+	var window []int64
+	var scores []float64
+	var err error
+	if len(m.words) > 0 && m.postings <= bm25Budget && offset < rankWindow {
+		window, scores, err = s.scoredMatches(ctx, m.match, f, rankWindow+1)
+	} else {
+		window, err = s.matches(ctx, m.match, f, 0, 0, rankWindow+1)
+	}
 	if err != nil {
 		return nil, err
 	}
 	full := len(window) > rankWindow
 	if full {
 		window = window[:rankWindow]
+		if scores != nil {
+			scores = scores[:rankWindow]
+		}
 	}
 	if len(window) == 0 {
 		return nil, nil
 	}
 	var order []int64
 	if offset < len(window) {
-		if order, err = s.rank(ctx, m, window); err != nil {
+		if order, err = s.rank(ctx, m, window, scores); err != nil {
 			return nil, err
 		}
 	}
@@ -271,8 +311,22 @@ func (s *DB) rankedIDs(ctx context.Context, m *matchExprs, f searchFilter, offse
 	return out, nil
 }
 
-// rank orders the window (ids newest first) as described at bm25Budget.
-func (s *DB) rank(ctx context.Context, m *matchExprs, window []int64) ([]int64, error) {
+// rank orders the window (ids newest first) as described at bm25Budget: by scores
+// (bm25, one for each id) when there are, ties newest first.
+func (s *DB) rank(ctx context.Context, m *matchExprs, window []int64, scores []float64) ([]int64, error) {
+	if scores != nil {
+		idx := make([]int, len(window))
+		for i := range idx {
+			idx[i] = i
+		}
+		// The window is newest first: a stable sort keeps ties so.
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(scores[a], scores[b]) })
+		order := make([]int64, len(window))
+		for i, k := range idx {
+			order[i] = window[k]
+		}
+		return order, nil
+	}
 	in := make(map[int64]bool, len(window))
 	for _, id := range window {
 		in[id] = true
@@ -280,9 +334,6 @@ func (s *DB) rank(ctx context.Context, m *matchExprs, window []int64) ([]int64, 
 	var first []int64
 	var err error
 	switch {
-	case len(m.words) > 0 && m.postings <= bm25Budget:
-		first, err = s.ids(ctx, true, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rank MATCH '`+bm25Rank+`'
-			AND rowid BETWEEN ? AND ? ORDER BY rank, rowid DESC`, m.match, window[len(window)-1], window[0])
 	case len(m.words) == 1 && len(m.words[0]) == 1 && len(m.words[0][0]) == 1:
 		// One word: FTS5 finds it in the subjects going through its posts between the
 		// window's first and last, which are few as it is in most of them. In

@@ -297,7 +297,7 @@ func TestSearchRanking(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.postings = bm25Budget + 1
-	order, err := db.rank(ctx, m, []int64{20, 19, 11, 1})
+	order, err := db.rank(ctx, m, []int64{20, 19, 11, 1}, nil)
 	if err != nil || !slices.Equal(order, []int64{19, 11, 1, 20}) {
 		t.Errorf("common words: %v %v", order, err)
 	}
@@ -317,7 +317,7 @@ func TestSearchRanking(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.postings = bm25Budget + 1
-		if order, err := db.rank(ctx, m, tt.window); err != nil || !slices.Equal(order, tt.want) {
+		if order, err := db.rank(ctx, m, tt.window, nil); err != nil || !slices.Equal(order, tt.want) {
 			t.Errorf("%q: %v %v, want %v", tt.text, order, err, tt.want)
 		}
 	}
