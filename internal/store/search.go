@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -907,6 +908,31 @@ func fold(w string) string {
 	return textfold.Fold(w, textfold.Index)
 }
 
+// latinFolds are fold of each rune below U+0250 (Latin-1 and Latin Extended-A and B):
+// their decompositions are a letter and combining marks, which fold drops, so a word
+// of them folds rune by rune.
+var latinFolds = sync.OnceValue(func() *[0x250]string {
+	var t [0x250]string
+	for r := range rune(len(t)) {
+		t[r] = fold(string(r))
+	}
+	return &t
+})
+
+// foldWord is fold(w), rune by rune through latinFolds when w is written in Latin
+// letters (a German text's words are), which spares the decomposition of the whole.
+func foldWord(w string) string {
+	t := latinFolds()
+	b := make([]byte, 0, len(w))
+	for _, r := range w {
+		if r >= rune(len(t)) {
+			return fold(w)
+		}
+		b = append(b, t[r]...)
+	}
+	return string(b)
+}
+
 // form is one spelling of a word, as the index holds words.
 type form struct {
 	text   string
@@ -1016,7 +1042,7 @@ func (w *word) matches(f form) bool {
 	}
 	if !w.ascii {
 		if !w.done {
-			w.folded, w.done = fold(w.s), true
+			w.folded, w.done = foldWord(w.s), true
 		}
 		return w.folded == f.text || f.prefix && strings.HasPrefix(w.folded, f.text)
 	}
@@ -1192,8 +1218,17 @@ func gap(s string) string {
 
 // matchMark returns the group of the mark that w (as written) matches, or -1.
 func matchMark(w string, marks []mark) int {
-	if len(marks) == 0 {
+	if len(marks) == 0 || w == "" {
 		return -1
+	}
+	if c := w[0]; c < utf8.RuneSelf {
+		// Most words of a text begin with a letter no mark begins with: they are
+		// ruled out before they are looked at (c|0x20: lower case, digits unchanged).
+		k := slices.IndexFunc(marks, func(m mark) bool { return m.text != "" && m.text[0] == c|0x20 })
+		if k < 0 {
+			return -1
+		}
+		marks = marks[k:]
 	}
 	nw := newWord(w)
 	for _, m := range marks {

@@ -323,6 +323,20 @@ func TestSearchRanking(t *testing.T) {
 	}
 }
 
+// TestFoldWord: folding a word rune by rune gives what folding it whole gives.
+func TestFoldWord(t *testing.T) {
+	words := []string{"Mütter", "MUETTER", "Straße", "STRAẞE", "Düsseldorfer", "Ærø", "Łódź", "İstanbul", "Ǆemal",
+		"café", "cafe\u0301", "u\u0308ber", "²", "Ⅻ", "Ελλάδα", "日本", "a\xffb", ""}
+	for r := rune(0x80); r < 0x300; r++ {
+		words = append(words, "x"+string(r)+"y", string(r)+string(r))
+	}
+	for _, w := range words {
+		if got, want := foldWord(w), fold(w); got != want {
+			t.Errorf("foldWord(%q) = %q, want %q", w, got, want)
+		}
+	}
+}
+
 func TestSearchSnippets(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
