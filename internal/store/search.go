@@ -320,8 +320,8 @@ func (s *DB) rank(ctx context.Context, m *matchExprs, window []int64, scores []f
 		for i := range idx {
 			idx[i] = i
 		}
-		// The window is newest first: a stable sort keeps ties so.
-		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(scores[a], scores[b]) })
+		// The window is newest first: ties keep that order.
+		slices.SortFunc(idx, func(a, b int) int { return cmp.Or(cmp.Compare(scores[a], scores[b]), cmp.Compare(a, b)) })
 		order := make([]int64, len(window))
 		for i, k := range idx {
 			order[i] = window[k]
