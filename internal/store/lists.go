@@ -156,7 +156,8 @@ func scanList(row interface{ Scan(...any) error }, extra ...any) (*List, error) 
 
 // ListByName returns the named list or ErrNotFound.
 func (s *DB) ListByName(ctx context.Context, name string) (*List, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+listColumns()+` FROM lists l WHERE l.name = ?`, name)
+	// Every page of a list asks: the statement is prepared once.
+	row := s.queryRow(ctx, true, `SELECT `+listColumns()+` FROM lists l WHERE l.name = ?`, name)
 	l, err := scanList(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("list %s: %w", name, ErrNotFound)
