@@ -553,6 +553,10 @@ type searchHit struct {
 	store.Hit
 	List    string // the list's name, for the link
 	Snippet template.HTML
+	// Author, ISODate and When are the sender and the date as the page shows them
+	// (author, iso and date of the templates), made here: a template function call
+	// costs a page of hits more than the text it makes.
+	Author, ISODate, When string
 }
 
 // search runs the search form's query over lists; scope is the list whose page
@@ -600,8 +604,10 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, scope *store.Lis
 			s.internalError(w, r, err)
 			return
 		}
+		lang := s.lang(r)
 		for _, h := range res.Hits {
-			hits = append(hits, searchHit{h, names[h.ListID], markSnippet(h.Snippet)})
+			hits = append(hits, searchHit{Hit: h, List: names[h.ListID], Snippet: markSnippet(h.Snippet),
+				Author: s.author(lang, h.FromName), ISODate: h.Date.UTC().Format(time.RFC3339), When: s.pageDate(h.Date)})
 		}
 		more = res.More
 	} else if form.Q != "" || form.Author != "" {
