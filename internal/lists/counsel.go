@@ -173,13 +173,21 @@ func (s *Service) autoReplies(ctx context.Context, l *store.List, m *store.Membe
 			res = &r
 		}
 	}
+	var mods []*store.Member
+	if crisis != "" {
+		var err error
+		if mods, err = s.deciders(ctx, l); err != nil {
+			s.log.Error("counselling reply", "list", l.Name, "err", err)
+			return
+		}
+	}
 	err := s.st.Update(ctx, func(tx *store.Tx) error {
 		if crisis != "" {
 			ok, err := tx.Allow("crisis:"+strconv.FormatInt(m.ID, 10), crisisWindow, 1)
 			if err != nil {
 				return err
 			}
-			if err := s.flagCrisis(tx, l, archiveID, p.Subject, crisis); err != nil {
+			if err := s.flagCrisis(tx, l, mods, archiveID, p.Subject, crisis); err != nil {
 				return err
 			}
 			if ok {
@@ -205,13 +213,10 @@ func (s *Service) autoReplies(ctx context.Context, l *store.List, m *store.Membe
 	s.kick()
 }
 
-// flagCrisis tells the moderators that a post contains crisis words, with a link to it
-// (never the poster's address).
-func (s *Service) flagCrisis(tx *store.Tx, l *store.List, archiveID int64, subject, word string) error {
-	mods, err := tx.Owners(l.ID)
-	if err != nil {
-		return err
-	}
+// flagCrisis tells the list's deciders (mods, see deciders: its moderators and owners
+// or else the site admins), each in their language, that a post contains crisis words,
+// with a link to it (never the poster's address).
+func (s *Service) flagCrisis(tx *store.Tx, l *store.List, mods []*store.Member, archiveID int64, subject, word string) error {
 	for _, mod := range mods {
 		d := s.data(l)
 		d.HeldSubject, d.Reason = subject, word

@@ -1,7 +1,10 @@
 package lists
 
 import (
+	"bytes"
 	"context"
+	"mime"
+	"net/mail"
 	"strings"
 	"testing"
 
@@ -230,5 +233,73 @@ func TestHeldTextBlankLines(t *testing.T) {
 		if got := heldText(tt.in); got != tt.want {
 			t.Errorf("heldText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestCrisisFlagToDeciders: a published post with crisis words is flagged to whoever
+// decides on the list's held posts, each in their language: its moderators or, when it
+// has none, the site admins in the site's language.
+func TestCrisisFlagToDeciders(t *testing.T) {
+	tests := []struct {
+		name      string
+		moderator string // added as moderator with language en; "" for none
+		admins    []string
+		lang      string // the site's
+		wantTo    string
+		wantTitle string
+	}{
+		{"moderator", "mod@example.org", []string{"admin@example.org"}, "de", "mod@example.org", "Please look"},
+		{"site admin", "", []string{"Admin+Site@Example.org"}, "en", "admin@example.org", "Please look"},
+		{"site admin german", "", []string{"admin@example.org"}, "de", "admin@example.org", "Bitte ansehen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, db, _ := newService(t)
+			ctx := context.Background()
+			s.cfg.Admins, s.cfg.Language = tt.admins, tt.lang
+			s.cfg.CounselSettings.CrisisWords = []string{"nicht mehr leben"}
+			s.cfg.CounselSettings.CrisisLines = []string{"Telefonseelsorge 0800 111 0 111"}
+			if _, err := s.UpdateList(ctx, "kita", ListSettings{"crisis": "publish"}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.moderator != "" {
+				if _, err := s.AddMember(ctx, "kita", tt.moderator, MemberOptions{Role: "moderator", Mode: "nomail"}); err != nil {
+					t.Fatal(err)
+				}
+				setLanguage(t, db, tt.moderator, "en")
+			}
+			post := "From: anna@example.net\r\nSubject: Abends\r\nMessage-ID: <cf1@x>\r\n\r\nIch will nicht mehr leben.\r\n"
+			if err := deliver(t, s, "anna@example.net", "kita@lists.example.org", post); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := db.Deliveries(ctx, []string{"queued"}, 1000, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var flags []string
+			for _, d := range ds {
+				if d.MailID == 0 {
+					continue // a post to the members
+				}
+				m, err := db.Mail(ctx, d.MailID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Kind != "crisis-flag" {
+					continue
+				}
+				flags = append(flags, d.Rcpt)
+				msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if subj, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); !strings.Contains(subj, tt.wantTitle) {
+					t.Errorf("flag to %s: subject %q, want %q", d.Rcpt, subj, tt.wantTitle)
+				}
+			}
+			if len(flags) != 1 || flags[0] != tt.wantTo {
+				t.Fatalf("crisis flags to %v, want [%s]", flags, tt.wantTo)
+			}
+		})
 	}
 }
