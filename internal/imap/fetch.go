@@ -472,14 +472,20 @@ func (s *session) fetchHeld(ctx context.Context, w *imapserver.FetchWriter, refs
 }
 
 // heldShown is held post h as the moderation folder shows it: the moderators' copy
-// with why it waits in a Comments field (RFC 5322), in the site's language.
+// with why it waits in a Comments field (RFC 5322), in the logged-in moderator's
+// language on the list (looked up with the mailbox when it was selected), else the
+// site's.
 func (s *session) heldShown(ctx context.Context, h *store.Held) ([]byte, error) {
 	shown, err := s.srv.dom.HeldCopy(ctx, h.ID)
 	if err != nil {
 		return nil, err
 	}
 	full := compose.ToCRLF(shown)
-	reason := s.srv.dom.HoldReasonText(s.srv.cfg.Language, h)
+	lang := s.sel.mb.lang
+	if lang == "" {
+		lang = s.srv.cfg.Language
+	}
+	reason := s.srv.dom.HoldReasonText(lang, h)
 	if reason == "" {
 		return full, nil
 	}

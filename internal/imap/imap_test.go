@@ -963,3 +963,61 @@ func TestSearchLargeFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldReasonInModeratorsLanguage: the held folder says why a post waits in the
+// logged-in moderator's language on the list, as the moderation notice does; a site
+// admin who is not on the list reads it in the site's language.
+func TestHeldReasonInModeratorsLanguage(t *testing.T) {
+	tests := []struct {
+		name     string
+		user     string
+		lang     string // the moderator's language on the list; "" leaves it as added
+		siteLang string // the IMAP server's site language
+		want     string
+	}{
+		{"moderator in English", "mod@example.net", "en", "de", "Comments: the list moderates every post\r\n"},
+		{"moderator in German", "mod@example.net", "de", "en", "Comments: auf der Liste wird jeder Beitrag moderiert\r\n"},
+		{"site admin, German site", "chair@example.net", "", "de", "Comments: auf der Liste wird jeder Beitrag moderiert\r\n"},
+		{"site admin, English site", "chair@example.net", "", "en", "Comments: the list moderates every post\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.Language = tt.siteLang })
+			ctx := context.Background()
+			if _, err := f.svc.AddSiteAdmin(ctx, lists.ActorCLI, "chair@example.net"); err != nil {
+				t.Fatal(err)
+			}
+			pw, _, err := f.svc.NewAppPassword(ctx, "chair@example.net", "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.pw["chair@example.net"] = pw
+			if tt.lang != "" {
+				halt := mustList(t, f, "halt")
+				err := f.db.Update(ctx, func(tx *store.Tx) error {
+					m, err := tx.Member(halt.ID, tt.user)
+					if err != nil {
+						return err
+					}
+					m.Language = tt.lang
+					return tx.SaveMember(m)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.post("halt", "anna@example.net", postText("Anna <anna@example.net>", "Gehalten", "hl1@x", "Bitte freigeben\r\n"))
+			c := f.login(tt.user)
+			if _, err := c.Select("Moderation/halt", nil).Wait(); err != nil {
+				t.Fatal(err)
+			}
+			msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("FETCH held = %+v, %v", msgs, err)
+			}
+			if body := msgs[0].FindBodySection(&imap.FetchItemBodySection{Peek: true}); !bytes.HasPrefix(body, []byte(tt.want)) {
+				t.Errorf("FETCH held, want %q:\n%.200s", tt.want, body)
+			}
+		})
+	}
+}

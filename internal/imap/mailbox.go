@@ -37,6 +37,10 @@ type mailbox struct {
 	// archive who are not on it) never see an author's address, on any list, as on
 	// the web.
 	member bool
+	// lang is the language the moderation folders speak to the user: theirs on the
+	// list, as its moderation notices use it; "" for the site's (a site admin who is
+	// not on the list).
+	lang string
 }
 
 func (m mailbox) selectable() bool { return m.kind != kindParent }
@@ -119,9 +123,13 @@ func (s *session) mailboxes(ctx context.Context) ([]mailbox, error) {
 		}
 		if lists.MayModerate(l, m, v) {
 			base := moderationPrefix + string(delim) + l.Name
-			mod = append(mod, mailbox{name: base, kind: kindHeld, list: l, member: true},
-				mailbox{name: base + string(delim) + "Approve", kind: kindApprove, list: l, member: true},
-				mailbox{name: base + string(delim) + "Reject", kind: kindReject, list: l, member: true})
+			var lang string
+			if m != nil {
+				lang = m.Language
+			}
+			mod = append(mod, mailbox{name: base, kind: kindHeld, list: l, member: true, lang: lang},
+				mailbox{name: base + string(delim) + "Approve", kind: kindApprove, list: l, member: true, lang: lang},
+				mailbox{name: base + string(delim) + "Reject", kind: kindReject, list: l, member: true, lang: lang})
 		}
 	}
 	sort.SliceStable(out[1:], func(i, j int) bool { return out[1+i].name < out[1+j].name })
