@@ -346,11 +346,7 @@ func (s *Service) RemoveMember(ctx context.Context, list, address string) error 
 // RemoveMemberBy takes address off the list as an owner or admin asked, and records
 // it in the audit log.
 func (s *Service) RemoveMemberBy(ctx context.Context, by Actor, list, address string) error {
-	l, err := s.List(ctx, list)
-	if err != nil {
-		return err
-	}
-	addr, _, err := NormalizeAddress(address)
+	l, addr, err := s.listAndAddress(ctx, list, address)
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,7 @@ type MemberChange struct {
 // SetMember validates and saves a change to a member, all or nothing, and records
 // it in the audit log. A bad value gives an *InputError naming it.
 func (s *Service) SetMember(ctx context.Context, by Actor, list, address string, c MemberChange) (*store.Member, error) {
-	l, err := s.List(ctx, list)
-	if err != nil {
-		return nil, err
-	}
-	addr, _, err := NormalizeAddress(address)
+	l, addr, err := s.listAndAddress(ctx, list, address)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +93,7 @@ func (s *Service) SetMember(ctx context.Context, by Actor, list, address string,
 // Member returns one member of the list (with its bounce record, see BouncesOf), or
 // ErrNoSuchMember.
 func (s *Service) Member(ctx context.Context, list, address string) (*store.Member, error) {
-	l, err := s.List(ctx, list)
-	if err != nil {
-		return nil, err
-	}
-	addr, _, err := NormalizeAddress(address)
+	l, addr, err := s.listAndAddress(ctx, list, address)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +120,7 @@ func BouncesOf(m *store.Member) Bounces {
 // ReenableMember starts delivery to a member that bounces had stopped, with a clean
 // bounce record, and records it in the audit log.
 func (s *Service) ReenableMember(ctx context.Context, by Actor, list, address string) error {
-	l, err := s.List(ctx, list)
-	if err != nil {
-		return err
-	}
-	addr, _, err := NormalizeAddress(address)
+	l, addr, err := s.listAndAddress(ctx, list, address)
 	if err != nil {
 		return err
 	}
@@ -263,4 +251,18 @@ func (s *Service) InviteMember(ctx context.Context, by Actor, list, address stri
 	addr, _, _ := NormalizeAddress(address)
 	s.audit(ctx, by, l, AuditMemberInvite, s.memberRef(l, addr))
 	return nil
+}
+
+// listAndAddress looks up the list and normalizes address, the start of every
+// change to one member.
+func (s *Service) listAndAddress(ctx context.Context, list, address string) (*store.List, string, error) {
+	l, err := s.List(ctx, list)
+	if err != nil {
+		return nil, "", err
+	}
+	addr, _, err := NormalizeAddress(address)
+	if err != nil {
+		return nil, "", err
+	}
+	return l, addr, nil
 }

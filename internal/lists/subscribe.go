@@ -83,11 +83,7 @@ func (s *Service) RequestJoin(ctx context.Context, r JoinRequest) error {
 // RequestLeave mails a confirmation to leave (sent whether or not the address is a
 // member, so the answer reveals nothing).
 func (s *Service) RequestLeave(ctx context.Context, list, address, lang, inReplyTo string) error {
-	l, err := s.List(ctx, list)
-	if err != nil {
-		return err
-	}
-	addr, _, err := NormalizeAddress(address)
+	l, addr, err := s.listAndAddress(ctx, list, address)
 	if err != nil {
 		return err
 	}
