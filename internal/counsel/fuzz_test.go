@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"listd/internal/i18n"
 )
 
 func seeds(f *testing.F, patterns ...string) {
@@ -128,6 +130,33 @@ func FuzzParseGeoNames(f *testing.F) {
 		d := NewDirectory(nil, ps, Options{Country: ps[0].Country})
 		if _, err := d.Match(Query{PostalCode: ps[0].PostalCode, Country: ps[0].Country}); err != nil && !errors.Is(err, ErrBadPostalCode) {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzPostalCode: whatever a parent types as postal code and country, normalising
+// is stable, and a code that is refused is refused with a sentence in German and in
+// English from the catalogue (no %!verb from a wrong argument count).
+func FuzzPostalCode(f *testing.F) {
+	for _, s := range [][2]string{{"10115", "DE"}, {"D-01067", ""}, {"1067", "DE"}, {"00123", "DE"},
+		{"1010", "AT"}, {"SW1A 1AA", "GB"}, {" de 80331 ", "de"}, {"-12", "NL"}, {"", ""}, {"ä1234", "CH"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, code, country string) {
+		n := NormalizePostalCode(code)
+		if again := NormalizePostalCode(n); again != n {
+			t.Fatalf("NormalizePostalCode(%q) = %q, then %q", code, n, again)
+		}
+		why := checkPostalCode(n, strings.ToUpper(strings.TrimSpace(country)))
+		if why == nil {
+			return
+		}
+		e := &LineError{Code: why.code, Args: why.args}
+		for _, lang := range []i18n.Lang{i18n.German, i18n.English} {
+			s := e.Text(nil, lang)
+			if s == "" || strings.Contains(s, "%!") || strings.HasPrefix(s, "counsel_file.") {
+				t.Fatalf("%q %q: %s text %q", code, country, lang, s)
+			}
 		}
 	})
 }
