@@ -45,15 +45,25 @@ type subscribeForm struct {
 
 func (f subscribeForm) description() string { return f.List.Description }
 
-func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
+// announcedList is the list named in the path, for the pages a visitor may
+// open: a list that is not announced has no public form and answers 404 as if it
+// did not exist; any other error is a 500. It reports whether the caller goes on.
+func (s *Server) announcedList(w http.ResponseWriter, r *http.Request) (*store.List, bool) {
 	l, err := s.members.List(r.Context(), r.PathValue("name"))
 	if errors.Is(err, lists.ErrNoSuchList) || (err == nil && !lists.Announced(l)) {
-		// A private list has no public join form: it answers as if it did not exist.
 		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
-		return
+		return nil, false
 	}
 	if err != nil {
 		s.internalError(w, r, err)
+		return nil, false
+	}
+	return l, true
+}
+
+func (s *Server) subscribePage(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.announcedList(w, r)
+	if !ok {
 		return
 	}
 	form := subscribeForm{List: l, Mode: string(lists.ModeEach)}

@@ -459,13 +459,8 @@ func (f *askForm) fail(field, msg string) {
 // address is confirmed by a mailed link. The answer is the same whether or not the
 // address is a member.
 func (s *Server) askPage(w http.ResponseWriter, r *http.Request) {
-	l, err := s.members.List(r.Context(), r.PathValue("name"))
-	if errors.Is(err, lists.ErrNoSuchList) || (err == nil && !lists.Announced(l)) {
-		s.errorPage(w, r, http.StatusNotFound, "no_such_list")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	l, ok := s.announcedList(w, r)
+	if !ok {
 		return
 	}
 	lang := s.lang(r)
