@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"listd/internal/i18n"
 	"listd/internal/store"
 )
 
@@ -40,30 +41,12 @@ const (
 	CSVDuplicateHead CSVReason = "duplicate_head" // a column named twice in the header
 )
 
-var csvReasonTexts = map[CSVReason][2]string{
-	CSVNoHeader:      {"Die erste Zeile muss die Spalten benennen, darunter eine für die Adresse (email, e-mail, address oder adresse).", "The first line must name the columns, one of them the address (email, e-mail, address or adresse)."},
-	CSVUnreadable:    {"Die Zeile ist kein lesbares CSV in UTF-8.", "The line is not readable CSV in UTF-8."},
-	CSVBadAddress:    {"Das ist keine Mailadresse.", "That is not a mail address."},
-	CSVDuplicate:     {"Diese Adresse steht schon weiter oben in der Datei.", "This address is in the file already, further up."},
-	CSVBadMode:       {"Der Modus muss each, digest oder nomail sein.", "The mode must be each, digest or nomail."},
-	CSVBadRole:       {"Die Rolle muss member, moderator oder owner sein.", "The role must be member, moderator or owner."},
-	CSVBadName:       {"Der Name geht nicht: höchstens 60 Zeichen und keine Mailadresse.", "The name is not usable: at most 60 characters, and no address."},
-	CSVBadPostal:     {"Das ist keine Postleitzahl.", "That is not a postal code."},
-	CSVBanned:        {"Diese Adresse ist für die Liste gesperrt.", "This address is banned from the list."},
-	CSVTooLarge:      {"Die Datei ist zu groß (höchstens 20 MB).", "The file is too large (at most 20 MB)."},
-	CSVDuplicateHead: {"Eine Spalte ist in der ersten Zeile zweimal benannt.", "A column is named twice in the first line."},
-}
-
-// Text is the reason in lang (de or en; German for anything else).
-func (r CSVReason) Text(lang string) string {
-	t, ok := csvReasonTexts[r]
-	if !ok {
-		return string(r)
+// Text is the reason in lang, from the catalogue cat (the default one when nil).
+func (r CSVReason) Text(cat *i18n.Catalog, lang i18n.Lang) string {
+	if cat == nil {
+		cat = i18n.Default()
 	}
-	if lang == "en" {
-		return t[1]
-	}
-	return t[0]
+	return cat.T(lang, "members_csv."+string(r))
 }
 
 // CSVLineError is one bad line of a member CSV.
@@ -75,9 +58,9 @@ type CSVLineError struct {
 
 func (e CSVLineError) Error() string {
 	if e.Value != "" {
-		return fmt.Sprintf("line %d: %q: %s", e.Line, e.Value, e.Reason.Text("en"))
+		return fmt.Sprintf("line %d: %q: %s", e.Line, e.Value, e.Reason.Text(nil, i18n.English))
 	}
-	return fmt.Sprintf("line %d: %s", e.Line, e.Reason.Text("en"))
+	return fmt.Sprintf("line %d: %s", e.Line, e.Reason.Text(nil, i18n.English))
 }
 
 // CSVImportError lists every bad line of a member CSV; nothing was imported.

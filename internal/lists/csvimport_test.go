@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"listd/internal/i18n"
 )
 
 // TestParseMembersCSV: spreadsheet exports as they come (a byte order mark, ';' or
@@ -44,7 +46,7 @@ func TestParseMembersCSV(t *testing.T) {
 			if errors.As(err, &ie) {
 				for _, l := range ie.Lines {
 					bad = append(bad, fmt.Sprintf("%d:%s", l.Line, l.Reason))
-					if l.Reason.Text("de") == string(l.Reason) || l.Reason.Text("en") == l.Reason.Text("de") {
+					if l.Reason.Text(nil, i18n.German) == "members_csv."+string(l.Reason) || l.Reason.Text(nil, i18n.English) == l.Reason.Text(nil, i18n.German) {
 						t.Errorf("reason %s has no German and English sentence", l.Reason)
 					}
 				}

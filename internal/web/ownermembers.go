@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"listd/internal/i18n"
 	"listd/internal/lists"
 	"listd/internal/store"
 )
@@ -409,7 +410,7 @@ func (s *Server) ownerImport(w http.ResponseWriter, r *http.Request, d OwnerDoma
 				if a.List.Anonymous && strings.Contains(v, "@") {
 					v = ""
 				}
-				data.ImportErrors = append(data.ImportErrors, ownerCSVLine{Line: le.Line, Value: v, Text: le.Reason.Text(lang)})
+				data.ImportErrors = append(data.ImportErrors, ownerCSVLine{Line: le.Line, Value: v, Text: le.Reason.Text(s.cat.Load(), i18n.Lang(lang))})
 			}
 			data.Errors["file"] = s.tr(lang, "owner_import_bad")
 			status = http.StatusUnprocessableEntity
